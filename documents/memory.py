@@ -1,0 +1,101 @@
+"""The in-process MongoDB (mongomock behind PyMongo's async API), its menders, and its snapshots.
+
+The embedded mode is for trying out and development: data survive a graceful restart through a
+snapshot file, written atomically, but a crash loses what changed since the last snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+import bson
+import mongomock.database
+from mongomock.mongo_client import MongoClient as MockMongoClient
+from pymongo_async_mock import AsyncMongoMockClient
+
+log = logging.getLogger(__name__)
+
+_MENDED = False
+
+
+def _mend_mongomock() -> None:
+    """Route around mongomock gaps that Beanie 2 hits; idempotent.
+
+    - Beanie 2 calls `list_collection_names(authorizedCollections=True, nameOnly=True)`, which
+      mongomock rejects: accept and ignore the two options (they only filter what a real server returns).
+    Sort keys passed as Beanie `ExpressionField` (a `str` subclass) are normalised to plain `str` by
+    pymongo-async-mock itself; our conformance suite pins that the pages come out right.
+    """
+    global _MENDED
+    if _MENDED:
+        return
+    original = mongomock.database.Database.list_collection_names
+
+    def list_collection_names(self: Any, filter: Any = None, session: Any = None, **_options: Any) -> Any:
+        return original(self, filter=filter, session=session)
+
+    mongomock.database.Database.list_collection_names = list_collection_names  # type: ignore[method-assign]
+    _MENDED = True
+
+
+def memory_client() -> AsyncMongoMockClient:
+    _mend_mongomock()
+    return AsyncMongoMockClient(mock_mongo_client=MockMongoClient(tz_aware=True))
+
+
+_MAGIC = b"CUVEE-SNAPSHOT-1\n"
+
+
+def save_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path) -> int:
+    """Write every collection of `db_name` to `path` (BSON, length-prefixed); return documents written.
+
+    Written to a temporary file then renamed, so a crash mid-write leaves the previous snapshot intact.
+    """
+    database = client.get_database(db_name).delegate
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    written = 0
+    with tmp.open("wb") as out:
+        out.write(_MAGIC)
+        for name in database.list_collection_names():
+            docs = list(database.get_collection(name).find({}))
+            header = bson.encode({"collection": name, "count": len(docs)})
+            out.write(struct.pack("<I", len(header)) + header)
+            for doc in docs:
+                raw = bson.encode(doc)
+                out.write(struct.pack("<I", len(raw)) + raw)
+                written += 1
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path)
+    return written
+
+
+def load_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path) -> int:
+    """Load a snapshot written by `save_snapshot` into `db_name`; return documents loaded (0 if none)."""
+    if not path.exists():
+        return 0
+    database = client.get_database(db_name).delegate
+    options = bson.CodecOptions(tz_aware=True)
+    loaded = 0
+    with path.open("rb") as src:
+        if src.read(len(_MAGIC)) != _MAGIC:
+            raise ValueError(f"{path} is not a Cuvée snapshot; move it away to start empty")
+
+        def read_one() -> dict[str, Any] | None:
+            size_raw = src.read(4)
+            if not size_raw:
+                return None
+            (size,) = struct.unpack("<I", size_raw)
+            return bson.decode(src.read(size), codec_options=options)
+
+        while (header := read_one()) is not None:
+            docs = [read_one() for _ in range(header["count"])]
+            if docs:
+                database.get_collection(header["collection"]).insert_many(docs)
+                loaded += len(docs)
+    return loaded
