@@ -1,0 +1,1 @@
+"""Accounts: sign-up, login, roles, preferences, taste profile, consent and the profile."""

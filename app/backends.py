@@ -1,0 +1,106 @@
+"""Opening and closing the three backends (MongoDB, search engine, Redis) chosen by configuration."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from app.settings import Settings
+from documents.database import Database, DatabaseUnavailable, connect
+from search import SearchIndex, SearchUnavailable, open_index
+
+log = logging.getLogger("cuvee.backends")
+
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
+
+class BackendUnavailable(RuntimeError):
+    """A configured backend did not answer at start-up; the message names it and says what to do."""
+
+
+@dataclass
+class Backends:
+    db: Database
+    search: SearchIndex
+    redis: Any  # redis.asyncio.Redis or fakeredis.FakeAsyncRedis
+    redis_kind: str  # "server <url>" or "in-process"
+
+    async def readiness(self) -> dict[str, str]:
+        """Each backend's state: "ok" or a short reason."""
+        checks: dict[str, str] = {}
+        try:
+            await self.db.ping()
+            checks["mongodb"] = "ok"
+        except Exception as exc:
+            checks["mongodb"] = f"down: {exc.__class__.__name__}"
+        try:
+            await self.search.ping()
+            checks["search"] = "ok"
+        except Exception as exc:
+            checks["search"] = f"down: {exc.__class__.__name__}"
+        try:
+            await self.redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"down: {exc.__class__.__name__}"
+        return checks
+
+    async def close(self) -> None:
+        await self.search.close()
+        await self.redis.aclose()
+        await self.db.close()
+
+
+async def _try_redis(url: str, timeout_s: float) -> Any | None:
+    client = aioredis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s,
+                               health_check_interval=30)
+    try:
+        await client.ping()
+    except (RedisError, OSError):
+        await client.aclose()
+        return None
+    return client
+
+
+async def open_redis(settings: Settings) -> tuple[Any, str]:
+    """The configured Redis; with none configured, a local server if one answers, else in-process."""
+    if settings.redis_url:
+        client = await _try_redis(settings.redis_url, 3.0)
+        if client is None:
+            raise BackendUnavailable(
+                f"Redis at {settings.redis_url} did not answer: start it or fix CUVEE_REDIS_URL")
+        return client, f"server {settings.redis_url}"
+    client = await _try_redis(LOCAL_REDIS, 0.5)
+    if client is not None:
+        log.info("clickstream: using the Redis server at %s", LOCAL_REDIS)
+        return client, f"server {LOCAL_REDIS}"
+    import fakeredis  # only where no Redis server is reachable
+
+    log.info("clickstream: no Redis at %s; using the in-process Redis (events do not survive a restart)",
+             LOCAL_REDIS)
+    return fakeredis.FakeAsyncRedis(), "in-process"
+
+
+async def open_backends(settings: Settings) -> Backends:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        db = await connect(settings.mongodb_url, name=settings.mongodb_db, snapshot_path=settings.snapshot_path)
+    except DatabaseUnavailable as exc:
+        raise BackendUnavailable(f"{exc}: start it or fix CUVEE_MONGODB_URL") from exc
+    try:
+        search = open_index(settings.effective_search_url, namespace=settings.search_namespace)
+        await search.ping()
+    except SearchUnavailable as exc:
+        await db.close()
+        raise BackendUnavailable(f"search engine: {exc}: start it or fix CUVEE_SEARCH_URL") from exc
+    try:
+        redis_client, kind = await open_redis(settings)
+    except BackendUnavailable:
+        await search.close()
+        await db.close()
+        raise
+    return Backends(db=db, search=search, redis=redis_client, redis_kind=kind)

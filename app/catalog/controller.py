@@ -1,0 +1,41 @@
+"""Public catalog pages: list and read wines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from app.catalog.schemas import WineRead, WineSummary
+from app.catalog.service import CatalogService
+from app.deps import provide_catalog
+from app.schemas import Page
+from app.security import PUBLIC
+from documents import Style
+
+
+class WineController(Controller):
+    path = "/v1/wines"
+    tags = ["catalog"]
+    opt = PUBLIC
+    dependencies = {"catalog": Provide(provide_catalog, sync_to_thread=False)}
+
+    @get("/")
+    async def list_wines(
+        self,
+        catalog: CatalogService,
+        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
+        per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        style: Style | None = None,
+        country: Annotated[str | None, Parameter(max_length=100)] = None,
+    ) -> Page[WineSummary]:
+        """The catalog, page by page, ordered by name; filter by style and country."""
+        wines, total = await catalog.list_wines(page=page, per_page=per_page, style=style, country=country)
+        return Page(items=[WineSummary.of(w) for w in wines], page=page, per_page=per_page, total=total)
+
+    @get("/{wine_id:str}")
+    async def get_wine(self, catalog: CatalogService, wine_id: str) -> WineRead:
+        """One wine with its taste structure, tasting notes, pairings and stock."""
+        return WineRead.of(await catalog.get_wine(wine_id))

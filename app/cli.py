@@ -1,0 +1,122 @@
+"""The `cuvee` command: serve the API, seed and reindex the catalog, and operator chores."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import click
+
+from app import __version__
+from app.backends import BackendUnavailable, open_backends
+from app.container import Services, build_services
+from app.settings import Settings
+
+T = TypeVar("T")
+
+
+def run(coro: Awaitable[T]) -> T:
+    try:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    except BackendUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@asynccontextmanager
+async def open_services(settings: Settings | None = None) -> Any:
+    """The same services the API builds, for one command; closed (and snapshotted) afterwards."""
+    settings = settings or Settings()
+    backends = await open_backends(settings)
+    try:
+        yield build_services(settings, backends)
+    finally:
+        await backends.close()
+
+
+def progress_bar(total: int | None, desc: str) -> tuple[Callable[[int], None], Callable[[], None]]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="doc", file=sys.stderr)
+    return bar.update, bar.close
+
+
+@click.group()
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING (default from CUVEE_LOG_LEVEL).")
+def cli(log_level: str | None) -> None:
+    """Cuvée: the backend of a wine shop that remembers each customer's taste."""
+    level = log_level or Settings().log_level
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+def version() -> None:
+    """Print the version."""
+    click.echo(f"cuvee {__version__}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development; uses uvicorn).")
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Worker processes (only with real MongoDB: the in-process one lives in one process).")
+def serve(host: str, port: int, reload: bool, workers: int) -> None:
+    """Serve the API (and, in the embedded mode, the clickstream worker) until interrupted."""
+    settings = Settings()
+    if workers > 1 and settings.embedded:
+        raise click.ClickException("--workers > 1 needs a real MongoDB: set CUVEE_MONGODB_URL")
+    click.echo(f"Cuvée {__version__} on http://{host}:{port}/  (API docs: http://{host}:{port}/schema)")
+    if reload:
+        import uvicorn
+
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, reload=True)
+        return
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian("app.main:create_app", factory=True, interface=Interfaces.ASGI, address=host, port=port,
+            workers=workers, log_access=False).serve()
+
+
+@cli.command()
+def seed() -> None:
+    """Load the demo catalog (idempotent: wines already present are left as they are) and index it."""
+    from app.catalog.demo import seed_demo_catalog
+    from app.catalog.seeding import reindex
+
+    async def main() -> None:
+        async with open_services() as services:
+            report = await seed_demo_catalog(progress=True)
+            click.echo(f"demo catalog: {report}")
+            update, close = progress_bar(None, "indexing")
+            n = await reindex(services.backends.search, update)
+            close()
+            click.echo(f"search index: {n} wines")
+
+    run(main())
+
+
+@cli.command()
+def reindex() -> None:
+    """Rebuild the search index from MongoDB; search keeps answering until the new index is swapped in."""
+    from app.catalog.seeding import reindex as rebuild
+
+    async def main() -> None:
+        async with open_services() as services:
+            update, close = progress_bar(None, "reindexing")
+            n = await rebuild(services.backends.search, update)
+            close()
+            click.echo(f"search index rebuilt: {n} wines")
+
+    run(main())
+
+
+def main() -> None:
+    cli(prog_name="cuvee")
+
+
+__all__ = ["Services", "cli", "main", "open_services", "progress_bar", "run"]

@@ -1,0 +1,162 @@
+"""The AppError tree and the one mapping that turns every failure into application/problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+
+log = logging.getLogger("cuvee.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class AppError(Exception):
+    """An expected failure: carries its HTTP status, a stable snake_case code and a safe detail."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, code: str | None = None, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+
+    def __init__(self, detail: str = "sign in first: send an Authorization: Bearer <token> header", **kw: Any):
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **kw)
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self, kind: str, ident: object | None = None) -> None:
+        detail = f"no {kind} with id {ident!s}" if ident is not None else f"{kind} not found"
+        super().__init__(detail, code=f"{kind.replace(' ', '_')}_not_found")
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class Invalid(AppError):
+    status_code = 422
+    code = "invalid"
+
+
+class TooMany(AppError):
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_s))})
+
+
+class Unavailable(AppError):
+    status_code = 503
+    code = "unavailable"
+
+
+def problem(status: int, code: str, title: str, detail: str, instance: str,
+            errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:cuvee:problem:{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+           409: "Conflict", 413: "Payload too large", 415: "Unsupported media type", 422: "Invalid input",
+           429: "Too many requests", 500: "Internal server error", 503: "Service unavailable"}
+
+
+def _title(status: int) -> str:
+    return _TITLES.get(status, "Error")
+
+
+def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
+    return problem(exc.status_code, exc.code, _title(exc.status_code), exc.detail, request.url.path,
+                   exc.errors, exc.headers)
+
+
+def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    out = []
+    for item in extra:
+        if isinstance(item, dict):
+            out.append({"field": str(item.get("key") or "body"), "source": item.get("source", "body"),
+                        "message": str(item.get("message", "invalid"))})
+    return out
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, ValidationException):
+        errors = _validation_errors(exc)
+        fields = ", ".join(sorted({e["field"] for e in errors})) or "the request"
+        detail = f"invalid value for {fields}: " + "; ".join(e["message"] for e in errors[:5]) if errors \
+            else (exc.detail or "invalid request")
+        return problem(422, "validation_failed", _title(422), detail, request.url.path, errors)
+    if isinstance(exc, NotFoundException):
+        return problem(404, "not_found", _title(404), "no such resource", request.url.path)
+    status = exc.status_code
+    code = {405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+            401: "unauthorized", 403: "forbidden", 429: "too_many_requests"}.get(status, "http_error")
+    detail = exc.detail if status < 500 else "the service failed; try again"
+    return problem(status, code, _title(status), detail, request.url.path, headers=exc.headers)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    request_id = request.scope.get("state", {}).get("request_id", "-")
+    log.error("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id,
+              exc_info=exc)
+    return problem(500, "internal_error", _title(500),
+                   f"an internal error occurred; quote request id {request_id} when reporting it",
+                   request.url.path)
+
+
+EXCEPTION_HANDLERS = {
+    AppError: app_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}
+
+__all__ = ["PROBLEM_JSON", "EXCEPTION_HANDLERS", "MediaType"]

@@ -1,0 +1,37 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, MediaType, Response, get
+from litestar.datastructures import State
+
+from app.security import PUBLIC
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["health"]
+    opt = PUBLIC
+    include_in_schema = True
+
+    @get("/live")
+    async def live(self) -> dict[str, str]:
+        """The process is up (no backend is checked)."""
+        return {"status": "ok"}
+
+    @get("/ready")
+    async def ready(self, state: State) -> Response[dict[str, Any]]:
+        """Every backend answers; 503 names the ones that do not."""
+        services = state.services
+        checks: dict[str, Any] = await services.backends.readiness()
+        extra = getattr(services, "readiness_extras", None)
+        if extra is not None:
+            checks.update(await extra())
+        down = sorted(k for k, v in checks.items() if isinstance(v, str) and v.startswith("down"))
+        body: dict[str, Any] = {"status": "ok" if not down else "unavailable", "checks": checks}
+        if down:
+            body["detail"] = f"backend down: {', '.join(down)}"
+            return Response(body, status_code=503, media_type=MediaType.JSON)
+        return Response(body, status_code=200, media_type=MediaType.JSON)

@@ -1,0 +1,72 @@
+"""create_app(settings): the one place where the service is wired together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from app import __version__
+from app.accounts.controller import AuthController
+from app.backends import open_backends
+from app.catalog.controller import WineController
+from app.container import Services, build_services
+from app.errors import EXCEPTION_HANDLERS
+from app.health.controller import HealthController
+from app.middleware import request_id_middleware
+from app.security import PUBLIC, authorize
+from app.settings import Settings
+
+log = logging.getLogger("cuvee")
+
+
+async def start_background(services: Services) -> None:
+    """Embedded-mode extras: demo catalog on first start, snapshots of the in-process MongoDB."""
+    settings = services.settings
+    if settings.seed_demo:
+        from app.catalog.seeding import ensure_demo_catalog
+
+        await ensure_demo_catalog(services)
+    services.backends.db.start_snapshots(settings.snapshot_interval_s)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        backends = await open_backends(settings)
+        services = build_services(settings, backends)
+        app.state.services = services
+        log.info("cuvee %s: mongodb=%s search=%s redis=%s", __version__, settings.mongodb_url,
+                 settings.effective_search_url, backends.redis_kind)
+        try:
+            await start_background(services)
+            yield
+        finally:
+            await backends.close()
+
+    return Litestar(
+        route_handlers=[HealthController, AuthController, WineController],
+        lifespan=[lifespan],
+        guards=[authorize],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[request_id_middleware],
+        cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
+        openapi_config=OpenAPIConfig(
+            title="Cuvée API",
+            version=__version__,
+            description="Wine shop backend: catalog, search, accounts, commerce, clickstream, recommendations.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
+        ),
+        request_max_body_size=1_048_576,
+        state={"settings": settings},
+        debug=False,
+    )

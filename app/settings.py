@@ -1,0 +1,66 @@
+"""Settings: every `CUVEE_*` environment variable, validated at start."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; the defaults are the embedded mode (no services needed)."""
+
+    model_config = SettingsConfigDict(env_prefix="CUVEE_", extra="ignore")
+
+    mongodb_url: str = "memory://"
+    mongodb_db: str | None = None  # database name; default: the URL's path, else "cuvee"
+    search_url: str | None = None  # default: tantivy://<data_dir>/search
+    search_namespace: str = "cuvee"  # Elasticsearch index/alias prefix
+    redis_url: str | None = None  # default: redis://127.0.0.1:6379/0 if it answers, else in-process
+    stream_prefix: str = "cuvee"  # prefix of every Redis key we write
+    data_dir: Path = Path(".cuvee")
+    secret_key: SecretStr | None = None  # default: generated once and kept in the data dir
+
+    seed_demo: bool = True  # load the demo catalog on start when the catalog is empty
+    run_worker: bool | None = None  # default: in-process worker only in the embedded mode
+    snapshot_interval_s: float = Field(default=60.0, ge=0)
+    token_ttl_s: int = Field(default=900, ge=60, le=86_400)
+    abandoned_cart_hours: float = Field(default=24.0, gt=0)
+    cors_origins: list[str] = Field(default_factory=list)
+    events_maxlen: int = Field(default=1_000_000, ge=1_000)
+    event_dedup_ttl_s: int = Field(default=86_400, ge=60)
+    login_attempts_per_minute: int = Field(default=10, ge=1)
+    events_per_minute: int = Field(default=6_000, ge=1)
+    retrain_interval_s: float = Field(default=900.0, ge=0)
+    log_level: str = "INFO"
+
+    @property
+    def embedded(self) -> bool:
+        return self.mongodb_url.startswith("memory://")
+
+    @property
+    def worker_in_process(self) -> bool:
+        return self.embedded if self.run_worker is None else self.run_worker
+
+    @property
+    def effective_search_url(self) -> str:
+        return self.search_url or f"tantivy://{(self.data_dir / 'search').resolve()}"
+
+    @property
+    def snapshot_path(self) -> Path | None:
+        return self.data_dir / "mongodb.snapshot" if self.embedded else None
+
+    def resolved_secret(self) -> str:
+        """The signing key: from settings, else generated once and saved in the data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs Cuvée with its test extras into .venv, makes sure Redis answers on 127.0.0.1:6379 (and Chromium is
+# there for the browser tests), then runs the whole test suite. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/_setup.sh
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+  echo "test: starting redis-server on 127.0.0.1:6379 (no persistence)"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 0.1; done
+fi
+if [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium || echo "test: no /usr/bin/chromium; the browser tests will be skipped"
+fi
+exec .venv/bin/python -m pytest "$@"

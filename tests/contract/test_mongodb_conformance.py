@@ -1,0 +1,134 @@
+"""Every MongoDB behaviour the product relies on, pinned on the in-process engine and, when
+CUVEE_MONGODB_URL is a mongodb:// URL, on a real server too."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+from uuid import uuid4
+
+import pytest
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from documents import Order, OrderItem, Review, User, Wine, WishlistEntry
+from documents.database import Database, connect
+from tests.factories import make_wine
+
+BACKENDS = ["memory://"]
+if os.environ.get("CUVEE_MONGODB_URL", "").startswith("mongodb"):
+    BACKENDS.append(os.environ["CUVEE_MONGODB_URL"])
+
+
+@pytest.fixture(params=BACKENDS, ids=lambda url: url.split(":")[0])
+async def db(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    database = await connect(request.param, name=f"conf{uuid4().hex[:10]}")
+    yield database
+    if not database.in_process:
+        await database.client.drop_database(database.name)
+    await database.close()
+
+
+async def test_unique_index_refuses_a_second_user_with_the_same_email(db: Database) -> None:
+    await User(email="ann@example.com", password_hash="x").insert()
+    with pytest.raises(DuplicateKeyError):
+        await User(email="ann@example.com", password_hash="y").insert()
+    assert await User.find({"email": "ann@example.com"}).count() == 1
+
+
+async def test_compound_unique_index_allows_same_wine_for_other_users_only(db: Database) -> None:
+    await WishlistEntry(user_id="u1", wine_id="w1", price_cents_at_add=100, in_stock_at_add=True).insert()
+    await WishlistEntry(user_id="u2", wine_id="w1", price_cents_at_add=100, in_stock_at_add=True).insert()
+    with pytest.raises(DuplicateKeyError):
+        await WishlistEntry(user_id="u1", wine_id="w1", price_cents_at_add=90, in_stock_at_add=True).insert()
+    await Review(user_id="u1", wine_id="w1", rating=4).insert()
+    with pytest.raises(DuplicateKeyError):
+        await Review(user_id="u1", wine_id="w1", rating=2).insert()
+
+
+async def test_conditional_decrement_racing_from_50_tasks_never_goes_below_zero(db: Database) -> None:
+    wine = make_wine(stock=5)
+    await wine.insert()
+    collection = Wine.get_pymongo_collection()
+
+    async def buy() -> bool:
+        result = await collection.find_one_and_update(
+            {"_id": wine.id, "stock": {"$gte": 1}}, {"$inc": {"stock": -1}},
+            return_document=ReturnDocument.AFTER)
+        return result is not None
+
+    outcomes = await asyncio.gather(*(buy() for _ in range(50)))
+    assert sum(outcomes) == 5
+    fresh = await Wine.get(wine.id)
+    assert fresh is not None and fresh.stock == 0
+
+
+async def test_update_operators_inc_set_nested_push_each_slice_addtoset_pull(db: Database) -> None:
+    user = User(email=f"{uuid4().hex}@example.com", password_hash="x")
+    await user.insert()
+    users = User.get_pymongo_collection()
+    await users.update_one({"_id": user.id}, {
+        "$set": {"preferences.price_range.max_cents": 5000, "username": "ann"},
+        "$push": {"anonymous_ids": {"$each": ["a1", "a2", "a3", "a4"], "$slice": -3}},
+        "$addToSet": {"roles": "admin"},
+    })
+    await users.update_one({"_id": user.id}, {"$addToSet": {"roles": "admin"}, "$pull": {"anonymous_ids": "a3"}})
+    raw = await users.find_one({"_id": user.id})
+    assert raw["preferences"]["price_range"]["max_cents"] == 5000
+    assert raw["anonymous_ids"] == ["a2", "a4"]
+    assert raw["roles"] == ["customer", "admin"]
+    wine = make_wine()
+    await wine.insert()
+    wines = Wine.get_pymongo_collection()
+    await wines.update_one({"_id": wine.id}, {"$inc": {"rating.count": 1, "rating.total": 4.5, "view_count": 2}})
+    fresh = await Wine.get(wine.id)
+    assert fresh is not None
+    assert (fresh.rating.count, fresh.rating.total, fresh.view_count) == (1, 4.5, 2)
+
+
+async def test_aggregation_match_unwind_group_sort_limit_and_lookup(db: Database) -> None:
+    a, b = make_wine(name="Alpha"), make_wine(name="Beta")
+    await a.insert()
+    await b.insert()
+    for user, qty_a, qty_b in [("u1", 2, 1), ("u2", 1, 0), ("u3", 3, 0)]:
+        items = [OrderItem(wine_id=a.id, name="Alpha", unit_price_cents=100, quantity=qty_a)]
+        if qty_b:
+            items.append(OrderItem(wine_id=b.id, name="Beta", unit_price_cents=100, quantity=qty_b))
+        await Order(user_id=user, items=items, total_cents=100).insert()
+    pipeline = [
+        {"$match": {"status": "pending"}},
+        {"$unwind": "$items"},
+        {"$group": {"_id": "$items.wine_id", "bottles": {"$sum": "$items.quantity"}, "buyers": {"$sum": 1}}},
+        {"$sort": {"bottles": -1}},
+        {"$limit": 5},
+        {"$lookup": {"from": "wines", "localField": "_id", "foreignField": "_id", "as": "wine"}},
+    ]
+    rows = await (await Order.get_pymongo_collection().aggregate(pipeline)).to_list()
+    assert [(r["_id"], r["bottles"], r["buyers"]) for r in rows] == [(a.id, 6, 3), (b.id, 1, 1)]
+    assert rows[0]["wine"][0]["name"] == "Alpha"
+
+
+async def test_sorted_pages_with_skip_and_limit_through_beanie(db: Database) -> None:
+    for price in range(8):
+        await make_wine(price_cents=price).insert()
+    page = await Wine.find(Wine.price_cents >= 2, Wine.price_cents <= 6) \
+        .sort(-Wine.price_cents).skip(1).limit(2).to_list()
+    assert [w.price_cents for w in page] == [5, 4]
+    page = await Wine.find({}).sort([("price_cents", 1)]).skip(6).limit(5).to_list()
+    assert [w.price_cents for w in page] == [6, 7]
+
+
+async def test_aware_utc_datetimes_round_trip(db: Database) -> None:
+    placed = datetime(2026, 3, 1, 12, 30, 15, 123000, tzinfo=timezone(timedelta(hours=2)))
+    order = Order(user_id="u", items=[OrderItem(wine_id="w", name="W", unit_price_cents=1, quantity=1)],
+                  total_cents=1, placed_at=placed)
+    await order.insert()
+    fresh = await Order.get(order.id)
+    assert fresh is not None
+    assert fresh.placed_at == placed
+    assert fresh.placed_at.utcoffset() == timedelta(0)
+    assert fresh.created_at.tzinfo is not None
+    recent = await Order.find({"placed_at": {"$gte": datetime(2026, 3, 1, 10, 0, tzinfo=UTC)}}).count()
+    assert recent == 1
