@@ -53,6 +53,8 @@ class Dietary(StrEnum):
 
 
 class OrderStatus(StrEnum):
+    # A checkout's claim on its idempotency key while stock is being reserved; never shown as an order.
+    reserving = "reserving"
     pending = "pending"
     paid = "paid"
     shipped = "shipped"
