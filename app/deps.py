@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from litestar import Request
 from litestar.datastructures import State
 
 from app.accounts.service import AccountService
 from app.catalog.service import CatalogService
 from app.container import Services
+from app.errors import Unauthorized
+from app.security import Principal
 
 
 def services(state: State) -> Services:
@@ -19,3 +24,16 @@ def provide_catalog(state: State) -> CatalogService:
 
 def provide_accounts(state: State) -> AccountService:
     return services(state).accounts
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The signed-in caller (routes with access "user" or "admin" always have one)."""
+    principal = request.scope.get("user")
+    if principal is None:
+        raise Unauthorized()
+    return principal  # type: ignore[no-any-return]
+
+
+def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    """The caller on a public route: signed in or anonymous."""
+    return request.scope.get("user")  # type: ignore[no-any-return]

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
@@ -67,6 +68,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
         ),
         request_max_body_size=1_048_576,
-        state={"settings": settings},
+        state=State({"settings": settings}),
         debug=False,
     )

@@ -4,14 +4,16 @@ Redis key prefix and index directory (or Elasticsearch namespace)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from uuid import uuid4
 
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from app.main import create_app
 from app.settings import Settings
@@ -53,7 +55,80 @@ def app(settings: Settings) -> Litestar:
     return create_app(settings)
 
 
+class AppClient(httpx.AsyncClient):
+    """An HTTP client wired to the app in the test's own event loop (real concurrency; tests may await the
+    app's Redis and MongoDB objects). Litestar's AsyncTestClient runs the app in another thread and loop."""
+
+    def __init__(self, app: Litestar) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50000)),
+                         base_url="http://testserver")
+        self.app = app
+
+
+@asynccontextmanager
+async def running(app: Litestar) -> AsyncIterator[AppClient]:
+    """The app with its lifespan run (backends open), and a client for it.
+
+    The lifespan runs in a task of its own: it holds an anyio task group, which must be entered and left in
+    the same task, and pytest-asyncio sets fixtures up and tears them down in different tasks."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()  # start-up failed: raise its error here
+    try:
+        async with AppClient(app) as c:
+            yield c
+    finally:
+        stop.set()
+        await task
+
+
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as c:
+async def client(app: Litestar) -> AsyncIterator[AppClient]:
+    async with running(app) as c:
         yield c
+
+
+PASSWORD = "correct horse battery"
+
+
+class Shopper:
+    """A signed-up user as a test drives it: id, email, and the Authorization header."""
+
+    def __init__(self, user_id: str, email: str, token: str) -> None:
+        self.id = user_id
+        self.email = email
+        self.token = token
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+
+async def sign_up(client: AppClient, email: str | None = None) -> Shopper:
+    email = email or f"{uuid4().hex[:10]}@example.com"
+    response = await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Shopper(body["user_id"], email, body["access_token"])
+
+
+async def make_admin(client: AppClient) -> Shopper:
+    accounts = client.app.state.services.accounts
+    user = await accounts.register(f"admin-{uuid4().hex[:8]}@example.com", PASSWORD, "admin",
+                                   roles=["customer", "admin"])
+    return Shopper(user.id, user.email, accounts.issue_token(user))
+
+
+@pytest.fixture
+async def shopper(client: AppClient) -> Shopper:
+    return await sign_up(client)
+
+
+@pytest.fixture
+async def admin(client: AppClient) -> Shopper:
+    return await make_admin(client)
