@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -30,7 +31,5 @@ class RateLimiter:
             raise TooMany(f"too many {what}; try again in {max(1, ttl)} s", retry_after_s=max(1, int(ttl)))
 
     async def reset(self, bucket: str, key: str) -> None:
-        try:
+        with contextlib.suppress(RedisError, OSError):
             await self._redis.delete(f"{self._prefix}:rl:{bucket}:{key}")
-        except (RedisError, OSError):
-            pass
