@@ -87,16 +87,12 @@ async def open_redis(settings: Settings) -> tuple[Any, str]:
 
 async def open_backends(settings: Settings) -> Backends:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = await _open_db(settings)
     try:
-        db = await connect(settings.mongodb_url, name=settings.mongodb_db, snapshot_path=settings.snapshot_path)
-    except DatabaseUnavailable as exc:
-        raise BackendUnavailable(f"{exc}: start it or fix CUVEE_MONGODB_URL") from exc
-    try:
-        search = open_index(settings.effective_search_url, namespace=settings.search_namespace)
-        await search.ping()
-    except SearchUnavailable as exc:
+        search = await _open_search(settings)
+    except BackendUnavailable:
         await db.close()
-        raise BackendUnavailable(f"search engine: {exc}: start it or fix CUVEE_SEARCH_URL") from exc
+        raise
     try:
         redis_client, kind = await open_redis(settings)
     except BackendUnavailable:
@@ -104,3 +100,34 @@ async def open_backends(settings: Settings) -> Backends:
         await db.close()
         raise
     return Backends(db=db, search=search, redis=redis_client, redis_kind=kind)
+
+
+async def probe_backends(settings: Settings) -> None:
+    """Fail fast, in one line naming the backend, when a configured external backend does not answer."""
+    if not settings.embedded:
+        db = await _open_db(settings, snapshot=False)
+        await db.close()
+    if (settings.search_url or "").startswith("http"):
+        search = await _open_search(settings)
+        await search.close()
+    if settings.redis_url:
+        client, _ = await open_redis(settings)
+        await client.aclose()
+
+
+async def _open_db(settings: Settings, *, snapshot: bool = True) -> Database:
+    try:
+        return await connect(settings.mongodb_url, name=settings.mongodb_db,
+                             snapshot_path=settings.snapshot_path if snapshot else None)
+    except DatabaseUnavailable as exc:
+        raise BackendUnavailable(f"{exc}: start it or fix CUVEE_MONGODB_URL") from exc
+
+
+async def _open_search(settings: Settings) -> SearchIndex:
+    try:
+        search = open_index(settings.effective_search_url, namespace=settings.search_namespace)
+        await search.ping()
+    except SearchUnavailable as exc:
+        raise BackendUnavailable(f"search engine at {settings.effective_search_url} did not answer: {exc}: "
+                                 "start it or fix CUVEE_SEARCH_URL") from exc
+    return search

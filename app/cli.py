@@ -7,12 +7,13 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from app import __version__
-from app.backends import BackendUnavailable, open_backends
+from app.backends import BackendUnavailable, open_backends, probe_backends
 from app.container import Services, build_services
 from app.settings import Settings
 
@@ -69,6 +70,7 @@ def serve(host: str, port: int, reload: bool, workers: int) -> None:
     settings = Settings()
     if workers > 1 and settings.embedded:
         raise click.ClickException("--workers > 1 needs a real MongoDB: set CUVEE_MONGODB_URL")
+    run(probe_backends(settings))
     click.echo(f"Cuvée {__version__} on http://{host}:{port}/  (API docs: http://{host}:{port}/schema)")
     if reload:
         import uvicorn
@@ -106,11 +108,74 @@ def reindex() -> None:
     from app.catalog.seeding import reindex as rebuild
 
     async def main() -> None:
+        from documents import Wine
+
         async with open_services() as services:
-            update, close = progress_bar(None, "reindexing")
+            update, close = progress_bar(await Wine.find({}).count(), "reindexing")
             n = await rebuild(services.backends.search, update)
             close()
             click.echo(f"search index rebuilt: {n} wines")
+
+    run(main())
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="File format (default: from the name: .csv, .jsonl or .ndjson, optionally .gz).")
+def import_(file: Path, fmt: str | None) -> None:
+    """Add or update wines from an X-Wines CSV or a JSON Lines file (upsert by id or source_id)."""
+    from app.catalog.importer import ImportFormat, decode_upload
+
+    suffixes = [s.lower() for s in file.suffixes if s.lower() != ".gz"]
+    guessed = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffixes[-1] if suffixes else "")
+    if (fmt or guessed) is None:
+        raise click.UsageError("cannot tell the format from the file name: pass --format csv|jsonl")
+    chosen = ImportFormat(fmt or guessed)
+    try:
+        text = decode_upload(file.read_bytes(), limit=2**31)
+    except Exception as exc:  # an AppError from decoding: show its detail, not a traceback
+        raise click.ClickException(getattr(exc, "detail", str(exc))) from exc
+    rows = max(0, text.count("\n") - (chosen is ImportFormat.csv))
+
+    async def main() -> None:
+        async with open_services() as services:
+            update, close = progress_bar(rows, f"importing {file.name}")
+            try:
+                report = await services.catalog.import_wines(text, chosen, None, source=f"cli:{file.name}",
+                                                              progress=update)
+            finally:
+                close()
+            click.echo(f"import: {report}")
+            for line, reason in report.rejected:
+                click.echo(f"  line {line}: {reason}")
+            if report.rejected_count > len(report.rejected):
+                click.echo(f"  … and {report.rejected_count - len(report.rejected)} more rejected rows")
+
+    run(main())
+
+
+@cli.command()
+@click.option("--consumer", default=None, help="Consumer name in the group (default: host-pid-random).")
+@click.option("--batch", default=200, show_default=True, type=click.IntRange(1, 10_000),
+              help="Events read and written per batch.")
+@click.option("--claim-idle", default=60.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds after which another consumer's unacknowledged events are taken over.")
+def worker(consumer: str | None, batch: int, claim_idle: float) -> None:
+    """Run the clickstream worker until SIGTERM/SIGINT (the batch in hand is finished first)."""
+    from app.clickstream.worker import WorkerConfig, run_until_signalled
+
+    settings = Settings()
+    if settings.embedded:
+        raise click.ClickException("the worker needs a shared MongoDB (set CUVEE_MONGODB_URL); "
+                                   "in the embedded mode it runs inside `cuvee serve`")
+
+    async def main() -> None:
+        async with open_services(settings) as services:
+            if services.backends.redis_kind == "in-process":
+                raise click.ClickException("the worker needs a Redis server: set CUVEE_REDIS_URL")
+            config = WorkerConfig(batch_size=batch, claim_idle_ms=int(claim_idle * 1000))
+            await run_until_signalled(services.clickstream.new_worker(config, consumer))
 
     run(main())
 

@@ -13,9 +13,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from app import __version__
-from app.accounts.controller import AuthController
-from app.backends import open_backends
+from app.accounts.controller import AdminUserController, AuthController, MeController, TasteQuizController
+from app.backends import BackendUnavailable, open_backends
+from app.catalog.admin_controller import AdminWineController
 from app.catalog.controller import WineController
+from app.catalog.search_controller import SearchController
+from app.clickstream.controller import AnonymousIdController, ClickstreamAdminController, EventsController
+from app.commerce.admin_controller import AdminCommerceController
+from app.commerce.controller import CartController, OrderController, WishlistController
+from app.commerce.review_controller import ReviewController
 from app.container import Services, build_services
 from app.errors import EXCEPTION_HANDLERS
 from app.health.controller import HealthController
@@ -34,6 +40,13 @@ async def start_background(services: Services) -> None:
 
         await ensure_demo_catalog(services)
     services.backends.db.start_snapshots(settings.snapshot_interval_s)
+    if settings.worker_in_process:
+        services.clickstream.start_worker()
+
+
+async def stop_background(services: Services) -> None:
+    """Stop what start_background started; the in-process worker finishes its batch in hand first."""
+    await services.clickstream.stop_worker()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -41,7 +54,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        backends = await open_backends(settings)
+        try:
+            backends = await open_backends(settings)
+        except BackendUnavailable as exc:
+            log.error("cannot start: %s", exc)
+            raise
         services = build_services(settings, backends)
         app.state.services = services
         log.info("cuvee %s: mongodb=%s search=%s redis=%s", __version__, settings.mongodb_url,
@@ -50,10 +67,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await start_background(services)
             yield
         finally:
+            await stop_background(services)
             await backends.close()
 
     return Litestar(
-        route_handlers=[HealthController, AuthController, WineController],
+        route_handlers=[HealthController, AuthController, WineController, AdminWineController, SearchController,
+                        MeController, TasteQuizController, AdminUserController,
+                        CartController, OrderController, WishlistController, ReviewController,
+                        AdminCommerceController, EventsController, AnonymousIdController,
+                        ClickstreamAdminController],
         lifespan=[lifespan],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

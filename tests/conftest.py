@@ -80,8 +80,12 @@ async def running(app: Litestar) -> AsyncIterator[AppClient]:
 
     task = asyncio.create_task(hold())
     await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        task.result()  # start-up failed: raise its error here
+    if task.done():  # start-up failed: raise its error here, out of the lifespan's task group
+        error = task.exception()
+        while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+            error = error.exceptions[0]
+        assert error is not None
+        raise error
     try:
         async with AppClient(app) as c:
             yield c
