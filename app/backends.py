@@ -16,6 +16,7 @@ from search import SearchIndex, SearchUnavailable, open_index
 log = logging.getLogger("cuvee.backends")
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+REDIS_READ_TIMEOUT_S = 5.0
 
 
 class BackendUnavailable(RuntimeError):
@@ -56,7 +57,9 @@ class Backends:
 
 
 async def _try_redis(url: str, timeout_s: float) -> Any | None:
-    client = aioredis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s,
+    # Connecting fails fast (a Redis that is down answers 503 at once); reads may wait longer than a
+    # connect because the worker's XREADGROUP blocks for up to a second.
+    client = aioredis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=REDIS_READ_TIMEOUT_S,
                                health_check_interval=30)
     try:
         await client.ping()
