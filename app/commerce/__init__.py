@@ -1,0 +1,1 @@
+"""Commerce: cart, checkout without overselling, orders, gifts, wishlist, reviews and ratings."""

@@ -1,0 +1,157 @@
+"""Checkout: claim the idempotency key, reserve stock line by line (never below zero), place the order.
+
+MongoDB here has no multi-document transactions (DESIGN §3), so correctness rests on three atomic steps:
+1. the order is inserted first in the `reserving` state; the unique (user_id, idempotency_key) index makes
+   it the claim, so two requests with one key can never both reserve;
+2. each line is reserved with a conditional `$inc` that only matches while enough stock is left, and the
+   lines already reserved are given back if a later one fails;
+3. the order moves from `reserving` to `pending` with a conditional update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from app.commerce.cart import CartService
+from app.commerce.orders import restock
+from app.commerce.views import CartView, Clock, OrderListener, WinesListener, tell
+from app.errors import AppError, Conflict, Invalid
+from documents import GiftInfo, Order, OrderItem, OrderStatus, Wine, new_id
+
+
+def request_fingerprint(gift: GiftInfo | None) -> str:
+    """A stable hash of what the checkout asked for: a retried key must carry the same request."""
+    body = {"v": 1, "gift": gift.model_dump(mode="json") if gift else None}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def order_items(view: CartView) -> tuple[list[OrderItem], str]:
+    """Snapshot the cart into order lines, refusing lines that cannot be bought; sorted by wine id so
+    concurrent checkouts reserve shared wines in the same order (no two buyers each holding half)."""
+    if not view.lines:
+        raise Conflict("your cart is empty: add a wine before checking out", code="cart_empty")
+    items = []
+    for line in sorted(view.lines, key=lambda ln: ln.item.wine_id):
+        if line.wine is None or not line.available:
+            name = f"«{line.wine.name}»" if line.wine is not None else f"wine {line.item.wine_id}"
+            raise Conflict(f"{name} is no longer sold; remove it from your cart", code="wine_unavailable",
+                           errors=[_line_error(line.item.wine_id, "no longer sold")])
+        items.append(OrderItem(wine_id=line.wine.id, name=line.wine.name,
+                               unit_price_cents=line.wine.price_cents, quantity=line.item.quantity,
+                               rec_id=line.item.rec_id))
+    currencies = {line.wine.currency for line in view.lines if line.wine is not None}
+    if len(currencies) > 1:
+        raise Conflict("the cart mixes currencies; check out each currency separately",
+                       code="mixed_currencies")
+    return items, currencies.pop()
+
+
+def _line_error(wine_id: str, message: str) -> dict[str, str]:
+    return {"field": f"items.{wine_id}", "source": "cart", "message": message}
+
+
+class CheckoutService:
+    def __init__(self, carts: CartService, clock: Clock, *, on_order_placed: OrderListener | None = None,
+                 on_wines_changed: WinesListener | None = None, claim_wait_s: float = 2.0) -> None:
+        self._carts = carts
+        self._clock = clock
+        self.on_order_placed = on_order_placed  # attribution of purchases to rec_ids (recommendations)
+        self._on_wines_changed = on_wines_changed
+        self._claim_wait_s = claim_wait_s
+
+    async def checkout(self, user_id: str, *, gift: GiftInfo | None,
+                       idempotency_key: str | None) -> tuple[Order, bool]:
+        """Turn the cart into an order; returns (order, created). A repeated key returns the first order."""
+        fingerprint = request_fingerprint(gift)
+        key = idempotency_key or new_id()  # without a key every call is a new checkout
+        deadline = time.monotonic() + self._claim_wait_s
+        while True:
+            existing = await Order.find_one({"user_id": user_id, "idempotency_key": key})
+            if existing is not None:
+                if existing.request_hash != fingerprint:
+                    raise Invalid("this Idempotency-Key was already used for a different checkout request; "
+                                  "use a new key for a new request", code="idempotency_key_reused")
+                if existing.status != OrderStatus.reserving:
+                    return existing, False
+                await self._wait_for_claim(deadline)  # the same request is still in flight
+                continue
+            try:
+                items, currency = order_items(await self._carts.view(user_id))
+            except AppError:
+                # the cart may be empty because a request with this key has just completed: replay it
+                if await Order.find_one({"user_id": user_id, "idempotency_key": key}) is not None:
+                    continue
+                raise
+            claim = self._claim(user_id, key, fingerprint, gift, items, currency)
+            try:
+                await claim.insert()
+            except DuplicateKeyError:
+                continue  # a request with the same key claimed it first
+            return await self._place(claim), True
+
+    def _claim(self, user_id: str, key: str, fingerprint: str, gift: GiftInfo | None,
+               items: list[OrderItem], currency: str) -> Order:
+        now = self._clock()
+        return Order(user_id=user_id, status=OrderStatus.reserving, items=items,
+                     total_cents=sum(i.unit_price_cents * i.quantity for i in items),
+                     currency=currency, gift=gift, placed_at=now, created_at=now, updated_at=now,
+                     idempotency_key=key, request_hash=fingerprint)
+
+    async def _wait_for_claim(self, deadline: float) -> None:
+        if time.monotonic() >= deadline:
+            raise Conflict("a checkout with this Idempotency-Key is still in progress; retry in a moment",
+                           code="checkout_in_progress", headers={"Retry-After": "1"})
+        await asyncio.sleep(0.02)
+
+    async def _place(self, claim: Order) -> Order:
+        await self._reserve(claim)
+        now = self._clock()
+        raw = await Order.get_pymongo_collection().find_one_and_update(
+            {"_id": claim.id, "status": OrderStatus.reserving.value},
+            {"$set": {"status": OrderStatus.pending.value, "placed_at": now, "updated_at": now},
+             "$push": {"history": {"status": OrderStatus.pending.value, "at": now}}},
+            return_document=ReturnDocument.AFTER)
+        if raw is None:  # only our own request may settle its claim
+            raise RuntimeError(f"checkout claim {claim.id} vanished while it was being placed")
+        order = Order.model_validate(raw)
+        wine_ids = [i.wine_id for i in order.items]
+        await self._carts.remove_lines(claim.user_id, wine_ids)
+        await tell(self._on_wines_changed, wine_ids)
+        await tell(self.on_order_placed, order)
+        return order
+
+    async def _reserve(self, claim: Order) -> None:
+        """Reserve every line or none: on any failure give back what was taken and release the claim."""
+        wines = Wine.get_pymongo_collection()
+        reserved: list[OrderItem] = []
+        try:
+            for item in claim.items:
+                taken = await wines.find_one_and_update(
+                    {"_id": item.wine_id, "stock": {"$gte": item.quantity}, "listed": True},
+                    {"$inc": {"stock": -item.quantity}}, projection={"_id": 1})
+                if taken is None:
+                    raise await self._shortage(item)
+                reserved.append(item)
+        except BaseException:
+            await restock(reserved)
+            await Order.get_pymongo_collection().delete_one(
+                {"_id": claim.id, "status": OrderStatus.reserving.value})
+            raise
+
+    @staticmethod
+    async def _shortage(item: OrderItem) -> Conflict:
+        wine = await Wine.get(item.wine_id)
+        if wine is None or not wine.listed:
+            message = "no longer sold"
+            detail = f"«{item.name}» is no longer sold; remove it from your cart"
+        else:
+            message = f"{wine.stock} left" if wine.stock else "out of stock"
+            detail = (f"not enough stock of «{item.name}»: {message}, your cart asks for {item.quantity}; "
+                      "nothing was charged or reserved")
+        return Conflict(detail, code="insufficient_stock", errors=[_line_error(item.wine_id, message)])

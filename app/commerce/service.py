@@ -1,0 +1,88 @@
+"""CommerceService: the commerce domain's one entry point for controllers and for other domains."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from app.accounts.service import AccountService
+from app.catalog.service import CatalogService
+from app.commerce.cart import CartService
+from app.commerce.checkout import CheckoutService
+from app.commerce.orders import OrderService
+from app.commerce.reviews import ReviewService
+from app.commerce.views import Clock, OrderListener, Purchase, PurchaseCount, WinesListener
+from app.commerce.wishlist import WishlistService
+from app.schemas import money
+from documents import Order
+
+PROFILE_ORDERS = 20  # the profile shows recent orders; the full history is GET /v1/me/orders
+PROFILE_WISHLIST = 50
+
+
+class CommerceService:
+    """Carts, checkouts, orders, wishlists and reviews, plus what other domains read from commerce."""
+
+    def __init__(self, catalog: CatalogService, accounts: AccountService, clock: Clock, *,
+                 abandoned_cart_hours: float, on_order_placed: OrderListener | None = None,
+                 on_wines_changed: WinesListener | None = None) -> None:
+        self.carts = CartService(catalog, accounts, clock, abandoned_cart_hours)
+        self.orders = OrderService(clock, on_wines_changed)
+        self.checkouts = CheckoutService(self.carts, clock, on_order_placed=on_order_placed,
+                                         on_wines_changed=on_wines_changed)
+        self.wishlists = WishlistService(catalog, clock)
+        self.reviews = ReviewService(catalog, self.orders, accounts, clock, on_wines_changed)
+        self.orders.status_listeners.append(self.reviews.verify_purchases)
+
+    @property
+    def on_order_placed(self) -> OrderListener | None:
+        return self.checkouts.on_order_placed
+
+    @on_order_placed.setter
+    def on_order_placed(self, listener: OrderListener | None) -> None:
+        """Called with each newly placed order (its items carry their rec_id); failures never undo it."""
+        self.checkouts.on_order_placed = listener
+
+    # ------------------------------------------------------------ for recommendations
+    async def purchases_for_taste(self, user_id: str) -> list[Purchase]:
+        """Wines bought for oneself (gift, cancelled and refunded orders excluded), oldest first."""
+        return await self.orders.purchases_for_taste(user_id)
+
+    async def purchase_counts(self, user_id: str) -> dict[str, PurchaseCount]:
+        """Per wine id: times_bought, bottles, first and last purchase (gifts excluded)."""
+        return await self.orders.purchase_counts(user_id)
+
+    def ratings_for_training(self) -> AsyncIterator[tuple[str, str, float]]:
+        """Every review as (user_id, wine_id, rating 1..5)."""
+        return self.reviews.ratings_for_training()
+
+    # ------------------------------------------------------------ profile providers (guide §9 shape)
+    async def purchase_history(self, user_id: str, limit: int = PROFILE_ORDERS) -> list[dict[str, Any]]:
+        """The user's latest orders, newest first: [{order_id, date, status, gift, total, currency,
+        items: [{wine_id, name, quantity, price}]}]."""
+        orders, _ = await self.orders.list_orders(user_id, page=1, per_page=limit)
+        return [_history_entry(order) for order in orders]
+
+    async def wishlist(self, user_id: str, limit: int = PROFILE_WISHLIST) -> list[dict[str, Any]]:
+        """The user's wishlist, newest first: [{wine_id, name, added_at, price, in_stock, back_in_stock,
+        price_dropped}]."""
+        lines, _ = await self.wishlists.list_entries(user_id, page=1, per_page=limit)
+        return [{"wine_id": line.entry.wine_id,
+                 "name": line.wine.name if line.wine else "(no longer in the catalog)",
+                 "added_at": line.entry.added_at,
+                 "price": money(line.wine.price_cents) if line.wine else None,
+                 "in_stock": line.in_stock, "back_in_stock": line.back_in_stock,
+                 "price_dropped": line.price_dropped} for line in lines]
+
+
+def _history_entry(order: Order) -> dict[str, Any]:
+    return {
+        "order_id": order.id,
+        "date": order.placed_at,
+        "status": order.status.value,
+        "gift": order.gift is not None,
+        "total": money(order.total_cents),
+        "currency": order.currency,
+        "items": [{"wine_id": i.wine_id, "name": i.name, "quantity": i.quantity,
+                   "price": money(i.unit_price_cents)} for i in order.items],
+    }
