@@ -1,0 +1,1 @@
+"""The wine catalog: browsing, the demo catalog and the X-Wines conversion."""

@@ -1,0 +1,175 @@
+"""The demo catalog shipped with Cuvée: loading it, seeding MongoDB with it, and growing it for benchmarks."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+from tqdm import tqdm
+
+from app.catalog.notes import stable_fraction, tasting_notes
+from app.catalog.xwines import dietary, price_cents, stock
+from documents.models import TasteStructure, Wine, utcnow
+
+DATA_FILE = "demo_wines.jsonl.gz"
+
+# What the shipped file holds about a wine. Price, stock, listing, ratings, views and timestamps are
+# live shop data: seeding sets them for new wines only and never overwrites them.
+CATALOG_FACTS = frozenset(
+    {
+        "name", "winery", "vintage", "grapes", "region", "country", "style", "taste", "tasting_notes",
+        "food_pairings", "abv", "dietary", "source_id",
+    }
+)  # fmt: skip
+SHIPPED_FIELDS = CATALOG_FACTS | {"id", "price_cents", "currency", "stock", "listed"}
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    inserted: int
+    updated: int
+    unchanged: int
+
+    def __str__(self) -> str:
+        return f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged"
+
+
+def dump_wine(wine: Wine) -> dict[str, Any]:
+    """A wine as one line of the shipped file: its catalog facts and starting shelf data."""
+    return wine.model_dump(mode="json", include=set(SHIPPED_FIELDS))
+
+
+def read_demo_rows() -> list[dict[str, Any]]:
+    """The shipped file's rows as plain dicts (no Beanie needed)."""
+    source = resources.files("app.catalog").joinpath("data", DATA_FILE)
+    with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def load_demo_wines() -> list[Wine]:
+    """The demo catalog as `Wine` documents (Beanie must be initialised: `documents.database.connect`)."""
+    return [Wine.model_validate(row) for row in read_demo_rows()]
+
+
+async def _present(wines: Sequence[Wine]) -> dict[str, dict[str, Any]]:
+    """Stored catalog facts of the wines already present, by id; a wine whose source_id is taken counts
+    as present too, so seeding never trips the unique source index."""
+    collection = Wine.get_pymongo_collection()
+    projection = dict.fromkeys(CATALOG_FACTS, 1)
+    found = {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": [w.id for w in wines]}}, projection)}
+    missing_sources = [w.source_id for w in wines if w.id not in found and w.source_id]
+    if missing_sources:
+        by_source = collection.find({"source_id": {"$in": missing_sources}}, {"source_id": 1})
+        taken = {doc["source_id"] async for doc in by_source}
+        found.update({w.id: {} for w in wines if w.source_id in taken})
+    return found
+
+
+async def _insert(wines: list[Wine]) -> int:
+    if not wines:
+        return 0
+    try:
+        result = await Wine.insert_many(wines, ordered=False)
+    except BulkWriteError as exc:  # another seeder won the race for some ids: those are present now
+        return int(exc.details.get("nInserted", 0))
+    return len(result.inserted_ids)
+
+
+async def _refresh(wines: list[Wine], stored: dict[str, dict[str, Any]]) -> int:
+    """Bring changed catalog facts up to date, leaving the live shop fields alone."""
+    updates = []
+    for wine in wines:
+        facts = wine.model_dump(mode="json", include=set(CATALOG_FACTS))
+        current = stored.get(wine.id, {})
+        if current and any(current.get(k) != v for k, v in facts.items()):
+            updates.append(UpdateOne({"_id": wine.id}, {"$set": {**facts, "updated_at": utcnow()}}))
+    if updates:
+        await Wine.get_pymongo_collection().bulk_write(updates, ordered=False)
+    return len(updates)
+
+
+async def seed_demo_catalog(
+    *,
+    progress: bool = True,
+    wines: Sequence[Wine] | None = None,
+    refresh_facts: bool = False,
+    batch_size: int = 1000,
+) -> SeedReport:
+    """Insert the demo wines that are missing (by id); idempotent, safe to run on a live shop.
+
+    Wines already present keep everything; with `refresh_facts` their catalog facts (notes, taste,
+    pairings…) are updated when the shipped ones differ, but never price, stock, listing or ratings.
+    `wines` defaults to the shipped demo catalog.
+    """
+    catalog = list(wines) if wines is not None else load_demo_wines()
+    # Look everything up before inserting: on a fresh database every lookup hits an empty collection.
+    stored: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(catalog), batch_size):
+        stored.update(await _present(catalog[start : start + batch_size]))
+    inserted = updated = 0
+    with tqdm(total=len(catalog), desc="demo catalog", unit="wine", disable=not progress) as bar:
+        for start in range(0, len(catalog), batch_size):
+            batch = catalog[start : start + batch_size]
+            inserted += await _insert([w for w in batch if w.id not in stored])
+            if refresh_facts:
+                updated += await _refresh([w for w in batch if w.id in stored], stored)
+            bar.update(len(batch))
+    return SeedReport(inserted=inserted, updated=updated, unchanged=len(catalog) - inserted - updated)
+
+
+_WINERY_SUFFIXES = (
+    "Estate", "Family Vineyards", "Cellars", "Hillside", "Valley Farm", "Wine Co.", "& Sons", "Heritage",
+    "Collective", "Terraces", "North Slope", "Old Mill",
+)  # fmt: skip
+_CUVEES = (
+    "", "", "", "Reserve", "Old Vines", "Single Vineyard", "Barrel Select", "Limited Release",
+    "Cuvée Spéciale", "Estate Grown", "Small Lot", "Hand Picked",
+)  # fmt: skip
+
+
+def _pick(options: Sequence[str], *key: object) -> str:
+    return options[int(stable_fraction(*key) * len(options))]
+
+
+def _nudged(taste: TasteStructure, key: str) -> TasteStructure:
+    values = {
+        axis: round(min(1.0, max(0.0, value + (stable_fraction(key, axis) - 0.5) * 0.1)), 2)
+        for axis, value in taste.model_dump().items()
+    }
+    return TasteStructure(**values)
+
+
+def expand_catalog(wines: Sequence[Wine], n: int, seed: int = 0) -> Iterator[Wine]:
+    """`n` new wines varied from `wines` (ids, vintages, wineries, cuvées, prices, stock, notes), the same
+    for the same (wines, n, seed): a catalog of any size for benchmarks. Beanie must be initialised."""
+    if not wines and n:
+        raise ValueError("expand_catalog needs at least one wine to vary")
+    for i in range(n):
+        base = wines[i % len(wines)]
+        key = f"expand:{seed}:{i}"
+        cuvee = _pick(_CUVEES, key, "cuvee")
+        name = f"{base.name} {cuvee}".strip()[:200]
+        vintage = base.vintage - int(stable_fraction(key, "vintage") * 8) if base.vintage else None
+        wine = base.model_copy(
+            update={
+                "id": f"{base.id}-{seed}-{i}",
+                "source_id": f"{base.source_id or base.id}#{seed}-{i}",
+                "name": name,
+                "winery": f"{base.winery} {_pick(_WINERY_SUFFIXES, key, 'winery')}"[:200],
+                "vintage": vintage,
+                "grapes": list(base.grapes),
+                "food_pairings": list(base.food_pairings),
+                "taste": _nudged(base.taste, key),
+                "dietary": dietary(key, base.abv),
+                "price_cents": price_cents(base.style, key, f"{name} {base.region}"),
+                "stock": stock(key),
+            }
+        )
+        wine.tasting_notes = tasting_notes(wine)
+        yield wine
