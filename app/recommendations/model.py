@@ -102,6 +102,12 @@ class Recommender:
         """Scores of every item in `item_keys` for one user given that user's history."""
         return self.score_matrix(self.history_matrix([history]))[0]
 
+    def _history_arrays(self, history: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(item columns, strengths) of the known items of one history."""
+        pairs = [(self._index[str(key)], float(value)) for key, value in history.items() if str(key) in self._index]
+        cols = np.array([col for col, _ in pairs], dtype=np.int64)
+        return cols, np.array([value for _, value in pairs], dtype=np.float64)
+
     def score_matrix(self, histories: sparse.csr_matrix) -> np.ndarray:
         raise NotImplementedError
 
@@ -179,6 +185,10 @@ class EASE(Recommender):
     def score_matrix(self, histories: sparse.csr_matrix) -> np.ndarray:
         return np.asarray(histories @ self.weights)
 
+    def score_user(self, history: Mapping[str, float]) -> np.ndarray:
+        cols, values = self._history_arrays(history)
+        return values @ self.weights[cols]
+
     def _arrays(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights, "lam": np.array([self.lam_scale, self.lam])}
 
@@ -202,10 +212,10 @@ def load_model(path: str | Path) -> Recommender:
 class HybridParams:
     """Settings of the hybrid, chosen by internal validation on the development half (see docs)."""
 
-    lam_rating: float = 30.0  # λ scale of the EASE on rating values
-    lam_relative: float = 30.0  # λ scale of the EASE on each user's own rating scale
+    lam_rating: float = 300.0  # λ scale of the EASE on rating values
+    lam_relative: float = 300.0  # λ scale of the EASE on each user's own rating scale
     w_relative: float = 1.0
-    w_loved: float = 1.0  # weight of log P(top rating | rated), the item's smoothed share of 5-star ratings
+    w_loved: float = 0.75  # weight of log P(top rating | rated), the item's smoothed share of 5-star ratings
     w_popularity: float = -0.25  # the EASE terms already favour popular items; this takes some back
     w_content: float = 0.25
     loved: float = 5.0  # the strength that counts as "loved" (a 5-star rating)
@@ -257,22 +267,39 @@ class HybridRecommender(Recommender):
         """The score's terms before weighting (rows = histories), for explanations and tuning."""
         loved = histories.copy()
         loved.data = np.exp(loved.data - self.params.loved)
-        floor_r, floor_u, floor_c = self._floors
-        return {
-            "rating": np.log(np.asarray(histories @ self.b_rating) + floor_r),
-            "relative": np.log(np.asarray(_relative(histories) @ self.b_relative) + floor_u),
-            "content": np.log(np.asarray(loved @ self.content_sim) + floor_c),
-        }
+        return self._logs(
+            np.asarray(histories @ self.b_rating),
+            np.asarray(_relative(histories) @ self.b_relative),
+            np.asarray(loved @ self.content_sim),
+        )
 
     def score_matrix(self, histories: sparse.csr_matrix) -> np.ndarray:
-        parts = self.components(histories)
-        p = self.params
-        return (
-            parts["rating"]
-            + p.w_relative * parts["relative"]
-            + p.w_content * parts["content"]
-            + self._item_prior
+        return self._combine(self.components(histories))
+
+    def score_user(self, history: Mapping[str, float]) -> np.ndarray:
+        # the same arithmetic as score_matrix on dense slices: no sparse matrix for a single user
+        cols, values = self._history_arrays(history)
+        relative = np.exp(values - values.mean()) if len(values) else values
+        loved = np.exp(values - self.params.loved)
+        parts = self._logs(
+            values @ self.b_rating[cols],
+            relative @ self.b_relative[cols],
+            loved @ self.content_sim[cols],
         )
+        return self._combine(parts)
+
+    def _logs(self, rating: np.ndarray, relative: np.ndarray, content: np.ndarray) -> dict[str, np.ndarray]:
+        floor_r, floor_u, floor_c = self._floors
+        return {
+            "rating": np.log(rating + floor_r),
+            "relative": np.log(relative + floor_u),
+            "content": np.log(content + floor_c),
+        }
+
+    def _combine(self, parts: Mapping[str, np.ndarray]) -> np.ndarray:
+        p = self.params
+        weighted = parts["rating"] + p.w_relative * parts["relative"] + p.w_content * parts["content"]
+        return weighted + self._item_prior
 
     def score_profile(self, profile: Mapping[str, float]) -> np.ndarray:
         """Content-only score in [0, 1] (cosine) of every item against a taste profile {token: weight}."""
