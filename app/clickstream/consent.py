@@ -1,0 +1,78 @@
+"""Who an event belongs to and whether it may be stored: analytics consent and linked anonymous ids.
+
+Both answers are cached for a few seconds per process, because the beacon endpoint and the worker ask for
+every batch; a withdrawn consent therefore takes effect within `ttl_s` everywhere (at once in the process
+that is told through `forget`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from app.errors import NotFound
+from documents import User
+
+CONSENT_TTL_S = 5.0
+_MAX_ENTRIES = 50_000
+
+
+class _TtlCache:
+    """A small expiring map; cleared wholesale when it grows past its bound (simple, and rare)."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self._ttl_s = ttl_s
+        self._entries: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str) -> tuple[bool, Any]:
+        hit = self._entries.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return False, None
+        return True, hit[1]
+
+    def put(self, key: str, value: Any) -> None:
+        if len(self._entries) >= _MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[key] = (time.monotonic() + self._ttl_s, value)
+
+    def drop(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+
+class ConsentGate:
+    """Answers "may this user's events be stored?" and "whose is this anonymous id?"."""
+
+    def __init__(self, accounts: Any, ttl_s: float = CONSENT_TTL_S) -> None:
+        self._accounts = accounts
+        self._consent = _TtlCache(ttl_s)
+        self._owners = _TtlCache(ttl_s)
+
+    async def allows_analytics(self, user_id: str) -> bool:
+        """True when the user exists and has granted analytics consent (erased users have not)."""
+        known, value = self._consent.get(user_id)
+        if known:
+            return bool(value)
+        try:
+            allowed = bool((await self._accounts.get_consent(user_id)).analytics)
+        except NotFound:
+            allowed = False
+        self._consent.put(user_id, allowed)
+        return allowed
+
+    async def owner_of(self, anonymous_id: str) -> str | None:
+        """The user who linked this anonymous id at sign-in, if any."""
+        known, value = self._owners.get(anonymous_id)
+        if known:
+            return value  # type: ignore[no-any-return]
+        # Read here rather than through AccountService, which has no lookup by anonymous id (yet).
+        user = await User.find_one({"anonymous_ids": anonymous_id})
+        owner = user.id if user is not None else None
+        self._owners.put(anonymous_id, owner)
+        return owner
+
+    def forget(self, user_id: str | None = None, anonymous_id: str | None = None) -> None:
+        """Drop cached answers (after a consent change or a new link) so they apply at once here."""
+        if user_id:
+            self._consent.drop(user_id)
+        if anonymous_id:
+            self._owners.drop(anonymous_id)

@@ -1,0 +1,80 @@
+"""HTTP for the clickstream: the beacon endpoint, linking an anonymous id, and the operators' stats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+
+from app.clickstream.events import MAX_BODY_BYTES, EventsReceipt
+from app.clickstream.schemas import AnonymousIdInput, ClickstreamStats, LinkRead
+from app.clickstream.service import ClickstreamService
+from app.deps import provide_clickstream, provide_optional_principal, provide_principal
+from app.errors import UnsupportedMediaType
+from app.security import ADMIN, PUBLIC, USER, Principal
+
+# sendBeacon posts a string as text/plain (no CORS preflight); fetch/XHR clients send application/json.
+BEACON_MEDIA_TYPES = frozenset({"application/json", "text/plain"})
+
+
+class EventsController(Controller):
+    path = "/v1/events"
+    tags = ["clickstream"]
+    opt = PUBLIC
+    dependencies = {
+        "clickstream": Provide(provide_clickstream, sync_to_thread=False),
+        "principal": Provide(provide_optional_principal, sync_to_thread=False),
+    }
+
+    @post("/", status_code=202, request_max_body_size=MAX_BODY_BYTES)
+    async def post_events(self, request: Request[Any, Any, Any], clickstream: ClickstreamService,
+                          principal: Principal | None) -> EventsReceipt:
+        """Record a batch of storefront events (what `navigator.sendBeacon` sends).
+
+        The body is a JSON array of up to 100 events, or `{"events": [...]}`, at most 64 KiB, sent as
+        `application/json` or `text/plain`. Each event has `event_id` (a client UUID, used to drop
+        duplicates for 24 h), `type`, `occurred_at` (RFC 3339 with offset), `anonymous_id` (required without
+        a token) and, per type: `wine_viewed` wine_id; `search_performed` query (results_count);
+        `recommendation_clicked` rec_id, wine_id, position; `recommendation_dismissed` rec_id, wine_id;
+        `cart_item_added`/`cart_item_removed`/`wishlist_added`/`wishlist_removed` wine_id (rec_id);
+        `page_viewed` (surface). The answer is 202 with one verdict per event, in order: `accepted`,
+        `duplicate`, or `rejected` with a `reason`; one bad event never sinks the others. Events of a
+        signed-in user without analytics consent are rejected with `no_consent` and not stored.
+        """
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type not in BEACON_MEDIA_TYPES:
+            raise UnsupportedMediaType("send the batch as application/json or text/plain",
+                                       code="unsupported_media_type")
+        client = request.client.host if request.client else "unknown"
+        return await clickstream.ingest(await request.body(), principal, client)
+
+
+class AnonymousIdController(Controller):
+    path = "/v1/me/anonymous-id"
+    tags = ["clickstream"]
+    opt = USER
+    dependencies = {
+        "clickstream": Provide(provide_clickstream, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+
+    @post("/", status_code=200)
+    async def link(self, clickstream: ClickstreamService, principal: Principal, data: AnonymousIdInput) -> LinkRead:
+        """Call right after sign-in with the browser's anonymous id: its recent history becomes the user's,
+        and later anonymous beacons from it count for the user. Needs analytics consent (else nothing is
+        linked); an id linked to another account answers 409 — start a new anonymous id at sign-out."""
+        return await clickstream.link_anonymous(principal.user_id, data.anonymous_id)
+
+
+class ClickstreamAdminController(Controller):
+    path = "/v1/admin/clickstream"
+    tags = ["admin", "clickstream"]
+    opt = ADMIN
+    dependencies = {"clickstream": Provide(provide_clickstream, sync_to_thread=False)}
+
+    @get("/stats")
+    async def stats(self, clickstream: ClickstreamService) -> ClickstreamStats:
+        """The stream's backlog: length, pending (delivered, not acknowledged), lag (not yet delivered),
+        dead letters, consumers; and this process's worker counters when it runs one."""
+        return await clickstream.stats()

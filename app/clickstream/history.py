@@ -1,0 +1,170 @@
+"""Interactions in MongoDB: events applied idempotently (keyed by event_id), bounded per user, read back.
+
+Idempotency without transactions: the interaction's `_id` is the client's event_id, so a redelivered event
+is a duplicate-key no-op; a wine's view count is incremented only for interactions this call inserted, and
+a recommendation action is pushed only if no action with the same `ref` is there. A crash between an
+event's insert and its view-count increment can therefore lose that one increment, but never count twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from app.clickstream.events import Event
+from documents import Interaction, RecommendationLog, Wine
+
+log = logging.getLogger("cuvee.clickstream")
+
+# Event types that feed back into the recommendation log that served the list (rec_id).
+REC_ACTIONS = {"recommendation_clicked": "click", "recommendation_dismissed": "dismiss", "cart_item_added": "cart"}
+_DUPLICATE_KEY = 11000
+_MAX_TRACKED_USERS = 100_000
+
+
+@dataclass(frozen=True)
+class Attributed:
+    """An event and the user it belongs to (None: anonymous)."""
+
+    event: Event
+    user_id: str | None
+
+
+@dataclass(frozen=True)
+class HistoryBounds:
+    per_user: int = 500  # interactions kept per signed-in user, newest first
+    slack: int = 50  # trimmed once a user passes per_user + slack, so trimming is occasional
+    anonymous_retention: timedelta = timedelta(days=30)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _document(item: Attributed, now: datetime) -> dict[str, Any]:
+    ev = item.event
+    doc: dict[str, Any] = {"_id": ev.event_id, "type": ev.type, "occurred_at": _aware(ev.occurred_at),
+                           "recorded_at": now}
+    for name in ("anonymous_id", "wine_id", "query", "results_count", "rec_id", "position", "surface"):
+        value = getattr(ev, name)
+        if value is not None:
+            doc[name] = value
+    if item.user_id is not None:
+        doc["user_id"] = item.user_id
+    return doc
+
+
+class History:
+    """Writes and reads the `interactions` collection (and the counters events feed elsewhere)."""
+
+    def __init__(self, clock: Callable[[], datetime], bounds: HistoryBounds | None = None) -> None:
+        self._clock = clock
+        self.bounds = bounds or HistoryBounds()
+        self._sizes: dict[str, int] = {}  # per user: interactions held, as far as this process knows
+
+    @staticmethod
+    def _interactions() -> Any:
+        return Interaction.get_pymongo_collection()
+
+    async def apply(self, items: Sequence[Attributed]) -> dict[str, str]:
+        """Store a batch; returns {event_id: error} for the events that could not be stored.
+
+        Raises only when MongoDB itself fails (then nothing may be acknowledged).
+        """
+        if not items:
+            return {}
+        docs = [_document(item, self._clock()) for item in items]
+        inserted, failed = await self._insert(docs)
+        await self._count_views([i.event for i in items if i.event.type == "wine_viewed"
+                                 and i.event.event_id in inserted])
+        await self._record_actions([i.event for i in items if i.event.event_id not in failed])
+        await self._bound(Counter(i.user_id for i in items if i.user_id and i.event.event_id in inserted))
+        return failed
+
+    async def _insert(self, docs: list[dict[str, Any]]) -> tuple[set[str], dict[str, str]]:
+        ids = {d["_id"] for d in docs}
+        try:
+            await self._interactions().insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            duplicates: set[str] = set()
+            failed: dict[str, str] = {}
+            for error in exc.details.get("writeErrors", []):
+                event_id = docs[error["index"]]["_id"]
+                if error.get("code") == _DUPLICATE_KEY:
+                    duplicates.add(event_id)
+                else:
+                    failed[event_id] = str(error.get("errmsg", "write failed"))
+            return ids - duplicates - failed.keys(), failed
+        return ids, {}
+
+    async def _count_views(self, events: list[Event]) -> None:
+        counts = Counter(ev.wine_id for ev in events)
+        if counts:
+            # Written here because CatalogService has no counter API yet; the $inc is the whole update.
+            await Wine.get_pymongo_collection().bulk_write(
+                [UpdateOne({"_id": wid}, {"$inc": {"view_count": n}}) for wid, n in counts.items()],
+                ordered=False)
+
+    async def _record_actions(self, events: list[Event]) -> None:
+        updates = [
+            UpdateOne({"_id": ev.rec_id, "actions.ref": {"$ne": ev.event_id}},
+                      {"$push": {"actions": {"type": REC_ACTIONS[ev.type], "wine_id": ev.wine_id,
+                                             "at": _aware(ev.occurred_at), "ref": ev.event_id}}})
+            for ev in events if ev.rec_id and ev.type in REC_ACTIONS
+        ]
+        if updates:
+            await RecommendationLog.get_pymongo_collection().bulk_write(updates, ordered=False)
+
+    async def _bound(self, added: Counter[str | None]) -> None:
+        """Keep each user's history near `per_user`, counting in memory and trimming now and then."""
+        if len(self._sizes) > _MAX_TRACKED_USERS:
+            self._sizes.clear()
+        for user_id, n in added.items():
+            assert user_id is not None
+            size = self._sizes.get(user_id)
+            size = await self._interactions().count_documents({"user_id": user_id}) if size is None \
+                else size + n
+            if size > self.bounds.per_user + self.bounds.slack:
+                await self.trim_user(user_id)
+                size = self.bounds.per_user
+            self._sizes[user_id] = size
+
+    async def trim_user(self, user_id: str) -> int:
+        """Delete all but the user's `per_user` newest interactions; returns how many went."""
+        cursor = (self._interactions().find({"user_id": user_id}, {"occurred_at": 1})
+                  .sort([("occurred_at", -1), ("_id", -1)]).skip(self.bounds.per_user).limit(1))
+        edge = await cursor.to_list(1)
+        if not edge:
+            return 0
+        at, eid = edge[0]["occurred_at"], edge[0]["_id"]
+        result = await self._interactions().delete_many(
+            {"user_id": user_id, "$or": [{"occurred_at": {"$lt": at}}, {"occurred_at": at, "_id": {"$lte": eid}}]})
+        return int(result.deleted_count)
+
+    async def sweep_anonymous(self) -> int:
+        """Delete anonymous interactions past their retention (they are never linked after that)."""
+        cutoff = self._clock() - self.bounds.anonymous_retention
+        result = await self._interactions().delete_many({"user_id": None, "occurred_at": {"$lt": cutoff}})
+        return int(result.deleted_count)
+
+    async def link(self, user_id: str, anonymous_id: str) -> int:
+        """Attribute the anonymous id's retained history to the user; returns interactions linked."""
+        result = await self._interactions().update_many(
+            {"anonymous_id": anonymous_id, "user_id": None}, {"$set": {"user_id": user_id}})
+        self._sizes.pop(user_id, None)
+        if result.modified_count:
+            await self.trim_user(user_id)
+        return int(result.modified_count)
+
+    async def recent(self, user_id: str, types: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+        """The user's newest interactions of the given types, newest first (raw documents)."""
+        cursor = (self._interactions().find({"user_id": user_id, "type": {"$in": list(types)}})
+                  .sort([("occurred_at", -1), ("_id", -1)]).limit(limit))
+        return await cursor.to_list(limit)  # type: ignore[no-any-return]

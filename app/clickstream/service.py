@@ -1,0 +1,203 @@
+"""Clickstream rules: take a beacon batch, link anonymous history at sign-in, read history, report lag."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from app.clickstream.consent import ConsentGate
+from app.clickstream.events import EventsReceipt, Rejection, Verdict, check_event, parse_batch
+from app.clickstream.history import History, HistoryBounds
+from app.clickstream.schemas import ClickstreamStats, ConsumerRead, LinkRead, SearchEntry, ViewedWine
+from app.clickstream.stream import (
+    ACCEPTED,
+    DUPLICATE,
+    REDIS_DEADLINE_S,
+    Limits,
+    StreamAppender,
+    StreamKeys,
+    unavailable,
+)
+from app.clickstream.worker import ClickstreamWorker, WorkerConfig
+from app.errors import Conflict
+from app.security import Principal
+from documents import User
+
+MAX_ANONYMOUS_IDS = 20  # per user: the browsers (cookies) a user signed in from, newest kept
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class ClickstreamService:
+    def __init__(self, redis: Any, prefix: str, accounts: Any, catalog: Any, clock: Callable[[], datetime], *,
+                 maxlen: int, dedup_ttl_s: int, events_per_minute: int,
+                 bounds: HistoryBounds | None = None) -> None:
+        self._redis = redis
+        self.keys = StreamKeys(prefix)
+        self._catalog = catalog
+        self._clock = clock
+        self._max_age = timedelta(seconds=dedup_ttl_s)
+        self._appender = StreamAppender(redis, self.keys, Limits(maxlen, dedup_ttl_s, events_per_minute))
+        self.gate = ConsentGate(accounts)
+        self.history = History(clock, bounds)
+        self._worker: ClickstreamWorker | None = None
+
+    # ------------------------------------------------------------ the beacon
+    async def ingest(self, body: bytes, principal: Principal | None, client_address: str) -> EventsReceipt:
+        """Check each event of a raw batch, drop duplicates, append the rest; one verdict per event."""
+        raws = parse_batch(body)
+        now = self._clock()
+        verdicts: list[Verdict | None] = [None] * len(raws)
+        candidates: list[tuple[int, str, bytes, str | None]] = []  # index, event_id, payload, anonymous id
+        in_batch: set[str] = set()
+        for i, raw in enumerate(raws):
+            checked = check_event(raw, now, self._max_age)
+            if isinstance(checked, Rejection):
+                verdicts[i] = Verdict(i, "rejected", checked.event_id, checked.reason, checked.detail)
+            elif principal is None and checked.anonymous_id is None:
+                verdicts[i] = Verdict(i, "rejected", checked.event_id, "anonymous_id_required",
+                                      "events sent without a token must carry an anonymous_id")
+            elif checked.event_id in in_batch:
+                verdicts[i] = Verdict(i, "duplicate", checked.event_id)
+            else:
+                in_batch.add(checked.event_id)
+                candidates.append((i, checked.event_id, bytes(raw), checked.anonymous_id))
+        user_id = principal.user_id if principal else None
+        if user_id and candidates and not await self.gate.allows_analytics(user_id):
+            for i, event_id, _, _ in candidates:
+                verdicts[i] = Verdict(i, "rejected", event_id, "no_consent",
+                                      "analytics consent is not given: the event was not stored")
+            candidates = []
+        codes = await self._appender.append([(eid, payload, user_id) for _, eid, payload, _ in candidates],
+                                            self._rate_keys(client_address, user_id, candidates), len(raws))
+        for (i, event_id, _, _), code in zip(candidates, codes, strict=True):
+            verdicts[i] = (Verdict(i, "accepted", event_id) if code == ACCEPTED
+                           else Verdict(i, "duplicate", event_id) if code == DUPLICATE
+                           else Verdict(i, "rejected", event_id, "not_stored", "the stream refused it; retry"))
+        return _receipt([v for v in verdicts if v is not None])
+
+    def _rate_keys(self, client_address: str, user_id: str | None,
+                   candidates: list[tuple[int, str, bytes, str | None]]) -> list[str]:
+        keys = [self.keys.rate("events-ip", client_address)]
+        if user_id:
+            keys.append(self.keys.rate("events-user", user_id))
+        anonymous = dict.fromkeys(anon for _, _, _, anon in candidates if anon)
+        keys.extend(self.keys.rate("events-anon", anon) for anon in list(anonymous)[:3])
+        return keys
+
+    # ------------------------------------------------------------ identity and consent
+    async def link_anonymous(self, user_id: str, anonymous_id: str) -> LinkRead:
+        """Make the browser's anonymous history (and its future anonymous beacons) the user's.
+
+        Nothing is linked without analytics consent. An anonymous id already linked to another account
+        is refused (409): the storefront must start a new anonymous id when a user signs out.
+        """
+        self.gate.forget(user_id=user_id, anonymous_id=anonymous_id)
+        if not await self.gate.allows_analytics(user_id):
+            return LinkRead(linked=False, interactions=0)
+        owner = await self.gate.owner_of(anonymous_id)
+        if owner is not None and owner != user_id:
+            raise Conflict("this anonymous id belongs to another account; start a new one at sign-out",
+                           code="anonymous_id_taken")
+        # Written here because AccountService has no anonymous-id API yet; bounded to the newest few.
+        users = User.get_pymongo_collection()
+        await users.update_one({"_id": user_id}, {"$pull": {"anonymous_ids": anonymous_id}})
+        await users.update_one({"_id": user_id}, {"$push": {"anonymous_ids": {
+            "$each": [anonymous_id], "$slice": -MAX_ANONYMOUS_IDS}}})
+        self.gate.forget(anonymous_id=anonymous_id)
+        return LinkRead(linked=True, interactions=await self.history.link(user_id, anonymous_id))
+
+    def consent_changed(self, user_id: str) -> None:
+        """Call after a user's consent changes: this process applies it at once (others within seconds)."""
+        self.gate.forget(user_id=user_id)
+
+    # ------------------------------------------------------------ profile
+    async def recently_viewed(self, user_id: str, limit: int = 20) -> list[ViewedWine]:
+        """Distinct wines the user viewed, newest first, with their names (deleted wines are skipped)."""
+        docs = await self.history.recent(user_id, ("wine_viewed",), limit * 5)
+        latest: dict[str, datetime] = {}
+        for doc in docs:
+            latest.setdefault(doc["wine_id"], doc["occurred_at"])
+        wines = await self._catalog.find_wines(list(latest))
+        return [ViewedWine(wine_id=wid, name=wines[wid].name, viewed_at=at)
+                for wid, at in latest.items() if wid in wines][:limit]
+
+    async def search_history(self, user_id: str, limit: int = 20) -> list[SearchEntry]:
+        """The user's searches, newest first, each query once (its latest run)."""
+        docs = await self.history.recent(user_id, ("search_performed",), limit * 5)
+        seen: set[str] = set()
+        out: list[SearchEntry] = []
+        for doc in docs:
+            key = doc["query"].strip().casefold()
+            if key not in seen and len(out) < limit:
+                seen.add(key)
+                out.append(SearchEntry(query=doc["query"], results_count=doc.get("results_count"),
+                                       searched_at=doc["occurred_at"]))
+        return out
+
+    # ------------------------------------------------------------ the worker and its lag
+    def new_worker(self, config: WorkerConfig | None = None, consumer: str | None = None) -> ClickstreamWorker:
+        return ClickstreamWorker(self._redis, self.keys, self.history, self.gate, config, consumer)
+
+    def start_worker(self, config: WorkerConfig | None = None) -> None:
+        """Run a worker inside this process (the embedded mode)."""
+        if self._worker is None:
+            self._worker = self.new_worker(config)
+            self._worker.start()
+
+    async def stop_worker(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            await worker.stop()
+
+    async def stats(self) -> ClickstreamStats:
+        """Stream length, pending and undelivered counts, dead letters and consumers (503 if Redis is down)."""
+        try:
+            async with asyncio.timeout(REDIS_DEADLINE_S):
+                return await self._stats()
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise unavailable(exc) from exc
+
+    async def _stats(self) -> ClickstreamStats:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(self.keys.stream)
+            pipe.xlen(self.keys.dead)
+            pipe.xinfo_groups(self.keys.stream)
+            pipe.xinfo_consumers(self.keys.stream, self.keys.group)
+            length, dead, groups, consumers = await pipe.execute(raise_on_error=False)
+        for reply in (length, dead):
+            if isinstance(reply, Exception):
+                raise reply
+        group = next((g for g in groups if _text(g["name"]) == self.keys.group), None) \
+            if isinstance(groups, list) else None
+        members = consumers if isinstance(consumers, list) else []
+        return ClickstreamStats(
+            stream=self.keys.stream, length=length, dead_letter=dead,
+            pending=int(group["pending"]) if group else 0,
+            lag=(int(group["lag"]) if group.get("lag") is not None else None) if group else length,
+            consumers=[ConsumerRead(name=_text(c["name"]), pending=int(c["pending"]), idle_ms=int(c["idle"]))
+                       for c in members],
+            worker=dict(self._worker.counters) if self._worker else None,
+        )
+
+    async def readiness(self) -> dict[str, Any] | str:
+        """Lag for /health/ready: informational, so only a Redis failure reads as down."""
+        try:
+            stats = await self.stats()
+        except Exception as exc:
+            return f"down: {exc.__class__.__name__}"
+        return {"pending": stats.pending, "lag": stats.lag, "dead_letter": stats.dead_letter,
+                "consumers": len(stats.consumers), "length": stats.length}
+
+
+def _receipt(verdicts: list[Verdict]) -> EventsReceipt:
+    accepted = sum(v.status == "accepted" for v in verdicts)
+    duplicates = sum(v.status == "duplicate" for v in verdicts)
+    return EventsReceipt(accepted=accepted, duplicates=duplicates,
+                         rejected=len(verdicts) - accepted - duplicates, results=verdicts)

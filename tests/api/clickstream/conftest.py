@@ -1,0 +1,54 @@
+"""Helpers for the clickstream tests: events as the storefront builds them, and a tidy Redis afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import pytest
+import redis.asyncio as aioredis
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.settings import Settings
+from tests.conftest import REDIS_URL
+
+
+def event(type_: str = "wine_viewed", **fields: Any) -> dict[str, Any]:
+    """One beacon event with a fresh event_id and the current time; `fields` add or override."""
+    body: dict[str, Any] = {"event_id": str(uuid4()), "type": type_,
+                            "occurred_at": datetime.now(UTC).isoformat(), "anonymous_id": "anon-" + uuid4().hex}
+    if type_ == "wine_viewed":
+        body["wine_id"] = "wine-1"
+    elif type_ == "search_performed":
+        body["query"] = "pinot noir"
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+async def consent(client: AsyncTestClient[Litestar], headers: dict[str, str], analytics: bool) -> None:
+    response = await client.put("/v1/me/consent", json={"analytics": analytics}, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Any]:
+    """A client on the test's own event loop (the app's client lives on the test client's loop)."""
+    client = aioredis.from_url(REDIS_URL)
+    yield client
+    await client.aclose()
+
+
+async def purge(redis: Any, prefix: str) -> None:
+    keys = [k async for k in redis.scan_iter(f"{prefix}:*", count=1000)]
+    if keys:
+        await redis.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+async def _purge_stream_keys(settings: Settings, redis: Any) -> AsyncIterator[None]:
+    """Each test writes under its own prefix in db 15; remove its keys afterwards."""
+    yield
+    await purge(redis, settings.stream_prefix)
