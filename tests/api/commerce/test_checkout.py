@@ -1,0 +1,209 @@
+"""Checkout over the API: snapshots, all-or-nothing reservation, idempotent retries, and races."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from app.commerce.views import tell
+from documents import Order, Wine
+from tests.api.commerce.conftest import quick_shopper, services_of
+from tests.conftest import AppClient, Shopper
+from tests.factories import insert_wines, make_wine
+
+CHECKOUT = "/v1/me/checkout"
+
+
+async def fill(client: AppClient, headers: dict[str, str], *lines: tuple[Wine, int]) -> None:
+    for wine, quantity in lines:
+        response = await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": quantity}, headers=headers)
+        assert response.status_code == 200, response.text
+
+
+async def stock_of(wine: Wine) -> int:
+    raw = await Wine.get_pymongo_collection().find_one({"_id": wine.id}, {"stock": 1})
+    return int(raw["stock"])
+
+
+async def test_checkout_places_an_order_with_snapshots_and_empties_the_cart(client: AppClient,
+                                                                            shopper: Shopper) -> None:
+    a, b = await insert_wines(make_wine(name="Alpha", price_cents=1250, stock=10),
+                              make_wine(name="Beta", price_cents=999, stock=3))
+    await fill(client, shopper.headers, (a, 2), (b, 3))
+    response = await client.post(CHECKOUT, json={}, headers=shopper.headers)
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert order["status"] == "pending" and order["is_gift"] is False and order["can_cancel"] is True
+    assert sorted((i["name"], i["quantity"], i["unit_price_cents"]) for i in order["items"]) == [
+        ("Alpha", 2, 1250), ("Beta", 3, 999)]
+    assert order["total_cents"] == 5497 and order["total"] == "54.97"
+    assert [h["status"] for h in order["history"]] == ["pending"]
+    assert (await stock_of(a), await stock_of(b)) == (8, 0)
+    assert (await client.get("/v1/me/cart", headers=shopper.headers)).json()["items"] == []
+    await a.set({"price_cents": 5000, "name": "Alpha renamed"})  # the order keeps what was bought
+    again = (await client.get(f"/v1/me/orders/{order['id']}", headers=shopper.headers)).json()
+    assert ("Alpha", 1250) in [(i["name"], i["unit_price_cents"]) for i in again["items"]]
+
+
+async def test_checkout_without_a_body_works_and_an_empty_cart_is_409(client: AppClient, shopper: Shopper) -> None:
+    empty = await client.post(CHECKOUT, headers=shopper.headers)
+    assert empty.status_code == 409 and empty.json()["code"] == "cart_empty"
+    (wine,) = await insert_wines(make_wine())
+    await fill(client, shopper.headers, (wine, 1))
+    assert (await client.post(CHECKOUT, headers=shopper.headers)).status_code == 201
+
+
+async def test_a_short_line_gives_back_the_lines_already_reserved_and_names_the_wine(
+        client: AppClient, shopper: Shopper) -> None:
+    # ids fix the reservation order (by wine id): "a…" is reserved before "b…" runs short
+    first, short = await insert_wines(make_wine(id="a-first", stock=5), make_wine(id="b-short", name="Rare", stock=2))
+    await fill(client, shopper.headers, (first, 2), (short, 2))
+    await short.set({"stock": 1})  # another buyer took one meanwhile
+    response = await client.post(CHECKOUT, json={}, headers=shopper.headers)
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["code"] == "insufficient_stock" and "«Rare»" in problem["detail"] and "1 left" in problem["detail"]
+    assert problem["errors"] == [{"field": "items.b-short", "source": "cart", "message": "1 left"}]
+    assert (await stock_of(first), await stock_of(short)) == (5, 1)
+    assert await Order.find({}).count() == 0
+    assert len((await client.get("/v1/me/cart", headers=shopper.headers)).json()["items"]) == 2
+
+
+async def test_a_wine_delisted_after_it_was_added_blocks_checkout_by_name(client: AppClient,
+                                                                          shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine(name="Withdrawn"))
+    await fill(client, shopper.headers, (wine, 1))
+    await wine.set({"listed": False})
+    response = await client.post(CHECKOUT, json={}, headers=shopper.headers)
+    assert response.status_code == 409 and response.json()["code"] == "wine_unavailable"
+    assert "«Withdrawn»" in response.json()["detail"]
+    assert await stock_of(wine) == 10
+
+
+async def test_a_gift_order_is_marked_with_its_recipient(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine())
+    await fill(client, shopper.headers, (wine, 1))
+    gift = {"recipient_name": "Aunt May", "message": "Happy birthday"}
+    order = (await client.post(CHECKOUT, json={"gift": gift}, headers=shopper.headers)).json()
+    assert order["is_gift"] is True and order["gift"] == gift
+
+
+async def test_bad_gift_and_unknown_fields_are_422_and_change_nothing(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine())
+    await fill(client, shopper.headers, (wine, 1))
+    for body in ({"gift": {"recipient_name": ""}}, {"gift": {"recipient_name": "x", "message": "m" * 1001}},
+                 {"total_cents": 1}):
+        response = await client.post(CHECKOUT, json=body, headers=shopper.headers)
+        assert response.status_code == 422, body
+    bad_key = await client.post(CHECKOUT, json={}, headers={**shopper.headers, "Idempotency-Key": "k" * 201})
+    assert bad_key.status_code == 422
+    assert await Order.find({}).count() == 0 and await stock_of(wine) == 10
+
+
+async def test_a_retried_key_returns_the_same_order_without_buying_twice(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine(stock=10))
+    await fill(client, shopper.headers, (wine, 2))
+    headers = {**shopper.headers, "Idempotency-Key": "attempt-1"}
+    first = await client.post(CHECKOUT, json={}, headers=headers)
+    await fill(client, shopper.headers, (wine, 3))  # the cart changes before the retry arrives
+    retry = await client.post(CHECKOUT, json={}, headers=headers)
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.json() == first.json()
+    assert await Order.find({}).count() == 1 and await stock_of(wine) == 8
+    assert len((await client.get("/v1/me/cart", headers=shopper.headers)).json()["items"]) == 1
+
+
+async def test_a_reused_key_with_a_different_body_is_422(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine(stock=10))
+    await fill(client, shopper.headers, (wine, 1))
+    headers = {**shopper.headers, "Idempotency-Key": "attempt-2"}
+    assert (await client.post(CHECKOUT, json={}, headers=headers)).status_code == 201
+    await fill(client, shopper.headers, (wine, 1))
+    reused = await client.post(CHECKOUT, json={"gift": {"recipient_name": "Bob"}}, headers=headers)
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    assert await Order.find({}).count() == 1 and await stock_of(wine) == 9
+
+
+async def test_keys_belong_to_their_user(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine(stock=10))
+    other = await quick_shopper(client.app)
+    for headers in (shopper.headers, other):
+        await fill(client, headers, (wine, 1))
+        response = await client.post(CHECKOUT, json={}, headers={**headers, "Idempotency-Key": "same"})
+        assert response.status_code == 201
+    assert await Order.find({}).count() == 2
+
+
+async def test_concurrent_retries_with_one_key_make_one_order(client: AppClient, networked: None) -> None:
+    (wine,) = await insert_wines(make_wine(stock=10))
+    headers = await quick_shopper(client.app)
+    await fill(client, headers, (wine, 2))
+    keyed = {**headers, "Idempotency-Key": "double-click"}
+    responses = await asyncio.gather(*(client.post(CHECKOUT, json={}, headers=keyed) for _ in range(5)))
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert await Order.find({}).count() == 1 and await stock_of(wine) == 8
+
+
+async def test_fifty_buyers_racing_for_five_bottles_buy_exactly_five(client: AppClient, networked: None) -> None:
+    (wine,) = await insert_wines(make_wine(name="Last Case", stock=5))
+    buyers = [await quick_shopper(client.app) for _ in range(50)]
+    for headers in buyers:
+        await fill(client, headers, (wine, 1))
+    lowest, racing = [5], True
+
+    async def watch() -> None:  # samples the stock between the racers' database calls
+        while racing:
+            lowest[0] = min(lowest[0], await stock_of(wine))
+            await asyncio.sleep(0)
+
+    watcher = asyncio.create_task(watch())
+    responses = await asyncio.gather(*(client.post(CHECKOUT, json={}, headers=h) for h in buyers))
+    racing = False
+    await watcher
+    codes = [r.status_code for r in responses]
+    assert codes.count(201) == 5 and codes.count(409) == 45
+    for refused in (r for r in responses if r.status_code == 409):
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["code"] == "insufficient_stock" and "«Last Case»" in refused.json()["detail"]
+    assert await stock_of(wine) == 0 and lowest[0] >= 0
+    assert await Order.find({"status": "pending"}).count() == 5 and await Order.find({}).count() == 5
+
+
+async def test_racing_two_line_carts_never_oversell_and_give_back_half_reservations(
+        client: AppClient, networked: None) -> None:
+    plenty, scarce = await insert_wines(make_wine(id="a-plenty", stock=10), make_wine(id="b-scarce", stock=3))
+    buyers = [await quick_shopper(client.app) for _ in range(10)]
+    for headers in buyers:
+        await fill(client, headers, (plenty, 1), (scarce, 1))
+    responses = await asyncio.gather(*(client.post(CHECKOUT, json={}, headers=h) for h in buyers))
+    assert [r.status_code for r in responses].count(201) == 3
+    # every refused buyer had reserved "a-plenty" first: each of those bottles came back
+    assert (await stock_of(plenty), await stock_of(scarce)) == (7, 0)
+
+
+async def test_order_listener_gets_each_new_order_with_its_rec_ids(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine())
+    placed: list[Order] = []
+
+    async def record(order: Order) -> None:
+        placed.append(order)
+
+    services_of(client.app).commerce.on_order_placed = record
+    await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": 1, "rec_id": "rec-home-1"},
+                     headers=shopper.headers)
+    order = (await client.post(CHECKOUT, json={}, headers=shopper.headers)).json()
+    assert order["items"][0]["rec_id"] == "rec-home-1"
+    assert [(o.id, o.items[0].rec_id) for o in placed] == [(order["id"], "rec-home-1")]
+
+
+async def test_a_failing_listener_never_undoes_the_order(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine())
+
+    async def broken(order: Any) -> None:
+        raise RuntimeError("attribution store down")
+
+    services_of(client.app).commerce.on_order_placed = broken
+    await fill(client, shopper.headers, (wine, 1))
+    assert (await client.post(CHECKOUT, json={}, headers=shopper.headers)).status_code == 201
+    await tell(broken, None)  # and the helper itself swallows it
