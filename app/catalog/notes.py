@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import unicodedata
@@ -207,6 +208,7 @@ STYLE_FALLBACK: dict[Style, GrapeProfile] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # a catalog repeats a few hundred grape names
 def grape_profile(name: str) -> GrapeProfile | None:
     """The profile of a grape by any of its names; X-Wines pairs synonyms as "Syrah/Shiraz"."""
     folded = _fold(name)
@@ -220,7 +222,7 @@ def grape_profile(name: str) -> GrapeProfile | None:
 
 def stable_fraction(*parts: object) -> float:
     """A number in [0, 1) fixed by `parts` forever: unlike hash(), the same in every process and version."""
-    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(":".join([str(p) for p in parts]).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
 
 
