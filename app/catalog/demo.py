@@ -57,11 +57,11 @@ def load_demo_wines() -> list[Wine]:
     return [Wine.model_validate(row) for row in read_demo_rows()]
 
 
-async def _present(wines: Sequence[Wine]) -> dict[str, dict[str, Any]]:
+async def _present(wines: Sequence[Wine], *, with_facts: bool) -> dict[str, dict[str, Any]]:
     """Stored catalog facts of the wines already present, by id; a wine whose source_id is taken counts
     as present too, so seeding never trips the unique source index."""
     collection = Wine.get_pymongo_collection()
-    projection = dict.fromkeys(CATALOG_FACTS, 1)
+    projection = dict.fromkeys(CATALOG_FACTS, 1) if with_facts else {"_id": 1}
     found = {doc["_id"]: doc async for doc in collection.find({"_id": {"$in": [w.id for w in wines]}}, projection)}
     missing_sources = [w.source_id for w in wines if w.id not in found and w.source_id]
     if missing_sources:
@@ -111,7 +111,7 @@ async def seed_demo_catalog(
     # Look everything up before inserting: on a fresh database every lookup hits an empty collection.
     stored: dict[str, dict[str, Any]] = {}
     for start in range(0, len(catalog), batch_size):
-        stored.update(await _present(catalog[start : start + batch_size]))
+        stored.update(await _present(catalog[start : start + batch_size], with_facts=refresh_facts))
     inserted = updated = 0
     with tqdm(total=len(catalog), desc="demo catalog", unit="wine", disable=not progress) as bar:
         for start in range(0, len(catalog), batch_size):
