@@ -20,7 +20,8 @@ import pytest
 from litestar import Litestar
 
 from app.container import Services
-from documents import User
+from documents import User, Wine
+from tests.conftest import AppClient
 
 _YIELDING_COLLECTION_METHODS = (
     "find_one", "find_one_and_update", "find_one_and_delete", "update_one", "update_many", "insert_one",
@@ -60,3 +61,24 @@ async def quick_shopper(app: Litestar, *, username: str | None = None,
     await user.insert()
     token = services.tokens.issue(user.id, user.roles, services.clock())
     return {"Authorization": f"Bearer {token}", "X-Test-User": user.id}
+
+
+async def fill(client: AppClient, headers: dict[str, str], *lines: tuple[Wine, int]) -> None:
+    """Put these (wine, quantity) lines in the caller's cart."""
+    for wine, quantity in lines:
+        response = await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": quantity}, headers=headers)
+        assert response.status_code == 200, response.text
+
+
+async def buy(client: AppClient, headers: dict[str, str], *lines: tuple[Wine, int],
+              gift: dict[str, str] | None = None) -> dict[str, Any]:
+    """Fill the cart and check out; returns the order as the API shows it."""
+    await fill(client, headers, *lines)
+    response = await client.post("/v1/me/checkout", json={"gift": gift} if gift else {}, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def stock_of(wine: Wine) -> int:
+    raw = await Wine.get_pymongo_collection().find_one({"_id": wine.id}, {"stock": 1})
+    return int(raw["stock"])

@@ -6,23 +6,12 @@ import asyncio
 from typing import Any
 
 from app.commerce.views import tell
-from documents import Order, Wine
-from tests.api.commerce.conftest import quick_shopper, services_of
+from documents import Order
+from tests.api.commerce.conftest import fill, quick_shopper, services_of, stock_of
 from tests.conftest import AppClient, Shopper
 from tests.factories import insert_wines, make_wine
 
 CHECKOUT = "/v1/me/checkout"
-
-
-async def fill(client: AppClient, headers: dict[str, str], *lines: tuple[Wine, int]) -> None:
-    for wine, quantity in lines:
-        response = await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": quantity}, headers=headers)
-        assert response.status_code == 200, response.text
-
-
-async def stock_of(wine: Wine) -> int:
-    raw = await Wine.get_pymongo_collection().find_one({"_id": wine.id}, {"stock": 1})
-    return int(raw["stock"])
 
 
 async def test_checkout_places_an_order_with_snapshots_and_empties_the_cart(client: AppClient,
