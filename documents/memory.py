@@ -15,6 +15,7 @@ from typing import Any
 import bson
 import mongomock.collection
 import mongomock.database
+from mongomock import filtering as mongomock_filtering
 from mongomock import helpers as mongomock_helpers
 from mongomock.mongo_client import MongoClient as MockMongoClient
 from pymongo_async_mock import AsyncMongoMockClient
@@ -48,17 +49,18 @@ def _mend_mongomock() -> None:
 def _batch_keys_are_new(collection: Any, documents: list[Any]) -> bool:
     """True when no document of the batch can clash on a unique index (with the collection or the batch).
 
-    False whenever in doubt (a partial index, an array or sub-document value, any clash): mongomock's own
-    per-document check then decides and raises the exact error.
+    False whenever in doubt (an array or sub-document value, any clash): mongomock's own per-document
+    check then decides and raises the exact error.
     """
     for index in collection._store.indexes.values():
         if not index.get("unique"):
             continue
-        if index.get("partialFilterExpression") is not None:
-            return False
+        partial = index.get("partialFilterExpression")
         paths = [path for path, _ in index["key"]]
         seen: set[tuple[Any, ...]] = set()
         for doc in [*collection._store.documents, *documents]:
+            if partial is not None and not mongomock_filtering.filter_applies(partial, doc):
+                continue
             values = []
             for path in paths:
                 try:
