@@ -8,6 +8,7 @@ from datetime import datetime
 
 from app.accounts.service import AccountService
 from app.backends import Backends
+from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
 from app.ratelimit import RateLimiter
 from app.security import Passwords, TokenCodec
@@ -26,6 +27,7 @@ class Services:
     passwords: Passwords
     limiter: RateLimiter
     catalog: CatalogService
+    search: SearchService
     accounts: AccountService
 
 
@@ -33,7 +35,8 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     tokens = TokenCodec(settings.resolved_secret(), settings.token_ttl_s)
     passwords = Passwords()
     limiter = RateLimiter(backends.redis, settings.stream_prefix)
-    catalog = CatalogService()
+    catalog = CatalogService(backends.search, clock)
+    search = SearchService(backends.search)
     accounts = AccountService(tokens, passwords, limiter, settings.login_attempts_per_minute, clock)
     return Services(
         settings=settings,
@@ -43,5 +46,6 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         passwords=passwords,
         limiter=limiter,
         catalog=catalog,
+        search=search,
         accounts=accounts,
     )

@@ -8,6 +8,7 @@ from litestar import Request
 from litestar.datastructures import State
 
 from app.accounts.service import AccountService
+from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
 from app.container import Services
 from app.errors import Unauthorized
@@ -20,6 +21,10 @@ def services(state: State) -> Services:
 
 def provide_catalog(state: State) -> CatalogService:
     return services(state).catalog
+
+
+def provide_search(state: State) -> SearchService:
+    return services(state).search
 
 
 def provide_accounts(state: State) -> AccountService:

@@ -1,14 +1,24 @@
-"""Catalog API models."""
+"""Catalog API models: wine pages, admin input, import reports and search results."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from app.schemas import money
-from documents import Wine
+from app.schemas import Input, money
+from documents import Dietary, Style, Wine
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Place = Annotated[str, StringConstraints(max_length=100)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+# Prices are given in currency units with at most two decimals ("12.90"), as the public API prints them.
+Price = Annotated[Decimal, Field(ge=0, le=100_000, max_digits=8, decimal_places=2)]
+Stock = Annotated[int, Field(ge=0, le=1_000_000)]
+Currency = Annotated[str, StringConstraints(pattern="^[A-Z]{3}$")]
 
 
 class TasteRead(BaseModel):
@@ -39,10 +49,22 @@ class WineSummary(BaseModel):
 
     @classmethod
     def of(cls, wine: Wine) -> WineSummary:
-        return cls(id=wine.id, name=wine.name, winery=wine.winery, vintage=wine.vintage, style=wine.style,
-                   region=wine.region, country=wine.country, grapes=wine.grapes, price=money(wine.price_cents),
-                   price_cents=wine.price_cents, currency=wine.currency, in_stock=wine.stock > 0 and wine.listed,
-                   rating_mean=wine.rating.mean, rating_count=wine.rating.count)
+        return cls(
+            id=wine.id,
+            name=wine.name,
+            winery=wine.winery,
+            vintage=wine.vintage,
+            style=wine.style,
+            region=wine.region,
+            country=wine.country,
+            grapes=wine.grapes,
+            price=money(wine.price_cents),
+            price_cents=wine.price_cents,
+            currency=wine.currency,
+            in_stock=wine.stock > 0 and wine.listed,
+            rating_mean=wine.rating.mean,
+            rating_count=wine.rating.count,
+        )
 
 
 class WineRead(WineSummary):
@@ -55,12 +77,204 @@ class WineRead(WineSummary):
     dietary: list[str]
     stock: int
     listed: bool
+    source_id: str | None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def of(cls, wine: Wine) -> WineRead:
         base = WineSummary.of(wine).model_dump()
-        return cls(**base, taste=TasteRead(**wine.taste.model_dump()), tasting_notes=wine.tasting_notes,
-                   food_pairings=wine.food_pairings, abv=wine.abv, dietary=[str(d) for d in wine.dietary],
-                   stock=wine.stock, listed=wine.listed, created_at=wine.created_at, updated_at=wine.updated_at)
+        return cls(
+            **base,
+            taste=TasteRead(**wine.taste.model_dump()),
+            tasting_notes=wine.tasting_notes,
+            food_pairings=wine.food_pairings,
+            abv=wine.abv,
+            dietary=[str(d) for d in wine.dietary],
+            stock=wine.stock,
+            listed=wine.listed,
+            source_id=wine.source_id,
+            created_at=wine.created_at,
+            updated_at=wine.updated_at,
+        )
+
+
+# ---------------------------------------------------------------- admin input
+def _unique(values: list[Any]) -> list[Any]:
+    """Drop repeats, keeping the first spelling ("Merlot", "merlot" -> "Merlot")."""
+    seen: set[str] = set()
+    out = []
+    for value in values:
+        key = str(value).casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(value)
+    return out
+
+
+class TasteInput(Input):
+    """A wine's structure on the five axes, each from 0 (none) to 1 (most)."""
+
+    sweetness: Unit
+    acidity: Unit
+    tannin: Unit
+    body: Unit
+    fizz: Unit
+
+
+class TasteUpdate(Input):
+    """Some axes of the structure; the others keep their values."""
+
+    sweetness: Unit | None = None
+    acidity: Unit | None = None
+    tannin: Unit | None = None
+    body: Unit | None = None
+    fizz: Unit | None = None
+
+
+class _WineFields(Input):
+    @field_validator("grapes", "food_pairings", "dietary", check_fields=False)
+    @classmethod
+    def _dedupe(cls, value: list[Any] | None) -> list[Any] | None:
+        return None if value is None else _unique(value)
+
+
+class WineFacts(_WineFields):
+    """Everything about a new wine but its price (see WineCreate and the import's JSON Lines rows)."""
+
+    name: Text200
+    winery: Text200
+    vintage: Annotated[int, Field(ge=1800)] | None = None
+    grapes: Annotated[list[Label], Field(max_length=20)] = Field(default_factory=list)
+    region: Place = ""
+    country: Place = ""
+    style: Style
+    taste: TasteInput
+    tasting_notes: Annotated[str, StringConstraints(max_length=5000)] = ""
+    food_pairings: Annotated[list[Label], Field(max_length=30)] = Field(default_factory=list)
+    abv: Annotated[float, Field(ge=0, le=80)] | None = None
+    dietary: list[Dietary] = Field(default_factory=list)
+    currency: Currency = "EUR"
+    stock: Stock = 0
+    listed: bool = True
+    source_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+
+
+class WineCreate(WineFacts):
+    """A new wine. `price` is in currency units with at most two decimals ("12.90"); tasting notes are
+    written from the wine's facts when left out."""
+
+    price: Price
+
+
+NULLABLE_FIELDS = frozenset({"vintage", "abv", "source_id"})
+
+
+class WineUpdate(_WineFields):
+    """Only the fields sent change. `stock` sets the count on hand; `stock_delta` adds to (or, negative,
+    takes from) it without losing concurrent sales. `vintage`, `abv` and `source_id` may be null."""
+
+    name: Text200 | None = None
+    winery: Text200 | None = None
+    vintage: Annotated[int, Field(ge=1800)] | None = None
+    grapes: Annotated[list[Label], Field(max_length=20)] | None = None
+    region: Place | None = None
+    country: Place | None = None
+    style: Style | None = None
+    taste: TasteUpdate | None = None
+    tasting_notes: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    food_pairings: Annotated[list[Label], Field(max_length=30)] | None = None
+    abv: Annotated[float, Field(ge=0, le=80)] | None = None
+    dietary: list[Dietary] | None = None
+    price: Price | None = None
+    currency: Currency | None = None
+    stock: Stock | None = None
+    stock_delta: Annotated[int, Field(ge=-1_000_000, le=1_000_000)] | None = None
+    listed: bool | None = None
+    source_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> WineUpdate:
+        for name in self.model_fields_set - NULLABLE_FIELDS:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        if self.stock is not None and self.stock_delta is not None:
+            raise ValueError("send stock or stock_delta, not both")
+        return self
+
+
+class Rejection(BaseModel):
+    row: int = Field(description="Line of the file where the row starts (a CSV header is line 1).")
+    reason: str
+
+
+class ImportReportRead(BaseModel):
+    """What an import did: counts, and the first rejected rows with the reason for each."""
+
+    format: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected_count: int
+    rejected: list[Rejection]
+    rejected_truncated: bool
+
+
+# ---------------------------------------------------------------- search
+class SearchHitRead(BaseModel):
+    """One wine in a result page; `score` is null when sorted by a field, `highlights` holds HTML-escaped
+    fragments of `name` and `tasting_notes` with the matched words in <mark>."""
+
+    id: str
+    name: str
+    winery: str
+    vintage: int | None
+    style: str
+    region: str
+    country: str
+    grapes: list[str]
+    dietary: list[str]
+    price: Decimal
+    price_cents: int
+    currency: str
+    in_stock: bool
+    rating_mean: float | None
+    rating_count: int
+    score: float | None
+    highlights: dict[str, str]
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class FacetsRead(BaseModel):
+    """Value counts over the whole result (largest first) and its price range."""
+
+    style: list[FacetCount]
+    country: list[FacetCount]
+    region: list[FacetCount]
+    grape: list[FacetCount]
+    price_min: Decimal | None
+    price_max: Decimal | None
+
+
+class SearchResponse(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    hits: list[SearchHitRead]
+    facets: FacetsRead
+    did_you_mean: str | None = Field(description="A respelled query that finds more, when this one finds little.")
+
+
+class SuggestionRead(BaseModel):
+    text: str
+    kind: str = Field(description="wine, winery, grape or region")
+    wine_id: str | None
+
+
+class SuggestResponse(BaseModel):
+    suggestions: list[SuggestionRead]

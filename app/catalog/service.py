@@ -1,13 +1,47 @@
-"""Catalog rules: reading wines (admin writes and search sync build on this)."""
+"""Catalog rules: reading wines, admin writes and imports, and keeping the search index in step."""
 
 from __future__ import annotations
 
-from documents import Style, Wine
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
 
-from app.errors import NotFound
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from app.catalog.importer import BATCH_SIZE, BatchWriter, ImportFormat, ImportReport, Row, parse
+from app.catalog.notes import tasting_notes
+from app.catalog.schemas import WineCreate, WineUpdate
+from app.errors import Conflict, Invalid, NotFound, Unavailable
+from app.schemas import to_cents
+from documents import AuditEntry, Style, Wine
+from search import SearchIndex, SearchUnavailable, WineSearchDoc
+
+log = logging.getLogger("cuvee.catalog")
+
+Clock = Callable[[], datetime]
+Progress = Callable[[int], None]
+
+
+def _field_error(name: str, message: str) -> Invalid:
+    return Invalid(f"invalid value for {name}: {message}", code="validation_failed",
+                   errors=[{"field": name, "source": "body", "message": message}])
 
 
 class CatalogService:
+    """Wines in MongoDB and their copies in the search index: every write here reaches both."""
+
+    def __init__(self, index: SearchIndex, clock: Clock) -> None:
+        self._index = index
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        """The clock at MongoDB's precision, so what a write returns is what later reads return."""
+        now = self._clock()
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+    # ------------------------------------------------------------ reads
     async def get_wine(self, wine_id: str) -> Wine:
         wine = await Wine.get(wine_id)
         if wine is None:
@@ -21,8 +55,9 @@ class CatalogService:
         found = await Wine.find({"_id": {"$in": list(set(wine_ids))}}).to_list()
         return {w.id: w for w in found}
 
-    async def list_wines(self, *, page: int, per_page: int, style: Style | None = None,
-                         country: str | None = None) -> tuple[list[Wine], int]:
+    async def list_wines(
+        self, *, page: int, per_page: int, style: Style | None = None, country: str | None = None
+    ) -> tuple[list[Wine], int]:
         query: dict[str, object] = {"listed": True}
         if style is not None:
             query["style"] = style.value
@@ -30,6 +65,164 @@ class CatalogService:
             query["country"] = country
         total = await Wine.find(query).count()
         # plain str sort keys: mongomock orders Beanie's ExpressionField keys by _id (DESIGN §3)
-        wines = await Wine.find(query).sort([("name", 1), ("_id", 1)]).skip((page - 1) * per_page) \
-            .limit(per_page).to_list()
+        wines = (
+            await Wine.find(query)
+            .sort([("name", 1), ("_id", 1)])
+            .skip((page - 1) * per_page)
+            .limit(per_page)
+            .to_list()
+        )
         return wines, total
+
+    # ------------------------------------------------------------ search sync
+    async def sync_to_index(self, wine_ids: Iterable[str], *, strict: bool = False) -> bool:
+        """Re-read these wines and put them in the search index as they are now (gone ones are removed).
+
+        Call it after anything that changes what search shows: stock (checkout, cancellation), the rating
+        (reviews), price or listing. Returns False, having logged why, when the engine is down; with
+        `strict` it raises Unavailable instead. `cuvee reindex` repairs anything missed."""
+        ids = list(dict.fromkeys(wine_ids))
+        if not ids:
+            return True
+        found = await self.find_wines(ids)
+        try:
+            if found:
+                await self._index.upsert(WineSearchDoc.from_wine(w) for w in found.values())
+            if len(found) < len(ids):
+                await self._index.delete(i for i in ids if i not in found)
+        except SearchUnavailable as exc:
+            log.error("search index not updated for %d wine(s): %s", len(ids), exc)
+            if strict:
+                raise Unavailable(
+                    "the change is saved in the catalog, but the search engine did not take it; search "
+                    "shows it after the engine is back and `cuvee reindex` has run",
+                    code="search_sync_failed",
+                ) from exc
+            return False
+        return True
+
+    async def _indexed(self, wine: Wine) -> Wine:
+        """Copy one freshly written wine into the search index before the admin call returns."""
+        try:
+            await self._index.upsert([WineSearchDoc.from_wine(wine)])
+        except SearchUnavailable:
+            await self.sync_to_index([wine.id], strict=True)
+        return wine
+
+    async def _audit(self, actor_id: str | None, action: str, target_id: str | None, **details: Any) -> None:
+        entry = AuditEntry(actor_id=actor_id, action=action, target_type="wine", target_id=target_id,
+                           details=details, at=self._now())
+        await entry.insert()
+
+    def _check_vintage(self, vintage: int | None) -> None:
+        latest = self._clock().year + 1  # wines are sold en primeur a year ahead at most
+        if vintage is not None and vintage > latest:
+            raise _field_error("vintage", f"must not be later than {latest}")
+
+    async def _check_source_free(self, source_id: str | None, wine_id: str | None = None) -> None:
+        if source_id is None:
+            return
+        owner = await Wine.find_one({"source_id": source_id, "_id": {"$ne": wine_id}})
+        if owner is not None:
+            raise Conflict(f"source_id {source_id} already belongs to wine {owner.id}", code="source_id_taken")
+
+    # ------------------------------------------------------------ admin writes
+    async def create_wine(self, data: WineCreate, actor_id: str | None) -> Wine:
+        """Add a wine; searchable when this returns."""
+        self._check_vintage(data.vintage)
+        await self._check_source_free(data.source_id)
+        now = self._now()
+        wine = Wine(**data.model_dump(exclude={"price"}), price_cents=to_cents(data.price),
+                    created_at=now, updated_at=now)
+        if not wine.tasting_notes:
+            wine.tasting_notes = tasting_notes(wine)
+        try:
+            await wine.insert()
+        except DuplicateKeyError:  # a concurrent create took the source_id
+            await self._check_source_free(data.source_id)
+            raise
+        await self._audit(actor_id, "wine.created", wine.id, name=wine.name, price_cents=wine.price_cents)
+        return await self._indexed(wine)
+
+    async def update_wine(self, wine_id: str, data: WineUpdate, actor_id: str | None) -> Wine:
+        """Change the fields sent; stock_delta is applied atomically and never takes stock below zero."""
+        self._check_vintage(data.vintage)
+        await self._check_source_free(data.source_id, wine_id)
+        changes = _set_fields(data)
+        if not changes and data.stock_delta is None:
+            return await self.get_wine(wine_id)
+        query: dict[str, Any] = {"_id": wine_id}
+        update: dict[str, Any] = {"$set": {**changes, "updated_at": self._now()}}
+        if data.stock_delta:
+            update["$inc"] = {"stock": data.stock_delta}
+            if data.stock_delta < 0:
+                query["stock"] = {"$gte": -data.stock_delta}
+        try:
+            doc = await Wine.get_pymongo_collection().find_one_and_update(
+                query, update, return_document=ReturnDocument.AFTER)
+        except DuplicateKeyError:
+            await self._check_source_free(data.source_id, wine_id)
+            raise
+        if doc is None:
+            wine = await self.get_wine(wine_id)
+            raise Conflict(f"only {wine.stock} in stock: cannot take {-(data.stock_delta or 0)}",
+                           code="insufficient_stock")
+        wine = Wine.model_validate(doc)
+        await self._audit(actor_id, "wine.updated", wine_id, fields=sorted(changes),
+                          stock_delta=data.stock_delta, price_cents=changes.get("price_cents"),
+                          stock=wine.stock, listed=wine.listed)
+        return await self._indexed(wine)
+
+    async def delist_wine(self, wine_id: str, actor_id: str | None) -> None:
+        """Hide a wine from the catalog, search and checkout; the document stays for order history,
+        reviews and wishlists (PATCH `listed: true` brings it back)."""
+        doc = await Wine.get_pymongo_collection().find_one_and_update(
+            {"_id": wine_id, "listed": True}, {"$set": {"listed": False, "updated_at": self._now()}},
+            return_document=ReturnDocument.AFTER)
+        if doc is None:
+            wine = await self.get_wine(wine_id)  # already delisted: nothing to do but make sure search agrees
+        else:
+            wine = Wine.model_validate(doc)
+            await self._audit(actor_id, "wine.delisted", wine_id, name=wine.name)
+        await self._indexed(wine)
+
+    # ------------------------------------------------------------ import
+    async def import_wines(self, text: str, fmt: ImportFormat, actor_id: str | None, *,
+                           source: str = "upload", progress: Progress | None = None) -> ImportReport:
+        """Upsert every row of an X-Wines CSV or a JSON Lines file; rows that cannot be wines are reported,
+        not fatal. Each batch is in the search index before the next one is read."""
+        report = ImportReport(fmt)
+        writer = BatchWriter(report, self._now())
+        await writer.load_keys()
+        batch: list[Row] = []
+        for row in parse(text, fmt):
+            batch.append(row)
+            if len(batch) >= BATCH_SIZE:
+                await self._import_batch(writer, batch, progress)
+                batch = []
+        if batch:
+            await self._import_batch(writer, batch, progress)
+        await self._audit(actor_id, "wine.imported", None, source=source[:200], **report.summary())
+        return report
+
+    async def _import_batch(self, writer: BatchWriter, batch: list[Row], progress: Progress | None) -> None:
+        writer.report.rows += len(batch)
+        written = await writer.write(batch)
+        try:
+            if written.inserted:
+                await self._index.upsert(WineSearchDoc.from_wine(w) for w in written.inserted)
+        except SearchUnavailable:
+            await self.sync_to_index([w.id for w in written.inserted], strict=True)
+        await self.sync_to_index(written.updated, strict=True)  # re-read: ratings and stock are live
+        if progress is not None:
+            progress(len(batch))
+
+
+def _set_fields(data: WineUpdate) -> dict[str, Any]:
+    """The `$set` document for an update: only fields sent, taste axes one by one, price in cents."""
+    sent = data.model_dump(exclude_unset=True, exclude={"stock_delta", "taste", "price"}, mode="json")
+    if data.price is not None:
+        sent["price_cents"] = to_cents(data.price)
+    if data.taste is not None:
+        sent.update({f"taste.{axis}": v for axis, v in data.taste.model_dump(exclude_unset=True).items()})
+    return sent

@@ -1,0 +1,281 @@
+"""Bulk import: X-Wines CSV or our own JSON Lines rows, upserted by id or source_id, with a report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints, ValidationError
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from app.catalog.demo import CATALOG_FACTS
+from app.catalog.notes import tasting_notes
+from app.catalog.schemas import WineFacts
+from app.catalog.xwines import RowError, wine_from_xwines_row
+from app.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
+from documents import Wine
+
+MAX_IMPORT_BYTES = 64 * 1024 * 1024  # the whole X-Wines catalog (100k wines) is about 40 MB of CSV
+MAX_REJECTIONS_KEPT = 1000  # the report lists this many rejected rows; the count covers them all
+BATCH_SIZE = 500
+# Shop data a JSON Lines row may set explicitly. X-Wines rows carry none of them (the converter derives
+# price and stock), so a CSV re-import never resets what the shop has changed since.
+LIVE_FIELDS = frozenset({"price_cents", "currency", "stock", "listed"})
+CSV_REQUIRED = ("WineID", "WineName", "Type", "WineryName")
+_CSV_TYPES = {"text/csv", "application/csv", "text/x-csv", "application/vnd.ms-excel"}
+_JSONL_TYPES = {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines",
+                "application/jsonlines", "application/json-lines"}
+
+
+class ImportFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+def detect_format(content_type: str | None, requested: ImportFormat | None) -> ImportFormat:
+    """The `format` parameter when given, else the body's content type."""
+    if requested is not None:
+        return requested
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media in _CSV_TYPES:
+        return ImportFormat.csv
+    if media in _JSONL_TYPES:
+        return ImportFormat.jsonl
+    raise UnsupportedMediaType(
+        f"send the file as text/csv (X-Wines columns) or application/x-ndjson (JSON Lines), "
+        f"or name it with ?format=csv|jsonl; got {media or 'no content type'!r}"
+    )
+
+
+def decode_upload(body: bytes, limit: int = MAX_IMPORT_BYTES) -> str:
+    """The uploaded file as text: UTF-8 (a BOM is dropped), gunzipped first when it is gzip."""
+    if body[:2] == b"\x1f\x8b":
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            body = inflater.decompress(body, limit + 1)
+        except zlib.error as exc:
+            raise Invalid(f"the gzip upload is damaged: {exc}", code="import_unreadable") from None
+        if len(body) > limit or inflater.unconsumed_tail:
+            raise PayloadTooLarge(f"the file is larger than {limit // 2**20} MiB once unzipped")
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"the file is not UTF-8 text (byte {exc.start})", code="import_unreadable") from None
+
+
+# ---------------------------------------------------------------- parsing
+@dataclass(slots=True)
+class Row:
+    """One parsed row: a wine, or the reason it cannot be one."""
+
+    line: int
+    wine: Wine | None = None
+    reason: str | None = None
+    live: frozenset[str] = frozenset()  # LIVE_FIELDS this row sets explicitly
+
+
+def _explain(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "row"
+    return f"{where}: {error['msg']}"
+
+
+def csv_rows(text: Iterable[str]) -> Iterator[Row]:
+    """Rows of an X-Wines CSV; the header must name at least the columns a wine cannot do without."""
+    reader = csv.DictReader(text)
+    missing = [c for c in CSV_REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise Invalid(f"the CSV header lacks the X-Wines column(s) {', '.join(missing)}",
+                      code="import_bad_header")
+    start = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Row(start, reason=f"unreadable CSV: {exc}")
+            start = reader.line_num + 1
+            continue
+        line, start = start, reader.line_num + 1
+        try:
+            yield Row(line, wine_from_xwines_row(record))
+        except RowError as exc:
+            yield Row(line, reason=exc.reason)
+
+
+WineId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:#-]{0,99}$")]
+
+
+class WineLine(WineFacts):
+    """One JSON Lines row: the shape of the shipped demo catalog (`app/catalog/data/demo_wines.jsonl.gz`);
+    money in integer cents, as stored."""
+
+    id: WineId | None = None
+    price_cents: Annotated[int, Field(ge=0, le=10_000_000)]
+
+
+def jsonl_rows(text: Iterable[str]) -> Iterator[Row]:
+    """Rows of a JSON Lines file, one wine object a line; blank lines are skipped."""
+    for line, raw in enumerate(text, 1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            yield Row(line, reason=f"not valid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(data, dict):
+            yield Row(line, reason=f"a line must be a JSON object, not {type(data).__name__}")
+            continue
+        try:
+            parsed = WineLine.model_validate(data)
+        except ValidationError as exc:
+            yield Row(line, reason=_explain(exc))
+            continue
+        values = parsed.model_dump(exclude_none=True)
+        wine = Wine(**values)
+        if not wine.tasting_notes:
+            wine.tasting_notes = tasting_notes(wine)
+        yield Row(line, wine, live=LIVE_FIELDS & parsed.model_fields_set)
+
+
+def parse(text: str, fmt: ImportFormat) -> Iterator[Row]:
+    lines = io.StringIO(text, newline="")  # the csv module reads quoted newlines itself
+    return csv_rows(lines) if fmt is ImportFormat.csv else jsonl_rows(lines)
+
+
+# ---------------------------------------------------------------- writing
+@dataclass
+class ImportReport:
+    format: ImportFormat
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected_count: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_REJECTIONS_KEPT:
+            self.rejected.append((line, reason))
+
+    def summary(self) -> dict[str, Any]:
+        return {"format": str(self.format), "rows": self.rows, "inserted": self.inserted,
+                "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected_count}
+
+    def __str__(self) -> str:
+        return (f"{self.rows} rows: {self.inserted} inserted, {self.updated} updated, {self.unchanged} "
+                f"unchanged, {self.rejected_count} rejected")
+
+
+_PROJECTION = dict.fromkeys(CATALOG_FACTS | LIVE_FIELDS, 1)
+
+
+@dataclass
+class Written:
+    inserted: list[Wine] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+
+class BatchWriter:
+    """Upserts batches of rows: a row updates the wine with its id or its source_id, else inserts it.
+    Remembers the wines already written so two rows of one file cannot both claim a wine.
+
+    The ids and source ids of the catalog are read once (one projected scan) so that only rows that match
+    a stored wine cost a lookup: the in-process MongoDB scans every document for every `$in`."""
+
+    def __init__(self, report: ImportReport, now: datetime) -> None:
+        self.report = report
+        self.now = now
+        self._claimed: dict[str, int] = {}  # "id:…" / "source:…" -> line that wrote it
+        self._ids: set[str] = set()
+        self._by_source: dict[str, str] = {}  # source_id -> wine id
+
+    async def load_keys(self) -> None:
+        async for doc in Wine.get_pymongo_collection().find({}, {"source_id": 1}):
+            self._ids.add(doc["_id"])
+            if doc.get("source_id"):
+                self._by_source[doc["source_id"]] = doc["_id"]
+
+    async def write(self, rows: list[Row]) -> Written:
+        """Write one batch: the wines inserted, and the ids of those changed."""
+        for row in rows:
+            if row.wine is None:
+                self.report.reject(row.line, row.reason or "rejected")
+        targets = [(row, self._target(row)) for row in rows if row.wine is not None]
+        matched = [t for _, t in targets if t]
+        stored = {}
+        if matched:
+            cursor = Wine.get_pymongo_collection().find({"_id": {"$in": matched}}, _PROJECTION)
+            stored = {doc["_id"]: doc async for doc in cursor}
+        inserts: list[tuple[int, Wine]] = []
+        updates: dict[str, dict[str, Any]] = {}  # wine id -> fields to set
+        for row, target in targets:
+            assert row.wine is not None
+            if target is None:
+                row.wine.created_at = row.wine.updated_at = self.now
+                inserts.append((row.line, row.wine))
+            elif target:
+                changed = self._changes(row.wine, row.live, stored.get(target, {}))
+                if changed:
+                    updates[target] = changed
+                else:
+                    self.report.unchanged += 1
+        if updates:
+            writes = [UpdateOne({"_id": i}, {"$set": {**s, "updated_at": self.now}}) for i, s in updates.items()]
+            await Wine.get_pymongo_collection().bulk_write(writes, ordered=False)
+        self.report.updated += len(updates)
+        return Written(inserted=await self._insert(inserts), updated=list(updates))
+
+    def _target(self, row: Row) -> str | None:
+        """The stored wine this row updates, None to insert it, "" when the row is rejected."""
+        wine = row.wine
+        assert wine is not None
+        same_id = wine.id if wine.id in self._ids else None
+        same_source = self._by_source.get(wine.source_id) if wine.source_id else None
+        if same_id and same_source and same_id != same_source:
+            self.report.reject(row.line, f"id {wine.id} and source_id {wine.source_id} belong to two "
+                                         f"different wines ({same_id}, {same_source})")
+            return ""
+        target = same_id or same_source
+        keys = [f"id:{target or wine.id}"] + ([f"source:{wine.source_id}"] if wine.source_id else [])
+        earlier = next((self._claimed[k] for k in keys if k in self._claimed), None)
+        if earlier is not None:
+            self.report.reject(row.line, f"the same wine as line {earlier}")
+            return ""
+        self._claimed.update(dict.fromkeys(keys, row.line))
+        return target
+
+    @staticmethod
+    def _changes(wine: Wine, live: frozenset[str], stored: dict[str, Any]) -> dict[str, Any]:
+        fields = set(CATALOG_FACTS | live)
+        if not wine.source_id:
+            fields.discard("source_id")  # a row without one never erases the stored one
+        values = wine.model_dump(mode="json", include=fields)
+        return {k: v for k, v in values.items() if stored.get(k) != v}
+
+    async def _insert(self, inserts: list[tuple[int, Wine]]) -> list[Wine]:
+        if not inserts:
+            return []
+        failed: set[int] = set()
+        try:
+            await Wine.insert_many([w for _, w in inserts], ordered=False)
+        except BulkWriteError as exc:  # a concurrent writer took the id or source_id meanwhile
+            failed = {int(e["index"]) for e in exc.details.get("writeErrors", [])}
+        for i in sorted(failed):
+            self.report.reject(inserts[i][0], "another wine took this id or source_id during the import")
+        done = [w for i, (_, w) in enumerate(inserts) if i not in failed]
+        self.report.inserted += len(done)
+        self._ids.update(w.id for w in done)
+        self._by_source.update({w.source_id: w.id for w in done if w.source_id})
+        return done

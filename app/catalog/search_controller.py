@@ -1,0 +1,105 @@
+"""The search box: full search with filters and facets, and as-you-type suggestions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from app.catalog.schemas import (
+    FacetCount,
+    FacetsRead,
+    SearchHitRead,
+    SearchResponse,
+    SuggestionRead,
+    SuggestResponse,
+)
+from app.catalog.search_service import SearchParams, SearchService
+from app.deps import provide_optional_principal, provide_search
+from app.schemas import money
+from app.security import PUBLIC, Principal
+from documents import Dietary, Style
+from search import MAX_PER_PAGE, SearchResult, Sort
+
+Name = Annotated[str | None, Parameter(min_length=1, max_length=100)]
+
+
+def _response(result: SearchResult) -> SearchResponse:
+    f = result.facets
+    return SearchResponse(
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        hits=[
+            SearchHitRead(
+                id=h.id, name=h.name, winery=h.winery, vintage=h.vintage, style=h.style, region=h.region,
+                country=h.country, grapes=h.grapes, dietary=h.dietary, price=money(h.price_cents),
+                price_cents=h.price_cents, currency=h.currency, in_stock=h.in_stock, rating_mean=h.rating_mean,
+                rating_count=h.rating_count, score=h.score, highlights=h.highlights,
+            )
+            for h in result.hits
+        ],
+        facets=FacetsRead(
+            **{name: [FacetCount(value=v, count=n) for v, n in getattr(f, name).items()]
+               for name in ("style", "country", "region", "grape")},
+            price_min=None if f.price_min_cents is None else money(f.price_min_cents),
+            price_max=None if f.price_max_cents is None else money(f.price_max_cents),
+        ),
+        did_you_mean=result.did_you_mean,
+    )
+
+
+class SearchController(Controller):
+    path = "/v1/search"
+    tags = ["search"]
+    opt = PUBLIC
+    dependencies = {
+        "search": Provide(provide_search, sync_to_thread=False),
+        "principal": Provide(provide_optional_principal, sync_to_thread=False),
+    }
+
+    @get("/")
+    async def search_wines(
+        self,
+        search: SearchService,
+        principal: Principal | None,
+        q: Annotated[str, Parameter(max_length=200, description="Words to look for; empty to browse")] = "",
+        style: Style | None = None,
+        country: Name = None,
+        region: Name = None,
+        grape: Name = None,
+        price_min: Annotated[Decimal | None, Parameter(description="Currency units, e.g. 12.50")] = None,
+        price_max: Annotated[Decimal | None, Parameter(description="Currency units, e.g. 30")] = None,
+        vintage_min: Annotated[int | None, Parameter(ge=1800, le=2100)] = None,
+        vintage_max: Annotated[int | None, Parameter(ge=1800, le=2100)] = None,
+        dietary: Annotated[list[Dietary] | None, Parameter(description="Repeat for several; all must hold")]
+        = None,
+        in_stock: Annotated[bool | None, Parameter(description="true: only in stock; false: only sold out")]
+        = None,
+        sort: Sort = Sort.relevance,
+        page: Annotated[int, Parameter(ge=1, le=1000)] = 1,
+        per_page: Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE)] = 20,
+    ) -> SearchResponse:
+        """Search the catalog: typo-tolerant, accent-blind and grape-synonym-aware text over names,
+        wineries, grapes, regions and tasting notes, with filters, facets, sorting and highlights. An empty
+        `q` with filters browses by facet. Only the first 1000 results are served (page * per_page)."""
+        params = SearchParams(
+            q=q, style=None if style is None else style.value, country=country, region=region, grape=grape,
+            price_min=price_min, price_max=price_max, vintage_min=vintage_min, vintage_max=vintage_max,
+            dietary=[d.value for d in dietary or ()], in_stock=in_stock, sort=sort, page=page, per_page=per_page,
+        )
+        return _response(await search.search(params, principal))
+
+    @get("/suggest")
+    async def suggest(
+        self, search: SearchService, q: Annotated[str, Parameter(max_length=100)] = ""
+    ) -> SuggestResponse:
+        """Up to 8 as-you-type suggestions for what has been typed so far, each with its kind (wine,
+        winery, grape, region); the last word may be partial and small typos are forgiven."""
+        found = await search.suggest(q)
+        return SuggestResponse(
+            suggestions=[SuggestionRead(text=s.text, kind=s.kind, wine_id=s.wine_id) for s in found]
+        )

@@ -1,0 +1,136 @@
+"""Shop search: API parameters to an engine query, engine failures to problems, and the personalisation seam."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from app.errors import Invalid, Unavailable
+from app.schemas import to_cents
+from search import (
+    MAX_RESULT_WINDOW,
+    Boost,
+    InvalidQuery,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+    Sort,
+    Suggestion,
+)
+
+if TYPE_CHECKING:
+    from app.security import Principal
+
+log = logging.getLogger("cuvee.search")
+
+MAX_SUGGESTIONS = 8
+MAX_PRICE = Decimal(1_000_000)
+
+# Given the caller and the query about to run, the soft preferences to rank by (or None). Supplied by the
+# recommendations domain; it decides when a query is vague enough to personalise, and must be fast.
+BoostProvider = Callable[["Principal", SearchQuery], Awaitable[Boost | None]]
+
+
+@dataclass(slots=True)
+class SearchParams:
+    """A search as the API receives it: prices in currency units."""
+
+    q: str = ""
+    style: str | None = None
+    country: str | None = None
+    region: str | None = None
+    grape: str | None = None
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    vintage_min: int | None = None
+    vintage_max: int | None = None
+    dietary: list[str] = field(default_factory=list)
+    in_stock: bool | None = None
+    sort: Sort = Sort.relevance
+    page: int = 1
+    per_page: int = 20
+
+
+def _invalid(name: str, message: str) -> Invalid:
+    return Invalid(f"invalid value for {name}: {message}", code="validation_failed",
+                   errors=[{"field": name, "source": "query", "message": message}])
+
+
+def _check(p: SearchParams) -> None:
+    """The cross-parameter rules, reported under the parameter to change."""
+    if p.page * p.per_page > MAX_RESULT_WINDOW:
+        raise _invalid("page", f"only the first {MAX_RESULT_WINDOW} results are served "
+                               f"(page * per_page); refine the search instead")
+    for name in ("price_min", "price_max"):
+        value = getattr(p, name)
+        if value is not None and not (value.is_finite() and 0 <= value <= MAX_PRICE):
+            raise _invalid(name, f"must be an amount between 0 and {MAX_PRICE}")
+    for name in ("price", "vintage"):
+        low, high = getattr(p, f"{name}_min"), getattr(p, f"{name}_max")
+        if low is not None and high is not None and low > high:
+            raise _invalid(f"{name}_min", f"must not exceed {name}_max")
+
+
+def to_query(p: SearchParams) -> SearchQuery:
+    _check(p)
+    try:
+        return SearchQuery(
+            q=p.q, style=p.style, country=p.country, region=p.region, grape=p.grape,
+            price_min_cents=None if p.price_min is None else to_cents(p.price_min),
+            price_max_cents=None if p.price_max is None else to_cents(p.price_max),
+            vintage_min=p.vintage_min, vintage_max=p.vintage_max, dietary=list(p.dietary),
+            in_stock=p.in_stock, sort=p.sort, page=p.page, per_page=p.per_page,
+        )
+    except InvalidQuery as exc:  # rules the engine's port adds beyond _check
+        raise _invalid(_parameter_named(str(exc)), str(exc)) from None
+
+
+def _parameter_named(message: str) -> str:
+    first = message.split(" ", 1)[0]
+    return first if first in SearchParams.__dataclass_fields__ else "q"
+
+
+def _engine_down(exc: SearchUnavailable) -> Unavailable:
+    log.error("search engine unavailable: %s", exc)
+    return Unavailable("search is unavailable right now; please try again in a moment",
+                       code="search_unavailable", headers={"Retry-After": "5"})
+
+
+class SearchService:
+    """Answers the search box straight from the engine: no database read on this path."""
+
+    def __init__(self, index: SearchIndex, boost_for: BoostProvider | None = None) -> None:
+        self._index = index
+        self.boost_for = boost_for  # set by the composition root once recommendations exist
+
+    async def search(self, params: SearchParams, principal: Principal | None = None) -> SearchResult:
+        query = to_query(params)
+        if principal is not None and self.boost_for is not None:
+            query.boost = await self._boost(principal, query)
+        try:
+            return await self._index.search(query)
+        except SearchUnavailable as exc:
+            raise _engine_down(exc) from exc
+        except InvalidQuery as exc:
+            raise _invalid(_parameter_named(str(exc)), str(exc)) from None
+
+    async def _boost(self, principal: Principal, query: SearchQuery) -> Boost | None:
+        assert self.boost_for is not None
+        try:
+            return await self.boost_for(principal, query)
+        except Exception:  # personalisation is a bonus: it must never break search
+            log.exception("boost provider failed; searching without personalisation")
+            return None
+
+    async def suggest(self, prefix: str) -> list[Suggestion]:
+        """Up to eight completions of what has been typed: wines, wineries, grapes and regions."""
+        if not prefix.strip():
+            return []
+        try:
+            return await self._index.suggest(prefix, MAX_SUGGESTIONS)
+        except SearchUnavailable as exc:
+            raise _engine_down(exc) from exc
