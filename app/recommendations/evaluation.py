@@ -131,10 +131,7 @@ def build_split(train: Ratings, test: Ratings) -> Split:
     item_index = {key: n for n, key in enumerate(dict.fromkeys(train.wines.tolist()))}
     shape = (len(user_index), len(item_index))
     known = np.array(
-        [
-            u in user_index and w in item_index
-            for u, w in zip(test.users.tolist(), test.wines.tolist(), strict=True)
-        ],
+        [u in user_index and w in item_index for u, w in zip(test.users.tolist(), test.wines.tolist(), strict=True)],
         dtype=bool,
     )
     return Split(
@@ -179,9 +176,7 @@ def score_split(
     users = split.eval_users(relevance)
     train, test = split.train, split.test
     rows: list[tuple[float, ...]] = []
-    for start in tqdm(
-        range(0, len(users), 512), desc=label, disable=not progress, file=sys.stderr, leave=False
-    ):
+    for start in tqdm(range(0, len(users), 512), desc=label, disable=not progress, file=sys.stderr, leave=False):
         batch = users[start : start + 512]
         scores = model.score_matrix(train[batch])
         dense_train = train[batch].toarray()
@@ -204,6 +199,7 @@ def validation_ndcg(scores: np.ndarray, split: Split, users: np.ndarray, relevan
     hits = np.take_along_axis(positives, top, axis=1)
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     ideal = np.cumsum(discounts)[np.minimum(positives.sum(axis=1), k) - 1]
+    discounts = discounts[: top.shape[1]]  # fewer items than k
     return float(((hits * discounts).sum(axis=1) / ideal).mean())
 
 
@@ -238,6 +234,8 @@ def tune_ease(
 ) -> tuple[float, dict[float, float]]:
     """The λ scale of EASE with the best validation NDCG@k on `split` (an inner split of training)."""
     users = split.eval_users(relevance)
+    if len(users) == 0:  # too little data to validate: keep EASE's default
+        return EASE().lam_scale, {}
     history = split.train[users]
     results: dict[float, float] = {}
     for lam_scale in tqdm(grid, desc="tune EASE λ", disable=not progress, file=sys.stderr, leave=False):
@@ -317,15 +315,13 @@ def format_report(report: Report) -> str:
     for base in ("EASE (tuned)", "most-popular"):
         other = report.result(base).metrics
         label = f"ours / {base.split(' ')[0]}"
-        lines.append(
-            label.ljust(width) + "".join(f"{_ratio(ours[name], other[name]):8.2f}x" for name in names)
-        )
+        lines.append(label.ljust(width) + "".join(_ratio(ours[name], other[name]) for name in names))
     lines.extend(report.notes)
     return "\n".join(lines)
 
 
-def _ratio(value: float, base: float) -> float:
-    return value / base if base else math.inf
+def _ratio(value: float, base: float) -> str:
+    return f"{value / base:8.2f}x" if base else "      n/a"
 
 
 def build_parser() -> argparse.ArgumentParser:
