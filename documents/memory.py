@@ -30,6 +30,7 @@ def _mend_mongomock() -> None:
 
     - Beanie 2 calls `list_collection_names(authorizedCollections=True, nameOnly=True)`, which
       mongomock rejects: accept and ignore the two options (they only filter what a real server returns).
+    - `create_indexes(IndexModel…)` loses `partialFilterExpression`: pass every option through.
     Sort keys passed as Beanie `ExpressionField` (a `str` subclass) are normalised to plain `str` by
     pymongo-async-mock itself; our conformance suite pins that the pages come out right.
     """
@@ -42,6 +43,14 @@ def _mend_mongomock() -> None:
         return original(self, filter=filter, session=session)
 
     mongomock.database.Database.list_collection_names = list_collection_names  # type: ignore[method-assign]
+
+    def create_indexes(self: Any, indexes: list[Any], session: Any = None) -> list[str]:
+        # mongomock's own create_indexes drops partialFilterExpression, which create_index understands
+        return [self.create_index(list(index.document["key"].items()), session=session,
+                                  **{k: v for k, v in index.document.items() if k != "key"})
+                for index in indexes]
+
+    mongomock.collection.Collection.create_indexes = create_indexes  # type: ignore[method-assign]
     _mend_bulk_unique_checks()
     _MENDED = True
 

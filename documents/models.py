@@ -213,7 +213,9 @@ class Wine(_Timestamped):
             IndexModel([("style", 1), ("country", 1)], name="style_country"),
             IndexModel([("price_cents", 1)], name="price"),
             IndexModel([("winery", 1)], name="winery"),
-            IndexModel([("source_id", 1)], name="source_id", unique=True, sparse=True),
+            # partial, not sparse: a real MongoDB indexes a null source_id under a sparse index
+            IndexModel([("source_id", 1)], name="source_id", unique=True,
+                       partialFilterExpression={"source_id": {"$type": "string"}}),
             IndexModel([("created_at", -1)], name="newest"),
         ]
 

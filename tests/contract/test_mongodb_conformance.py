@@ -132,3 +132,12 @@ async def test_aware_utc_datetimes_round_trip(db: Database) -> None:
     assert fresh.created_at.tzinfo is not None
     recent = await Order.find({"placed_at": {"$gte": datetime(2026, 3, 1, 10, 0, tzinfo=UTC)}}).count()
     assert recent == 1
+
+
+async def test_partial_unique_index_ignores_missing_values_but_refuses_duplicates(db: Database) -> None:
+    await make_wine(source_id=None).insert()
+    await make_wine(source_id=None).insert()
+    await make_wine(source_id="xwines:1").insert()
+    with pytest.raises(DuplicateKeyError):
+        await make_wine(source_id="xwines:1").insert()
+    assert await Wine.find({}).count() == 3
