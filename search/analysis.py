@@ -1,0 +1,195 @@
+"""Wine-aware text analysis shared by both engines: folding, grape synonyms, query clauses, edit distance."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Grape names that mean the same vine. Each group is searched as one: a query for any member finds all.
+GRAPE_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("shiraz", "syrah"),
+    ("pinot grigio", "pinot gris", "grauburgunder"),
+    ("pinot noir", "pinot nero", "spatburgunder"),
+    ("pinot blanc", "pinot bianco", "weissburgunder"),
+    ("garnacha", "grenache", "garnatxa", "cannonau"),
+    ("mourvedre", "monastrell", "mataro"),
+    ("primitivo", "zinfandel"),
+    ("tempranillo", "tinta roriz", "aragonez", "tinto fino", "tinta del pais"),
+    ("carignan", "carinena", "mazuelo", "carignano"),
+    ("muscat", "moscato", "moscatel"),
+    ("trebbiano", "ugni blanc"),
+    ("sauvignon blanc", "fume blanc"),
+    ("alvarinho", "albarino"),
+    ("blaufrankisch", "lemberger", "kekfrankos"),
+    ("cinsault", "cinsaut"),
+    ("vermentino", "rolle"),
+    ("nebbiolo", "spanna", "chiavennasca"),
+)
+
+# Where a word is found decides how much it counts: a name match must outrank a tasting-note match.
+FIELD_WEIGHTS = {"name": 4.0, "grapes": 3.0, "winery": 2.5, "region": 2.0, "country": 1.5,
+                 "tasting_notes": 1.0, "food_pairings": 0.7}
+FUZZY_FIELDS = ("name", "winery", "grapes", "region", "country", "tasting_notes")
+FUZZY_WEIGHT = 0.3  # a typo match scores below the same word spelled right
+TIE_BREAKER = 0.1  # a word found in several fields counts a little more than in one
+
+# Lucene's English stop set plus words every wine text has; a query keeps them only if nothing else is left.
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
+    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was",
+    "will", "with", "wine", "wines",
+))
+
+_SPECIAL_FOLDS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "þ": "th",
+                                "ð": "d", "\u0131": "i"})  # \u0131: dotless i
+_WORD = re.compile(r"[^\W_]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents ("Château" -> "chateau"), as the engines' folding filters do."""
+    text = text.lower().translate(_SPECIAL_FOLDS)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Folded words: the tokens the engines index for names, wineries, grapes and regions."""
+    return _WORD.findall(fold(text))
+
+
+def fuzziness(word: str) -> int:
+    """Edit distance a word may be off by (Elasticsearch "AUTO:4,8"); numbers (vintages) must be exact."""
+    if word.isdigit() or len(word) < 4:
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
+def min_should_match(clauses: int) -> int:
+    """Up to two words must all match; longer queries may miss a quarter ("2<-25%" in Elasticsearch)."""
+    return clauses if clauses <= 2 else clauses - clauses // 4
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One thing the query asks for: alternative word sequences (a word, or a grape and its synonyms)."""
+
+    alternatives: tuple[tuple[str, ...], ...]
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return self.alternatives[0]
+
+    @property
+    def is_synonym(self) -> bool:
+        return len(self.alternatives) > 1
+
+
+def _synonym_index() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    index: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+    for group in GRAPE_SYNONYMS:
+        phrases = tuple(tuple(member.split()) for member in group)
+        for phrase in phrases:
+            index[phrase] = (phrase, *(p for p in phrases if p != phrase))
+    return index
+
+
+_SYNONYMS = _synonym_index()
+_MAX_SYNONYM_WORDS = max(len(p) for p in _SYNONYMS)
+
+
+def synonyms_of(value: str) -> tuple[str, ...]:
+    """A grape name and its synonyms, folded ("Syrah" -> ("syrah", "shiraz"))."""
+    key = tuple(words(value))
+    return tuple(" ".join(p) for p in _SYNONYMS.get(key, (key,)))
+
+
+@lru_cache(maxsize=4096)
+def parse(q: str) -> tuple[Clause, ...]:
+    """Split user text into clauses: synonym phrases matched greedily (longest first), stop words dropped."""
+    tokens = words(q)
+    clauses: list[Clause] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_MAX_SYNONYM_WORDS, len(tokens) - i), 0, -1):
+            phrase = tuple(tokens[i:i + size])
+            if phrase in _SYNONYMS:
+                clauses.append(Clause(_SYNONYMS[phrase]))
+                i += size
+                break
+        else:
+            clauses.append(Clause(((tokens[i],),)))
+            i += 1
+    kept = [c for c in clauses if c.is_synonym or c.words[0] not in STOPWORDS]
+    return tuple(kept or clauses)
+
+
+def _last_row(a: str, b: str, limit: int) -> list[int] | None:
+    """Last row of the edit-distance table of a against b (adjacent transpositions cost one), or None as
+    soon as every cell exceeds limit: no ending of b can then come within limit of a."""
+    previous: list[int] | None = None
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            value = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + cost)
+            if previous is not None and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous[j - 2] + 1)
+            current[j] = value
+        if min(current) > limit:
+            return None
+        previous, row = row, current
+    return row
+
+
+def _missing(a: str, b: str) -> int:
+    """Distinct letters of a absent from b: each needs its own edit, so a cheap lower bound."""
+    return len(set(a).difference(b))
+
+
+def levenshtein(a: str, b: str, limit: int) -> int:
+    """Edit distance with adjacent transpositions counted once, or limit + 1 when it exceeds limit."""
+    if a == b:
+        return 0
+    if abs(len(a) - len(b)) > limit or _missing(a, b) > limit or _missing(b, a) > limit:
+        return limit + 1
+    row = _last_row(a, b, limit)
+    return row[-1] if row is not None and row[-1] <= limit else limit + 1
+
+
+def prefix_distance(prefix: str, word: str, limit: int) -> int:
+    """Smallest edit distance between `prefix` and any beginning of `word` (typo-tolerant as-you-type)."""
+    if word.startswith(prefix):
+        return 0
+    if limit == 0:
+        return 1
+    head = word[:len(prefix) + limit]
+    if _missing(prefix, head) > limit:
+        return limit + 1
+    row = _last_row(prefix, head, limit)
+    return min(min(row), limit + 1) if row is not None else limit + 1
+
+
+def correction_limit(word: str) -> int:
+    """Did-you-mean looks one edit further than matching does (matching already forgave the nearer ones)."""
+    if word.isdigit() or len(word) < 4:
+        return 0
+    return 1 if len(word) < 5 else 2
+
+
+def best_correction(word: str, candidates: Iterable[tuple[str, int]]) -> str | None:
+    """The closest known word (then the most frequent) within the correction limit, or None."""
+    limit = correction_limit(word)
+    best: tuple[int, int, str] | None = None
+    for term, freq in candidates:
+        if term == word or abs(len(term) - len(word)) > limit or term.isdigit():
+            continue
+        d = levenshtein(word, term, limit)
+        if d <= limit and (best is None or (d, -freq) < best[:2]):
+            best = (d, -freq, term)
+    return best[2] if best else None

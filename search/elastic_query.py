@@ -1,0 +1,208 @@
+"""Elasticsearch request bodies for searches and suggestions, and reading the answers back; pure dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from search.analysis import (
+    FIELD_WEIGHTS,
+    FUZZY_FIELDS,
+    FUZZY_WEIGHT,
+    TIE_BREAKER,
+    Clause,
+    fuzziness,
+    min_should_match,
+    synonyms_of,
+)
+from search.base import FACET_SIZE, Facets, SearchHit, SearchQuery, Sort
+from search.suggest import engine_words
+
+LISTED = {"term": {"listed": True}}
+FACETS = {"style": "style", "country": "country.kw", "region": "region.kw", "grape": "grapes.kw"}
+FILTERS = {"style": "style.folded", "country": "country.folded", "region": "region.folded",
+           "grape": "grapes.folded"}
+SORTS: dict[Sort, list[Any]] = {
+    Sort.price_asc: [{"price_cents": "asc"}],
+    Sort.price_desc: [{"price_cents": "desc"}],
+    Sort.rating: [{"rating_mean": {"order": "desc", "missing": "_last"}}],
+    Sort.newest: [{"created_at": "desc"}],
+}
+SOURCE = ["id", "name", "winery", "style", "price_cents", "currency", "grapes", "region", "country", "vintage",
+          "stock", "dietary", "rating_mean", "rating_count"]
+NOTES_FRAGMENT_CHARS = 200
+FACETS_BY_KIND = {"winery": "winery.kw", "grape": "grapes.kw", "region": "region.kw"}
+SUGGEST_FIELDS = {"wine": "suggest_name", "winery": "suggest_winery", "grape": "suggest_grapes",
+                  "region": "suggest_region"}
+
+
+def text_query(clauses: Sequence[Clause], fuzzy: Collection[str]) -> dict[str, Any]:
+    """Each clause may match in any field (best field wins, others add a little); most must match."""
+    queries = [_clause(c, c.words[0] in fuzzy) for c in clauses]
+    if len(queries) == 1:
+        return queries[0]
+    return {"bool": {"should": queries, "minimum_should_match": min_should_match(len(queries))}}
+
+
+def _clause(clause: Clause, fuzzy: bool) -> dict[str, Any]:
+    queries: list[dict[str, Any]] = []
+    word = clause.words[0]
+    for field, weight in FIELD_WEIGHTS.items():
+        for words in clause.alternatives:
+            kind = "match" if len(words) == 1 else "match_phrase"
+            queries.append({kind: {field: {"query": " ".join(words), "boost": weight}}})
+        if fuzzy and fuzziness(word) and not clause.is_synonym and field in FUZZY_FIELDS:
+            queries.append({"match": {field: {"query": word, "fuzziness": fuzziness(word),
+                                              "boost": weight * FUZZY_WEIGHT}}})
+    return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
+
+
+def filters(query: SearchQuery) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [LISTED]
+    for name in ("style", "country", "region"):
+        value = getattr(query, name)
+        if value:
+            out.append({"term": {FILTERS[name]: value}})
+    if query.grape:
+        out.append({"terms": {FILTERS["grape"]: list(synonyms_of(query.grape))}})
+    out += [{"term": {"dietary": d}} for d in query.dietary]
+    for field, low, high in (("price_cents", query.price_min_cents, query.price_max_cents),
+                             ("vintage", query.vintage_min, query.vintage_max)):
+        if low is not None or high is not None:
+            bounds = {k: v for k, v in (("gte", low), ("lte", high)) if v is not None}
+            out.append({"range": {field: bounds}})
+    if query.in_stock is True:
+        out.append({"range": {"stock": {"gte": 1}}})
+    elif query.in_stock is False:
+        out.append({"term": {"stock": 0}})
+    return out
+
+
+def boosts(query: SearchQuery) -> list[dict[str, Any]]:
+    if query.boost is None:
+        return []
+    out = []
+    for name, value, weight in query.boost.items():
+        values = list(synonyms_of(value)) if name == "grape" else [value]
+        out.append({"constant_score": {"filter": {"terms": {FILTERS[name]: values}}, "boost": weight}})
+    return out
+
+
+def search_body(query: SearchQuery, clauses: Sequence[Clause], fuzzy: Collection[str]) -> dict[str, Any]:
+    """One request: the page, the total, the facets, highlights and (for text) spelling candidates."""
+    main = text_query(clauses, fuzzy) if clauses else {"match_all": {}}
+    body: dict[str, Any] = {
+        "query": {"bool": {"must": [main], "filter": filters(query), "should": boosts(query)}},
+        "from": query.offset,
+        "size": query.per_page,
+        "track_total_hits": True,
+        "_source": SOURCE,
+        "aggs": facet_aggs(),
+    }
+    if query.sort in SORTS:
+        body["sort"] = SORTS[query.sort]
+    if clauses:
+        body["highlight"] = {
+            "pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html", "require_field_match": True,
+            "fields": {"name": {"number_of_fragments": 0},
+                       "tasting_notes": {"fragment_size": NOTES_FRAGMENT_CHARS, "number_of_fragments": 1}},
+        }
+        words = [c.words[0] for c in clauses if not c.is_synonym]
+        if words:
+            body["suggest"] = spelling_suggest(" ".join(words))
+    return body
+
+
+def count_body(query: SearchQuery, clauses: Sequence[Clause], fuzzy: Collection[str]) -> dict[str, Any]:
+    main = text_query(clauses, fuzzy) if clauses else {"match_all": {}}
+    return {"query": {"bool": {"must": [main], "filter": filters(query)}}}
+
+
+def spelling_suggest(text: str) -> dict[str, Any]:
+    """Term suggester over every word shoppers search; "popular" only offers words more wines use."""
+    return {"spelling": {"text": text, "term": {"field": "spell", "suggest_mode": "popular", "max_edits": 2,
+                                                "prefix_length": 1, "min_word_length": 4, "size": 5}}}
+
+
+def facet_aggs() -> dict[str, Any]:
+    aggs: dict[str, Any] = {name: {"terms": {"field": field, "size": FACET_SIZE}} for name, field in FACETS.items()}
+    aggs["price"] = {"stats": {"field": "price_cents"}}
+    return aggs
+
+
+def read_facets(aggs: dict[str, Any]) -> Facets:
+    counts = {name: {b["key"]: b["doc_count"] for b in aggs[name]["buckets"]} for name in FACETS}
+    facets = Facets(style=counts["style"], country=counts["country"], region=counts["region"],
+                    grape=counts["grape"])
+    if aggs["price"]["count"]:
+        facets.price_min_cents = int(aggs["price"]["min"])
+        facets.price_max_cents = int(aggs["price"]["max"])
+    return facets
+
+
+def read_hit(hit: dict[str, Any], scored: bool) -> SearchHit:
+    src = hit["_source"]
+    out = SearchHit(
+        id=src["id"], score=hit.get("_score") if scored else None, name=src["name"], winery=src["winery"],
+        style=src["style"], price_cents=src["price_cents"], currency=src["currency"], grapes=src["grapes"],
+        region=src["region"], country=src["country"], vintage=src.get("vintage"), stock=src["stock"],
+        in_stock=src["stock"] > 0, dietary=src["dietary"], rating_mean=src.get("rating_mean"),
+        rating_count=src["rating_count"],
+    )
+    for field, fragments in hit.get("highlight", {}).items():
+        if fragments:
+            out.highlights[field] = fragments[0]
+    return out
+
+
+def spelling_options(response: Any) -> dict[str, list[tuple[str, int]]]:
+    """word -> [(correction, how many wines use it)] from the term suggester's answer."""
+    entries = response.get("suggest", {}).get("spelling", [])
+    return {e["text"]: [(o["text"], int(o["freq"])) for o in e["options"]] for e in entries}
+
+
+# ---------------------------------------------------------------- suggestions
+def suggest_query(kind: str, typed: list[str], *, fuzzy: bool) -> dict[str, Any]:
+    """Wines whose `kind` field has the whole words and a word beginning with the prefix (engine_words),
+    each within its typo distance when fuzzy."""
+    field = SUGGEST_FIELDS[kind]
+    whole, prefix = engine_words(typed)
+    if not fuzzy:
+        match: dict[str, Any]
+        if prefix:
+            match = {"multi_match": {"query": " ".join([*whole, prefix]), "type": "bool_prefix", "operator": "and",
+                                     "fields": [field, f"{field}._2gram", f"{field}._3gram"]}}
+        else:
+            match = {"match": {field: {"query": " ".join(whole), "operator": "and"}}}
+        return {"bool": {"filter": [LISTED], "must": [match]}}
+    musts: list[dict[str, Any]] = [{"match": {field: {"query": w, "fuzziness": fuzziness(w)}}} for w in whole]
+    if prefix:
+        d = fuzziness(prefix)
+        musts.append({"match": {f"{field}._index_prefix": {"query": prefix, "fuzziness": d}}} if d
+                     else {"prefix": {field: {"value": prefix}}})
+    return {"bool": {"filter": [LISTED], "must": musts}}
+
+
+def suggest_body(typed: list[str], limit: int) -> dict[str, Any]:
+    """Exact prefixes: the most popular matching wines as hits, distinct values of the other kinds as
+    global aggregations (each kind filtered by its own field)."""
+    aggs = {
+        kind: {"global": {}, "aggs": {"m": {"filter": suggest_query(kind, typed, fuzzy=False), "aggs": {
+            "v": {"terms": {"field": FACETS_BY_KIND[kind], "size": 2 * limit}}}}}}
+        for kind in ("winery", "grape", "region")
+    }
+    return {"query": suggest_query("wine", typed, fuzzy=False), "size": limit,
+            "sort": [{"rating_count": "desc"}], "_source": ["id", "name", "rating_count"], "aggs": aggs}
+
+
+def fuzzy_suggest_bodies(typed: list[str], limit: int, sample: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Typo path: wines by name, and a sample of the most popular wines matching in winery, grapes or
+    region whose values are then ranked (as the tantivy engine does)."""
+    wines = {"query": suggest_query("wine", typed, fuzzy=True), "size": limit,
+             "sort": [{"rating_count": "desc"}], "_source": ["id", "name", "rating_count"]}
+    either = {"bool": {"should": [suggest_query(k, typed, fuzzy=True) for k in ("winery", "grape", "region")],
+                       "minimum_should_match": 1}}
+    values = {"query": either, "size": sample, "sort": [{"rating_count": "desc"}],
+              "_source": ["winery", "grapes", "region"]}
+    return wines, values
+

@@ -1,0 +1,81 @@
+"""Highlighting without engine help: marks the words a query matched (exactly, by stem or by typo)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Collection, Iterable
+
+from search.analysis import Clause, fold, fuzziness, levenshtein
+
+_WORD = re.compile(r"[^\W_]+")
+MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
+
+
+class TermMatcher:
+    """Decides whether a word of a document matches a query word, as the engine's query would."""
+
+    def __init__(self, clauses: Iterable[Clause], fuzzy: Collection[str] = (),
+                 stem: Callable[[str], str] | None = None) -> None:
+        self._stem = stem or (lambda w: w)
+        self._exact: set[str] = set()
+        self._fuzzy: list[tuple[str, int]] = []
+        for clause in clauses:
+            for alternative in clause.alternatives:
+                for word in alternative:
+                    self._exact.add(word)
+                    if word in fuzzy and not clause.is_synonym and fuzziness(word):
+                        self._fuzzy.append((word, fuzziness(word)))
+        self._stems = {self._stem(w) for w in self._exact}
+        self._seen: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        hit = self._seen.get(word)  # keyed by the word as written: most words repeat, folding costs
+        if hit is None:
+            hit = self._decide(fold(word))
+            self._seen[word] = hit
+        return hit
+
+    def _decide(self, word: str) -> bool:
+        if word in self._exact or self._stem(word) in self._stems:
+            return True
+        return any(levenshtein(word, q, d) <= d for q, d in self._fuzzy if abs(len(word) - len(q)) <= d)
+
+
+def highlight(text: str, matches: Callable[[str], bool], max_chars: int | None = None) -> str | None:
+    """`text` HTML-escaped with matched words in <mark>; cut to a window of ~max_chars around the first
+    match when longer. None when nothing matched."""
+    spans = [m.span() for m in _WORD.finditer(text) if matches(m.group())]
+    if not spans:
+        return None
+    start, end = 0, len(text)
+    if max_chars is not None and len(text) > max_chars:
+        start, end = _window(text, spans, max_chars)
+    out: list[str] = ["…" if start > 0 else ""]
+    cursor = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out += [html.escape(text[cursor:s]), MARK_OPEN, html.escape(text[s:e]), MARK_CLOSE]
+        cursor = e
+    out.append(html.escape(text[cursor:end]))
+    if end < len(text):
+        out.append("…")
+    return "".join(out)
+
+
+def _window(text: str, spans: list[tuple[int, int]], max_chars: int) -> tuple[int, int]:
+    """The window of max_chars holding the most matches, widened to word boundaries."""
+    best_start, best_count = spans[0][0], 0
+    for s, _ in spans:
+        count = sum(1 for s2, e2 in spans if s <= s2 and e2 <= s + max_chars)
+        if count > best_count:
+            best_start, best_count = s, count
+    # Start a little before the first match so the fragment reads as a sentence, not mid-word.
+    start = max(0, best_start - max_chars // 5)
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    end = min(len(text), start + max_chars)
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return start, end

@@ -1,0 +1,388 @@
+"""TantivyIndex: the embedded engine, an on-disk tantivy index per generation behind a CURRENT pointer."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from search.analysis import Clause, best_correction, correction_limit, fuzziness, parse, words
+from search.base import (
+    DID_YOU_MEAN_BELOW,
+    FACET_SIZE,
+    DocSource,
+    Facets,
+    Progress,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+    Sort,
+    Suggestion,
+    WineSearchDoc,
+    chunks,
+)
+from search.highlight import TermMatcher, highlight
+from search.suggest import Candidate, rank
+from search.tantivy_query import QueryBuilder
+from search.tantivy_schema import (
+    FACET_FIELDS,
+    SCHEMA_VERSION,
+    SUGGEST_FIELDS,
+    SUGGEST_SEPARATOR,
+    analyze,
+    build_schema,
+    register,
+    to_document,
+)
+
+log = logging.getLogger(__name__)
+
+POINTER = "CURRENT"  # names the live generation directory; replaced atomically by a rebuild
+WRITER_HEAP = 64_000_000
+REBUILD_HEAP = 256_000_000
+REBUILD_BATCH = 2_000
+NOTES_FRAGMENT_CHARS = 200
+KNOWN_WORD_DOCS = 3  # a word in at least this many wines is taken as spelled right (no typo expansion)
+FUZZY_SAMPLE = 30  # wines whose values feed typo-tolerant suggestions
+SUGGEST_SCAN = 5_000  # distinct values read per kind for a prefix (a one-letter prefix may have more)
+FOLLOW_EVERY_S = 1.0  # how often a process checks whether another one swapped in a new generation
+_SORTS = {Sort.price_asc: ("price_cents", tantivy.Order.Asc), Sort.price_desc: ("price_cents", tantivy.Order.Desc),
+          Sort.rating: ("rating_mean", tantivy.Order.Desc), Sort.newest: ("created_ms", tantivy.Order.Desc)}
+_GEN = re.compile(r"^gen-(\d+)$")
+
+
+class TantivyIndex:
+    """The SearchIndex on tantivy. One writer per index: writes are serialised by a lock, and a process
+    that cannot take tantivy's writer lock (another process writes) gets SearchUnavailable."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._schema = build_schema()
+        self._q = QueryBuilder(self._schema)
+        self._write_lock = asyncio.Lock()
+        self._rebuild_lock = asyncio.Lock()
+        self._writer: tantivy.IndexWriter | None = None
+        self._journal: list[tuple[str, list[Any]]] | None = None  # writes made while a rebuild runs
+        self._closed = False
+        self._followed_at = 0.0
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            self._gen = self._current_generation()
+            self._index = self._open(self._gen)
+        except (OSError, ValueError) as exc:
+            raise SearchUnavailable(f"cannot open the tantivy index at {root}: {exc}") from exc
+
+    # ------------------------------------------------------------ generations
+    def _current_generation(self) -> str:
+        pointer = self._root / POINTER
+        if pointer.exists():
+            gen = pointer.read_text().strip()
+            if (self._root / gen / f"cuvee-schema-{SCHEMA_VERSION}").exists():
+                return gen
+            log.warning("search index %s has another schema version: starting an empty one", self._root / gen)
+        gen = self._next_generation()
+        self._open(gen)
+        self._point_to(gen)
+        return gen
+
+    def _next_generation(self) -> str:
+        numbers = [int(m.group(1)) for p in self._root.iterdir() if (m := _GEN.match(p.name))]
+        return f"gen-{max(numbers, default=0) + 1:06d}"
+
+    def _open(self, gen: str) -> tantivy.Index:
+        path = self._root / gen
+        path.mkdir(parents=True, exist_ok=True)
+        (path / f"cuvee-schema-{SCHEMA_VERSION}").touch()
+        index = tantivy.Index(self._schema, path=str(path), reuse=True)
+        register(index)
+        return index
+
+    def _point_to(self, gen: str) -> None:
+        tmp = self._root / f"{POINTER}.tmp"
+        tmp.write_text(gen)
+        os.replace(tmp, self._root / POINTER)  # atomic: readers see the old or the new generation
+
+    def _follow(self) -> None:
+        """Pick up a generation swapped in by another process (`cuvee reindex` while the server runs)."""
+        now = time.monotonic()
+        if now - self._followed_at < FOLLOW_EVERY_S:
+            return
+        self._followed_at = now
+        try:
+            gen = (self._root / POINTER).read_text().strip()
+        except OSError:
+            return
+        if gen != self._gen and not self._rebuild_lock.locked():
+            self._index, self._gen, self._writer = self._open(gen), gen, None
+
+    def _searcher(self) -> tantivy.Searcher:
+        if self._closed:
+            raise SearchUnavailable("the search index is closed")
+        self._follow()
+        return self._index.searcher()
+
+    # ------------------------------------------------------------ writes
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            try:
+                self._writer = self._index.writer(WRITER_HEAP, 1)
+            except ValueError as exc:
+                raise SearchUnavailable(f"the search index at {self._root} is locked by another process "
+                                        f"(one writer per index): {exc}") from exc
+        return self._writer
+
+    def _apply(self, writer: tantivy.IndexWriter, ops: Iterable[tuple[str, list[Any]]]) -> None:
+        for op, items in ops:
+            for item in items:
+                if op == "upsert":
+                    writer.delete_documents_by_term("id", item.id)
+                    writer.add_document(to_document(item))
+                else:
+                    writer.delete_documents_by_term("id", item)
+
+    def _write(self, op: str, items: list[Any]) -> None:
+        writer = self._get_writer()
+        self._apply(writer, [(op, items)])
+        writer.commit()
+        self._index.reload()  # read-your-writes: the next search sees this commit
+
+    async def _change(self, op: str, items: list[Any]) -> None:
+        if not items:
+            return
+        async with self._write_lock:
+            try:
+                await asyncio.to_thread(self._write, op, items)
+            except ValueError as exc:
+                raise SearchUnavailable(f"search index write failed: {exc}") from exc
+            if self._journal is not None:
+                self._journal.append((op, items))
+
+    async def upsert(self, docs: Iterable[WineSearchDoc]) -> None:
+        await self._change("upsert", list(docs))
+
+    async def delete(self, ids: Iterable[str]) -> None:
+        await self._change("delete", list(ids))
+
+    async def rebuild(self, docs: DocSource, total: int | None = None, progress: Progress | None = None) -> int:
+        """Index every doc into a new generation, replay writes made meanwhile, then swap the pointer."""
+        async with self._rebuild_lock:
+            gen = self._next_generation()
+            index = self._open(gen)
+            writer = index.writer(REBUILD_HEAP, 2)
+            self._journal = []
+            try:
+                n = await self._fill(writer, docs, progress)
+                async with self._write_lock:
+                    self._apply(writer, self._journal)
+                    await asyncio.to_thread(writer.commit)
+                    index.reload()
+                    self._point_to(gen)
+                    old = self._gen
+                    self._index, self._gen, self._writer = index, gen, writer
+            except BaseException:
+                del writer
+                shutil.rmtree(self._root / gen, ignore_errors=True)
+                raise
+            finally:
+                self._journal = None
+        shutil.rmtree(self._root / old, ignore_errors=True)  # open readers keep their mmaps until they end
+        log.info("search index rebuilt: %d wines in %s", n, gen)
+        return n
+
+    async def _fill(self, writer: tantivy.IndexWriter, docs: DocSource, progress: Progress | None) -> int:
+        n = 0
+        async for chunk in chunks(docs, REBUILD_BATCH):
+            batch = [to_document(doc) for doc in chunk]
+            await asyncio.to_thread(_add_all, writer, batch)
+            n += len(batch)
+            if progress is not None:
+                progress(n)
+        return n
+
+    # ------------------------------------------------------------ reads
+    async def count(self) -> int:
+        return int(self._searcher().num_docs)
+
+    async def ping(self) -> None:
+        try:
+            if not (self._root / self._gen).is_dir():
+                raise SearchUnavailable(f"the search index directory {self._root / self._gen} is gone")
+            self._searcher().search(tantivy.Query.all_query(), 1)
+        except ValueError as exc:
+            raise SearchUnavailable(f"the tantivy index at {self._root} cannot be read: {exc}") from exc
+
+    async def close(self) -> None:
+        self._closed = True
+        self._writer = None  # dropping the writer releases tantivy's lock file
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        searcher = self._searcher()
+        clauses = parse(query.q) if query.q else ()
+        fuzzy = self._unknown_words(searcher, clauses)
+        tq = self._q.search(query, clauses, fuzzy)
+        field, order = _SORTS.get(query.sort, (None, tantivy.Order.Desc))
+        # No counting here: the facet aggregation counts, and top-k without a count can skip blocks.
+        found = searcher.search(tq, limit=query.per_page, offset=query.offset, count=False,
+                                order_by_field=field, order=order)
+        facets, total = self._facets(searcher, tq)
+        matchers = self._matchers(clauses, fuzzy)
+        hits = [self._hit(searcher, value, address, field is None, matchers) for value, address in found.hits]
+        result = SearchResult(total=total, page=query.page, per_page=query.per_page, hits=hits, facets=facets)
+        if clauses and total < DID_YOU_MEAN_BELOW:
+            result.did_you_mean = self._did_you_mean(searcher, query, clauses, total)
+        return result
+
+    @staticmethod
+    def _unknown_words(searcher: tantivy.Searcher, clauses: tuple[Clause, ...]) -> frozenset[str]:
+        """Words that get typo tolerance: those the catalog (nearly) never uses. A word spelled as the
+        catalog spells it needs none, and skipping the fuzzy expansion keeps common queries fast."""
+        return frozenset(w for c in clauses if not c.is_synonym and fuzziness(w := c.words[0])
+                         and searcher.doc_freq("spell", w) < KNOWN_WORD_DOCS)
+
+    @staticmethod
+    def _matchers(clauses: tuple[Clause, ...], fuzzy: frozenset[str]) -> tuple[TermMatcher, TermMatcher] | None:
+        if not clauses:
+            return None
+
+        def stem(word: str) -> str:
+            terms = analyze("tasting_notes", word)
+            return terms[0] if terms else word
+
+        return TermMatcher(clauses, fuzzy), TermMatcher(clauses, fuzzy, stem)
+
+    def _hit(self, searcher: tantivy.Searcher, value: Any, address: tantivy.DocAddress, scored: bool,
+             matchers: tuple[TermMatcher, TermMatcher] | None) -> SearchHit:
+        src = _source(searcher, address)
+        hit = SearchHit(
+            id=src["id"], score=float(value) if scored else None, name=src["name"], winery=src["winery"],
+            style=src["style"], price_cents=src["price_cents"], currency=src["currency"], grapes=src["grapes"],
+            region=src["region"], country=src["country"], vintage=src["vintage"], stock=src["stock"],
+            in_stock=src["stock"] > 0, dietary=src["dietary"], rating_mean=src["rating_mean"],
+            rating_count=src["rating_count"],
+        )
+        if matchers is not None:
+            for name, text, matcher, size in (("name", hit.name, matchers[0], None),
+                                              ("tasting_notes", src["tasting_notes"], matchers[1],
+                                               NOTES_FRAGMENT_CHARS)):
+                fragment = highlight(text, matcher, size)
+                if fragment is not None:
+                    hit.highlights[name] = fragment
+        return hit
+
+    def _facets(self, searcher: tantivy.Searcher, tq: tantivy.Query) -> tuple[Facets, int]:
+        """Facet counts and price range of the whole result set, and its size (every wine has a price)."""
+        aggs: dict[str, Any] = {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}}
+                                for name in ("style", "country", "region", "grape")}
+        aggs["price"] = {"stats": {"field": "price_cents"}}
+        raw = searcher.aggregate(tq, aggs)
+        counts = {name: {b["key"]: b["doc_count"] for b in raw[name]["buckets"]}
+                  for name in ("style", "country", "region", "grape")}
+        facets = Facets(style=counts["style"], country=counts["country"], region=counts["region"],
+                        grape=counts["grape"])
+        total = int(raw["price"]["count"])
+        if total:
+            facets.price_min_cents = int(raw["price"]["min"])
+            facets.price_max_cents = int(raw["price"]["max"])
+        return facets, total
+
+    def _did_you_mean(self, searcher: tantivy.Searcher, query: SearchQuery, clauses: tuple[Clause, ...],
+                      total: int) -> str | None:
+        fixes: dict[str, str] = {}
+        for clause in clauses:
+            word = clause.words[0]
+            if clause.is_synonym or not correction_limit(word):
+                continue
+            if searcher.doc_freq("spell", word) >= DID_YOU_MEAN_BELOW:
+                continue
+            fix = best_correction(word, searcher.terms_with_prefix("spell", word[0]))
+            if fix is not None:
+                fixes[word] = fix
+        if not fixes:
+            return None
+        corrected = " ".join(fixes.get(w, w) for w in words(query.q))
+        better = replace(query, q=corrected, page=1, per_page=1, boost=None)
+        clauses = parse(corrected)
+        tq = self._q.search(better, clauses, self._unknown_words(searcher, clauses))
+        found = searcher.search(tq, limit=1, count=True)
+        return corrected if int(found.count or 0) > total else None  # type: ignore[attr-defined]  # stub lacks it
+
+    async def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
+        typed = words(prefix)[:6]
+        if not typed or limit < 1:
+            return []
+        searcher = self._searcher()
+        candidates = self._candidates(searcher, typed, limit, fuzzy=False)
+        found = self._live(searcher, rank(prefix, candidates), limit)
+        # Typo tolerance only when the prefix as typed finds little: it costs more and ranks below.
+        if len(found) < max(1, limit // 2) and any(fuzziness(w) for w in typed):
+            candidates += self._candidates(searcher, typed, limit, fuzzy=True)
+            found = self._live(searcher, rank(prefix, candidates), limit)
+        return found
+
+    def _live(self, searcher: tantivy.Searcher, ranked: list[Suggestion], limit: int) -> list[Suggestion]:
+        """The first `limit` suggestions some listed wine still carries. Term counts read from the
+        dictionary include deleted wines until segments merge, so values are checked before shown."""
+        out: list[Suggestion] = []
+        for s in ranked:
+            if s.kind != "wine":
+                term = " ".join(words(s.text)) + SUGGEST_SEPARATOR + s.text
+                q = tantivy.Query.boolean_query([
+                    (tantivy.Occur.Must, tantivy.Query.term_query(self._schema, SUGGEST_FIELDS[s.kind], term)),
+                    (tantivy.Occur.Must, self._q.listed())])
+                if not searcher.search(q, 1, count=False).hits:
+                    continue
+            out.append(s)
+            if len(out) == limit:
+                break
+        return out
+
+    def _candidates(self, searcher: tantivy.Searcher, typed: list[str], limit: int, *, fuzzy: bool
+                    ) -> list[Candidate]:
+        q = self._q.suggest(("name",), typed, fuzzy=fuzzy)
+        out = []
+        for _, address in searcher.search(q, limit=limit, order_by_field="rating_count").hits:
+            src = _source(searcher, address)
+            out.append(Candidate(src["name"], "wine", src["rating_count"], src["id"]))
+        if not fuzzy:
+            prefix = " ".join(typed)
+            for kind, field in SUGGEST_FIELDS.items():
+                terms = searcher.terms_with_prefix(field, prefix, limit=SUGGEST_SCAN)
+                top = heapq.nlargest(2 * limit, terms, key=lambda pair: pair[1])
+                out += [Candidate(t.split(SUGGEST_SEPARATOR, 1)[1], kind, n, distance=0)  # type: ignore[arg-type]
+                        for t, n in top]
+            return out
+        # Typo path: the values of the most popular wines matching in any of the three fields (a sample
+        # is cheaper than aggregating every fuzzy match); rank() drops values that only came along.
+        q = self._q.suggest(("winery", "grapes", "region"), typed, fuzzy=True)
+        counts: dict[tuple[str, str], int] = {}
+        for _, address in searcher.search(q, limit=FUZZY_SAMPLE, order_by_field="rating_count").hits:
+            src = _source(searcher, address)
+            for kind, values in (("winery", [src["winery"]]), ("grape", src["grapes"]), ("region", [src["region"]])):
+                for value in values:
+                    counts[kind, value] = counts.get((kind, value), 0) + 1
+        out += [Candidate(value, kind, n) for (kind, value), n in counts.items()]  # type: ignore[arg-type]
+        return out
+
+
+def _add_all(writer: tantivy.IndexWriter, docs: list[tantivy.Document]) -> None:
+    for doc in docs:
+        writer.add_document(doc)
+
+
+def _source(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
+    raw = searcher.doc(address).get_first("src")
+    if raw is None:
+        raise SearchUnavailable("the search index holds a document without its source: rebuild it")
+    return dict(json.loads(raw))

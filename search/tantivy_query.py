@@ -1,0 +1,121 @@
+"""Building tantivy queries from a SearchQuery: wine-aware text matching, filters, boosts, suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import tantivy
+from tantivy import FieldType, Occur, Query
+
+from search.analysis import (
+    FIELD_WEIGHTS,
+    FUZZY_FIELDS,
+    FUZZY_WEIGHT,
+    TIE_BREAKER,
+    Clause,
+    fuzziness,
+    min_should_match,
+    synonyms_of,
+)
+from search.base import SearchQuery
+from search.suggest import engine_words
+from search.tantivy_schema import FILTER_FIELDS, analyze, keyword
+
+
+class QueryBuilder:
+    """Holds the schema; every method returns a tantivy Query."""
+
+    def __init__(self, schema: tantivy.Schema) -> None:
+        self.schema = schema
+
+    def text(self, clauses: Sequence[Clause], fuzzy: Collection[str]) -> Query:
+        """Each clause may match in any field; most clauses must match (see min_should_match). Words in
+        `fuzzy` also match within their typo distance."""
+        queries = [self._clause(c, c.words[0] in fuzzy) for c in clauses]
+        if len(queries) == 1:
+            return queries[0]
+        return Query.boolean_query([(Occur.Should, q) for q in queries], min_should_match(len(queries)))
+
+    def _clause(self, clause: Clause, fuzzy: bool) -> Query:
+        alternatives: list[Query] = []
+        for field, weight in FIELD_WEIGHTS.items():
+            for words in clause.alternatives:
+                terms: list[Any] = [t for w in words for t in analyze(field, w)]
+                if not terms:
+                    continue
+                if len(terms) == 1:
+                    q = Query.term_query(self.schema, field, terms[0])
+                else:
+                    q = Query.phrase_query(self.schema, field, terms)
+                alternatives.append(Query.boost_query(q, weight))
+            word = clause.words[0]
+            distance = fuzziness(word)
+            if fuzzy and distance and not clause.is_synonym and field in FUZZY_FIELDS:
+                term = analyze(field, word)
+                if term:
+                    typo = Query.fuzzy_term_query(self.schema, field, term[0], distance)
+                    alternatives.append(Query.boost_query(typo, weight * FUZZY_WEIGHT))
+        return Query.disjunction_max_query(alternatives, TIE_BREAKER)
+
+    def listed(self) -> Query:
+        return Query.term_query(self.schema, "listed", 1)
+
+    def filters(self, query: SearchQuery) -> list[Query]:
+        s = self.schema
+        out = [self.listed()]
+        for name in ("style", "country", "region"):
+            value = getattr(query, name)
+            if value:
+                out.append(Query.term_query(s, FILTER_FIELDS[name], keyword(value)))
+        if query.grape:
+            out.append(Query.term_set_query(s, FILTER_FIELDS["grape"], [keyword(g) for g in synonyms_of(query.grape)]))
+        out += [Query.term_query(s, FILTER_FIELDS["dietary"], keyword(d)) for d in query.dietary]
+        if query.price_min_cents is not None or query.price_max_cents is not None:
+            out.append(self._range("price_cents", query.price_min_cents, query.price_max_cents))
+        if query.vintage_min is not None or query.vintage_max is not None:
+            out.append(self._range("vintage", query.vintage_min, query.vintage_max))
+        if query.in_stock is True:
+            out.append(self._range("stock", 1, None))
+        elif query.in_stock is False:
+            out.append(Query.term_query(s, "stock", 0))
+        return out
+
+    def _range(self, field: str, low: int | None, high: int | None) -> Query:
+        # Open ends are spelled as the i64 limits: the binding wants both bounds.
+        return Query.range_query(self.schema, field, FieldType.Integer,
+                                 -(2**63) if low is None else low, 2**63 - 1 if high is None else high)
+
+    def search(self, query: SearchQuery, clauses: Sequence[Clause], fuzzy: Collection[str] = ()) -> Query:
+        """The full query: text (or everything), filters that do not score, boosts that only score."""
+        main = self.text(clauses, fuzzy) if clauses else Query.all_query()
+        parts = [(Occur.Must, main)]
+        parts += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in self.filters(query)]
+        if query.boost is not None:
+            for name, value, weight in query.boost.items():
+                values = synonyms_of(value) if name == "grape" else (value,)
+                term = Query.term_set_query(self.schema, FILTER_FIELDS[name], [keyword(v) for v in values])
+                parts.append((Occur.Should, Query.const_score_query(term, weight)))
+        return Query.boolean_query(parts)
+
+    def suggest(self, fields: Sequence[str], typed: list[str], *, fuzzy: bool) -> Query:
+        """Listed wines where one of `fields` has the whole words and a word beginning with the prefix
+        (see engine_words); each within its typo distance when fuzzy."""
+        per_field = [self._suggest_field(f, typed, fuzzy) for f in fields]
+        main = per_field[0] if len(per_field) == 1 else Query.boolean_query([(Occur.Should, q) for q in per_field])
+        return Query.boolean_query([(Occur.Must, self.listed()), (Occur.Must, main)])
+
+    def _suggest_field(self, field: str, typed: list[str], fuzzy: bool) -> Query:
+        whole, prefix = engine_words(typed)
+        parts = []
+        for word, is_prefix in [(w, False) for w in whole] + ([(prefix, True)] if prefix else []):
+            terms = analyze(field, word)
+            if not terms:
+                continue
+            distance = fuzziness(word) if fuzzy else 0
+            if distance == 0 and not is_prefix:
+                q = Query.term_query(self.schema, field, terms[0])
+            else:
+                q = Query.fuzzy_term_query(self.schema, field, terms[0], distance, prefix=is_prefix)
+            parts.append((Occur.Must, q))
+        return Query.boolean_query(parts)
