@@ -28,6 +28,7 @@ from app.health.controller import HealthController
 from app.middleware import request_id_middleware
 from app.security import PUBLIC, authorize
 from app.settings import Settings
+from app.storefront.controller import StorefrontController, static_files_router
 
 log = logging.getLogger("cuvee")
 
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         MeController, TasteQuizController, AdminUserController,
                         CartController, OrderController, WishlistController, ReviewController,
                         AdminCommerceController, EventsController, AnonymousIdController,
-                        ClickstreamAdminController],
+                        ClickstreamAdminController, StorefrontController, static_files_router()],
         lifespan=[lifespan],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

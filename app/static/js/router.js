@@ -1,0 +1,85 @@
+// A hash router: "#/path?query" → a view module, loaded on first use. Views draw into <main>.
+
+import { h, mount } from './dom.js';
+
+const ROUTES = [
+  { name: 'home', pattern: /^\/$/, load: () => import('./views/home.js') },
+  { name: 'search', pattern: /^\/search$/, load: () => import('./views/search.js') },
+  { name: 'wine', pattern: /^\/wine\/([^/]+)$/, load: () => import('./views/wine.js') },
+  { name: 'account', pattern: /^\/account$/, load: () => import('./views/account.js') },
+  { name: 'quiz', pattern: /^\/quiz$/, load: () => import('./views/quiz.js') },
+  { name: 'cart', pattern: /^\/cart$/, load: () => import('./views/cart.js') },
+  { name: 'order', pattern: /^\/order\/([^/]+)$/, load: () => import('./views/order.js') },
+];
+
+let current = { name: null, controller: null };
+const routeListeners = new Set();
+
+/** Call `listener(name, params)` after each route change. */
+export function onRoute(listener) {
+  routeListeners.add(listener);
+}
+
+export function navigate(path, params = null) {
+  const query = params ? new URLSearchParams(params).toString() : '';
+  const target = `#${path}${query ? `?${query}` : ''}`;
+  if (location.hash === target) render();
+  else location.hash = target;
+}
+
+/** The current route's query parameters. */
+export function currentParams() {
+  return parse().params;
+}
+
+function parse() {
+  const raw = location.hash.startsWith('#/') ? location.hash.slice(1) : '/';
+  const [path, query = ''] = raw.split('?');
+  return { path: path || '/', params: new URLSearchParams(query) };
+}
+
+async function render() {
+  // In-page anchors such as "#main" (the skip link) are not routes.
+  if (location.hash && !location.hash.startsWith('#/')) return;
+  const { path, params } = parse();
+  const route = ROUTES.find((r) => r.pattern.test(path));
+  current.controller?.abort();
+  const controller = new AbortController();
+  const sameView = route && current.name === route.name;
+  const firstRender = current.name === null;
+  const focusedId = sameView ? document.activeElement?.id : null;
+  current = { name: route ? route.name : 'missing', controller };
+  const main = document.getElementById('main');
+  if (!route) {
+    mount(main, h('section', { class: 'page narrow' }, h('h1', { tabindex: '-1' }, 'Page not found'),
+      h('p', {}, h('a', { href: '#/' }, 'Back to the shop'))));
+    return;
+  }
+  const args = path.match(route.pattern).slice(1).map(decodeURIComponent);
+  const view = await route.load();
+  if (controller.signal.aborted) return;
+  main.setAttribute('data-view', route.name);
+  await view.render({ main, params, args, signal: controller.signal });
+  if (controller.signal.aborted) return;
+  restoreFocus(main, { sameView, firstRender, focusedId });
+  for (const listener of routeListeners) listener(route.name, params, args);
+}
+
+function restoreFocus(main, { sameView, firstRender, focusedId }) {
+  if (sameView && focusedId) {
+    document.getElementById(focusedId)?.focus();
+  } else if (!firstRender && !sameView) {
+    // A new page: move focus to its heading so keyboard and screen-reader users start there.
+    const heading = main.querySelector('h1');
+    if (heading) {
+      heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    }
+    window.scrollTo(0, 0);
+  }
+}
+
+export function startRouter() {
+  window.addEventListener('hashchange', render);
+  render();
+}

@@ -1,0 +1,5 @@
+import { h, mount } from '../dom.js';
+
+export async function render({ main }) {
+  mount(main, h('section', { class: 'page' }, h('h1', {}, 'cart')));
+}

@@ -1,0 +1,1 @@
+"""The reference storefront: one static page at `/` and its files under `/static/`."""
