@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from app.accounts.service import AccountService
 from app.backends import Backends
 from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
+from app.clickstream.service import ClickstreamService
 from app.ratelimit import RateLimiter
 from app.security import Passwords, TokenCodec
 from app.settings import Settings
@@ -29,6 +31,11 @@ class Services:
     catalog: CatalogService
     search: SearchService
     accounts: AccountService
+    clickstream: ClickstreamService
+
+    async def readiness_extras(self) -> dict[str, Any]:
+        """Informational checks for /health/ready beyond the backends (the clickstream's lag)."""
+        return {"clickstream": await self.clickstream.readiness()}
 
 
 def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow) -> Services:
@@ -38,6 +45,9 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     catalog = CatalogService(backends.search, clock)
     search = SearchService(backends.search)
     accounts = AccountService(tokens, passwords, limiter, settings.login_attempts_per_minute, clock)
+    clickstream = ClickstreamService(backends.redis, settings.stream_prefix, accounts, catalog, clock,
+                                     maxlen=settings.events_maxlen, dedup_ttl_s=settings.event_dedup_ttl_s,
+                                     events_per_minute=settings.events_per_minute)
     return Services(
         settings=settings,
         backends=backends,
@@ -48,4 +58,5 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         catalog=catalog,
         search=search,
         accounts=accounts,
+        clickstream=clickstream,
     )

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from app.accounts.service import AccountService
 from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
+from app.clickstream.service import ClickstreamService
 from app.container import Services
 from app.errors import Unauthorized
 from app.security import Principal
@@ -29,6 +30,10 @@ def provide_search(state: State) -> SearchService:
 
 def provide_accounts(state: State) -> AccountService:
     return services(state).accounts
+
+
+def provide_clickstream(state: State) -> ClickstreamService:
+    return services(state).clickstream
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:

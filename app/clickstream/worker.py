@@ -78,6 +78,7 @@ class ClickstreamWorker:
 
     async def read_new(self, block_ms: int | None = None) -> list[Entry]:
         """Entries never delivered to any consumer of the group, now delivered to this one."""
+        self.counters["reads"] += 1
         reply = await self._redis.xreadgroup(self._keys.group, self.consumer, {self._keys.stream: ">"},
                                              count=self.config.batch_size, block=block_ms)
         return list(reply[0][1]) if reply else []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -12,8 +12,14 @@ import redis.asyncio as aioredis
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.clickstream.worker import ClickstreamWorker, WorkerConfig
 from app.settings import Settings
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, Shopper
+
+
+def ago(seconds: float) -> str:
+    """An occurred_at this many seconds ago (MongoDB keeps milliseconds: spaced times sort for sure)."""
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat()
 
 
 def event(type_: str = "wine_viewed", **fields: Any) -> dict[str, Any]:
@@ -26,6 +32,28 @@ def event(type_: str = "wine_viewed", **fields: Any) -> dict[str, Any]:
         body["query"] = "pinot noir"
     body.update(fields)
     return {k: v for k, v in body.items() if v is not None}
+
+
+AppClient = AsyncTestClient[Litestar]
+
+
+def worker_for(client: AppClient, redis: Any, name: str, **config: Any) -> ClickstreamWorker:
+    """A worker on the test's loop, sharing the app's history writer and consent gate."""
+    clickstream = client.app.state.services.clickstream
+    return ClickstreamWorker(redis, clickstream.keys, clickstream.history, clickstream.gate,
+                             WorkerConfig(**config), consumer=name)
+
+
+async def post(client: AppClient, batch: list[dict[str, Any]], headers: dict[str, str] | None = None) -> None:
+    response = await client.post("/v1/events", json=batch, headers=headers or {})
+    assert response.status_code == 202, response.text
+    assert response.json()["rejected"] == 0, response.text
+
+
+async def signed_in_with_consent(client: AppClient, shopper: Shopper) -> Shopper:
+    await consent(client, shopper.headers, analytics=True)
+    client.app.state.services.clickstream.consent_changed(shopper.id)
+    return shopper
 
 
 async def consent(client: AsyncTestClient[Litestar], headers: dict[str, str], analytics: bool) -> None:

@@ -1,0 +1,150 @@
+"""The worker over the real Redis: history, view counts, crash recovery, dead letters, bounds, consent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.clickstream.events import decode_event
+from app.clickstream.history import Attributed, History, HistoryBounds
+from app.settings import Settings
+from documents import Interaction, RecommendationLog, Wine, utcnow
+from tests.api.clickstream.conftest import ago, consent, event, post, signed_in_with_consent, worker_for
+from tests.conftest import Shopper
+from tests.factories import insert_wines, make_wine
+
+AppClient = AsyncTestClient[Litestar]
+
+
+async def test_a_beacon_becomes_profile_history_through_the_worker(
+        client: AppClient, shopper: Shopper, redis: Any) -> None:
+    merlot, syrah = await insert_wines(make_wine(name="Merlot One"), make_wine(name="Syrah Two"))
+    await signed_in_with_consent(client, shopper)
+    await post(client, [event(wine_id=merlot.id, occurred_at=ago(4)), event(wine_id=syrah.id, occurred_at=ago(3)),
+                        event(wine_id=merlot.id, occurred_at=ago(2)),
+                        event("search_performed", query="Syrah", results_count=3)], shopper.headers)
+    worker = worker_for(client, redis, "w1")
+    await worker.ensure_group()
+    assert await worker.poll_once() == 4
+
+    profile = (await client.get("/v1/me/profile", headers=shopper.headers)).json()
+    assert [(w["wine_id"], w["name"]) for w in profile["recently_viewed"]] == [
+        (merlot.id, "Merlot One"), (syrah.id, "Syrah Two")]
+    searches = await client.app.state.services.clickstream.search_history(shopper.id)
+    assert [(s.query, s.results_count) for s in searches] == [("Syrah", 3)]
+    assert (await Wine.get(merlot.id)).view_count == 2  # type: ignore[union-attr]
+    stats = (await redis.xinfo_groups(client.app.state.services.clickstream.keys.stream))[0]
+    assert stats["pending"] == 0 and stats["lag"] == 0
+
+
+async def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(
+        client: AppClient, redis: Any) -> None:
+    wines = await insert_wines(*(make_wine() for _ in range(3)))
+    batch = [event(wine_id=wines[i % 3].id) for i in range(60)]
+    await post(client, batch[:30])
+    await post(client, batch[30:])
+    doomed = worker_for(client, redis, "doomed")
+    await doomed.ensure_group()
+    entries = await doomed.read_new()
+    assert len(entries) == 60
+    # It wrote the first 25 events to MongoDB, then died before acknowledging anything.
+    history: History = client.app.state.services.clickstream.history
+    await history.apply([Attributed(decode_event(fields[b"e"]), None) for _, fields in entries[:25]])
+
+    rescuer = worker_for(client, redis, "rescuer", claim_idle_ms=50, reclaim_every_s=0)
+    assert await rescuer.poll_once() == 0  # too early: the dead consumer's entries are not idle yet
+    await asyncio.sleep(0.1)
+    assert await rescuer.poll_once() == 60
+
+    assert await Interaction.find({"_id": {"$in": [e["event_id"] for e in batch]}}).count() == 60
+    counts = [(await Wine.get(w.id)).view_count for w in wines]  # type: ignore[union-attr]
+    assert counts == [20, 20, 20]
+    assert await redis.xpending(client.app.state.services.clickstream.keys.stream, "history-writers") \
+        == {"pending": 0, "min": None, "max": None, "consumers": []}
+    await asyncio.sleep(0.1)
+    assert await rescuer.poll_once() == 0  # and nothing comes back a third time
+
+
+async def test_a_poison_entry_is_dead_lettered_and_the_rest_flows(client: AppClient, redis: Any) -> None:
+    (wine,) = await insert_wines(make_wine())
+    keys = client.app.state.services.clickstream.keys
+    await post(client, [event(wine_id=wine.id)])
+    poison_id = await redis.xadd(keys.stream, {"e": b'{"event_id": 42}'})
+    await post(client, [event(wine_id=wine.id)])
+    worker = worker_for(client, redis, "w", claim_idle_ms=20, max_attempts=3, reclaim_every_s=0)
+    await worker.ensure_group()
+    for _ in range(4):
+        await worker.poll_once()
+        await asyncio.sleep(0.05)
+
+    dead = await redis.xrange(keys.dead)
+    assert len(dead) == 1
+    fields = dead[0][1]
+    assert fields[b"entry_id"] == poison_id
+    assert fields[b"attempts"] == b"3"
+    assert b"undecodable" in fields[b"error"]
+    assert fields[b"e"] == b'{"event_id": 42}'
+    assert (await Wine.get(wine.id)).view_count == 2  # type: ignore[union-attr]
+    assert (await redis.xpending(keys.stream, keys.group))["pending"] == 0
+    assert worker.counters["dead_lettered"] == 1
+
+
+async def test_recommendation_feedback_is_recorded_once_per_event(client: AppClient, redis: Any) -> None:
+    (wine,) = await insert_wines(make_wine())
+    log = RecommendationLog(surface="for_you", model_version="v1")
+    await log.insert()
+    click = event("recommendation_clicked", rec_id=log.id, wine_id=wine.id, position=2)
+    dismiss = event("recommendation_dismissed", rec_id=log.id, wine_id=wine.id)
+    await post(client, [click, dismiss])
+    worker = worker_for(client, redis, "w")
+    await worker.ensure_group()
+    await worker.poll_once()
+    history: History = client.app.state.services.clickstream.history
+    redelivered = [Attributed(decode_event(json.dumps(click).encode()), None)]
+    await history.apply(redelivered)  # a redelivery of the click must not add a second action
+
+    actions = (await RecommendationLog.get(log.id)).actions  # type: ignore[union-attr]
+    assert sorted((a.type, a.ref) for a in actions) == sorted(
+        [("click", click["event_id"]), ("dismiss", dismiss["event_id"])])
+
+
+async def test_each_users_history_stays_bounded_keeping_the_newest(client: AppClient, shopper: Shopper) -> None:
+    history = History(utcnow, HistoryBounds(per_user=10, slack=3))
+    start_at = datetime.now(UTC) - timedelta(hours=1)
+    events = [decode_event(json.dumps(event(wine_id=f"w{i:02d}", occurred_at=(
+        start_at + timedelta(seconds=i)).isoformat())).encode()) for i in range(40)]
+    for start in range(0, 40, 4):
+        await history.apply([Attributed(ev, shopper.id) for ev in events[start:start + 4]])
+        assert await Interaction.find({"user_id": shopper.id}).count() <= 13
+    kept = await history.recent(shopper.id, ("wine_viewed",), 50)
+    assert [d["wine_id"] for d in kept][:10] == [f"w{i:02d}" for i in range(39, 29, -1)]
+
+
+async def test_events_are_dropped_when_consent_is_withdrawn_before_the_worker_runs(
+        client: AppClient, shopper: Shopper, redis: Any) -> None:
+    await signed_in_with_consent(client, shopper)
+    await post(client, [event(), event()], shopper.headers)
+    await consent(client, shopper.headers, analytics=False)
+    client.app.state.services.clickstream.consent_changed(shopper.id)
+    worker = worker_for(client, redis, "w")
+    await worker.ensure_group()
+    assert await worker.poll_once() == 2
+    assert worker.counters["dropped_no_consent"] == 2
+    assert await Interaction.find({"user_id": shopper.id}).count() == 0
+
+
+async def test_the_worker_does_not_spin_when_the_server_answers_at_once(
+        client: AppClient, redis: Any, settings: Settings) -> None:
+    """fakeredis answers XREADGROUP BLOCK at once; the loop must then sleep rather than poll hot."""
+    import fakeredis
+
+    worker = worker_for(client, fakeredis.FakeAsyncRedis(), "w", block_ms=1000, idle_sleep_s=0.1)
+    worker.start()
+    await asyncio.sleep(0.5)
+    await worker.stop()
+    assert 2 <= worker.counters["reads"] <= 8
