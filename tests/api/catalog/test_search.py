@@ -1,0 +1,188 @@
+"""Search through HTTP on the embedded engine: matching, filters, facets, sorting, paging, suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from documents import Dietary, Style
+from search import Boost, SearchQuery
+from tests.conftest import SEARCH_URL, Shopper
+from tests.factories import insert_wines, make_wine
+
+Client = AsyncTestClient[Litestar]
+
+CELLAR: list[dict[str, Any]] = [
+    dict(id="margaux", name="Château Margaux", winery="Château Margaux", price_cents=12000,
+         grapes=["Cabernet Sauvignon", "Merlot"], region="Bordeaux", vintage=2015, stock=5,
+         tasting_notes="Cassis, cedar and violets with firm tannins."),
+    dict(id="barossa", name="Barossa Valley Shiraz", winery="Kangaroo Ridge", price_cents=2500, grapes=["Shiraz"],
+         region="Barossa Valley", country="Australia", vintage=2019, stock=0,
+         tasting_notes="Blackberry jam, pepper and chocolate."),
+    dict(id="hermitage", name="Hermitage Rouge", winery="Domaine Rocher", price_cents=6000, grapes=["Syrah"],
+         region="Rhône", vintage=2017, stock=3, dietary=[Dietary.organic],
+         tasting_notes="Smoked meat, black olive and violet."),
+    dict(id="grigio", name="Alto Adige Pinot Grigio", winery="Cantina Sud", style=Style.white, price_cents=1400,
+         grapes=["Pinot Grigio"], region="Alto Adige", country="Italy", vintage=2021, stock=20,
+         dietary=[Dietary.vegan], tasting_notes="Pear and almond, crisp and light."),
+    dict(id="gris", name="Alsace Pinot Gris", winery="Maison Kreyer", style=Style.white, price_cents=1800,
+         grapes=["Pinot Gris"], region="Alsace", vintage=2020, stock=7, tasting_notes="Ripe pear, honey, spice."),
+    dict(id="napa", name="Napa Cabernet Sauvignon", winery="Oak Creek", price_cents=4500,
+         grapes=["Cabernet Sauvignon"], region="Napa Valley", country="USA", vintage=2018, stock=9,
+         tasting_notes="Blackberry, mocha and firm tannins."),
+    dict(id="sancerre", name="Sancerre Les Caillottes", winery="Domaine Vacheron", style=Style.white,
+         price_cents=2900, grapes=["Sauvignon Blanc"], region="Loire", vintage=2022, stock=12,
+         dietary=[Dietary.vegan, Dietary.organic], tasting_notes="Crisp citrus, gooseberry and flint."),
+]
+
+
+@pytest.fixture
+async def cellar(client: Client) -> None:
+    wines = await insert_wines(*(make_wine(**w) for w in CELLAR))
+    assert await client.app.state.services.catalog.sync_to_index([w.id for w in wines])
+
+
+async def search(client: Client, **params: Any) -> dict[str, Any]:
+    response = await client.get("/v1/search", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def ids(body: dict[str, Any]) -> list[str]:
+    return [h["id"] for h in body["hits"]]
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_typos_accents_and_grape_synonyms_find_the_wine(client: Client) -> None:
+    typo = await search(client, q="cabernay sauvignon")
+    assert set(ids(typo)) == {"napa", "margaux"}
+    accents = await search(client, q="chateau")
+    assert ids(accents) == ["margaux"]
+    assert accents["hits"][0]["highlights"]["name"] == "<mark>Château</mark> Margaux"
+    assert set(ids(await search(client, q="syrah"))) == {"barossa", "hermitage"}
+    assert set(ids(await search(client, q="pinot grigio"))) == {"grigio", "gris"}
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_a_hit_is_a_wine_summary_with_a_decimal_price_score_and_highlights(client: Client) -> None:
+    body = await search(client, q="blackberry")
+    assert body["total"] == 2 and body["page"] == 1 and body["per_page"] == 20
+    hit = next(h for h in body["hits"] if h["id"] == "napa")
+    assert hit["price"] == "45.00" and hit["price_cents"] == 4500 and hit["currency"] == "EUR"
+    assert hit["in_stock"] is True and hit["winery"] == "Oak Creek" and hit["grapes"] == ["Cabernet Sauvignon"]
+    assert hit["score"] > 0
+    assert "<mark>Blackberry</mark>" in hit["highlights"]["tasting_notes"]
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_filters_narrow_the_results_with_prices_in_currency_units(client: Client) -> None:
+    assert set(ids(await search(client, style="white"))) == {"grigio", "gris", "sancerre"}
+    assert set(ids(await search(client, country="France", style="red"))) == {"margaux", "hermitage"}
+    assert set(ids(await search(client, price_min="20", price_max="45"))) == {"barossa", "napa", "sancerre"}
+    assert set(ids(await search(client, vintage_min=2020))) == {"grigio", "gris", "sancerre"}
+    assert set(ids(await search(client, grape="Shiraz"))) == {"barossa", "hermitage"}
+    assert set(ids(await search(client, region="Loire"))) == {"sancerre"}
+    assert set(ids(await search(client, dietary=["vegan", "organic"]))) == {"sancerre"}
+    assert "barossa" not in ids(await search(client, q="shiraz", in_stock="true"))
+    assert ids(await search(client, in_stock="false")) == ["barossa"]
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_an_empty_query_with_filters_is_a_faceted_browse(client: Client) -> None:
+    body = await search(client, style="red")
+    assert body["total"] == 4
+    facets = body["facets"]
+    assert facets["style"] == [{"value": "red", "count": 4}]
+    assert facets["country"][0] == {"value": "France", "count": 2}
+    assert {f["value"] for f in facets["grape"]} == {"Cabernet Sauvignon", "Merlot", "Shiraz", "Syrah"}
+    assert (facets["price_min"], facets["price_max"]) == ("25.00", "120.00")
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_results_sort_by_price_and_field_sorts_carry_no_score(client: Client) -> None:
+    cheap_first = await search(client, style="white", sort="price_asc")
+    assert ids(cheap_first) == ["grigio", "gris", "sancerre"]
+    assert all(h["score"] is None for h in cheap_first["hits"])
+    assert ids(await search(client, style="white", sort="price_desc")) == ["sancerre", "gris", "grigio"]
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_pages_are_served_up_to_the_cap(client: Client) -> None:
+    first = await search(client, per_page=3, sort="price_asc")
+    second = await search(client, per_page=3, page=2, sort="price_asc")
+    assert first["total"] == 7 and len(first["hits"]) == 3
+    assert not set(ids(first)) & set(ids(second))
+
+
+async def test_bad_search_parameters_are_a_422_naming_the_parameter(client: Client) -> None:
+    cases = [({"per_page": 51}, "per_page"), ({"page": 30, "per_page": 50}, "page"), ({"page": 0}, "page"),
+             ({"price_min": "30", "price_max": "10"}, "price_min"), ({"price_min": "-1"}, "price_min"),
+             ({"price_max": "NaN"}, "price_max"), ({"vintage_min": 2020, "vintage_max": 2010}, "vintage_min"),
+             ({"sort": "cheapest"}, "sort"), ({"style": "blue"}, "style"), ({"dietary": "halal"}, "dietary"),
+             ({"q": "x" * 201}, "q")]
+    for params, name in cases:
+        response = await client.get("/v1/search", params=params)
+        assert response.status_code == 422, (params, response.text)
+        body = response.json()
+        assert name in body["detail"], params
+        assert body["errors"][0]["field"] == name, params
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_a_misspelling_that_finds_nothing_gets_a_did_you_mean(client: Client) -> None:
+    body = await search(client, q="sanserr")
+    assert body["total"] == 0 and body["did_you_mean"] == "sancerre"
+    assert (await search(client, q="sancerre"))["did_you_mean"] is None
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_suggestions_complete_prefixes_with_their_kind(client: Client) -> None:
+    response = await client.get("/v1/search/suggest", params={"q": "cab"})
+    assert response.status_code == 200
+    suggestions = response.json()["suggestions"]
+    assert {"text": "Cabernet Sauvignon", "kind": "grape", "wine_id": None} in suggestions
+    assert {"text": "Napa Cabernet Sauvignon", "kind": "wine", "wine_id": "napa"} in suggestions
+    typo = (await client.get("/v1/search/suggest", params={"q": "barosa"})).json()["suggestions"]
+    assert {"text": "Barossa Valley", "kind": "region", "wine_id": None} in typo
+    assert (await client.get("/v1/search/suggest", params={"q": " "})).json() == {"suggestions": []}
+    many = (await client.get("/v1/search/suggest", params={"q": "a"})).json()["suggestions"]
+    assert len(many) <= 8
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_a_boost_provider_reorders_vague_searches_for_signed_in_callers(
+    client: Client, shopper: Shopper
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def likes_white(principal: Any, query: SearchQuery) -> Boost | None:
+        seen.append((principal.user_id, query.q))
+        return Boost(styles={"white": 5.0})
+
+    client.app.state.services.search.boost_for = likes_white
+    anonymous = await search(client, q="crisp")
+    response = await client.get("/v1/search", params={"q": "pear"}, headers=shopper.headers)
+    assert response.status_code == 200
+    assert seen == [(shopper.id, "pear")] and anonymous["total"] >= 1
+    browse = (await client.get("/v1/search", headers=shopper.headers)).json()
+    assert {h["style"] for h in browse["hits"][:3]} == {"white"}
+
+    async def broken(principal: Any, query: SearchQuery) -> Boost | None:
+        raise RuntimeError("model not loaded")
+
+    client.app.state.services.search.boost_for = broken
+    assert (await client.get("/v1/search", headers=shopper.headers)).json()["total"] == 7
+
+
+@pytest.mark.skipif(SEARCH_URL.startswith("http"), reason="stops the embedded engine")
+async def test_search_answers_503_with_a_clear_detail_when_the_engine_is_down(client: Client) -> None:
+    await client.app.state.services.backends.search.close()
+    for url in ("/v1/search?q=merlot", "/v1/search/suggest?q=mer"):
+        response = await client.get(url)
+        assert response.status_code == 503
+        assert response.headers["content-type"].startswith("application/problem+json")
+        body = response.json()
+        assert body["code"] == "search_unavailable" and "try again" in body["detail"]
