@@ -9,6 +9,7 @@ const STYLE_COLOURS = {
   sparkling: ['#e6d597', '#a48b3a'],
   dessert: ['#c98a2b', '#7a4d0f'],
   fortified: ['#5b2415', '#2e0f08'],
+  classic: ['#4f5e3f', '#2c3622'],
 };
 
 export const TASTE_AXES = [
@@ -34,7 +35,7 @@ export function titleCase(text) {
 
 /** A bottle drawn in the colour of its style (decorative). */
 export function bottle(style, size = 'md') {
-  const [glass, shade] = STYLE_COLOURS[style] || STYLE_COLOURS.red;
+  const [glass, shade] = STYLE_COLOURS[style] || STYLE_COLOURS.classic;
   const foil = style === 'sparkling' ? 30 : 16;
   return h('svg:svg', { class: `bottle bottle-${size}`, viewBox: '0 0 60 160', 'aria-hidden': 'true', focusable: 'false' },
     h('svg:path', { d: 'M24 4h12v34c0 6 14 12 14 28v84a6 6 0 0 1-6 6H16a6 6 0 0 1-6-6V66c0-16 14-22 14-28z', fill: glass }),
