@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.accounts.profile import ProfileService
 from app.accounts.service import AccountService
 from app.backends import Backends
 from app.catalog.search_service import SearchService
@@ -31,6 +32,7 @@ class Services:
     catalog: CatalogService
     search: SearchService
     accounts: AccountService
+    profile: ProfileService
     clickstream: ClickstreamService
 
     async def readiness_extras(self) -> dict[str, Any]:
@@ -48,6 +50,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     clickstream = ClickstreamService(backends.redis, settings.stream_prefix, accounts, catalog, clock,
                                      maxlen=settings.events_maxlen, dedup_ttl_s=settings.event_dedup_ttl_s,
                                      events_per_minute=settings.events_per_minute)
+    profile = ProfileService(accounts, recently_viewed=clickstream.recently_viewed)
     return Services(
         settings=settings,
         backends=backends,
@@ -58,5 +61,6 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         catalog=catalog,
         search=search,
         accounts=accounts,
+        profile=profile,
         clickstream=clickstream,
     )

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import State
 
+from app.accounts.profile import ProfileService
 from app.accounts.service import AccountService
 from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
@@ -30,6 +31,10 @@ def provide_search(state: State) -> SearchService:
 
 def provide_accounts(state: State) -> AccountService:
     return services(state).accounts
+
+
+def provide_profile(state: State) -> ProfileService:
+    return services(state).profile
 
 
 def provide_clickstream(state: State) -> ClickstreamService:

@@ -1,14 +1,33 @@
-"""Sign-up and login."""
+"""Accounts API: sign-up and login, the caller's own profile, preferences, taste and consent, and the quiz."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, post
+from litestar import Controller, Request, get, patch, post, put
 from litestar.di import Provide
 
-from app.accounts.schemas import LoginInput, RegisteredRead, RegisterInput, TokenRead
+from app.accounts.profile import ProfileService
+from app.accounts.profile_schemas import ProfileRead
+from app.accounts.quiz import QUESTIONS, QUIZ_VERSION
+from app.accounts.schemas import (
+    ConsentInput,
+    ConsentRead,
+    LoginInput,
+    PreferencesRead,
+    PreferencesUpdate,
+    QuizAnswersInput,
+    QuizOptionRead,
+    QuizQuestionRead,
+    QuizRead,
+    QuizResultRead,
+    RegisteredRead,
+    RegisterInput,
+    TasteProfileInput,
+    TasteProfileRead,
+    TokenRead,
+)
 from app.accounts.service import AccountService
-from app.deps import provide_accounts
-from app.security import PUBLIC
+from app.deps import provide_accounts, provide_principal, provide_profile
+from app.security import ADMIN, PUBLIC, USER, Principal
 
 
 class AuthController(Controller):
@@ -26,7 +45,77 @@ class AuthController(Controller):
 
     @post("/login", status_code=200)
     async def login(self, accounts: AccountService, data: LoginInput, request: Request) -> TokenRead:
-        """Exchange email and password for a short-lived bearer token. Repeated failures answer 429."""
+        """Exchange email and password for a short-lived bearer token. Repeated attempts answer 429."""
         client = request.client.host if request.client else "unknown"
         _, token = await accounts.login(data.email, data.password, client)
         return TokenRead(access_token=token, expires_in=accounts.token_ttl_s)
+
+
+class TasteQuizController(Controller):
+    path = "/v1/taste-quiz"
+    tags = ["accounts"]
+    opt = PUBLIC
+
+    @get("/")
+    async def get_quiz(self) -> QuizRead:
+        """The onboarding quiz: answer any of the questions, then POST the answers to /v1/me/taste-quiz."""
+        return QuizRead(version=QUIZ_VERSION, questions=[
+            QuizQuestionRead(id=q.id, text=q.text, options=[QuizOptionRead(id=o.id, label=o.label)
+                                                             for o in q.options])
+            for q in QUESTIONS])
+
+
+class MeController(Controller):
+    """Everything here acts on the signed-in caller only."""
+
+    path = "/v1/me"
+    tags = ["accounts"]
+    opt = USER
+    dependencies = {"accounts": Provide(provide_accounts, sync_to_thread=False),
+                    "profiles": Provide(provide_profile, sync_to_thread=False),
+                    "principal": Provide(provide_principal, sync_to_thread=False)}
+
+    @get("/profile")
+    async def get_profile(self, profiles: ProfileService, principal: Principal) -> ProfileRead:
+        """Your account, preferences, taste profile, consent, recent orders, wishlist and recently viewed wines."""
+        return ProfileRead.of(await profiles.get_profile(principal.user_id))
+
+    @patch("/preferences")
+    async def update_preferences(self, accounts: AccountService, principal: Principal,
+                                 data: PreferencesUpdate) -> PreferencesRead:
+        """Change some preferences: only the fields sent change. Names are normalised ("shiraz" → "Syrah");
+        prices are in currency units."""
+        return PreferencesRead.of(await accounts.update_preferences(principal.user_id, data.to_patch()))
+
+    @put("/taste-profile")
+    async def state_taste(self, accounts: AccountService, principal: Principal,
+                          data: TasteProfileInput) -> TasteProfileRead:
+        """State your taste (each axis 0..1). Stated axes are never replaced by the quiz or by learning."""
+        return TasteProfileRead.of(await accounts.state_taste(principal.user_id, data.axes()))
+
+    @post("/taste-quiz", status_code=200)
+    async def take_quiz(self, accounts: AccountService, principal: Principal,
+                        data: QuizAnswersInput) -> QuizResultRead:
+        """Score quiz answers into your taste profile. Axes you stated are kept unless `override_stated`."""
+        scored, result = await accounts.take_quiz(principal.user_id, data.answers,
+                                                  override_stated=data.override_stated)
+        return QuizResultRead(scored=scored, applied=result.applied, kept_stated=result.kept_stated,
+                              taste_profile=TasteProfileRead.of(result.profile))
+
+    @put("/consent")
+    async def set_consent(self, accounts: AccountService, principal: Principal,
+                          data: ConsentInput) -> ConsentRead:
+        """Give or withdraw consent; every change is kept with its time."""
+        return ConsentRead.of(await accounts.set_consent(principal.user_id, data.changes()))
+
+
+class AdminUserController(Controller):
+    path = "/v1/admin/users"
+    tags = ["admin"]
+    opt = ADMIN
+    dependencies = {"profiles": Provide(provide_profile, sync_to_thread=False)}
+
+    @get("/{user_id:str}")
+    async def get_user_profile(self, profiles: ProfileService, user_id: str) -> ProfileRead:
+        """Any customer's profile, for support."""
+        return ProfileRead.of(await profiles.get_profile(user_id))

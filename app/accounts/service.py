@@ -1,41 +1,75 @@
-"""Account rules: who may sign up and log in, and how users are found."""
+"""Account rules: sign-up and login, roles, and the customer's preferences, taste profile and consent."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from enum import Enum
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
+from app.accounts import MIN_PASSWORD
+from app.accounts.preferences import PreferenceError, apply_patch
+from app.accounts.quiz import QuizError, score
+from app.accounts.taste import TasteChange, apply_axes
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.ratelimit import RateLimiter
 from app.security import Passwords, TokenCodec
-from documents import User, utcnow
+from documents import ConsentChange, ConsentState, Preferences, TasteProfile, User, utcnow
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CONSENT_KINDS = ("personalisation", "analytics", "marketing")
+# Consent changes are rare; the cap only stops a scripted toggle loop from growing the user document forever.
+MAX_CONSENT_LEDGER = 1000
+_SWAP_ATTEMPTS = 5
+R = TypeVar("R")
+
+
+def fold_email(raw: str) -> str:
+    """The key an email is stored and looked up by: Unicode-normalised, trimmed, lower-case."""
+    return unicodedata.normalize("NFKC", raw).strip().lower()
 
 
 def normalise_email(raw: str) -> str:
-    email = unicodedata.normalize("NFKC", raw).strip().lower()
+    email = fold_email(raw)
     if not _EMAIL.match(email):
         raise Invalid("email must look like name@example.com", code="email_invalid",
                       errors=[{"field": "email", "source": "body", "message": "not an email address"}])
     return email
 
 
+def _invalid(field: str, message: str, code: str = "invalid") -> Invalid:
+    return Invalid(f"invalid value for {field}: {message}", code=code,
+                   errors=[{"field": field, "source": "body", "message": message}])
+
+
+def _plain(value: Any) -> Any:
+    """A document fragment as MongoDB stores it: enums as their values, everything else as is."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value.value if isinstance(value, Enum) else value
+
+
 class AccountService:
     def __init__(self, tokens: TokenCodec, passwords: Passwords, limiter: RateLimiter,
-                 login_attempts_per_minute: int, clock=utcnow) -> None:  # type: ignore[no-untyped-def]
+                 login_attempts_per_minute: int, clock: Callable[[], datetime] = utcnow) -> None:
         self._tokens = tokens
         self._passwords = passwords
         self._limiter = limiter
         self._login_limit = login_attempts_per_minute
         self._clock = clock
 
+    # ------------------------------------------------------------ sign-up, login, roles
     async def register(self, email: str, password: str, username: str | None, *,
                        roles: list[str] | None = None) -> User:
-        user = User(email=normalise_email(email), username=username, password_hash=self._passwords.hash(password),
-                    roles=roles or ["customer"])
+        user = User(email=normalise_email(email), username=username,
+                    password_hash=self._passwords.hash(password), roles=roles or ["customer"])
         try:
             await user.insert()
         except DuplicateKeyError as exc:
@@ -51,16 +85,31 @@ class AccountService:
         return self._tokens.ttl_s
 
     async def login(self, email: str, password: str, client_address: str) -> tuple[User, str]:
-        """Check the password; failures are limited per email and per client address."""
-        email = email.strip().lower()
-        await self._limiter.hit("login-email", email, limit=self._login_limit, window_s=60, what="login attempts")
-        await self._limiter.hit("login-ip", client_address, limit=self._login_limit * 3, window_s=60,
-                                what="login attempts")
+        """Check the password; attempts are limited per email and per client address."""
+        email = fold_email(email)
+        limit = self._login_limit
+        await self._limiter.hit("login-email", email, limit=limit, window_s=60, what="login attempts")
+        await self._limiter.hit("login-ip", client_address, limit=limit * 3, window_s=60, what="login attempts")
         user = await User.find_one({"email": email})
         if user is None or not self._passwords.verify(user.password_hash, password):
             raise Unauthorized("wrong email or password", code="login_failed")
         await self._limiter.reset("login-email", email)
         return user, self.issue_token(user)
+
+    async def ensure_admin(self, email: str, password: str | None, username: str | None = None
+                           ) -> tuple[User, bool]:
+        """Promote the account with this email to admin, or create it (then `password` is required).
+
+        Returns the user and whether it was created. An existing account keeps its password.
+        """
+        existing = await self.find_user_by_email(email)
+        if existing is not None:
+            await User.get_pymongo_collection().update_one(
+                {"_id": existing.id}, {"$addToSet": {"roles": "admin"}, "$set": {"updated_at": self._clock()}})
+            return await self.get_user(existing.id), False
+        if password is None or len(password) < MIN_PASSWORD:
+            raise _invalid("password", f"at least {MIN_PASSWORD} characters are needed", "password_too_short")
+        return await self.register(email, password, username, roles=["customer", "admin"]), True
 
     async def get_user(self, user_id: str) -> User:
         user = await User.get(user_id)
@@ -69,7 +118,110 @@ class AccountService:
         return user
 
     async def find_user_by_email(self, email: str) -> User | None:
-        return await User.find_one({"email": email.strip().lower()})
+        return await User.find_one({"email": fold_email(email)})
 
     async def verify_password(self, user: User, password: str) -> bool:
         return self._passwords.verify(user.password_hash, password)
+
+    # ------------------------------------------------------------ embedded parts, changed atomically
+    def _now(self) -> datetime:
+        """The clock at MongoDB's precision (milliseconds), so a response and a later read agree."""
+        now = self._clock()
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+    async def _swap(self, user_id: str, field: str, change: Callable[[Any], tuple[BaseModel, R]]) -> R:
+        """Compare-and-set one embedded part of the user: re-read and retry when another write got there first.
+
+        The in-process MongoDB has no transactions; matching on the exact old value makes the read-modify-write
+        safe on any MongoDB.
+        """
+        collection = User.get_pymongo_collection()
+        for _ in range(_SWAP_ATTEMPTS):
+            raw = await collection.find_one({"_id": user_id}, {field: 1})
+            if raw is None:
+                raise NotFound("user", user_id)
+            old = raw.get(field)
+            new, result = change(old)
+            stored = _plain(new.model_dump())
+            if stored == old:
+                return result  # nothing changes: no write, no new updated_at
+            done = await collection.update_one({"_id": user_id, field: old},
+                                               {"$set": {field: stored, "updated_at": self._now()}})
+            if done.matched_count:
+                return result
+        raise Conflict(f"your {field.replace('_', ' ')} changed at the same time; try again",
+                       code="concurrent_update")
+
+    async def update_preferences(self, user_id: str, patch: dict[str, Any]) -> Preferences:
+        """Apply a partial update (storage field names; only those present change) and return the result."""
+        def change(old: Any) -> tuple[Preferences, Preferences]:
+            try:
+                new = apply_patch(Preferences.model_validate(old or {}), patch)
+            except PreferenceError as exc:
+                raise _invalid(exc.field, str(exc)) from exc
+            return new, new
+
+        return await self._swap(user_id, "preferences", change)
+
+    async def _set_taste(self, user_id: str, axes: dict[str, float | None], source: str, *,
+                         override_stated: bool = False, learned_from: int | None = None) -> TasteChange:
+        now = self._now()
+
+        def change(old: Any) -> tuple[TasteProfile, TasteChange]:
+            try:
+                result = apply_axes(TasteProfile.model_validate(old or {}), axes, source, now,
+                                    override_stated=override_stated)
+            except ValueError as exc:
+                raise _invalid("taste_profile", str(exc)) from exc
+            if learned_from is not None:
+                result.profile.learned_from = learned_from
+            return result.profile, result
+
+        return await self._swap(user_id, "taste_profile", change)
+
+    async def state_taste(self, user_id: str, axes: dict[str, float | None]) -> TasteProfile:
+        """The customer's own values: they replace any source; None clears an axis."""
+        return (await self._set_taste(user_id, axes, "stated")).profile
+
+    async def take_quiz(self, user_id: str, answers: dict[str, str], *, override_stated: bool = False
+                        ) -> tuple[dict[str, float], TasteChange]:
+        """Score the quiz into the profile; axes the customer stated are kept unless `override_stated`."""
+        try:
+            scored = score(answers)
+        except QuizError as exc:
+            raise _invalid(exc.field, str(exc), "quiz_answer_invalid") from exc
+        return scored, await self._set_taste(user_id, dict(scored), "quiz", override_stated=override_stated)
+
+    async def set_learned_taste(self, user_id: str, axes: dict[str, float], learned_from: int) -> TasteChange:
+        """For the recommendations engine: axes learned from `learned_from` ratings/purchases.
+
+        They replace quiz and earlier learned values, never what the customer stated (see `kept_stated`).
+        Raises Invalid for an unknown axis or a value outside 0..1, NotFound for an unknown user.
+        """
+        if learned_from < 0:
+            raise _invalid("learned_from", "must not be negative")
+        if any(value is None for value in axes.values()):
+            raise _invalid("taste_profile", "learned axes need a value")
+        return await self._set_taste(user_id, dict(axes), "learned", learned_from=learned_from)
+
+    async def set_consent(self, user_id: str, changes: dict[str, bool]) -> ConsentState:
+        """Set the consents given; each real change is appended to the ledger with its time."""
+        unknown = sorted(set(changes) - set(CONSENT_KINDS))
+        if unknown:
+            raise _invalid(unknown[0], f"use one of {', '.join(CONSENT_KINDS)}")
+        now = self._now()
+
+        def change(old: Any) -> tuple[ConsentState, ConsentState]:
+            state = ConsentState.model_validate(old or {})
+            for kind, granted in changes.items():
+                if getattr(state, kind) != granted:
+                    setattr(state, kind, granted)
+                    state.ledger.append(ConsentChange(kind=kind, granted=granted, at=now))
+            state.ledger = state.ledger[-MAX_CONSENT_LEDGER:]
+            return state, state
+
+        return await self._swap(user_id, "consent", change)
+
+    async def get_consent(self, user_id: str) -> ConsentState:
+        """For other domains: what the user has agreed to (personalisation, analytics, marketing) and when."""
+        return (await self.get_user(user_id)).consent

@@ -1,0 +1,58 @@
+"""The customer profile in one call: the user document plus what other domains know (orders, wishlist, views).
+
+Other domains plug in as providers when the composition root builds ProfileService, so accounts never
+reads their collections:
+
+    async def purchase_history(user_id: str, limit: int) -> Sequence[Any]: ...
+
+Each provider returns at most `limit` items, newest first, as objects or mappings with the fields of the
+matching read model in app/accounts/profile_schemas.py (PurchaseRead also takes a `documents.Order`).
+A provider that is not wired yet contributes an empty list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.accounts.service import AccountService
+from documents import User
+
+Provider = Callable[[str, int], Awaitable[Sequence[Any]]]
+
+PURCHASES_SHOWN = 20
+WISHLIST_SHOWN = 50
+RECENTLY_VIEWED_SHOWN = 20
+
+
+@dataclass
+class Profile:
+    user: User
+    purchase_history: Sequence[Any]
+    wishlist: Sequence[Any]
+    recently_viewed: Sequence[Any]
+
+
+async def _nothing(user_id: str, limit: int) -> Sequence[Any]:
+    return []
+
+
+class ProfileService:
+    def __init__(self, accounts: AccountService, *, purchase_history: Provider | None = None,
+                 wishlist: Provider | None = None, recently_viewed: Provider | None = None) -> None:
+        self._accounts = accounts
+        self._purchase_history = purchase_history or _nothing
+        self._wishlist = wishlist or _nothing
+        self._recently_viewed = recently_viewed or _nothing
+
+    async def get_profile(self, user_id: str) -> Profile:
+        """One read of the user document, then the providers side by side (one query each)."""
+        user = await self._accounts.get_user(user_id)
+        purchases, wishlist, viewed = await asyncio.gather(
+            self._purchase_history(user_id, PURCHASES_SHOWN),
+            self._wishlist(user_id, WISHLIST_SHOWN),
+            self._recently_viewed(user_id, RECENTLY_VIEWED_SHOWN),
+        )
+        return Profile(user, purchases, wishlist, viewed)
