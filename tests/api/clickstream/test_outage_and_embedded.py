@@ -1,0 +1,141 @@
+"""Redis stopped or hung → 503 at once, then recovery; the in-process worker; the in-process Redis path."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import fakeredis
+import pytest
+import redis as sync_redis
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.clickstream.service import ClickstreamService
+from app.errors import TooMany
+from app.main import create_app
+from documents import Interaction, Wine, utcnow
+from tests.api.clickstream.conftest import event
+from tests.conftest import make_settings
+from tests.factories import insert_wines, make_wine
+
+AppClient = AsyncTestClient[Litestar]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_redis(port: int) -> subprocess.Popen[bytes]:
+    """A throwaway redis-server (never the shared one on 6379), ready when this returns."""
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    probe = sync_redis.Redis(port=port, socket_connect_timeout=0.2)
+    for _ in range(100):
+        try:
+            probe.ping()
+            return proc
+        except sync_redis.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+@pytest.fixture
+def own_redis() -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
+    port = free_port()
+    procs = [start_redis(port)]
+    yield port, procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+async def timed_post(client: AppClient, batch: list[dict[str, Any]]) -> tuple[int, float, dict[str, Any]]:
+    started = time.monotonic()
+    response = await client.post("/v1/events", content=json.dumps(batch), headers={"Content-Type": "text/plain"})
+    return response.status_code, time.monotonic() - started, response.json()
+
+
+async def test_redis_stopped_answers_503_at_once_and_recovers_when_back(
+        tmp_path: Path, own_redis: tuple[int, list[subprocess.Popen[bytes]]]) -> None:
+    port, procs = own_redis
+    async with AsyncTestClient(app=create_app(make_settings(tmp_path, redis_url=f"redis://127.0.0.1:{port}/0"))) \
+            as client:
+        assert (await timed_post(client, [event()]))[0] == 202
+        procs[0].terminate()
+        procs[0].wait()
+        retried = [event()]
+        status, elapsed, body = await timed_post(client, retried)
+        assert (status, body["code"]) == (503, "stream_unavailable")
+        assert elapsed < 1.0
+        ready = await client.get("/health/ready")
+        assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("down")
+
+        procs.append(start_redis(port))
+        status, _, body = await timed_post(client, retried)  # the client's retry is not taken for a duplicate
+        assert (status, body["accepted"]) == (202, 1)
+        assert (await client.get("/health/ready")).status_code == 200
+
+
+async def test_a_hung_redis_answers_503_within_the_deadline_and_recovers(
+        tmp_path: Path, own_redis: tuple[int, list[subprocess.Popen[bytes]]]) -> None:
+    port, procs = own_redis
+    async with AsyncTestClient(app=create_app(make_settings(tmp_path, redis_url=f"redis://127.0.0.1:{port}/0"))) \
+            as client:
+        assert (await timed_post(client, [event()]))[0] == 202
+        procs[0].send_signal(signal.SIGSTOP)
+        try:
+            status, elapsed, _ = await timed_post(client, [event()])
+            assert status == 503
+            assert elapsed < 2.0
+        finally:
+            procs[0].send_signal(signal.SIGCONT)
+        for _ in range(3):  # the late reply of the abandoned call must not be read as anyone's answer
+            status, _, body = await timed_post(client, [event(), event()])
+            assert (status, body["accepted"]) == (202, 2)
+
+
+async def test_the_in_process_worker_drains_the_stream_and_stops_cleanly(tmp_path: Path, redis: Any) -> None:
+    settings = make_settings(tmp_path, run_worker=True)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        (wine,) = await insert_wines(make_wine())
+        batch = [event(wine_id=wine.id) for _ in range(5)]
+        await client.post("/v1/events", json=batch)
+        for _ in range(100):
+            if await Interaction.find({"wine_id": wine.id}).count() == 5:
+                break
+            await asyncio.sleep(0.05)
+        assert (await Wine.get(wine.id)).view_count == 5  # type: ignore[union-attr]
+    stream = f"{settings.stream_prefix}:events"
+    assert await redis.xinfo_consumers(stream, "history-writers") == []  # it left the group on shutdown
+    assert (await redis.xpending(stream, "history-writers"))["pending"] == 0
+
+
+async def test_the_in_process_redis_takes_beacons_without_lua(client: AppClient) -> None:
+    """fakeredis has no Lua: the pipelined path must give the same verdicts and limits."""
+    fake = fakeredis.FakeAsyncRedis()
+    service = ClickstreamService(fake, "embedded", client.app.state.services.accounts, None, utcnow,
+                                 maxlen=1000, dedup_ttl_s=86_400, events_per_minute=5)
+    first, second = event(), event()
+    receipt = await service.ingest(json.dumps([first, second, first]).encode(), None, "10.0.0.1")
+    assert [v.status for v in receipt.results] == ["accepted", "accepted", "duplicate"]
+    receipt = await service.ingest(json.dumps([first]).encode(), None, "10.0.0.2")
+    assert [v.status for v in receipt.results] == ["duplicate"]
+    with pytest.raises(TooMany):
+        await service.ingest(json.dumps([event(), event(), event()]).encode(), None, "10.0.0.1")
+    assert await fake.xlen("embedded:events") == 2
+    worker = service.new_worker()
+    await worker.ensure_group()
+    assert await worker.poll_once() == 2
+    assert await Interaction.find({"_id": {"$in": [first["event_id"], second["event_id"]]}}).count() == 2
