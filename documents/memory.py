@@ -31,6 +31,7 @@ def _mend_mongomock() -> None:
     - Beanie 2 calls `list_collection_names(authorizedCollections=True, nameOnly=True)`, which
       mongomock rejects: accept and ignore the two options (they only filter what a real server returns).
     - `create_indexes(IndexModel…)` loses `partialFilterExpression`: pass every option through.
+    - pymongo-async-mock re-wraps bulk updates per collection handle until the stack overflows: wrap once.
     Sort keys passed as Beanie `ExpressionField` (a `str` subclass) are normalised to plain `str` by
     pymongo-async-mock itself; our conformance suite pins that the pages come out right.
     """
@@ -51,8 +52,26 @@ def _mend_mongomock() -> None:
                 for index in indexes]
 
     mongomock.collection.Collection.create_indexes = create_indexes  # type: ignore[method-assign]
+    _mend_bulk_update_sort()
     _mend_bulk_unique_checks()
     _MENDED = True
+
+
+def _mend_bulk_update_sort() -> None:
+    """pymongo-async-mock 0.1.3 wraps `BulkOperationBuilder.add_update` again for every collection handle (its
+    "already patched" check compares the wrapper's copied `__name__`), so after ~1,000 handles a bulk update
+    overflows the stack. Wrap it once ourselves and turn the per-handle patch into a no-op."""
+    from mongomock.collection import BulkOperationBuilder
+    from pymongo_async_mock import patches
+
+    original = BulkOperationBuilder.add_update
+
+    def add_update(*args: Any, **kwargs: Any) -> Any:
+        kwargs.pop("sort", None)  # PyMongo passes sort for update_one in bulk; mongomock does not know it
+        return original(*args, **kwargs)
+
+    BulkOperationBuilder.add_update = add_update  # type: ignore[method-assign]
+    patches._patch_bulk_update_sort = lambda collection: collection
 
 
 def _batch_keys_are_new(collection: Any, documents: list[Any]) -> bool:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from documents import Order, OrderItem, Review, User, Wine, WishlistEntry
@@ -141,3 +141,14 @@ async def test_partial_unique_index_ignores_missing_values_but_refuses_duplicate
     with pytest.raises(DuplicateKeyError):
         await make_wine(source_id="xwines:1").insert()
     assert await Wine.find({}).count() == 3
+
+
+async def test_bulk_updates_keep_working_after_thousands_of_collection_handles(db: Database) -> None:
+    wine = make_wine(stock=1)
+    await wine.insert()
+    for _ in range(3000):
+        collection = Wine.get_pymongo_collection().database.get_collection("wines")
+    result = await collection.bulk_write([UpdateOne({"_id": wine.id}, {"$inc": {"stock": 2}})])
+    assert result.modified_count == 1
+    fresh = await Wine.get(wine.id)
+    assert fresh is not None and fresh.stock == 3
