@@ -7,7 +7,7 @@ from typing import Any
 
 from app.commerce.views import tell
 from documents import Order
-from tests.api.commerce.conftest import fill, quick_shopper, services_of, stock_of
+from tests.api.commerce.conftest import buy, fill, quick_shopper, services_of, stock_of
 from tests.conftest import AppClient, Shopper
 from tests.factories import insert_wines, make_wine
 
@@ -196,3 +196,18 @@ async def test_a_failing_listener_never_undoes_the_order(client: AppClient, shop
     await fill(client, shopper.headers, (wine, 1))
     assert (await client.post(CHECKOUT, json={}, headers=shopper.headers)).status_code == 201
     await tell(broken, None)  # and the helper itself swallows it
+
+
+async def test_search_sees_stock_run_out_and_come_back(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine(name="Zweigelt Reserve", stock=2))
+    await services_of(client.app).catalog.sync_to_index([wine.id])
+
+    async def in_stock_hits() -> list[str]:
+        body = (await client.get("/v1/search", params={"q": "Zweigelt", "in_stock": "true"})).json()
+        return [h["id"] for h in body["hits"]]
+
+    assert await in_stock_hits() == [wine.id]
+    order = await buy(client, shopper.headers, (wine, 2))
+    assert await in_stock_hits() == []
+    await client.post(f"/v1/me/orders/{order['id']}/cancel", headers=shopper.headers)
+    assert await in_stock_hits() == [wine.id]
