@@ -13,6 +13,7 @@ from app.backends import Backends
 from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
 from app.clickstream.service import ClickstreamService
+from app.commerce.service import CommerceService
 from app.ratelimit import RateLimiter
 from app.security import Passwords, TokenCodec
 from app.settings import Settings
@@ -33,6 +34,7 @@ class Services:
     search: SearchService
     accounts: AccountService
     profile: ProfileService
+    commerce: CommerceService
     clickstream: ClickstreamService
 
     async def readiness_extras(self) -> dict[str, Any]:
@@ -47,10 +49,13 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     catalog = CatalogService(backends.search, clock)
     search = SearchService(backends.search)
     accounts = AccountService(tokens, passwords, limiter, settings.login_attempts_per_minute, clock)
+    commerce = CommerceService(catalog, accounts, clock, abandoned_cart_hours=settings.abandoned_cart_hours,
+                               on_wines_changed=catalog.sync_to_index)
     clickstream = ClickstreamService(backends.redis, settings.stream_prefix, accounts, catalog, clock,
                                      maxlen=settings.events_maxlen, dedup_ttl_s=settings.event_dedup_ttl_s,
                                      events_per_minute=settings.events_per_minute)
-    profile = ProfileService(accounts, recently_viewed=clickstream.recently_viewed)
+    profile = ProfileService(accounts, purchase_history=commerce.purchase_history, wishlist=commerce.wishlist,
+                             recently_viewed=clickstream.recently_viewed)
     return Services(
         settings=settings,
         backends=backends,
@@ -62,5 +67,6 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         search=search,
         accounts=accounts,
         profile=profile,
+        commerce=commerce,
         clickstream=clickstream,
     )

@@ -12,6 +12,7 @@ from app.accounts.service import AccountService
 from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
 from app.clickstream.service import ClickstreamService
+from app.commerce.service import CommerceService
 from app.container import Services
 from app.errors import Unauthorized
 from app.security import Principal
@@ -35,6 +36,10 @@ def provide_accounts(state: State) -> AccountService:
 
 def provide_profile(state: State) -> ProfileService:
     return services(state).profile
+
+
+def provide_commerce(state: State) -> CommerceService:
+    return services(state).commerce
 
 
 def provide_clickstream(state: State) -> ClickstreamService:
