@@ -15,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from documents import Order, OrderItem, Review, User, Wine, WishlistEntry
 from documents.database import Database, connect
+from documents.memory import memory_client
 from tests.factories import make_wine
 
 BACKENDS = ["memory://"]
@@ -143,12 +144,11 @@ async def test_partial_unique_index_ignores_missing_values_but_refuses_duplicate
     assert await Wine.find({}).count() == 3
 
 
-async def test_bulk_updates_keep_working_after_thousands_of_collection_handles(db: Database) -> None:
-    wine = make_wine(stock=1)
-    await wine.insert()
-    for _ in range(3000):
-        collection = Wine.get_pymongo_collection().database.get_collection("wines")
-    result = await collection.bulk_write([UpdateOne({"_id": wine.id}, {"$inc": {"stock": 2}})])
+async def test_bulk_updates_keep_working_after_thousands_of_in_process_clients() -> None:
+    """Each test opens its own in-process client; pymongo-async-mock used to stack one wrapper per client."""
+    for _ in range(1200):
+        collection = memory_client()["many"]["wines"]
+    await collection.insert_one({"_id": "w", "stock": 1})
+    result = await collection.bulk_write([UpdateOne({"_id": "w"}, {"$inc": {"stock": 2}})])
     assert result.modified_count == 1
-    fresh = await Wine.get(wine.id)
-    assert fresh is not None and fresh.stock == 3
+    assert (await collection.find_one({"_id": "w"}))["stock"] == 3
