@@ -35,6 +35,9 @@ FIELD_WEIGHTS = {"name": 4.0, "grapes": 3.0, "winery": 2.5, "region": 2.0, "coun
 FUZZY_FIELDS = ("name", "winery", "grapes", "region", "country", "tasting_notes")
 FUZZY_WEIGHT = 0.3  # a typo match scores below the same word spelled right
 TIE_BREAKER = 0.1  # a word found in several fields counts a little more than in one
+# A synonym scores a constant (times the field weight) rather than by its own rarity: otherwise a rare
+# synonym ("spatburgunder") would outrank the common name the shopper typed ("pinot noir").
+SYNONYM_SCORE = 1.0
 
 # Lucene's English stop set plus words every wine text has; a query keeps them only if nothing else is left.
 STOPWORDS = frozenset((

@@ -9,6 +9,7 @@ from search.analysis import (
     FIELD_WEIGHTS,
     FUZZY_FIELDS,
     FUZZY_WEIGHT,
+    SYNONYM_SCORE,
     TIE_BREAKER,
     Clause,
     fuzziness,
@@ -19,6 +20,9 @@ from search.base import FACET_SIZE, Facets, SearchHit, SearchQuery, Sort
 from search.suggest import engine_words
 
 LISTED = {"term": {"listed": True}}
+FIELD_ANALYZERS = {"name": "cuvee_folded", "grapes": "cuvee_folded", "winery": "cuvee_folded",
+                   "region": "cuvee_folded", "country": "cuvee_folded", "tasting_notes": "cuvee_english",
+                   "food_pairings": "cuvee_english"}
 FACETS = {"style": "style", "country": "country.kw", "region": "region.kw", "grape": "grapes.kw"}
 FILTERS = {"style": "style.folded", "country": "country.folded", "region": "region.folded",
            "grape": "grapes.folded"}
@@ -45,14 +49,22 @@ def text_query(clauses: Sequence[Clause], fuzzy: Collection[str]) -> dict[str, A
 
 
 def _clause(clause: Clause, fuzzy: bool) -> dict[str, Any]:
+    """As the tantivy engine: the typed words score by BM25, their synonyms a constant, typos a fraction.
+    The index analyzer is named so the mapping's search-time synonym filter does not expand twice."""
     queries: list[dict[str, Any]] = []
     word = clause.words[0]
     for field, weight in FIELD_WEIGHTS.items():
-        for words in clause.alternatives:
+        analyzer = FIELD_ANALYZERS[field]
+        for i, words in enumerate(clause.alternatives):
             kind = "match" if len(words) == 1 else "match_phrase"
-            queries.append({kind: {field: {"query": " ".join(words), "boost": weight}}})
+            match = {kind: {field: {"query": " ".join(words), "analyzer": analyzer}}}
+            if i == 0:
+                match[kind][field]["boost"] = weight
+                queries.append(match)
+            else:
+                queries.append({"constant_score": {"filter": match, "boost": weight * SYNONYM_SCORE}})
         if fuzzy and fuzziness(word) and not clause.is_synonym and field in FUZZY_FIELDS:
-            queries.append({"match": {field: {"query": word, "fuzziness": fuzziness(word),
+            queries.append({"match": {field: {"query": word, "analyzer": analyzer, "fuzziness": fuzziness(word),
                                               "boost": weight * FUZZY_WEIGHT}}})
     return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
 

@@ -12,6 +12,7 @@ from search.analysis import (
     FIELD_WEIGHTS,
     FUZZY_FIELDS,
     FUZZY_WEIGHT,
+    SYNONYM_SCORE,
     TIE_BREAKER,
     Clause,
     fuzziness,
@@ -40,7 +41,7 @@ class QueryBuilder:
     def _clause(self, clause: Clause, fuzzy: bool) -> Query:
         alternatives: list[Query] = []
         for field, weight in FIELD_WEIGHTS.items():
-            for words in clause.alternatives:
+            for i, words in enumerate(clause.alternatives):
                 terms: list[Any] = [t for w in words for t in analyze(field, w)]
                 if not terms:
                     continue
@@ -48,7 +49,9 @@ class QueryBuilder:
                     q = Query.term_query(self.schema, field, terms[0])
                 else:
                     q = Query.phrase_query(self.schema, field, terms)
-                alternatives.append(Query.boost_query(q, weight))
+                typed = i == 0
+                alternatives.append(Query.boost_query(q, weight) if typed
+                                    else Query.const_score_query(q, weight * SYNONYM_SCORE))
             word = clause.words[0]
             distance = fuzziness(word)
             if fuzzy and distance and not clause.is_synonym and field in FUZZY_FIELDS:

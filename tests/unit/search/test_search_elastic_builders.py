@@ -73,12 +73,15 @@ def test_typo_tolerance_only_for_the_words_given_and_most_words_must_match():
     assert all(next(iter(m.values()))["fuzziness"] == 2 for m in fuzzy)
 
 
-def test_multi_word_synonyms_become_phrases():
-    query = text_query(parse("pinot grigio"), fuzzy=())
-    phrases = {next(iter(q["match_phrase"].values()))["query"] for q in query["dis_max"]["queries"]
-               if "match_phrase" in q}
+def test_synonyms_are_phrases_that_score_a_constant_below_the_typed_words():
+    queries = text_query(parse("pinot grigio"), fuzzy=())["dis_max"]["queries"]
+    typed = [q["match_phrase"]["name"] for q in queries if "match_phrase" in q and "name" in q["match_phrase"]]
+    synonyms = {kind: (match["name"]["query"], q["constant_score"]["boost"])
+                for q in queries if "constant_score" in q
+                for kind, match in q["constant_score"]["filter"].items() if "name" in match}
 
-    assert {"pinot grigio", "pinot gris"} <= phrases
+    assert typed == [{"query": "pinot grigio", "analyzer": "cuvee_folded", "boost": 4.0}]
+    assert synonyms == {"match_phrase": ("pinot gris", 4.0), "match": ("grauburgunder", 4.0)}
 
 
 def test_filters_sort_page_and_facets():
