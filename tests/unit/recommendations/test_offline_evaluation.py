@@ -174,6 +174,7 @@ def test_the_command_line_takes_the_cuvee_evaluate_flags(tmp_path):
         main(["--wines", str(tmp_path / "wines.csv"), "--train", "only-train.csv"])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SLIM_DEV.exists(), reason="X-Wines development ratings not available")
 def test_metrics_match_cornac_on_the_x_wines_development_half():
     """Cornac 3.0.1's RatioSplit(0.2, rating_threshold=5, seed=42) printed these for MostPop and EASE(λ=5e4)."""
