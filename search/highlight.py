@@ -28,6 +28,19 @@ class TermMatcher:
                         self._fuzzy.append((word, fuzziness(word)))
         self._stems = {self._stem(w) for w in self._exact}
         self._seen: dict[str, bool] = {}
+        # Words that can match start with a query word's stem-common prefix, so a C-level regex finds the
+        # few candidates and Python looks at those only (typo matches need the word-by-word path).
+        prefixes = sorted({_common_prefix(w, self._stem(w)) for w in self._exact}, key=len, reverse=True)
+        self._candidates = (re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")[^\W_]*", re.IGNORECASE)
+                            if prefixes and not self._fuzzy and all(p.isascii() for p in prefixes) else None)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the matching words are in `text`."""
+        if self._candidates is not None and text.isascii():
+            found = self._candidates.finditer(text)
+        else:
+            found = _WORD.finditer(text)
+        return [m.span() for m in found if self(m.group())]
 
     def __call__(self, word: str) -> bool:
         hit = self._seen.get(word)  # keyed by the word as written: most words repeat, folding costs
@@ -42,10 +55,10 @@ class TermMatcher:
         return any(levenshtein(word, q, d) <= d for q, d in self._fuzzy if abs(len(word) - len(q)) <= d)
 
 
-def highlight(text: str, matches: Callable[[str], bool], max_chars: int | None = None) -> str | None:
-    """`text` HTML-escaped with matched words in <mark>; cut to a window of ~max_chars around the first
-    match when longer. None when nothing matched."""
-    spans = [m.span() for m in _WORD.finditer(text) if matches(m.group())]
+def highlight(text: str, matches: TermMatcher, max_chars: int | None = None) -> str | None:
+    """`text` HTML-escaped with matched words in <mark>; cut to a window of ~max_chars around the
+    matches when longer. None when nothing matched."""
+    spans = matches.spans(text)
     if not spans:
         return None
     start, end = 0, len(text)
@@ -62,6 +75,13 @@ def highlight(text: str, matches: Callable[[str], bool], max_chars: int | None =
     if end < len(text):
         out.append("…")
     return "".join(out)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:max(n, 1)]
 
 
 def _window(text: str, spans: list[tuple[int, int]], max_chars: int) -> tuple[int, int]:
