@@ -182,7 +182,7 @@ def worker(consumer: str | None, batch: int, claim_idle: float) -> None:
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
-        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+        return sys.stdin.readline().rstrip("\r\n")
     return str(click.prompt("Password for the new admin", hide_input=True, confirmation_prompt=True))
 
 
