@@ -54,6 +54,7 @@ def _mend_mongomock() -> None:
     mongomock.collection.Collection.create_indexes = create_indexes  # type: ignore[method-assign]
     _mend_bulk_update_sort()
     _mend_bulk_unique_checks()
+    _mend_id_lookups()
     _MENDED = True
 
 
@@ -128,6 +129,41 @@ def _mend_bulk_unique_checks() -> None:
 
     collection_class._ensure_uniques = checked_once  # type: ignore[method-assign]
     collection_class.insert_many = bulk_insert  # type: ignore[method-assign]
+
+
+def _id_keys(filter: Any) -> list[Any] | None:
+    """The _ids a filter pins down by `_id: value` or `_id: {"$in": [...]}` (None when it does not)."""
+    if not isinstance(filter, dict) or "_id" not in filter:
+        return None
+    wanted = filter["_id"]
+    if isinstance(wanted, dict):
+        if set(wanted) != {"$in"} or not isinstance(wanted["$in"], list | tuple):
+            return None
+        keys = list(wanted["$in"])
+    else:
+        keys = [wanted]
+    if not all(isinstance(key, str | int | bson.ObjectId) and not isinstance(key, bool) for key in keys):
+        return None
+    return keys
+
+
+def _mend_id_lookups() -> None:
+    """mongomock scans the whole collection for every query, `_id` lookups included (100 ms for one user
+    among 10,000): take the documents a filter names by `_id` straight from the store, then apply the
+    whole filter to them as before. The rest of the filter still applies, so results are unchanged."""
+    collection_class = mongomock.collection.Collection
+    iter_documents = collection_class._iter_documents
+
+    def by_id(self: Any, filter: Any) -> Any:
+        keys = _id_keys(filter)
+        if keys is None or self._store._ttl_indexes:
+            return iter_documents(self, filter)
+        store = self._store._documents
+        found = [store[key] for key in dict.fromkeys(keys) if key in store]
+        found.sort(key=lambda doc: (type(doc["_id"]).__name__, doc["_id"]))  # _id order, as an _id index gives
+        return (doc for doc in found if mongomock_filtering.filter_applies(filter, doc))
+
+    collection_class._iter_documents = by_id  # type: ignore[method-assign]
 
 
 def memory_client() -> AsyncMongoMockClient:
