@@ -32,8 +32,9 @@ class AdminWineController(Controller):
         return WineRead.of(await catalog.create_wine(data, principal.user_id))
 
     @patch("/{wine_id:str}")
-    async def update_wine(self, catalog: CatalogService, principal: Principal, wine_id: str,
-                          data: WineUpdate) -> WineRead:
+    async def update_wine(
+        self, catalog: CatalogService, principal: Principal, wine_id: str, data: WineUpdate
+    ) -> WineRead:
         """Change some fields of a wine (price, stock, listing included); search shows the change when
         this returns. Use `stock_delta` to add or remove bottles without overwriting concurrent sales."""
         return WineRead.of(await catalog.update_wine(wine_id, data, principal.user_id))
@@ -50,8 +51,7 @@ class AdminWineController(Controller):
         catalog: CatalogService,
         principal: Principal,
         request: Request[Any, Any, Any],
-        format: Annotated[ImportFormat | None, Parameter(description="csv or jsonl; default: by content type")]
-        = None,
+        format: Annotated[ImportFormat | None, Parameter(description="csv or jsonl; default: by content type")] = None,
     ) -> ImportReportRead:
         """Bulk upsert from an X-Wines CSV (`text/csv`) or our JSON Lines (`application/x-ndjson`), plain
         or gzipped, up to 64 MiB. Rows update the wine with the same id or source_id, else are added;
@@ -60,8 +60,12 @@ class AdminWineController(Controller):
         text = decode_upload(await request.body())
         report = await catalog.import_wines(text, fmt, principal.user_id, source=f"http:{fmt}")
         return ImportReportRead(
-            format=str(report.format), rows=report.rows, inserted=report.inserted, updated=report.updated,
-            unchanged=report.unchanged, rejected_count=report.rejected_count,
+            format=str(report.format),
+            rows=report.rows,
+            inserted=report.inserted,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected_count=report.rejected_count,
             rejected=[Rejection(row=line, reason=reason) for line, reason in report.rejected],
             rejected_truncated=report.rejected_count > len(report.rejected),
         )

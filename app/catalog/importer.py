@@ -31,8 +31,14 @@ BATCH_SIZE = 500
 LIVE_FIELDS = frozenset({"price_cents", "currency", "stock", "listed"})
 CSV_REQUIRED = ("WineID", "WineName", "Type", "WineryName")
 _CSV_TYPES = {"text/csv", "application/csv", "text/x-csv", "application/vnd.ms-excel"}
-_JSONL_TYPES = {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines",
-                "application/jsonlines", "application/json-lines"}
+_JSONL_TYPES = {
+    "application/x-ndjson",
+    "application/ndjson",
+    "application/jsonl",
+    "application/x-jsonlines",
+    "application/jsonlines",
+    "application/json-lines",
+}
 
 
 class ImportFormat(StrEnum):
@@ -93,8 +99,7 @@ def csv_rows(text: Iterable[str]) -> Iterator[Row]:
     reader = csv.DictReader(text)
     missing = [c for c in CSV_REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
-        raise Invalid(f"the CSV header lacks the X-Wines column(s) {', '.join(missing)}",
-                      code="import_bad_header")
+        raise Invalid(f"the CSV header lacks the X-Wines column(s) {', '.join(missing)}", code="import_bad_header")
     start = reader.line_num + 1
     while True:
         try:
@@ -130,7 +135,7 @@ def jsonl_rows(text: Iterable[str]) -> Iterator[Row]:
             continue
         try:
             data = json.loads(raw)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             yield Row(line, reason=f"not valid JSON: {exc.msg} at column {exc.colno}")
             continue
         if not isinstance(data, dict):
@@ -170,12 +175,20 @@ class ImportReport:
             self.rejected.append((line, reason))
 
     def summary(self) -> dict[str, Any]:
-        return {"format": str(self.format), "rows": self.rows, "inserted": self.inserted,
-                "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected_count}
+        return {
+            "format": str(self.format),
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected_count,
+        }
 
     def __str__(self) -> str:
-        return (f"{self.rows} rows: {self.inserted} inserted, {self.updated} updated, {self.unchanged} "
-                f"unchanged, {self.rejected_count} rejected")
+        return (
+            f"{self.rows} rows: {self.inserted} inserted, {self.updated} updated, {self.unchanged} "
+            f"unchanged, {self.rejected_count} rejected"
+        )
 
 
 _PROJECTION = dict.fromkeys(CATALOG_FACTS | LIVE_FIELDS, 1)
@@ -209,10 +222,12 @@ class BatchWriter:
 
     async def write(self, rows: list[Row]) -> Written:
         """Write one batch: the wines inserted, and the ids of those changed."""
+        targets = []  # (row, its target) in file order, so rejections are reported in file order too
         for row in rows:
             if row.wine is None:
                 self.report.reject(row.line, row.reason or "rejected")
-        targets = [(row, self._target(row)) for row in rows if row.wine is not None]
+            else:
+                targets.append((row, self._target(row)))
         matched = [t for _, t in targets if t]
         stored = {}
         if matched:
@@ -244,8 +259,10 @@ class BatchWriter:
         same_id = wine.id if wine.id in self._ids else None
         same_source = self._by_source.get(wine.source_id) if wine.source_id else None
         if same_id and same_source and same_id != same_source:
-            self.report.reject(row.line, f"id {wine.id} and source_id {wine.source_id} belong to two "
-                                         f"different wines ({same_id}, {same_source})")
+            self.report.reject(
+                row.line,
+                f"id {wine.id} and source_id {wine.source_id} belong to two different wines ({same_id}, {same_source})",
+            )
             return ""
         target = same_id or same_source
         keys = [f"id:{target or wine.id}"] + ([f"source:{wine.source_id}"] if wine.source_id else [])

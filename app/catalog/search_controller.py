@@ -35,16 +35,31 @@ def _response(result: SearchResult) -> SearchResponse:
         per_page=result.per_page,
         hits=[
             SearchHitRead(
-                id=h.id, name=h.name, winery=h.winery, vintage=h.vintage, style=h.style, region=h.region,
-                country=h.country, grapes=h.grapes, dietary=h.dietary, price=money(h.price_cents),
-                price_cents=h.price_cents, currency=h.currency, in_stock=h.in_stock, rating_mean=h.rating_mean,
-                rating_count=h.rating_count, score=h.score, highlights=h.highlights,
+                id=h.id,
+                name=h.name,
+                winery=h.winery,
+                vintage=h.vintage,
+                style=h.style,
+                region=h.region,
+                country=h.country,
+                grapes=h.grapes,
+                dietary=h.dietary,
+                price=money(h.price_cents),
+                price_cents=h.price_cents,
+                currency=h.currency,
+                in_stock=h.in_stock,
+                rating_mean=h.rating_mean,
+                rating_count=h.rating_count,
+                score=h.score,
+                highlights=h.highlights,
             )
             for h in result.hits
         ],
         facets=FacetsRead(
-            **{name: [FacetCount(value=v, count=n) for v, n in getattr(f, name).items()]
-               for name in ("style", "country", "region", "grape")},
+            **{
+                name: [FacetCount(value=v, count=n) for v, n in getattr(f, name).items()]
+                for name in ("style", "country", "region", "grape")
+            },
             price_min=None if f.price_min_cents is None else money(f.price_min_cents),
             price_max=None if f.price_max_cents is None else money(f.price_max_cents),
         ),
@@ -75,10 +90,8 @@ class SearchController(Controller):
         price_max: Annotated[Decimal | None, Parameter(description="Currency units, e.g. 30")] = None,
         vintage_min: Annotated[int | None, Parameter(ge=1800, le=2100)] = None,
         vintage_max: Annotated[int | None, Parameter(ge=1800, le=2100)] = None,
-        dietary: Annotated[list[Dietary] | None, Parameter(description="Repeat for several; all must hold")]
-        = None,
-        in_stock: Annotated[bool | None, Parameter(description="true: only in stock; false: only sold out")]
-        = None,
+        dietary: Annotated[list[Dietary] | None, Parameter(description="Repeat for several; all must hold")] = None,
+        in_stock: Annotated[bool | None, Parameter(description="true: only in stock; false: only sold out")] = None,
         sort: Sort = Sort.relevance,
         page: Annotated[int, Parameter(ge=1, le=1000)] = 1,
         per_page: Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE)] = 20,
@@ -87,9 +100,20 @@ class SearchController(Controller):
         wineries, grapes, regions and tasting notes, with filters, facets, sorting and highlights. An empty
         `q` with filters browses by facet. Only the first 1000 results are served (page * per_page)."""
         params = SearchParams(
-            q=q, style=None if style is None else style.value, country=country, region=region, grape=grape,
-            price_min=price_min, price_max=price_max, vintage_min=vintage_min, vintage_max=vintage_max,
-            dietary=[d.value for d in dietary or ()], in_stock=in_stock, sort=sort, page=page, per_page=per_page,
+            q=q,
+            style=None if style is None else style.value,
+            country=country,
+            region=region,
+            grape=grape,
+            price_min=price_min,
+            price_max=price_max,
+            vintage_min=vintage_min,
+            vintage_max=vintage_max,
+            dietary=[d.value for d in dietary or ()],
+            in_stock=in_stock,
+            sort=sort,
+            page=page,
+            per_page=per_page,
         )
         return _response(await search.search(params, principal))
 
@@ -100,6 +124,4 @@ class SearchController(Controller):
         """Up to 8 as-you-type suggestions for what has been typed so far, each with its kind (wine,
         winery, grape, region); the last word may be partial and small typos are forgiven."""
         found = await search.suggest(q)
-        return SuggestResponse(
-            suggestions=[SuggestionRead(text=s.text, kind=s.kind, wine_id=s.wine_id) for s in found]
-        )
+        return SuggestResponse(suggestions=[SuggestionRead(text=s.text, kind=s.kind, wine_id=s.wine_id) for s in found])

@@ -56,15 +56,20 @@ class SearchParams:
 
 
 def _invalid(name: str, message: str) -> Invalid:
-    return Invalid(f"invalid value for {name}: {message}", code="validation_failed",
-                   errors=[{"field": name, "source": "query", "message": message}])
+    return Invalid(
+        f"invalid value for {name}: {message}",
+        code="validation_failed",
+        errors=[{"field": name, "source": "query", "message": message}],
+    )
 
 
 def _check(p: SearchParams) -> None:
     """The cross-parameter rules, reported under the parameter to change."""
     if p.page * p.per_page > MAX_RESULT_WINDOW:
-        raise _invalid("page", f"only the first {MAX_RESULT_WINDOW} results are served "
-                               f"(page * per_page); refine the search instead")
+        raise _invalid(
+            "page",
+            f"only the first {MAX_RESULT_WINDOW} results are served (page * per_page); refine the search instead",
+        )
     for name in ("price_min", "price_max"):
         value = getattr(p, name)
         if value is not None and not (value.is_finite() and 0 <= value <= MAX_PRICE):
@@ -79,11 +84,20 @@ def to_query(p: SearchParams) -> SearchQuery:
     _check(p)
     try:
         return SearchQuery(
-            q=p.q, style=p.style, country=p.country, region=p.region, grape=p.grape,
+            q=p.q,
+            style=p.style,
+            country=p.country,
+            region=p.region,
+            grape=p.grape,
             price_min_cents=None if p.price_min is None else to_cents(p.price_min),
             price_max_cents=None if p.price_max is None else to_cents(p.price_max),
-            vintage_min=p.vintage_min, vintage_max=p.vintage_max, dietary=list(p.dietary),
-            in_stock=p.in_stock, sort=p.sort, page=p.page, per_page=p.per_page,
+            vintage_min=p.vintage_min,
+            vintage_max=p.vintage_max,
+            dietary=list(p.dietary),
+            in_stock=p.in_stock,
+            sort=p.sort,
+            page=p.page,
+            per_page=p.per_page,
         )
     except InvalidQuery as exc:  # rules the engine's port adds beyond _check
         raise _invalid(_parameter_named(str(exc)), str(exc)) from None
@@ -96,8 +110,11 @@ def _parameter_named(message: str) -> str:
 
 def _engine_down(exc: SearchUnavailable) -> Unavailable:
     log.error("search engine unavailable: %s", exc)
-    return Unavailable("search is unavailable right now; please try again in a moment",
-                       code="search_unavailable", headers={"Retry-After": "5"})
+    return Unavailable(
+        "search is unavailable right now; please try again in a moment",
+        code="search_unavailable",
+        headers={"Retry-After": "5"},
+    )
 
 
 class SearchService:

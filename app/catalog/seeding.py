@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 
+from beanie import SortDirection
+
 from documents import Wine
 from search import SearchIndex, WineSearchDoc
 
@@ -12,7 +14,7 @@ log = logging.getLogger("cuvee.catalog")
 
 
 async def _all_docs(batch: int = 1000) -> AsyncIterator[WineSearchDoc]:
-    async for wine in Wine.find({}).sort([("_id", 1)]):
+    async for wine in Wine.find({}).sort([("_id", SortDirection.ASCENDING)]):
         yield WineSearchDoc.from_wine(wine)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from beanie import SortDirection
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -25,8 +26,11 @@ Progress = Callable[[int], None]
 
 
 def _field_error(name: str, message: str) -> Invalid:
-    return Invalid(f"invalid value for {name}: {message}", code="validation_failed",
-                   errors=[{"field": name, "source": "body", "message": message}])
+    return Invalid(
+        f"invalid value for {name}: {message}",
+        code="validation_failed",
+        errors=[{"field": name, "source": "body", "message": message}],
+    )
 
 
 class CatalogService:
@@ -67,7 +71,7 @@ class CatalogService:
         # plain str sort keys: mongomock orders Beanie's ExpressionField keys by _id (DESIGN §3)
         wines = (
             await Wine.find(query)
-            .sort([("name", 1), ("_id", 1)])
+            .sort([("name", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)])
             .skip((page - 1) * per_page)
             .limit(per_page)
             .to_list()
@@ -110,8 +114,9 @@ class CatalogService:
         return wine
 
     async def _audit(self, actor_id: str | None, action: str, target_id: str | None, **details: Any) -> None:
-        entry = AuditEntry(actor_id=actor_id, action=action, target_type="wine", target_id=target_id,
-                           details=details, at=self._now())
+        entry = AuditEntry(
+            actor_id=actor_id, action=action, target_type="wine", target_id=target_id, details=details, at=self._now()
+        )
         await entry.insert()
 
     def _check_vintage(self, vintage: int | None) -> None:
@@ -132,8 +137,9 @@ class CatalogService:
         self._check_vintage(data.vintage)
         await self._check_source_free(data.source_id)
         now = self._now()
-        wine = Wine(**data.model_dump(exclude={"price"}), price_cents=to_cents(data.price),
-                    created_at=now, updated_at=now)
+        wine = Wine(
+            **data.model_dump(exclude={"price"}), price_cents=to_cents(data.price), created_at=now, updated_at=now
+        )
         if not wine.tasting_notes:
             wine.tasting_notes = tasting_notes(wine)
         try:
@@ -159,26 +165,37 @@ class CatalogService:
                 query["stock"] = {"$gte": -data.stock_delta}
         try:
             doc = await Wine.get_pymongo_collection().find_one_and_update(
-                query, update, return_document=ReturnDocument.AFTER)
+                query, update, return_document=ReturnDocument.AFTER
+            )
         except DuplicateKeyError:
             await self._check_source_free(data.source_id, wine_id)
             raise
         if doc is None:
             wine = await self.get_wine(wine_id)
-            raise Conflict(f"only {wine.stock} in stock: cannot take {-(data.stock_delta or 0)}",
-                           code="insufficient_stock")
+            raise Conflict(
+                f"only {wine.stock} in stock: cannot take {-(data.stock_delta or 0)}", code="insufficient_stock"
+            )
         wine = Wine.model_validate(doc)
-        await self._audit(actor_id, "wine.updated", wine_id, fields=sorted(changes),
-                          stock_delta=data.stock_delta, price_cents=changes.get("price_cents"),
-                          stock=wine.stock, listed=wine.listed)
+        await self._audit(
+            actor_id,
+            "wine.updated",
+            wine_id,
+            fields=sorted(changes),
+            stock_delta=data.stock_delta,
+            price_cents=changes.get("price_cents"),
+            stock=wine.stock,
+            listed=wine.listed,
+        )
         return await self._indexed(wine)
 
     async def delist_wine(self, wine_id: str, actor_id: str | None) -> None:
         """Hide a wine from the catalog, search and checkout; the document stays for order history,
         reviews and wishlists (PATCH `listed: true` brings it back)."""
         doc = await Wine.get_pymongo_collection().find_one_and_update(
-            {"_id": wine_id, "listed": True}, {"$set": {"listed": False, "updated_at": self._now()}},
-            return_document=ReturnDocument.AFTER)
+            {"_id": wine_id, "listed": True},
+            {"$set": {"listed": False, "updated_at": self._now()}},
+            return_document=ReturnDocument.AFTER,
+        )
         if doc is None:
             wine = await self.get_wine(wine_id)  # already delisted: nothing to do but make sure search agrees
         else:
@@ -187,8 +204,15 @@ class CatalogService:
         await self._indexed(wine)
 
     # ------------------------------------------------------------ import
-    async def import_wines(self, text: str, fmt: ImportFormat, actor_id: str | None, *,
-                           source: str = "upload", progress: Progress | None = None) -> ImportReport:
+    async def import_wines(
+        self,
+        text: str,
+        fmt: ImportFormat,
+        actor_id: str | None,
+        *,
+        source: str = "upload",
+        progress: Progress | None = None,
+    ) -> ImportReport:
         """Upsert every row of an X-Wines CSV or a JSON Lines file; rows that cannot be wines are reported,
         not fatal. Each batch is in the search index before the next one is read."""
         report = ImportReport(fmt)

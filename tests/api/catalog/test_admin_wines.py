@@ -85,8 +85,9 @@ async def test_a_vintage_later_than_next_year_is_refused(client: Client, admin: 
     response = await client.post("/v1/admin/wines", json=new_wine(vintage=year + 2), headers=admin.headers)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "vintage"
-    assert (await client.post("/v1/admin/wines", json=new_wine(vintage=year + 1),
-                              headers=admin.headers)).status_code == 201
+    assert (
+        await client.post("/v1/admin/wines", json=new_wine(vintage=year + 1), headers=admin.headers)
+    ).status_code == 201
 
 
 async def test_a_taken_source_id_is_a_conflict(client: Client, admin: Shopper) -> None:
@@ -98,8 +99,11 @@ async def test_a_taken_source_id_is_a_conflict(client: Client, admin: Shopper) -
 
 async def test_an_admin_changes_only_the_fields_sent(client: Client, admin: Shopper) -> None:
     wine = await create(client, admin)
-    response = await client.patch(f"/v1/admin/wines/{wine['id']}", headers=admin.headers,
-                                  json={"price": 19.5, "stock": 3, "taste": {"acidity": 0.8}, "vintage": None})
+    response = await client.patch(
+        f"/v1/admin/wines/{wine['id']}",
+        headers=admin.headers,
+        json={"price": 19.5, "stock": 3, "taste": {"acidity": 0.8}, "vintage": None},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["price"] == "19.50" and body["stock"] == 3 and body["vintage"] is None
@@ -119,8 +123,14 @@ async def test_stock_delta_adds_and_takes_but_never_below_zero(client: Client, a
 
 async def test_bad_updates_are_422_and_change_nothing(client: Client, admin: Shopper) -> None:
     wine = await create(client, admin)
-    bodies: list[dict[str, Any]] = [{"name": None}, {"price": None}, {"stock": 1, "stock_delta": 1},
-                                    {"stock": -1}, {"colour": "red"}, {"taste": {"umami": 0.3}}]
+    bodies: list[dict[str, Any]] = [
+        {"name": None},
+        {"price": None},
+        {"stock": 1, "stock_delta": 1},
+        {"stock": -1},
+        {"colour": "red"},
+        {"taste": {"umami": 0.3}},
+    ]
     for body in bodies:
         response = await client.patch(f"/v1/admin/wines/{wine['id']}", json=body, headers=admin.headers)
         assert response.status_code == 422, (body, response.text)
@@ -157,8 +167,12 @@ async def test_admin_actions_are_audited_with_actor_action_and_target(client: Cl
 
 
 async def test_shoppers_are_refused_and_anonymous_callers_must_sign_in(client: Client, shopper: Shopper) -> None:
-    calls = [("POST", "/v1/admin/wines"), ("PATCH", "/v1/admin/wines/x"), ("DELETE", "/v1/admin/wines/x"),
-             ("POST", "/v1/admin/wines/import")]
+    calls = [
+        ("POST", "/v1/admin/wines"),
+        ("PATCH", "/v1/admin/wines/x"),
+        ("DELETE", "/v1/admin/wines/x"),
+        ("POST", "/v1/admin/wines/import"),
+    ]
     for method, url in calls:
         as_shopper = await client.request(method, url, json={}, headers=shopper.headers)
         assert as_shopper.status_code == 403, (method, url)

@@ -22,20 +22,27 @@ XWINES_TEST = Path("/work/shared/data/xwines/XWines_Test_100_wines.csv")
 CSV = {"Content-Type": "text/csv"}
 JSONL = {"Content-Type": "application/x-ndjson"}
 
-HEADER = ("WineID,WineName,Type,Elaborate,Grapes,Harmonize,ABV,Body,Acidity,Code,Country,RegionID,RegionName,"
-          "WineryID,WineryName,Website,Vintages\n")
+HEADER = (
+    "WineID,WineName,Type,Elaborate,Grapes,Harmonize,ABV,Body,Acidity,Code,Country,RegionID,RegionName,"
+    "WineryID,WineryName,Website,Vintages\n"
+)
 
 
-def xwines_row(wine_id: str, name: str = "Quinta Test Tinto", kind: str = "Red", abv: str = "13.5",
-               winery: str = "Quinta do Teste") -> str:
-    return (f'{wine_id},{name},{kind},Assemblage/Blend,"[\'Touriga Nacional\', \'Tinta Roriz\']",'
-            f'"[\'Beef\', \'Lamb\']",{abv},Full-bodied,Medium,PT,Portugal,1,Douro,1,{winery},,"[2019, 2018]"\n')
+def xwines_row(
+    wine_id: str, name: str = "Quinta Test Tinto", kind: str = "Red", abv: str = "13.5", winery: str = "Quinta do Teste"
+) -> str:
+    return (
+        f"{wine_id},{name},{kind},Assemblage/Blend,\"['Touriga Nacional', 'Tinta Roriz']\","
+        f"\"['Beef', 'Lamb']\",{abv},Full-bodied,Medium,PT,Portugal,1,Douro,1,{winery},,\"[2019, 2018]\"\n"
+    )
 
 
-async def upload(client: Client, admin: Shopper, body: str | bytes, headers: dict[str, str],
-                 **params: str) -> dict[str, Any]:
-    response = await client.post("/v1/admin/wines/import", content=body, params=params,
-                                 headers={**admin.headers, **headers})
+async def upload(
+    client: Client, admin: Shopper, body: str | bytes, headers: dict[str, str], **params: str
+) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/admin/wines/import", content=body, params=params, headers={**admin.headers, **headers}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -65,9 +72,16 @@ async def test_the_xwines_test_catalog_imports_and_is_searchable_at_once(
 
 
 async def test_bad_csv_rows_are_reported_by_line_and_the_good_ones_imported(client: Client, admin: Shopper) -> None:
-    body = (HEADER + xwines_row("9001") + xwines_row("9002", name="") + xwines_row("9003", kind="Orange")
-            + xwines_row("9004", abv="high") + xwines_row("9001", name="Again")
-            + '9005,"Multi\nLine",Red,,[],[],12,,,PT,Portugal,1,Douro,1,Quinta,,[]\n' + xwines_row("x9"))
+    body = (
+        HEADER
+        + xwines_row("9001")
+        + xwines_row("9002", name="")
+        + xwines_row("9003", kind="Orange")
+        + xwines_row("9004", abv="high")
+        + xwines_row("9001", name="Again")
+        + '9005,"Multi\nLine",Red,,[],[],12,,,PT,Portugal,1,Douro,1,Quinta,,[]\n'
+        + xwines_row("x9")
+    )
     report = await upload(client, admin, body, CSV)
     assert (report["rows"], report["inserted"], report["rejected_count"]) == (7, 2, 5)
     reasons = {r["row"]: r["reason"] for r in report["rejected"]}
@@ -105,13 +119,13 @@ async def test_jsonl_rows_upsert_by_id_and_bad_lines_are_reported(client: Client
     wine = (await client.get(f"/v1/wines/{first['id']}")).json()
     assert wine["price"] == "19.90" and wine["stock"] == 0
     assert await search_total(client, q=first["name"], in_stock="true") == await search_total(
-        client, q=first["name"], in_stock="true", price_max="19")
+        client, q=first["name"], in_stock="true", price_max="19"
+    )
 
 
 async def test_a_csv_reimport_keeps_the_price_and_stock_the_shop_has_set(client: Client, admin: Shopper) -> None:
     await upload(client, admin, HEADER + xwines_row("7001"), CSV)
-    patched = await client.patch("/v1/admin/wines/xw7001", json={"price": "99.00", "stock": 1},
-                                 headers=admin.headers)
+    patched = await client.patch("/v1/admin/wines/xw7001", json={"price": "99.00", "stock": 1}, headers=admin.headers)
     assert patched.status_code == 200
     report = await upload(client, admin, HEADER + xwines_row("7001", name="Quinta Test Tinto Reserva"), CSV)
     assert report["updated"] == 1
@@ -122,8 +136,9 @@ async def test_a_csv_reimport_keeps_the_price_and_stock_the_shop_has_set(client:
 
 async def test_the_format_comes_from_the_parameter_or_the_content_type(client: Client, admin: Shopper) -> None:
     line = json.dumps(demo_lines(1)[0]) + "\n"
-    refused = await client.post("/v1/admin/wines/import", content=line,
-                                headers={**admin.headers, "Content-Type": "text/plain"})
+    refused = await client.post(
+        "/v1/admin/wines/import", content=line, headers={**admin.headers, "Content-Type": "text/plain"}
+    )
     assert refused.status_code == 415 and "format" in refused.json()["detail"]
     report = await upload(client, admin, line, {"Content-Type": "text/plain"}, format="jsonl")
     assert report["inserted"] == 1 and report["format"] == "jsonl"
@@ -132,8 +147,7 @@ async def test_the_format_comes_from_the_parameter_or_the_content_type(client: C
 
 
 async def test_a_csv_without_the_xwines_columns_is_refused_whole(client: Client, admin: Shopper) -> None:
-    response = await client.post("/v1/admin/wines/import", content="id,name\n1,x\n",
-                                 headers={**admin.headers, **CSV})
+    response = await client.post("/v1/admin/wines/import", content="id,name\n1,x\n", headers={**admin.headers, **CSV})
     assert response.status_code == 422
     assert "WineID" in response.json()["detail"]
     assert (await client.get("/v1/wines")).json()["total"] == 0
@@ -149,8 +163,13 @@ async def test_an_import_is_audited_with_its_counts(client: Client, admin: Shopp
 def test_the_cli_imports_a_file_with_a_report_and_reindexes(tmp_path: Path) -> None:
     data = tmp_path / "wines.csv"
     data.write_text(HEADER + xwines_row("8001") + xwines_row("8002") + xwines_row("8003", kind="Blue"))
-    env = {"CUVEE_DATA_DIR": str(tmp_path / "data"), "CUVEE_MONGODB_URL": "memory://",
-           "CUVEE_REDIS_URL": REDIS_URL, "CUVEE_SEED_DEMO": "false", "CUVEE_SEARCH_URL": ""}
+    env = {
+        "CUVEE_DATA_DIR": str(tmp_path / "data"),
+        "CUVEE_MONGODB_URL": "memory://",
+        "CUVEE_REDIS_URL": REDIS_URL,
+        "CUVEE_SEED_DEMO": "false",
+        "CUVEE_SEARCH_URL": "",
+    }
     runner = CliRunner()
     result = runner.invoke(cli, ["import", str(data)], env=env)
     assert result.exit_code == 0, result.output

@@ -25,8 +25,18 @@ async def hits(client: Client, **params: Any) -> list[dict[str, Any]]:
 
 
 async def create(client: Client, admin: Shopper, **fields: Any) -> str:
-    body = {"name": "Gevrey-Chambertin", "winery": "Domaine Trapet", "style": "red", "grapes": ["Pinot Noir"],
-            "country": "France", "region": "Burgundy", "taste": TASTE, "price": "55", "stock": 4, **fields}
+    body = {
+        "name": "Gevrey-Chambertin",
+        "winery": "Domaine Trapet",
+        "style": "red",
+        "grapes": ["Pinot Noir"],
+        "country": "France",
+        "region": "Burgundy",
+        "taste": TASTE,
+        "price": "55",
+        "stock": 4,
+        **fields,
+    }
     response = await client.post("/v1/admin/wines", json=body, headers=admin.headers)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])

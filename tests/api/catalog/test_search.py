@@ -16,26 +16,92 @@ from tests.factories import insert_wines, make_wine
 Client = AsyncTestClient[Litestar]
 
 CELLAR: list[dict[str, Any]] = [
-    dict(id="margaux", name="Château Margaux", winery="Château Margaux", price_cents=12000,
-         grapes=["Cabernet Sauvignon", "Merlot"], region="Bordeaux", vintage=2015, stock=5,
-         tasting_notes="Cassis, cedar and violets with firm tannins."),
-    dict(id="barossa", name="Barossa Valley Shiraz", winery="Kangaroo Ridge", price_cents=2500, grapes=["Shiraz"],
-         region="Barossa Valley", country="Australia", vintage=2019, stock=0,
-         tasting_notes="Blackberry jam, pepper and chocolate."),
-    dict(id="hermitage", name="Hermitage Rouge", winery="Domaine Rocher", price_cents=6000, grapes=["Syrah"],
-         region="Rhône", vintage=2017, stock=3, dietary=[Dietary.organic],
-         tasting_notes="Smoked meat, black olive and violet."),
-    dict(id="grigio", name="Alto Adige Pinot Grigio", winery="Cantina Sud", style=Style.white, price_cents=1400,
-         grapes=["Pinot Grigio"], region="Alto Adige", country="Italy", vintage=2021, stock=20,
-         dietary=[Dietary.vegan], tasting_notes="Pear and almond, crisp and light."),
-    dict(id="gris", name="Alsace Pinot Gris", winery="Maison Kreyer", style=Style.white, price_cents=1800,
-         grapes=["Pinot Gris"], region="Alsace", vintage=2020, stock=7, tasting_notes="Ripe pear, honey, spice."),
-    dict(id="napa", name="Napa Cabernet Sauvignon", winery="Oak Creek", price_cents=4500,
-         grapes=["Cabernet Sauvignon"], region="Napa Valley", country="USA", vintage=2018, stock=9,
-         tasting_notes="Blackberry, mocha and firm tannins."),
-    dict(id="sancerre", name="Sancerre Les Caillottes", winery="Domaine Vacheron", style=Style.white,
-         price_cents=2900, grapes=["Sauvignon Blanc"], region="Loire", vintage=2022, stock=12,
-         dietary=[Dietary.vegan, Dietary.organic], tasting_notes="Crisp citrus, gooseberry and flint."),
+    dict(
+        id="margaux",
+        name="Château Margaux",
+        winery="Château Margaux",
+        price_cents=12000,
+        grapes=["Cabernet Sauvignon", "Merlot"],
+        region="Bordeaux",
+        vintage=2015,
+        stock=5,
+        tasting_notes="Cassis, cedar and violets with firm tannins.",
+    ),
+    dict(
+        id="barossa",
+        name="Barossa Valley Shiraz",
+        winery="Kangaroo Ridge",
+        price_cents=2500,
+        grapes=["Shiraz"],
+        region="Barossa Valley",
+        country="Australia",
+        vintage=2019,
+        stock=0,
+        tasting_notes="Blackberry jam, pepper and chocolate.",
+    ),
+    dict(
+        id="hermitage",
+        name="Hermitage Rouge",
+        winery="Domaine Rocher",
+        price_cents=6000,
+        grapes=["Syrah"],
+        region="Rhône",
+        vintage=2017,
+        stock=3,
+        dietary=[Dietary.organic],
+        tasting_notes="Smoked meat, black olive and violet.",
+    ),
+    dict(
+        id="grigio",
+        name="Alto Adige Pinot Grigio",
+        winery="Cantina Sud",
+        style=Style.white,
+        price_cents=1400,
+        grapes=["Pinot Grigio"],
+        region="Alto Adige",
+        country="Italy",
+        vintage=2021,
+        stock=20,
+        dietary=[Dietary.vegan],
+        tasting_notes="Pear and almond, crisp and light.",
+    ),
+    dict(
+        id="gris",
+        name="Alsace Pinot Gris",
+        winery="Maison Kreyer",
+        style=Style.white,
+        price_cents=1800,
+        grapes=["Pinot Gris"],
+        region="Alsace",
+        vintage=2020,
+        stock=7,
+        tasting_notes="Ripe pear, honey, spice.",
+    ),
+    dict(
+        id="napa",
+        name="Napa Cabernet Sauvignon",
+        winery="Oak Creek",
+        price_cents=4500,
+        grapes=["Cabernet Sauvignon"],
+        region="Napa Valley",
+        country="USA",
+        vintage=2018,
+        stock=9,
+        tasting_notes="Blackberry, mocha and firm tannins.",
+    ),
+    dict(
+        id="sancerre",
+        name="Sancerre Les Caillottes",
+        winery="Domaine Vacheron",
+        style=Style.white,
+        price_cents=2900,
+        grapes=["Sauvignon Blanc"],
+        region="Loire",
+        vintage=2022,
+        stock=12,
+        dietary=[Dietary.vegan, Dietary.organic],
+        tasting_notes="Crisp citrus, gooseberry and flint.",
+    ),
 ]
 
 
@@ -118,11 +184,19 @@ async def test_pages_are_served_up_to_the_cap(client: Client) -> None:
 
 
 async def test_bad_search_parameters_are_a_422_naming_the_parameter(client: Client) -> None:
-    cases = [({"per_page": 51}, "per_page"), ({"page": 30, "per_page": 50}, "page"), ({"page": 0}, "page"),
-             ({"price_min": "30", "price_max": "10"}, "price_min"), ({"price_min": "-1"}, "price_min"),
-             ({"price_max": "NaN"}, "price_max"), ({"vintage_min": 2020, "vintage_max": 2010}, "vintage_min"),
-             ({"sort": "cheapest"}, "sort"), ({"style": "blue"}, "style"), ({"dietary": "halal"}, "dietary"),
-             ({"q": "x" * 201}, "q")]
+    cases = [
+        ({"per_page": 51}, "per_page"),
+        ({"page": 30, "per_page": 50}, "page"),
+        ({"page": 0}, "page"),
+        ({"price_min": "30", "price_max": "10"}, "price_min"),
+        ({"price_min": "-1"}, "price_min"),
+        ({"price_max": "NaN"}, "price_max"),
+        ({"vintage_min": 2020, "vintage_max": 2010}, "vintage_min"),
+        ({"sort": "cheapest"}, "sort"),
+        ({"style": "blue"}, "style"),
+        ({"dietary": "halal"}, "dietary"),
+        ({"q": "x" * 201}, "q"),
+    ]
     for params, name in cases:
         response = await client.get("/v1/search", params=params)
         assert response.status_code == 422, (params, response.text)
@@ -153,9 +227,7 @@ async def test_suggestions_complete_prefixes_with_their_kind(client: Client) -> 
 
 
 @pytest.mark.usefixtures("cellar")
-async def test_a_boost_provider_reorders_vague_searches_for_signed_in_callers(
-    client: Client, shopper: Shopper
-) -> None:
+async def test_a_boost_provider_reorders_vague_searches_for_signed_in_callers(client: Client, shopper: Shopper) -> None:
     seen: list[tuple[str, str]] = []
 
     async def likes_white(principal: Any, query: SearchQuery) -> Boost | None:
