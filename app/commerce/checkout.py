@@ -110,7 +110,7 @@ class CheckoutService:
         await asyncio.sleep(0.02)
 
     async def _place(self, claim: Order) -> Order:
-        await self._reserve(claim)
+        sold_out = await self._reserve(claim)
         now = self._clock()
         raw = await Order.get_pymongo_collection().find_one_and_update(
             {"_id": claim.id, "status": OrderStatus.reserving.value},
@@ -120,29 +120,36 @@ class CheckoutService:
         if raw is None:  # only our own request may settle its claim
             raise RuntimeError(f"checkout claim {claim.id} vanished while it was being placed")
         order = Order.model_validate(raw)
-        wine_ids = [i.wine_id for i in order.items]
-        await self._carts.remove_lines(claim.user_id, wine_ids)
-        await tell(self._on_wines_changed, wine_ids)
+        await self._carts.remove_lines(claim.user_id, [i.wine_id for i in order.items])
+        if sold_out:
+            await tell(self._on_wines_changed, sold_out)
         await tell(self.on_order_placed, order)
         return order
 
-    async def _reserve(self, claim: Order) -> None:
-        """Reserve every line or none: on any failure give back what was taken and release the claim."""
+    async def _reserve(self, claim: Order) -> list[str]:
+        """Reserve every line or none: on any failure give back what was taken and release the claim.
+
+        Returns the wines this checkout sold out (search shows in-stock, not counts: only they change)."""
         wines = Wine.get_pymongo_collection()
         reserved: list[OrderItem] = []
+        sold_out = []
         try:
             for item in claim.items:
-                taken = await wines.find_one_and_update(
+                left = await wines.find_one_and_update(
                     {"_id": item.wine_id, "stock": {"$gte": item.quantity}, "listed": True},
-                    {"$inc": {"stock": -item.quantity}}, projection={"_id": 1})
-                if taken is None:
+                    {"$inc": {"stock": -item.quantity}}, projection={"stock": 1},
+                    return_document=ReturnDocument.AFTER)
+                if left is None:
                     raise await self._shortage(item)
                 reserved.append(item)
+                if left["stock"] == 0:
+                    sold_out.append(item.wine_id)
         except BaseException:
             await restock(reserved)
             await Order.get_pymongo_collection().delete_one(
                 {"_id": claim.id, "status": OrderStatus.reserving.value})
             raise
+        return sold_out
 
     @staticmethod
     async def _shortage(item: OrderItem) -> Conflict:

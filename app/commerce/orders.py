@@ -27,11 +27,18 @@ VERIFYING = [S.paid.value, S.shipped.value, S.delivered.value]  # the buyer has 
 OrderHook = Callable[[Order], Awaitable[None]]
 
 
-async def restock(items: list[OrderItem]) -> None:
-    """Give back the bottles of `items` (one atomic $inc per line; no upper bound to check)."""
+async def restock(items: list[OrderItem]) -> list[str]:
+    """Give back the bottles of `items` (one atomic $inc per line; no upper bound to check).
+
+    Returns the wines that were sold out and are back in stock: only those change what search shows."""
     wines = Wine.get_pymongo_collection()
+    back = []
     for item in items:
-        await wines.update_one({"_id": item.wine_id}, {"$inc": {"stock": item.quantity}})
+        after = await wines.find_one_and_update({"_id": item.wine_id}, {"$inc": {"stock": item.quantity}},
+                                                projection={"stock": 1}, return_document=ReturnDocument.AFTER)
+        if after is not None and after["stock"] == item.quantity:
+            back.append(item.wine_id)
+    return back
 
 
 class OrderService:
@@ -92,9 +99,8 @@ class OrderService:
             return_document=ReturnDocument.AFTER)
         if raw is None:
             raise Conflict("the order changed meanwhile; reload it and try again", code="order_changed")
-        if (order.status, status) in RESTOCKING:
-            await restock(order.items)
-            await tell(self._on_wines_changed, [i.wine_id for i in order.items])
+        if (order.status, status) in RESTOCKING and (back := await restock(order.items)):
+            await tell(self._on_wines_changed, back)
         moved = Order.model_validate(raw)
         for listener in self.status_listeners:
             await listener(moved)

@@ -9,6 +9,7 @@ from app.accounts.service import AccountService
 from app.catalog.service import CatalogService
 from app.commerce.cart import CartService
 from app.commerce.checkout import CheckoutService
+from app.commerce.coalesce import Coalesced
 from app.commerce.orders import OrderService
 from app.commerce.reviews import ReviewService
 from app.commerce.views import Clock, OrderListener, Purchase, PurchaseCount, WinesListener
@@ -26,6 +27,8 @@ class CommerceService:
     def __init__(self, catalog: CatalogService, accounts: AccountService, clock: Clock, *,
                  abandoned_cart_hours: float, on_order_placed: OrderListener | None = None,
                  on_wines_changed: WinesListener | None = None) -> None:
+        if on_wines_changed is not None:  # concurrent changes share one search sync
+            on_wines_changed = Coalesced(on_wines_changed)
         self.carts = CartService(catalog, accounts, clock, abandoned_cart_hours)
         self.orders = OrderService(clock, on_wines_changed)
         self.checkouts = CheckoutService(self.carts, clock, on_order_placed=on_order_placed,

@@ -72,7 +72,7 @@ async def test_a_review_is_verified_once_the_reviewer_has_a_paid_order_with_the_
 
 async def test_concurrent_reviews_keep_count_and_mean_exact(client: AppClient, networked: None) -> None:
     (wine,) = await insert_wines(make_wine())
-    reviewers = [await quick_shopper(client.app) for _ in range(30)]
+    reviewers = [await quick_shopper(client.app) for _ in range(12)]
     url = f"/v1/wines/{wine.id}/reviews/me"
 
     async def churn(i: int, headers: dict[str, str]) -> None:
@@ -86,7 +86,7 @@ async def test_concurrent_reviews_keep_count_and_mean_exact(client: AppClient, n
     doubled = reviewers[1]
     await asyncio.gather(*(client.put(url, json={"rating": r}, headers=doubled) for r in (1, 2, 3, 4, 5)))
     stored = await Review.find({"wine_id": wine.id}).to_list()
-    assert len(stored) == 20
+    assert len(stored) == 8
     assert await rating_of(wine) == (len(stored), sum(r.rating for r in stored))
 
 
