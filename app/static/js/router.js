@@ -59,10 +59,13 @@ async function render() {
   const view = await route.load();
   if (controller.signal.aborted) return;
   main.setAttribute('data-view', route.name);
-  await view.render({ main, params, args, signal: controller.signal });
+  // A view draws its frame at once and fills it as answers arrive: listeners run as soon as the frame is
+  // there, focus moves once the view has settled (its heading may be redrawn meanwhile).
+  const drawn = view.render({ main, params, args, signal: controller.signal });
+  for (const listener of routeListeners) listener(route.name, params, args);
+  await drawn;
   if (controller.signal.aborted) return;
   restoreFocus(main, { sameView, firstRender, focusedId });
-  for (const listener of routeListeners) listener(route.name, params, args);
 }
 
 function restoreFocus(main, { sameView, firstRender, focusedId }) {

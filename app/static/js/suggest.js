@@ -107,5 +107,6 @@ export function startSuggest() {
 
 /** Show the query of the search page in the box (after a reload or a "did you mean" link). */
 export function setSearchText(text) {
-  document.getElementById('search-input').value = text || '';
+  const input = document.getElementById('search-input');
+  if (document.activeElement !== input) input.value = text || ''; // never overwrite what is being typed
 }

@@ -1,0 +1,266 @@
+"""The storefront in Chromium: search with typos and facets, keyboard suggestions, beacons on page hide,
+the taste quiz changing the home carousels, checkout to order history, and no beacon without consent."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+from uuid import uuid4
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+expect: Any = None  # playwright's expect, imported once the browser fixture has checked it is installed
+
+
+@pytest.fixture(autouse=True)
+def _expect(browser: Any) -> None:
+    global expect
+    from playwright.sync_api import expect as playwright_expect
+
+    expect = playwright_expect
+
+
+def answer_banner(page: Any, allow: bool) -> None:
+    banner = page.get_by_role("region", name="Analytics consent")
+    banner.get_by_role("button", name="Allow" if allow else "No, thanks").click()
+
+
+def sign_up(page: Any, *, analytics: bool, personalisation: bool = True) -> str:
+    """Create an account through the page; returns its access token (as the page keeps it)."""
+    page.goto("/#/account")
+    page.fill("#signup-email", f"{uuid4().hex[:10]}@example.com")
+    page.fill("#signup-password", PASSWORD)
+    page.set_checked("#signup-personalisation", personalisation)
+    page.set_checked("#signup-analytics", analytics)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Your taste in a few questions")).to_be_visible()
+    return page.evaluate("localStorage.getItem('cuvee.token')")
+
+
+def search_for(page: Any, text: str) -> None:
+    box = page.get_by_role("combobox", name="Search wines, grapes, regions or wineries")
+    box.fill(text)
+    box.press("Enter")
+
+
+def card_titles(page: Any, scope: str = ".results") -> list[str]:
+    return page.locator(f"{scope} .wine-card-title").all_inner_texts()
+
+
+def test_a_typo_search_shows_the_right_wine_with_highlights_and_facets(page: Any) -> None:
+    page.goto("/")
+    search_for(page, "chateau margeaux")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wines for “chateau margeaux”")
+    first = page.locator(".results .wine-card").first
+    expect(first.locator(".wine-card-title")).to_have_text("Margaux du Château Margaux")
+    expect(first.locator(".wine-card-title mark").first).to_have_text("Margaux")
+    expect(page.get_by_role("group", name="Style").get_by_role("button", name="Red")).to_be_visible()
+    assert page.errors == []
+
+
+def test_a_facet_narrows_the_results_and_can_be_removed(page: Any) -> None:
+    page.goto("/#/search?q=amarrone")
+    expect(page.locator(".results .wine-card").first).to_be_visible()
+    everything = page.locator(".results .wine-card").count()
+
+    page.get_by_role("group", name="Style").get_by_role("button", name="Fortified").click()
+    expect(page.get_by_role("link", name="Remove filter Style: Fortified")).to_be_visible()
+    assert "style=fortified" in page.url
+    styles = page.locator(".results .wine-card-place").all_inner_texts()
+    assert styles and all(s.startswith("Fortified") for s in styles)
+    assert len(styles) < everything
+
+    page.get_by_role("link", name="Remove filter Style: Fortified").click()
+    expect(page.locator(".results .wine-card")).to_have_count(everything)
+
+
+def test_a_suggestion_can_be_chosen_with_the_keyboard(page: Any) -> None:
+    page.goto("/")
+    box = page.get_by_role("combobox", name="Search wines, grapes, regions or wineries")
+    box.press_sequentially("gewurz", delay=30)
+    listbox = page.get_by_role("listbox", name="Suggestions")
+    expect(listbox.get_by_role("option").first).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+
+    wine = listbox.get_by_role("option").filter(has_text="Wine").first
+    target = wine.get_attribute("id")
+    index = listbox.get_by_role("option").evaluate_all("(options, id) => options.findIndex(o => o.id === id)", target)
+    for _ in range(index + 1):
+        box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", target)
+    expect(wine).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+
+    expect(page).to_have_url(re.compile(r"#/wine/xw\d+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gewürztraminer")
+    expect(listbox).to_be_hidden()
+
+
+KNOWN_ANONYMOUS_ID = "browser-test-visitor-"
+
+
+def with_anonymous_id(context: Any) -> str:
+    """Give the visitor a known anonymous id, so beacons the server received can be told apart by test."""
+    anonymous_id = KNOWN_ANONYMOUS_ID + uuid4().hex[:12]
+    context.add_init_script(f"localStorage.setItem('cuvee.anonymous_id', {anonymous_id!r})")
+    return anonymous_id
+
+
+def wait_for(condition: Any, page: Any, timeout_s: float = 10) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while not (result := condition()) and time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # Playwright delivers its events while one of its calls runs, not in sleep()
+    return result
+
+
+def test_viewing_a_wine_then_hiding_the_page_sends_a_beacon_the_worker_turns_into_recently_viewed(
+        live_server: Any, context: Any, page: Any) -> None:
+    anonymous_id = with_anonymous_id(context)
+    # Timers stand still, so the periodic flush cannot send anything: only hiding the page can.
+    start = datetime.now(UTC)
+    context.clock.install(time=start)
+    page.clock.pause_at(start + timedelta(seconds=1))
+    page.goto("/")
+    answer_banner(page, allow=True)
+    token = sign_up(page, analytics=True)
+    page.goto("/#/wine/xw111987")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Margaux du Château Margaux")
+    assert live_server.beacons_from(anonymous_id) == []
+
+    page.goto("about:blank")  # pagehide: the queue goes out with sendBeacon while the page goes away
+
+    beacons = wait_for(lambda: live_server.beacons_from(anonymous_id), page)
+    assert len(beacons) == 1 and beacons[0].content_type.startswith("text/plain")
+    views = [e for e in beacons[0].events if e["type"] == "wine_viewed"]
+    assert [v["wine_id"] for v in views] == ["xw111987"]
+
+    def recently_viewed() -> list[str]:
+        status, profile = live_server.call("GET", "/v1/me/profile", token)
+        assert status == 200
+        return [v["wine_id"] for v in profile["recently_viewed"]]
+
+    assert wait_for(recently_viewed, page)[:1] == ["xw111987"]
+
+
+def test_events_go_out_every_few_seconds_as_text_plain_batches_each_with_its_own_uuid(
+        context: Any, page: Any) -> None:
+    sent: list[Any] = []
+    context.on("request", lambda r: sent.append(r) if r.url.endswith("/v1/events") else None)
+    context.clock.install()
+    page.goto("/")
+    answer_banner(page, allow=True)
+    search_for(page, "rioja")
+    expect(page.locator(".results .wine-card").first).to_be_visible()
+    page.locator(".results .wine-card-title a").first.click()
+    expect(page.locator(".wine-title")).to_be_visible()
+    assert sent == []
+
+    page.clock.run_for(5_000)
+    wait_for(lambda: sent, page, timeout_s=5)
+
+    assert len(sent) == 1
+    assert sent[0].headers["content-type"].startswith("text/plain")
+    events = json.loads(sent[0].post_data)
+    anonymous_id = page.evaluate("localStorage.getItem('cuvee.anonymous_id')")
+    assert {e["anonymous_id"] for e in events} == {anonymous_id}
+    assert len({e["event_id"] for e in events}) == len(events)
+    assert all(re.fullmatch(r"[0-9a-f-]{36}", e["event_id"]) for e in events)
+    searches = [e for e in events if e["type"] == "search_performed"]
+    assert searches and searches[0]["query"] == "rioja" and searches[0]["results_count"] > 0
+    assert [e["type"] for e in events].count("wine_viewed") == 1
+
+
+def test_with_analytics_consent_off_no_beacon_leaves_the_page(live_server: Any, context: Any, page: Any) -> None:
+    anonymous_id = with_anonymous_id(context)
+    sent: list[Any] = []
+    context.on("request", lambda r: sent.append(r.url) if "/v1/events" in r.url else None)
+    context.clock.install()
+    page.goto("/")
+    answer_banner(page, allow=False)
+    search_for(page, "rioja")
+    expect(page.locator(".results .wine-card").first).to_be_visible()
+    page.locator(".results .wine-card-title a").first.click()
+    expect(page.locator(".wine-title")).to_be_visible()
+    page.get_by_role("button", name="Add to wishlist").click()  # signed out: asks to sign in, no event
+    page.clock.run_for(30_000)  # six rounds of the periodic flush
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    page.goto("about:blank")
+    page.wait_for_timeout(500)
+
+    assert sent == []
+    assert live_server.beacons_from(anonymous_id) == []
+
+
+def test_the_taste_quiz_changes_the_home_carousels(live_server: Any, page: Any) -> None:
+    if not live_server.has_route("/v1/me/recommendations"):
+        pytest.skip("the recommendations API is not served yet")
+    page.goto("/")
+    answer_banner(page, allow=False)
+    sign_up(page, analytics=False)
+    page.goto("/")
+    for_you = page.locator("#for-you .wine-card-title")
+    expect(for_you.first).to_be_visible()
+    before = for_you.all_inner_texts()
+
+    page.goto("/#/quiz")
+    for question in page.locator(".quiz-question").all():
+        question.locator("input[type=radio]").last.check()
+    page.get_by_role("button", name="See my taste").click()
+    page.get_by_role("link", name="See my picks").click()
+
+    expect(for_you.first).to_be_visible()
+    expect(page.locator("#for-you .match-score").first).to_be_visible()
+    assert for_you.all_inner_texts() != before
+
+
+def test_cart_then_checkout_puts_the_order_in_the_history(page: Any) -> None:
+    checkout_headers: list[dict[str, str]] = []
+    page.on("request", lambda r: checkout_headers.append(r.headers) if r.url.endswith("/v1/me/checkout") else None)
+    page.goto("/")
+    answer_banner(page, allow=False)
+    sign_up(page, analytics=False)
+
+    page.goto("/#/wine/xw138069")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Amarone della Valpolicella")
+    page.get_by_label("Bottles").select_option("2")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("#cart-count")).to_contain_text("2")
+
+    page.get_by_role("link", name="Cart").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")
+    page.get_by_label("This is a gift").check()
+    page.get_by_label("Recipient\N{RIGHT SINGLE QUOTATION MARK}s name").fill("Ada")
+    page.get_by_role("button", name="Place order").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you — your order is placed")
+    assert len(checkout_headers) == 1
+    assert len(checkout_headers[0].get("idempotency-key", "")) == 36
+    expect(page.locator("#cart-count")).to_be_hidden()
+
+    page.get_by_role("link", name="All my orders").click()
+    history = page.locator("#order-history")
+    expect(history).to_contain_text("2 \N{MULTIPLICATION SIGN} Amarone della Valpolicella")
+    expect(history).to_contain_text("Gift for Ada")
+
+
+def test_each_page_fits_a_375_px_screen(browser: Any, live_server: Any) -> None:
+    ctx = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
+    try:
+        page = ctx.new_page()
+        for path, ready in [("/", ".carousel .wine-card"), ("/#/search?q=merlot", ".results .wine-card"),
+                            ("/#/wine/xw138069", ".wine-title"), ("/#/account", "#signup-email")]:
+            page.goto(path)
+            page.wait_for_selector(ready)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, f"{unquote(path)} is {width} px wide"
+    finally:
+        ctx.close()
