@@ -178,10 +178,12 @@ def free_port() -> int:
 def start_server(data_dir: Path, search_url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CUVEE_DATA_DIR": str(data_dir), "CUVEE_SEARCH_URL": search_url,
            "CUVEE_SEED_DEMO": "false", "CUVEE_SNAPSHOT_INTERVAL_S": "0", "CUVEE_LOG_LEVEL": "WARNING",
+           "CUVEE_RUN_WORKER": "false",
            "CUVEE_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef", "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--workers", "1",
            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "app.main:create_app"]
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def bench_http(data_dir: Path, search_url: str, rounds: int) -> dict[str, list[float]] | None:

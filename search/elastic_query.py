@@ -57,14 +57,16 @@ def _clause(clause: Clause, fuzzy: bool) -> dict[str, Any]:
         analyzer = FIELD_ANALYZERS[field]
         for i, words in enumerate(clause.alternatives):
             kind = "match" if len(words) == 1 else "match_phrase"
-            match = {kind: {field: {"query": " ".join(words), "analyzer": analyzer}}}
+            params: dict[str, Any] = {"query": " ".join(words), "analyzer": analyzer}
             if i == 0:
-                match[kind][field]["boost"] = weight
-                queries.append(match)
+                queries.append({kind: {field: {**params, "boost": weight}}})
             else:
-                queries.append({"constant_score": {"filter": match, "boost": weight * SYNONYM_SCORE}})
+                queries.append({"constant_score": {"filter": {kind: {field: params}},
+                                                   "boost": weight * SYNONYM_SCORE}})
         if fuzzy and fuzziness(word) and not clause.is_synonym and field in FUZZY_FIELDS:
-            queries.append({"match": {field: {"query": word, "analyzer": analyzer, "fuzziness": fuzziness(word),
+            # As in the tantivy engine: one edit at most in the (large) notes vocabulary.
+            reach = min(fuzziness(word), 1) if analyzer == "cuvee_english" else fuzziness(word)
+            queries.append({"match": {field: {"query": word, "analyzer": analyzer, "fuzziness": reach,
                                               "boost": weight * FUZZY_WEIGHT}}})
     return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
 

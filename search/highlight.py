@@ -28,11 +28,16 @@ class TermMatcher:
                         self._fuzzy.append((word, fuzziness(word)))
         self._stems = {self._stem(w) for w in self._exact}
         self._seen: dict[str, bool] = {}
-        # Words that can match start with a query word's stem-common prefix, so a C-level regex finds the
-        # few candidates and Python looks at those only (typo matches need the word-by-word path).
+        # Words that can match start with a query word's stem-common prefix, or (typos) with its first
+        # letter and have about its length, so a C-level regex finds the few candidates and Python
+        # checks those only. A typo in the first letter is found by the engine but not marked.
         prefixes = sorted({_common_prefix(w, self._stem(w)) for w in self._exact}, key=len, reverse=True)
-        self._candidates = (re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")[^\W_]*", re.IGNORECASE)
-                            if prefixes and not self._fuzzy and all(p.isascii() for p in prefixes) else None)
+        patterns = [re.escape(p) + r"[^\W_]*" for p in prefixes]
+        patterns += [re.escape(q[0]) + f"[^\\W_]{{{max(0, len(q) - 1 - d)},{len(q) - 1 + d}}}\\b"
+                     for q, d in self._fuzzy]
+        ascii_only = all(p.isascii() for p in prefixes) and all(q.isascii() for q, _ in self._fuzzy)
+        self._candidates = (re.compile(r"\b(?:" + "|".join(patterns) + ")", re.IGNORECASE)
+                            if patterns and ascii_only else None)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the matching words are in `text`."""

@@ -232,14 +232,19 @@ class TantivyIndex:
         clauses = parse(query.q) if query.q else ()
         fuzzy = self._unknown_words(searcher, clauses)
         tq = self._q.search(query, clauses, fuzzy)
-        field, order = _SORTS.get(query.sort, (None, tantivy.Order.Desc))
-        # No counting here: the facet aggregation counts, and top-k without a count can skip blocks.
-        found = searcher.search(tq, limit=query.per_page, offset=query.offset, count=False,
-                                order_by_field=field, order=order)
-        facets, total = self._facets(searcher, tq)
-        matchers = self._matchers(clauses, fuzzy)
-        hits = [self._hit(searcher, value, address, field is None, matchers) for value, address in found.hits]
-        result = SearchResult(total=total, page=query.page, per_page=query.per_page, hits=hits, facets=facets)
+        # tantivy releases the GIL while it works: the facets are aggregated in a worker thread while this
+        # one ranks the page and highlights it.
+        facets = asyncio.ensure_future(asyncio.to_thread(self._facets, searcher, tq))
+        try:
+            field, order = _SORTS.get(query.sort, (None, tantivy.Order.Desc))
+            # No counting here: the facet aggregation counts, and top-k without a count can skip blocks.
+            found = searcher.search(tq, limit=query.per_page, offset=query.offset, count=False,
+                                    order_by_field=field, order=order)
+            matchers = self._matchers(clauses, fuzzy)
+            hits = [self._hit(searcher, value, address, field is None, matchers) for value, address in found.hits]
+        finally:
+            counted, total = await facets
+        result = SearchResult(total=total, page=query.page, per_page=query.per_page, hits=hits, facets=counted)
         if clauses and total < DID_YOU_MEAN_BELOW:
             result.did_you_mean = self._did_you_mean(searcher, query, clauses, total)
         return result

@@ -21,7 +21,7 @@ from search.analysis import (
 )
 from search.base import SearchQuery
 from search.suggest import engine_words
-from search.tantivy_schema import FILTER_FIELDS, analyze, keyword
+from search.tantivy_schema import FILTER_FIELDS, STEMMED_FIELDS, analyze, keyword
 
 
 class QueryBuilder:
@@ -57,7 +57,9 @@ class QueryBuilder:
             if fuzzy and distance and not clause.is_synonym and field in FUZZY_FIELDS:
                 term = analyze(field, word)
                 if term:
-                    typo = Query.fuzzy_term_query(self.schema, field, term[0], distance)
+                    # The notes' vocabulary is large: two edits there cost more than they find.
+                    reach = min(distance, 1) if field in STEMMED_FIELDS else distance
+                    typo = Query.fuzzy_term_query(self.schema, field, term[0], reach)
                     alternatives.append(Query.boost_query(typo, weight * FUZZY_WEIGHT))
         return Query.disjunction_max_query(alternatives, TIE_BREAKER)
 
