@@ -57,6 +57,7 @@ NOTES_FRAGMENT_CHARS = 200
 KNOWN_WORD_DOCS = 3  # a word in at least this many wines is taken as spelled right (no typo expansion)
 FUZZY_SAMPLE = 30  # wines whose values feed typo-tolerant suggestions
 SUGGEST_SCAN = 5_000  # distinct values read per kind for a prefix (a one-letter prefix may have more)
+VERIFY_BELOW = 20  # a suggested value carried by at most this many wines is checked for live ones
 FOLLOW_EVERY_S = 1.0  # how often a process checks whether another one swapped in a new generation
 _SORTS = {Sort.price_asc: ("price_cents", tantivy.Order.Asc), Sort.price_desc: ("price_cents", tantivy.Order.Desc),
           Sort.rating: ("rating_mean", tantivy.Order.Desc), Sort.newest: ("created_ms", tantivy.Order.Desc)}
@@ -329,23 +330,27 @@ class TantivyIndex:
             return []
         searcher = self._searcher()
         candidates = self._candidates(searcher, typed, limit, fuzzy=False)
-        found = self._live(searcher, rank(prefix, candidates), limit)
+        counts = {(c.kind, c.text): int(c.popularity) for c in candidates if c.distance == 0}
+        found = self._live(searcher, rank(prefix, candidates), limit, counts)
         # Typo tolerance only when the prefix as typed finds little: it costs more and ranks below.
         if len(found) < max(1, limit // 2) and any(fuzziness(w) for w in typed):
             candidates += self._candidates(searcher, typed, limit, fuzzy=True)
-            found = self._live(searcher, rank(prefix, candidates), limit)
+            found = self._live(searcher, rank(prefix, candidates), limit, counts)
         return found
 
-    def _live(self, searcher: tantivy.Searcher, ranked: list[Suggestion], limit: int) -> list[Suggestion]:
-        """The first `limit` suggestions some listed wine still carries. Term counts read from the
-        dictionary include deleted wines until segments merge, so values are checked before shown."""
+    def _live(self, searcher: tantivy.Searcher, ranked: list[Suggestion], limit: int,
+              counts: dict[tuple[str, str], int]) -> list[Suggestion]:
+        """The first `limit` suggestions. Term counts read from the dictionary (`counts`) include deleted
+        wines until segments merge, so a value that few wines carried is checked against the live listed
+        ones (cheap for a short posting list); one that many carried is taken as still there, and values
+        read from live wines (the typo path) need no check."""
         out: list[Suggestion] = []
         for s in ranked:
-            if s.kind != "wine":
+            if s.kind != "wine" and counts.get((s.kind, s.text), VERIFY_BELOW + 1) <= VERIFY_BELOW:
                 term = " ".join(words(s.text)) + SUGGEST_SEPARATOR + s.text
                 q = tantivy.Query.boolean_query([
                     (tantivy.Occur.Must, tantivy.Query.term_query(self._schema, SUGGEST_FIELDS[s.kind], term)),
-                    (tantivy.Occur.Must, self._q.listed())])
+                    (tantivy.Occur.MustNot, self._q.unlisted())])
                 if not searcher.search(q, 1, count=False).hits:
                     continue
             out.append(s)

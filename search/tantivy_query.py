@@ -63,12 +63,14 @@ class QueryBuilder:
                     alternatives.append(Query.boost_query(typo, weight * FUZZY_WEIGHT))
         return Query.disjunction_max_query(alternatives, TIE_BREAKER)
 
-    def listed(self) -> Query:
-        return Query.term_query(self.schema, "listed", 1)
+    def unlisted(self) -> Query:
+        """Delisted wines, excluded from every query. As a must-not it costs the few delisted wines'
+        postings; as a must ("listed = 1") it would walk every wine of the catalog."""
+        return Query.term_query(self.schema, "listed", 0)
 
     def filters(self, query: SearchQuery) -> list[Query]:
         s = self.schema
-        out = [self.listed()]
+        out: list[Query] = []
         for name in ("style", "country", "region"):
             value = getattr(query, name)
             if value:
@@ -94,7 +96,7 @@ class QueryBuilder:
     def search(self, query: SearchQuery, clauses: Sequence[Clause], fuzzy: Collection[str] = ()) -> Query:
         """The full query: text (or everything), filters that do not score, boosts that only score."""
         main = self.text(clauses, fuzzy) if clauses else Query.all_query()
-        parts = [(Occur.Must, main)]
+        parts = [(Occur.Must, main), (Occur.MustNot, self.unlisted())]
         parts += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in self.filters(query)]
         if query.boost is not None:
             for name, value, weight in query.boost.items():
@@ -108,7 +110,7 @@ class QueryBuilder:
         (see engine_words); each within its typo distance when fuzzy."""
         per_field = [self._suggest_field(f, typed, fuzzy) for f in fields]
         main = per_field[0] if len(per_field) == 1 else Query.boolean_query([(Occur.Should, q) for q in per_field])
-        return Query.boolean_query([(Occur.Must, self.listed()), (Occur.Must, main)])
+        return Query.boolean_query([(Occur.Must, main), (Occur.MustNot, self.unlisted())])
 
     def _suggest_field(self, field: str, typed: list[str], fuzzy: bool) -> Query:
         whole, prefix = engine_words(typed)
