@@ -74,12 +74,17 @@ def highlight(text: str, matches: TermMatcher, max_chars: int | None = None) -> 
     for s, e in spans:
         if s < start or e > end:
             continue
-        out += [html.escape(text[cursor:s]), MARK_OPEN, html.escape(text[s:e]), MARK_CLOSE]
+        out += [_escape(text[cursor:s]), MARK_OPEN, _escape(text[s:e]), MARK_CLOSE]
         cursor = e
-    out.append(html.escape(text[cursor:end]))
+    out.append(_escape(text[cursor:end]))
     if end < len(text):
         out.append("…")
     return "".join(out)
+
+
+def _escape(text: str) -> str:
+    """HTML-escape text content (quotes need no escaping outside attributes)."""
+    return html.escape(text, quote=False) if ("&" in text or "<" in text or ">" in text) else text
 
 
 def _common_prefix(a: str, b: str) -> str:
@@ -91,11 +96,13 @@ def _common_prefix(a: str, b: str) -> str:
 
 def _window(text: str, spans: list[tuple[int, int]], max_chars: int) -> tuple[int, int]:
     """The window of max_chars holding the most matches, widened to word boundaries."""
-    best_start, best_count = spans[0][0], 0
-    for s, _ in spans:
-        count = sum(1 for s2, e2 in spans if s <= s2 and e2 <= s + max_chars)
-        if count > best_count:
-            best_start, best_count = s, count
+    best_start, best_count, last = spans[0][0], 0, 0
+    for first, (s, _) in enumerate(spans):  # spans are in order: slide the window's end along
+        last = max(last, first)
+        while last + 1 < len(spans) and spans[last + 1][1] <= s + max_chars:
+            last += 1
+        if last - first + 1 > best_count:
+            best_start, best_count = s, last - first + 1
     # Start a little before the first match so the fragment reads as a sentence, not mid-word.
     start = max(0, best_start - max_chars // 5)
     while start > 0 and not text[start - 1].isspace():
