@@ -15,6 +15,8 @@ from app.catalog.service import CatalogService
 from app.clickstream.service import ClickstreamService
 from app.commerce.service import CommerceService
 from app.ratelimit import RateLimiter
+from app.recommendations.service import RecommendationService
+from app.recommendations.trainer import Trainer
 from app.security import Passwords, TokenCodec
 from app.settings import Settings
 from documents import utcnow
@@ -36,6 +38,7 @@ class Services:
     profile: ProfileService
     commerce: CommerceService
     clickstream: ClickstreamService
+    recommendations: RecommendationService
 
     async def readiness_extras(self) -> dict[str, Any]:
         """Informational checks for /health/ready beyond the backends (the clickstream's lag)."""
@@ -54,6 +57,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     clickstream = ClickstreamService(backends.redis, settings.stream_prefix, accounts, catalog, clock,
                                      maxlen=settings.events_maxlen, dedup_ttl_s=settings.event_dedup_ttl_s,
                                      events_per_minute=settings.events_per_minute)
+    recommendations = build_recommendations(settings, backends, catalog, accounts, commerce, search, clock)
     profile = ProfileService(accounts, purchase_history=commerce.purchase_history, wishlist=commerce.wishlist,
                              recently_viewed=clickstream.recently_viewed)
     return Services(
@@ -69,4 +73,18 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         profile=profile,
         commerce=commerce,
         clickstream=clickstream,
+        recommendations=recommendations,
     )
+
+
+def build_recommendations(settings: Settings, backends: Backends, catalog: CatalogService, accounts: AccountService,
+                          commerce: CommerceService, search: SearchService, clock: Clock) -> RecommendationService:
+    """The recommender, hooked into checkout (attribution), order changes and search (personal boosts)."""
+    trainer = Trainer(commerce, accounts, clock, model_dir=settings.data_dir / "recommendations",
+                      interval_s=settings.retrain_interval_s, demo_ratings=settings.seed_demo)
+    recommendations = RecommendationService(catalog, accounts, commerce, backends.search, trainer, clock,
+                                            live_purchases=not settings.embedded)
+    commerce.on_order_placed = recommendations.order_placed
+    commerce.orders.status_listeners.append(recommendations.order_changed)
+    search.boost_for = recommendations.boost_for
+    return recommendations

@@ -15,6 +15,7 @@ from app.clickstream.service import ClickstreamService
 from app.commerce.service import CommerceService
 from app.container import Services
 from app.errors import Unauthorized
+from app.recommendations.service import RecommendationService
 from app.security import Principal
 
 
@@ -44,6 +45,10 @@ def provide_commerce(state: State) -> CommerceService:
 
 def provide_clickstream(state: State) -> ClickstreamService:
     return services(state).clickstream
+
+
+def provide_recommendations(state: State) -> RecommendationService:
+    return services(state).recommendations
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:

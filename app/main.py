@@ -26,6 +26,11 @@ from app.container import Services, build_services
 from app.errors import EXCEPTION_HANDLERS
 from app.health.controller import HealthController
 from app.middleware import request_id_middleware
+from app.recommendations.controller import (
+    AdminRecommendationController,
+    MyRecommendationsController,
+    RecommendationController,
+)
 from app.security import PUBLIC, authorize
 from app.settings import Settings
 from app.storefront.controller import StorefrontController, static_files_router
@@ -43,11 +48,13 @@ async def start_background(services: Services) -> None:
     services.backends.db.start_snapshots(settings.snapshot_interval_s)
     if settings.worker_in_process:
         services.clickstream.start_worker()
+    services.recommendations.trainer.start()
 
 
 async def stop_background(services: Services) -> None:
     """Stop what start_background started; the in-process worker finishes its batch in hand first."""
     await services.clickstream.stop_worker()
+    await services.recommendations.trainer.stop()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -76,7 +83,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         MeController, TasteQuizController, AdminUserController,
                         CartController, OrderController, WishlistController, ReviewController,
                         AdminCommerceController, EventsController, AnonymousIdController,
-                        ClickstreamAdminController, StorefrontController, static_files_router()],
+                        ClickstreamAdminController, MyRecommendationsController, RecommendationController,
+                        AdminRecommendationController, StorefrontController, static_files_router()],
         lifespan=[lifespan],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -1,0 +1,169 @@
+"""Ranking on a snapshot, all in memory: each surface's candidates, best first, with score and reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.recommendations import explain
+from app.recommendations.content import TasteIntent, content_scores, price_factor
+from app.recommendations.explain import Reason
+from app.recommendations.filters import HardFilters, allowed_rows
+from app.recommendations.popularity import bought_with, seasonal
+from app.recommendations.snapshot import Snapshot
+
+CONTENT_WEIGHT_NEW = 0.7  # a user with no history: taste and preferences lead
+CONTENT_WEIGHT_MIN = 0.25  # a user with a long history: behaviour leads, taste still counts
+
+
+@dataclass
+class Candidate:
+    row: int
+    score: float  # 0..1, shown as the match
+    reasons: list[Reason] = field(default_factory=list)
+
+
+def percentiles(values: np.ndarray) -> np.ndarray:
+    """Rank of each value among `values`, scaled to 0..1 (ties share the lower rank)."""
+    if len(values) < 2:
+        return np.ones(len(values))
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return ranks / (len(values) - 1)  # type: ignore[no-any-return]
+
+
+def top_rows(scores: np.ndarray, mask: np.ndarray, n: int, skip: int = 0) -> np.ndarray:
+    rows = np.flatnonzero(mask)
+    if len(rows) == 0:
+        return rows
+    order = np.argsort(-scores[rows], kind="stable")[skip : skip + n]
+    return rows[order]
+
+
+def for_you(snap: Snapshot, history: dict[str, float], intent: TasteIntent, filters: HardFilters,
+            n: int, skip: int = 0) -> list[Candidate]:
+    """Collaborative signals (fold-in) blended with content match; popularity stands in without history."""
+    table = snap.table
+    mask = allowed_rows(table, filters)
+    model = snap.model_scores(history) if history else None
+    collab = np.zeros(len(table))
+    collab[mask] = _collaborative_ranks(model[mask] if model is not None else None, snap.popularity[mask])
+    content = content_scores(table, intent)
+    weight = 0.0 if content is None else max(CONTENT_WEIGHT_MIN, CONTENT_WEIGHT_NEW - 0.045 * len(history))
+    score = (1 - weight) * collab + (weight * content if content is not None else 0.0)
+    score = score * price_factor(table, intent)
+    rows = top_rows(score, mask, n, skip)
+    liked = [table.index[w] for w, s in history.items() if w in table.index and s >= 4.0]
+    return [Candidate(int(r), float(score[r]), _for_you_reasons(snap, int(r), intent, liked, model is None))
+            for r in rows]
+
+
+def _collaborative_ranks(model: np.ndarray | None, popularity: np.ndarray) -> np.ndarray:
+    """Percentiles of the model's scores; wines it cannot score rank last, by popularity among themselves."""
+    if model is None or not np.isfinite(model).any():
+        return percentiles(popularity)
+    finite = np.isfinite(model)
+    floor = model[finite].min() - 1.0
+    return percentiles(np.where(finite, model, floor + popularity * 0.5))
+
+
+def _for_you_reasons(snap: Snapshot, row: int, intent: TasteIntent, liked: list[int], cold: bool) -> list[Reason]:
+    table = snap.table
+    reasons = explain.taste_reasons(table, row, intent)
+    because = _closest_liked(snap, row, liked)
+    if because is not None:
+        reasons.insert(0, explain.because_reason(table, because))
+    elif cold:
+        reasons.append(explain.popular_reason())
+    for extra in (explain.rating_reason(table, row), explain.price_reason(table, row, intent)):
+        if extra is not None:
+            reasons.append(extra)
+    return reasons[:4]
+
+
+def _closest_liked(snap: Snapshot, row: int, liked: list[int]) -> int | None:
+    """Which liked wine points at this one most strongly in the model (for "because you liked X")."""
+    model = snap.model
+    col = int(snap.model_cols[row])
+    if model is None or col < 0 or not liked:
+        return None
+    cols = snap.model_cols[liked]
+    known = cols >= 0
+    if not known.any():
+        return None
+    weights = model.b_rating[cols[known], col]
+    best = int(np.argmax(weights))
+    return int(np.array(liked)[known][best]) if weights[best] > 0 else None
+
+
+def popular(snap: Snapshot, filters: HardFilters, month: int, n: int, skip: int = 0) -> list[Candidate]:
+    """Popular in season: all-time popularity and recent activity, nudged towards this month's styles."""
+    trend = snap.trending.get(None)
+    recent = trend / trend.max() if trend is not None and trend.max() > 0 else np.zeros(len(snap.table))
+    score = (0.7 * snap.popularity + 0.3 * recent) * seasonal(snap.table, month) / (1 + 0.15)
+    rows = top_rows(score, allowed_rows(snap.table, filters), n, skip)
+    out = []
+    for r in rows:
+        reasons = [explain.popular_reason()]
+        rating = explain.rating_reason(snap.table, int(r))
+        if rating is not None:
+            reasons.append(rating)
+        out.append(Candidate(int(r), float(min(score[r], 1.0)), reasons))
+    return out
+
+
+def similar(snap: Snapshot, seed: int, filters: HardFilters, n: int) -> list[Candidate]:
+    """Item-to-item: the model's co-rating and content neighbours, else structure and attributes alone."""
+    table = snap.table
+    mask = allowed_rows(table, filters)
+    mask[seed] = False
+    col = int(snap.model_cols[seed])
+    if snap.model is not None and col >= 0:
+        neighbours = snap.model.similar_items(snap.model.item_keys[col], n=len(snap.model.item_keys))
+        score = np.zeros(len(table))
+        for key, value in neighbours:
+            row = table.index.get(key)
+            if row is not None:
+                score[row] = value
+    else:
+        score = _content_similarity(snap, seed)
+    rows = top_rows(score, mask, n)
+    peak = float(score[rows[0]]) if len(rows) and score[rows[0]] > 0 else 1.0
+    return [Candidate(int(r), float(max(score[r], 0.0)) / peak * 0.95, explain.similar_reasons(table, seed, int(r)))
+            for r in rows]
+
+
+def _content_similarity(snap: Snapshot, seed: int) -> np.ndarray:
+    table = snap.table
+    structure = 1.0 - np.abs(table.taste - table.taste[seed]).mean(axis=1)
+    tokens = table.tokens[seed]
+    shared = np.array([sum(w for t, w in tokens.items() if t in other) for other in table.tokens])
+    return 0.5 * structure + 0.5 * shared / max(sum(tokens.values()), 1.0)  # type: ignore[no-any-return]
+
+
+def bought_together(snap: Snapshot, seed: int, filters: HardFilters, n: int) -> list[Candidate]:
+    """Wines in the same orders as the seed; without co-purchases yet, the model's co-rated wines."""
+    mask = allowed_rows(snap.table, filters)
+    out = [Candidate(row, min(1.0, 0.5 + cosine / 2), [explain.bought_with_reason(snap.table, seed, together)])
+           for row, cosine, together in bought_with(snap.copurchase, seed) if mask[row]][:n]
+    if len(out) < n:
+        taken = {c.row for c in out} | {seed}
+        for candidate in similar(snap, seed, filters, n + len(taken)):
+            if candidate.row not in taken and len(out) < n:
+                candidate.score *= 0.5  # weaker evidence than buying together
+                out.append(candidate)
+    return out
+
+
+def trending(snap: Snapshot, segment: int | None, filters: HardFilters, n: int, skip: int = 0) -> list[Candidate]:
+    activity = snap.trending.get(segment)
+    if activity is None or activity.max() <= 0:
+        activity = snap.trending.get(None, np.zeros(len(snap.table)))
+        segment = None
+    peak = activity.max() if activity.max() > 0 else 1.0
+    score = activity / peak + 0.05 * snap.popularity  # quiet shops still show something sensible
+    rows = top_rows(score, allowed_rows(snap.table, filters), n, skip)
+    return [Candidate(int(r), float(min(score[r], 1.0)), [explain.trending_reason(float(activity[r]), segment)]
+                      if activity[r] > 0 else [explain.popular_reason()]) for r in rows]

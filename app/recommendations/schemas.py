@@ -1,0 +1,143 @@
+"""Recommendation API models: lists with rec_id, match and reasons; dismissals; analytics and segments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from app.recommendations.analytics import SurfaceStats
+from app.recommendations.segments import Segment
+from app.recommendations.service import RecList, Served
+from app.recommendations.trainer import TrainReport
+from app.schemas import Input, money
+
+Surface = Field(default="home", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+
+
+class ReasonRead(BaseModel):
+    code: str = Field(description="Stable code, e.g. taste_match, region_you_like, bought_with, reorder_interval")
+    text: str
+    values: list[str]
+
+
+class RecommendedWineRead(BaseModel):
+    wine_id: str
+    name: str
+    winery: str
+    vintage: int | None
+    style: str
+    region: str
+    country: str
+    grapes: list[str]
+    dietary: list[str]
+    price: Decimal
+    price_cents: int
+    currency: str
+    in_stock: bool
+    rating_mean: float | None
+    rating_count: int
+    match: int = Field(ge=0, le=100, description="How well the wine fits this list's purpose, 0 to 100")
+    reasons: list[ReasonRead]
+
+    @classmethod
+    def of(cls, served: Served) -> RecommendedWineRead:
+        w = served.wine
+        return cls(wine_id=w.id, name=w.name, winery=w.winery, vintage=w.vintage, style=w.style.value,
+                   region=w.region, country=w.country, grapes=w.grapes, dietary=[d.value for d in w.dietary],
+                   price=money(w.price_cents), price_cents=w.price_cents, currency=w.currency,
+                   in_stock=w.stock > 0 and w.listed, rating_mean=w.rating.mean, rating_count=w.rating.count,
+                   match=served.match, reasons=[ReasonRead(code=r.code, text=r.text, values=r.values)
+                                                for r in served.reasons])
+
+
+class TasteAxisUsed(BaseModel):
+    value: float
+    source: str = Field(description="quiz, stated or learned")
+
+
+class RecommendationsRead(BaseModel):
+    rec_id: str = Field(description="Echo it in clickstream events and cart adds for attribution")
+    surface: str
+    model_version: str
+    personalised: bool
+    note: str | None = None
+    segment: int | None = None
+    taste: dict[str, TasteAxisUsed] = Field(default_factory=dict, description="The taste axes used, by source")
+    items: list[RecommendedWineRead]
+
+    @classmethod
+    def of(cls, rec: RecList) -> RecommendationsRead:
+        return cls(rec_id=rec.rec_id, surface=rec.surface, model_version=rec.model_version,
+                   personalised=rec.personalised, note=rec.note, segment=rec.segment,
+                   taste={axis: TasteAxisUsed(value=v, source=s) for axis, (v, s) in rec.taste.items()},
+                   items=[RecommendedWineRead.of(s) for s in rec.items])
+
+
+class DismissInput(Input):
+    wine_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class DismissRead(BaseModel):
+    rec_id: str
+    wine_id: str
+    dismissed: int = Field(description="Wines you have marked as not for you")
+
+
+class SurfaceStatsRead(BaseModel):
+    surface: str
+    model_version: str
+    lists: int
+    impressions: int
+    clicks: int
+    ctr: float = Field(description="Distinct wines clicked per wine shown")
+    lists_clicked: int
+    carts: int
+    purchases: int
+    conversion: float = Field(description="Purchases attributed to a list per wine shown")
+    dismissals: int
+
+    @classmethod
+    def of(cls, s: SurfaceStats) -> SurfaceStatsRead:
+        return cls(surface=s.surface, model_version=s.model_version, lists=s.lists, impressions=s.impressions,
+                   clicks=s.clicks, ctr=s.ctr, lists_clicked=s.lists_clicked, carts=s.carts,
+                   purchases=s.purchases, conversion=s.conversion, dismissals=s.dismissals)
+
+
+class RecommendationReportRead(BaseModel):
+    days: int
+    rows: list[SurfaceStatsRead]
+
+
+class SegmentRead(BaseModel):
+    id: int
+    size: int
+    summary: str
+    styles: dict[str, float] = Field(description="Share of the members' wines by style")
+    taste: dict[str, float] = Field(description="Mean taste axes of the members")
+    typical_price: Decimal
+    countries: list[str]
+
+    @classmethod
+    def of(cls, s: Segment) -> SegmentRead:
+        return cls(id=s.id, size=s.size, summary=s.summary, styles=s.styles, taste=s.taste,
+                   typical_price=money(s.typical_price_cents), countries=s.countries)
+
+
+class SegmentsRead(BaseModel):
+    customers: int = Field(description="Customers placed in a segment")
+    trained_at: datetime | None
+    segments: list[SegmentRead]
+
+
+class TrainReportRead(BaseModel):
+    model_version: str
+    learned_from: dict[str, int]
+    learned_tastes: int
+    seconds: float
+
+    @classmethod
+    def of(cls, r: TrainReport) -> TrainReportRead:
+        return cls(model_version=r.version, learned_from=r.counts, learned_tastes=r.learned_tastes,
+                   seconds=round(r.seconds, 3))

@@ -1,0 +1,266 @@
+"""Recommendation rules: every surface's list, hard filters, attribution, "not for me", search boosts.
+
+Each request reads the user document (preferences, taste, consent) and, on a shared MongoDB, the user's
+purchases; everything else comes from the in-memory snapshot. The wines picked are read fresh and checked
+against the hard filters once more before they are served, and every list is logged under its rec_id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import UpdateOne
+
+from app.accounts.service import AccountService
+from app.catalog.service import CatalogService
+from app.commerce.service import CommerceService
+from app.errors import Invalid, NotFound
+from app.recommendations import ranking
+from app.recommendations.analytics import SurfaceStats, recommendation_report
+from app.recommendations.boost import personal_boost
+from app.recommendations.content import TasteIntent
+from app.recommendations.explain import Reason, reorder_reasons
+from app.recommendations.filters import MAX_DISMISSED, HardFilters
+from app.recommendations.ranking import Candidate
+from app.recommendations.segments import Segment
+from app.recommendations.signals import Bought, UserSignals
+from app.recommendations.snapshot import Snapshot
+from app.recommendations.trainer import Trainer, TrainReport
+from app.security import Principal
+from documents import Order, OrderStatus, RecommendationAction, RecommendationItem, RecommendationLog, User, Wine
+from documents.models import new_id
+from search import Boost, SearchIndex, SearchQuery
+
+log = logging.getLogger("cuvee.recommendations")
+NO_CONSENT = "not personalised: you have not allowed personalisation; these are popular wines"
+ANONYMOUS = "not personalised: popular in season; sign in for recommendations for you"
+
+
+@dataclass
+class Served:
+    wine: Wine
+    match: int
+    reasons: list[Reason]
+
+
+@dataclass
+class RecList:
+    rec_id: str
+    surface: str
+    model_version: str
+    personalised: bool
+    items: list[Served]
+    note: str | None = None
+    segment: int | None = None
+    taste: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+
+class RecommendationService:
+    def __init__(self, catalog: CatalogService, accounts: AccountService, commerce: CommerceService,
+                 index: SearchIndex, trainer: Trainer, clock: Callable[[], datetime], *,
+                 live_purchases: bool) -> None:
+        self._catalog = catalog
+        self._accounts = accounts
+        self._commerce = commerce
+        self._index = index
+        self.trainer = trainer
+        self._clock = clock
+        self._live_purchases = live_purchases  # a shared MongoDB: other processes place orders too
+
+    # ------------------------------------------------------------ surfaces
+    async def for_you(self, principal: Principal, surface: str, limit: int) -> RecList:
+        """The hybrid list; without personalisation consent, the popular list (and it says so)."""
+        user = await self._accounts.get_user(principal.user_id)
+        snap = await self.trainer.current()
+        if not user.consent.personalisation:
+            filters = HardFilters.of(user.preferences)
+            month = self._clock().month
+            return await self._serve(snap, surface, user.id, filters, limit, NO_CONSENT, False,
+                                     lambda n, skip: ranking.popular(snap, filters, month, n, skip))
+        signals = await self._signals(snap, user.id)
+        filters = HardFilters.of(user.preferences, signals.any_bought | set(signals.ratings))
+        intent = TasteIntent.of(user.taste_profile, user.preferences)
+        history = signals.strengths()
+        served = await self._serve(snap, surface, user.id, filters, limit, None, True,
+                                   lambda n, skip: ranking.for_you(snap, history, intent, filters, n, skip))
+        served.taste = intent.axes
+        return served
+
+    async def popular(self, principal: Principal | None, limit: int) -> RecList:
+        """Popular in season for anyone; a signed-in caller's dietary needs and dislikes still hold."""
+        snap = await self.trainer.current()
+        user = await self._find_user(principal)
+        filters = HardFilters.of(user.preferences if user else None)
+        month = self._clock().month
+        return await self._serve(snap, "popular", user.id if user else None, filters, limit, ANONYMOUS, False,
+                                 lambda n, skip: ranking.popular(snap, filters, month, n, skip))
+
+    async def similar(self, wine_id: str, principal: Principal | None, limit: int) -> RecList:
+        return await self._around(wine_id, principal, limit, "similar", ranking.similar)
+
+    async def bought_together(self, wine_id: str, principal: Principal | None, limit: int) -> RecList:
+        return await self._around(wine_id, principal, limit, "bought_together", ranking.bought_together)
+
+    async def _around(self, wine_id: str, principal: Principal | None, limit: int, surface: str,
+                      rank: Callable[[Snapshot, int, HardFilters, int], list[Candidate]]) -> RecList:
+        await self._catalog.get_wine(wine_id)  # 404 for an unknown wine
+        snap = await self.trainer.current()
+        user = await self._find_user(principal)
+        filters = HardFilters.of(user.preferences if user else None, [wine_id])
+        seed = snap.table.index.get(wine_id)
+        return await self._serve(snap, surface, user.id if user else None, filters, limit, None, False,
+                                 lambda n, skip: rank(snap, seed, filters, n + skip)[skip:] if seed is not None
+                                 else [])
+
+    async def trending(self, segment: int | None, principal: Principal | None, limit: int) -> RecList:
+        """Time-decayed activity, in the whole shop or within one customer segment."""
+        snap = await self.trainer.current()
+        if segment is not None and segment not in {s.id for s in snap.segments.segments}:
+            raise NotFound("segment", str(segment))
+        user = await self._find_user(principal)
+        filters = HardFilters.of(user.preferences if user else None)
+        served = await self._serve(snap, "trending", user.id if user else None, filters, limit, None, False,
+                                   lambda n, skip: ranking.trending(snap, segment, filters, n, skip))
+        served.segment = segment
+        return served
+
+    async def my_segment(self, principal: Principal | None) -> int | None:
+        snap = await self.trainer.current()
+        return snap.segments.members.get(principal.user_id) if principal else None
+
+    async def reorder(self, principal: Principal, limit: int) -> RecList:
+        """Wines bought at least twice, most due first, from the user's own interval between purchases."""
+        user = await self._accounts.get_user(principal.user_id)
+        snap = await self.trainer.current()
+        signals = await self._signals(snap, user.id)
+        filters = HardFilters.of(user.preferences)
+        now = self._clock()
+        due = []
+        for wine_id, bought in signals.own.items():
+            row = snap.table.index.get(wine_id)
+            if bought.times < 2 or row is None or bought.first_at is None or bought.last_at is None:
+                continue
+            interval = max((bought.last_at - bought.first_at) / (bought.times - 1), timedelta(days=1))
+            overdue = (now - bought.last_at) / interval
+            score = min(1.0, overdue) * 0.9 + 0.1 * min(1.0, bought.times / 10)
+            due.append((overdue, Candidate(row, score, reorder_reasons(bought.times, interval, bought.last_at,
+                                                                         now))))
+        due.sort(key=lambda pair: -pair[0])
+        ranked = [candidate for _, candidate in due]
+        return await self._serve(snap, "reorder", user.id, filters, limit, None, True,
+                                 lambda n, skip: ranked[skip : skip + n])
+
+    # ------------------------------------------------------------ serving and logging
+    async def _serve(self, snap: Snapshot, surface: str, user_id: str | None, filters: HardFilters, limit: int,
+                     note: str | None, personalised: bool,
+                     rank: Callable[[int, int], list[Candidate]]) -> RecList:
+        """Take candidates best first, re-check each against its fresh document, log what is served."""
+        picked: list[Served] = []
+        skip, batch = 0, limit * 2 + 4
+        while len(picked) < limit:
+            candidates = rank(batch, skip)
+            if not candidates:
+                break
+            wines = await self._catalog.find_wines([snap.table.ids[c.row] for c in candidates])
+            for candidate in candidates:
+                wine = wines.get(snap.table.ids[candidate.row])
+                if wine is not None and len(picked) < limit and not filters.violations(_doc(wine)):
+                    picked.append(Served(wine, round(candidate.score * 100), candidate.reasons))
+            skip += len(candidates)
+            batch *= 2
+        rec_id = new_id()
+        await RecommendationLog(
+            id=rec_id, user_id=user_id, surface=surface, model_version=snap.version, served_at=self._clock(),
+            items=[RecommendationItem(wine_id=s.wine.id, position=n, score=s.match / 100)
+                   for n, s in enumerate(picked)],
+        ).insert()
+        return RecList(rec_id, surface, snap.version, personalised, picked, note)
+
+    async def _find_user(self, principal: Principal | None) -> User | None:
+        if principal is None:
+            return None
+        try:
+            return await self._accounts.get_user(principal.user_id)
+        except NotFound:  # a token outliving its account: serve as anonymous
+            return None
+
+    async def _signals(self, snap: Snapshot, user_id: str) -> UserSignals:
+        """The user's history: from the snapshot, with purchases read live where they may be stale."""
+        known = snap.signals.get(user_id) if snap.signals_ready else None
+        if known is not None and not self._live_purchases:
+            return known
+        if known is None and snap.signals_ready and not self._live_purchases:
+            return snap.signals.setdefault(user_id, UserSignals())
+        live = UserSignals(ratings=dict(known.ratings) if known else {}, views=dict(known.views) if known else {},
+                           clicks=set(known.clicks) if known else set(), carts=set(known.carts) if known else set())
+        live.any_bought = set(await self._commerce.orders.purchase_counts(user_id, include_gifts=True))
+        live.own = {wine_id: Bought(times=c.times_bought, bottles=c.bottles, first_at=c.first_bought_at,
+                                    last_at=c.last_bought_at)
+                    for wine_id, c in (await self._commerce.purchase_counts(user_id)).items()}
+        return live
+
+    # ------------------------------------------------------------ feedback and attribution
+    async def dismiss(self, user_id: str, rec_id: str, wine_id: str) -> list[str]:
+        """"Not for me": the wine joins the user's dislikes (every list honours it) and the list's log."""
+        entry = await RecommendationLog.get(rec_id)
+        if entry is None or entry.user_id != user_id:
+            raise NotFound("recommendation list", rec_id)
+        if wine_id not in {item.wine_id for item in entry.items}:
+            raise Invalid(f"wine {wine_id} was not in recommendation list {rec_id}", code="wine_not_in_list",
+                          errors=[{"field": "wine_id", "source": "body", "message": "not in this list"}])
+        user = await self._accounts.get_user(user_id)
+        dismissed = [w for w in user.preferences.dislikes.wine_ids if w != wine_id] + [wine_id]
+        preferences = await self._accounts.update_preferences(
+            user_id, {"dislikes": {"wine_ids": dismissed[-MAX_DISMISSED:]}})
+        action = RecommendationAction(type="dismiss", wine_id=wine_id, at=self._clock(), ref=f"dismiss:{wine_id}")
+        await RecommendationLog.get_pymongo_collection().update_one(
+            {"_id": rec_id, "actions.ref": {"$ne": action.ref}}, {"$push": {"actions": action.model_dump()}})
+        return list(preferences.dislikes.wine_ids)
+
+    async def order_placed(self, order: Order) -> None:
+        """Checkout listener: the order counts as bought at once; lines with a rec_id join that list's log."""
+        self.trainer.order_placed(order)
+        updates = [UpdateOne({"_id": item.rec_id, "user_id": order.user_id,
+                              "actions.ref": {"$ne": f"order:{order.id}:{item.wine_id}"}},
+                             {"$push": {"actions": RecommendationAction(
+                                 type="purchase", wine_id=item.wine_id, at=order.placed_at,
+                                 ref=f"order:{order.id}:{item.wine_id}").model_dump()}})
+                   for item in order.items if item.rec_id]
+        if updates:
+            await RecommendationLog.get_pymongo_collection().bulk_write(updates, ordered=False)
+
+    async def order_changed(self, order: Order) -> None:
+        """Order status listener: a cancelled or refunded order no longer counts as bought."""
+        snap = self.trainer.snapshot
+        if snap is not None and order.status in (OrderStatus.cancelled, OrderStatus.refunded):
+            signals = snap.signals.get(order.user_id)
+            if signals is not None:
+                signals.remove_order(order.id)
+
+    # ------------------------------------------------------------ search and analytics
+    async def boost_for(self, principal: Principal, query: SearchQuery) -> Boost | None:
+        """Personal ranking for vague searches only ("red under 30", browsing), never for a name."""
+        user = await self._find_user(principal)
+        if user is None or not user.consent.personalisation:
+            return None
+        snap = await self.trainer.current()
+        return await personal_boost(self._index, query, user, snap)
+
+    async def retrain(self) -> TrainReport:
+        return await self.trainer.retrain()
+
+    async def report(self, days: int) -> list[SurfaceStats]:
+        return await recommendation_report(self._clock() - timedelta(days=days))
+
+    async def segments(self) -> tuple[list[Segment], int, datetime | None]:
+        snap = await self.trainer.current()
+        return snap.segments.segments, len(snap.segments.members), snap.trained_at
+
+
+def _doc(wine: Wine) -> dict[str, Any]:
+    return {"_id": wine.id, "listed": wine.listed, "stock": wine.stock, "dietary": [d.value for d in wine.dietary],
+            "style": wine.style.value, "grapes": wine.grapes, "winery": wine.winery}

@@ -1,0 +1,91 @@
+"""What each user did, as the model's input: signal strengths on the 1..5 rating scale, and purchases.
+
+A rating is its stars. Other behaviour is mapped onto the same scale by how much it says about liking a
+wine: a view says little, a purchase a lot, buying again most. Dismissed wines are never an input (they
+are a hard filter). Gift orders count as "already bought" but never as the buyer's own taste.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+VIEW = 2.5
+VIEWED_OFTEN = 3.5  # three or more views
+CLICK = 3.5  # clicked a recommendation
+CART = 4.0
+PURCHASE = 4.5
+REPURCHASE = 5.0
+VIEWS_FOR_OFTEN = 3
+
+
+@dataclass
+class Bought:
+    """The user's own (non-gift) purchases of one wine: the basis of reorders."""
+
+    times: int = 0
+    bottles: int = 0
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    orders: set[str] = field(default_factory=set)
+
+    def add(self, order_id: str, quantity: int, at: datetime) -> None:
+        if order_id in self.orders:  # the same order told twice (hook and retrain) counts once
+            return
+        self.orders.add(order_id)
+        self.times += 1
+        self.bottles += quantity
+        self.first_at = at if self.first_at is None or at < self.first_at else self.first_at
+        self.last_at = at if self.last_at is None or at > self.last_at else self.last_at
+
+
+@dataclass
+class UserSignals:
+    ratings: dict[str, float] = field(default_factory=dict)
+    views: dict[str, int] = field(default_factory=dict)
+    clicks: set[str] = field(default_factory=set)
+    carts: set[str] = field(default_factory=set)
+    own: dict[str, Bought] = field(default_factory=dict)  # non-gift purchases
+    any_bought: set[str] = field(default_factory=set)  # gifts included: never offered again as "for you"
+
+    def add_purchase(self, order_id: str, wine_id: str, quantity: int, at: datetime, gift: bool) -> None:
+        self.any_bought.add(wine_id)
+        if not gift:
+            self.own.setdefault(wine_id, Bought()).add(order_id, quantity, at)
+
+    def remove_order(self, order_id: str) -> None:
+        """A cancelled or refunded order: its wines stop counting as bought (if no other order has them)."""
+        for wine_id, bought in list(self.own.items()):
+            if order_id in bought.orders:
+                bought.orders.discard(order_id)
+                bought.times -= 1
+                if bought.times <= 0:
+                    del self.own[wine_id]
+                    self.any_bought.discard(wine_id)
+
+    def strengths(self) -> dict[str, float]:
+        """The model's history: per wine the strongest signal (a rating always speaks for itself)."""
+        out: dict[str, float] = {}
+        for wine_id, n in self.views.items():
+            out[wine_id] = VIEWED_OFTEN if n >= VIEWS_FOR_OFTEN else VIEW
+        for wine_id in self.clicks:
+            out[wine_id] = max(out.get(wine_id, 0.0), CLICK)
+        for wine_id in self.carts:
+            out[wine_id] = max(out.get(wine_id, 0.0), CART)
+        for wine_id, bought in self.own.items():
+            out[wine_id] = max(out.get(wine_id, 0.0), REPURCHASE if bought.times > 1 else PURCHASE)
+        out.update(self.ratings)
+        return out
+
+    def taste_evidence(self) -> dict[str, float]:
+        """Weights for learning the taste profile: liked ratings and own purchases only (never gifts)."""
+        weights: dict[str, float] = {}
+        for wine_id, bought in self.own.items():
+            weights[wine_id] = 1.5 * bought.times
+        for wine_id, stars in self.ratings.items():
+            weights[wine_id] = max(stars - 2.5, 0.0) + (weights.get(wine_id, 0.0) if stars >= 3 else 0.0)
+        return {wine_id: w for wine_id, w in weights.items() if w > 0}
+
+    @property
+    def empty(self) -> bool:
+        return not (self.ratings or self.views or self.clicks or self.carts or self.own or self.any_bought)

@@ -1,0 +1,154 @@
+"""One trained state of the recommenders, built off the event loop and swapped in whole.
+
+A Snapshot is never changed after it is served, except through `UserSignals` updates that the service
+makes for a user's own new orders and dismissals (so "already bought" holds at once in this process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from app.recommendations.model import HybridRecommender, load_model
+from app.recommendations.popularity import Event, co_purchases, popularity, trending_scores
+from app.recommendations.segments import Segments, build_segments
+from app.recommendations.signals import UserSignals
+from app.recommendations.tables import WineTable
+
+log = logging.getLogger("cuvee.recommendations")
+MODEL_FILE = "model.npz"
+
+
+@dataclass
+class TrainingData:
+    """Everything training reads from MongoDB (and the bundled demo ratings), already in plain Python."""
+
+    signals: dict[str, UserSignals] = field(default_factory=dict)  # customers
+    external: list[tuple[str, str, float]] = field(default_factory=list)  # demo raters: (user, wine, stars)
+    events: list[Event] = field(default_factory=list)
+    baskets: list[list[str]] = field(default_factory=list)
+    customers: dict[str, dict[str, float]] = field(default_factory=dict)  # user -> stated/quiz/learned axes
+    taste_sources: dict[str, dict[str, str]] = field(default_factory=dict)  # user -> axis -> source
+    personalisable: set[str] = field(default_factory=set)  # customers who allow personalisation
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def triples(self) -> tuple[list[str], list[str], list[float]]:
+        users, items, strengths = [], [], []
+        for user_id, signals in self.signals.items():
+            for wine_id, strength in signals.strengths().items():
+                users.append(user_id)
+                items.append(wine_id)
+                strengths.append(strength)
+        for user_id, wine_id, stars in self.external:
+            users.append(user_id)
+            items.append(wine_id)
+            strengths.append(stars)
+        return users, items, strengths
+
+
+@dataclass
+class Snapshot:
+    table: WineTable
+    model: HybridRecommender | None
+    popularity: np.ndarray  # per table row, 0..1
+    trending: dict[int | None, np.ndarray]
+    copurchase: sparse.csr_matrix
+    segments: Segments
+    signals: dict[str, UserSignals]
+    signals_ready: bool  # False until the first training read: then history is read live per user
+    version: str
+    trained_at: datetime | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    model_cols: np.ndarray = field(init=False)  # per table row, the model's column (-1: unknown to it)
+
+    def __post_init__(self) -> None:
+        if self.model is None:
+            self.model_cols = np.full(len(self.table), -1)
+        else:
+            index = {key: n for n, key in enumerate(self.model.item_keys)}
+            self.model_cols = np.array([index.get(w, -1) for w in self.table.ids], dtype=np.int64)
+
+    def model_scores(self, history: dict[str, float]) -> np.ndarray | None:
+        """The model's score per table row for a history (None without a model); unknown rows get -inf."""
+        if self.model is None:
+            return None
+        scores = self.model.score_user(history)
+        out = np.full(len(self.table), -np.inf)
+        known = self.model_cols >= 0
+        out[known] = scores[self.model_cols[known]]
+        return out
+
+
+def untrained(table: WineTable, model: HybridRecommender | None = None) -> Snapshot:
+    """Serving before any training: a saved model if there is one, catalog popularity, no history yet."""
+    counts = loved = None
+    if model is not None:
+        cols = {key: n for n, key in enumerate(model.item_keys)}
+        rows = np.array([cols.get(w, -1) for w in table.ids])
+        counts = np.where(rows >= 0, model.counts[rows], 0.0)
+        loved = np.where(rows >= 0, model.loved_share[rows], float(np.median(model.loved_share)))
+    return Snapshot(table=table, model=model, popularity=popularity(table, counts, loved),
+                    trending={None: np.zeros(len(table))}, copurchase=co_purchases(table, []),
+                    segments=Segments(members={}), signals={}, signals_ready=False,
+                    version=model.version if model is not None else _content_version(table))
+
+
+def build(table: WineTable, data: TrainingData, now: datetime) -> Snapshot:
+    """Fit the model and every table from `data` (CPU-bound: call it in a worker thread)."""
+    users, items, strengths = data.triples()
+    model = None
+    if users:
+        model = HybridRecommender().fit(users, items, strengths, item_features=dict(zip(table.ids, table.tokens,
+                                        strict=True)), catalog=table.ids)
+    rows = np.arange(len(table))
+    counts = model.counts[rows] if model is not None else None
+    loved = model.loved_share[rows] if model is not None else None
+    segment_input = {
+        user_id: (signals.taste_evidence() or signals.strengths(), data.customers.get(user_id, {}))
+        for user_id, signals in data.signals.items() if not signals.empty
+    }
+    for user_id, axes in data.customers.items():
+        segment_input.setdefault(user_id, ({}, axes))
+    segments = build_segments(table, {u: v for u, v in segment_input.items() if v[0] or v[1]})
+    return Snapshot(
+        table=table, model=model, popularity=popularity(table, counts, loved),
+        trending=trending_scores(table, data.events, now, segments.members),
+        copurchase=co_purchases(table, data.baskets), segments=segments, signals=data.signals,
+        signals_ready=True, version=model.version if model is not None else _content_version(table),
+        trained_at=now, counts=dict(data.counts),
+    )
+
+
+def _content_version(table: WineTable) -> str:
+    digest = hashlib.sha256("\n".join(table.ids).encode()).hexdigest()[:12]
+    return f"content-{digest}"
+
+
+def save(snapshot: Snapshot, directory: Path) -> Path | None:
+    """Keep the fitted model in the data dir, written beside and renamed, so a crash keeps the old one."""
+    if snapshot.model is None:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / MODEL_FILE
+    tmp = directory / f"tmp-{MODEL_FILE}"
+    snapshot.model.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def load(directory: Path) -> HybridRecommender | None:
+    path = directory / MODEL_FILE
+    if not path.exists():
+        return None
+    try:
+        model = load_model(path)
+    except Exception:  # a damaged file must not stop the shop: serve untrained until the next training
+        log.exception("cannot read the saved recommender %s; serving without it until retrained", path)
+        return None
+    return model if isinstance(model, HybridRecommender) else None
