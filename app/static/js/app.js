@@ -56,7 +56,7 @@ function start() {
   reflectAuth(signedIn());
   onRoute((name, params) => {
     markNav(name);
-    if (name === 'search') setSearchText(params.get('q'));
+    setSearchText(name === 'search' ? params.get('q') : '');
     track('page_viewed', { surface: name });
   });
   startRouter();

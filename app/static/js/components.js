@@ -50,12 +50,15 @@ export function bottle(style, size = 'md') {
 
 /** Average rating as stars with a readable label. */
 export function stars(mean, count) {
-  if (!count) return h('span', { class: 'stars stars-none' }, 'No ratings yet');
+  if (count === 0 || mean === null || mean === undefined) return h('span', { class: 'stars stars-none' }, 'No ratings yet');
   const rounded = Math.round(mean * 2) / 2;
-  const label = `Rated ${rounded.toFixed(1)} out of 5 by ${count} ${count === 1 ? 'person' : 'people'}`;
+  // `count` null: one person's rating (a review), shown without a count.
+  const label = count === null
+    ? `Rated ${rounded.toFixed(1)} out of 5`
+    : `Rated ${rounded.toFixed(1)} out of 5 by ${count} ${count === 1 ? 'person' : 'people'}`;
   return h('span', { class: 'stars', role: 'img', 'aria-label': label, title: label },
     h('span', { class: 'stars-fill', style: `--rating: ${(mean / 5) * 100}%`, 'aria-hidden': 'true' }, '★★★★★'),
-    h('span', { class: 'stars-count', 'aria-hidden': 'true' }, ` ${rounded.toFixed(1)} (${count})`));
+    h('span', { class: 'stars-count', 'aria-hidden': 'true' }, count === null ? ` ${rounded.toFixed(1)}` : ` ${rounded.toFixed(1)} (${count})`));
 }
 
 /** Taste structure as labelled bars; `mine` (the user's profile) is marked on each bar when given. */

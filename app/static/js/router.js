@@ -48,6 +48,7 @@ async function render() {
   const sameView = route && current.name === route.name;
   const firstRender = current.name === null;
   const focusedId = sameView ? document.activeElement?.id : null;
+  const focusAtStart = document.activeElement;
   current = { name: route ? route.name : 'missing', controller };
   const main = document.getElementById('main');
   if (!route) {
@@ -65,7 +66,9 @@ async function render() {
   for (const listener of routeListeners) listener(route.name, params, args);
   await drawn;
   if (controller.signal.aborted) return;
-  restoreFocus(main, { sameView, firstRender, focusedId });
+  // Whoever moved focus while the view loaded (typing in the search box) keeps it.
+  const userMoved = document.activeElement !== focusAtStart && document.activeElement !== document.body;
+  if (!userMoved) restoreFocus(main, { sameView, firstRender, focusedId });
 }
 
 function restoreFocus(main, { sameView, firstRender, focusedId }) {

@@ -212,7 +212,7 @@ async function fillReviews(section, wine, signal) {
 
 function reviewItem(review) {
   return h('li', { class: 'review' },
-    h('p', { class: 'review-head' }, stars(review.rating, 1), ' ', h('strong', {}, review.reviewer),
+    h('p', { class: 'review-head' }, stars(review.rating, null), ' ', h('strong', {}, review.reviewer),
       review.verified ? h('span', { class: 'badge badge-ok' }, 'Verified purchase') : null),
     review.text ? h('p', {}, review.text) : null,
     h('p', { class: 'muted small' }, new Date(review.updated_at).toLocaleDateString('en', { dateStyle: 'medium' })));
