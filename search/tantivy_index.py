@@ -99,8 +99,15 @@ class TantivyIndex:
         return gen
 
     def _next_generation(self) -> str:
-        numbers = [int(m.group(1)) for p in self._root.iterdir() if (m := _GEN.match(p.name))]
-        return f"gen-{max(numbers, default=0) + 1:06d}"
+        """Claim a new generation directory (mkdir is atomic: two rebuilds never share one)."""
+        while True:
+            numbers = [int(m.group(1)) for p in self._root.iterdir() if (m := _GEN.match(p.name))]
+            gen = f"gen-{max(numbers, default=0) + 1:06d}"
+            try:
+                (self._root / gen).mkdir()
+                return gen
+            except FileExistsError:
+                continue
 
     def _open(self, gen: str) -> tantivy.Index:
         path = self._root / gen
@@ -115,12 +122,13 @@ class TantivyIndex:
         tmp.write_text(gen)
         os.replace(tmp, self._root / POINTER)  # atomic: readers see the old or the new generation
 
-    def _follow(self) -> None:
-        """Pick up a generation swapped in by another process (`cuvee reindex` while the server runs)."""
-        now = time.monotonic()
-        if now - self._followed_at < FOLLOW_EVERY_S:
+    def _follow(self, *, now: bool = False) -> None:
+        """Pick up a generation swapped in by another process (`cuvee reindex` while the server runs):
+        before every write, and at most once a second before reads."""
+        clock = time.monotonic()
+        if not now and clock - self._followed_at < FOLLOW_EVERY_S:
             return
-        self._followed_at = now
+        self._followed_at = clock
         try:
             gen = (self._root / POINTER).read_text().strip()
         except OSError:
@@ -154,9 +162,14 @@ class TantivyIndex:
                     writer.delete_documents_by_term("id", item)
 
     def _write(self, op: str, items: list[Any]) -> None:
+        self._follow(now=True)
         writer = self._get_writer()
-        self._apply(writer, [(op, items)])
-        writer.commit()
+        try:
+            self._apply(writer, [(op, items)])
+            writer.commit()
+        except ValueError:
+            writer.rollback()  # nothing half-applied stays queued for the next commit
+            raise
         self._index.reload()  # read-your-writes: the next search sees this commit
 
     async def _change(self, op: str, items: list[Any]) -> None:
@@ -180,10 +193,10 @@ class TantivyIndex:
         """Index every doc into a new generation, replay writes made meanwhile, then swap the pointer."""
         async with self._rebuild_lock:
             gen = self._next_generation()
-            index = self._open(gen)
-            writer = index.writer(REBUILD_HEAP, 2)
             self._journal = []
             try:
+                index = self._open(gen)
+                writer = index.writer(REBUILD_HEAP, 2)
                 n = await self._fill(writer, docs, progress)
                 async with self._write_lock:
                     self._apply(writer, self._journal)
@@ -193,7 +206,6 @@ class TantivyIndex:
                     old = self._gen
                     self._index, self._gen, self._writer = index, gen, writer
             except BaseException:
-                del writer
                 shutil.rmtree(self._root / gen, ignore_errors=True)
                 raise
             finally:
@@ -330,7 +342,8 @@ class TantivyIndex:
             return []
         searcher = self._searcher()
         candidates = self._candidates(searcher, typed, limit, fuzzy=False)
-        counts = {(c.kind, c.text): int(c.popularity) for c in candidates if c.distance == 0}
+        counts: dict[tuple[str, str], int] = {
+            (c.kind, c.text): int(c.popularity) for c in candidates if c.distance == 0}
         found = self._live(searcher, rank(prefix, candidates), limit, counts)
         # Typo tolerance only when the prefix as typed finds little: it costs more and ranks below.
         if len(found) < max(1, limit // 2) and any(fuzziness(w) for w in typed):

@@ -75,3 +75,14 @@ async def test_rebuild_removes_the_old_generation(tmp_path: Path):
 
     assert not (tmp_path / old).exists()
     assert (tmp_path / (tmp_path / POINTER).read_text()).is_dir()
+
+
+async def test_a_write_after_another_process_rebuilt_lands_in_the_new_generation(tmp_path: Path):
+    server, cli = TantivyIndex(tmp_path), TantivyIndex(tmp_path)
+    await cli.rebuild([doc("a", "Rebuilt")])
+    await cli.close()
+
+    await server.upsert([doc("b", "Written Later")])  # no waiting for the once-a-second check
+
+    reopened = TantivyIndex(tmp_path)
+    assert {h.id for h in (await reopened.search(SearchQuery())).hits} == {"a", "b"}
