@@ -9,7 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.accounts.service import AccountService
 from app.catalog.service import CatalogService
-from app.commerce.views import AbandonedCart, CartLine, CartView, Clock
+from app.commerce.views import ASC, DESC, AbandonedCart, CartLine, CartView, Clock
 from app.errors import Conflict, NotFound
 from documents import Cart, CartItem, Wine, new_id
 
@@ -73,7 +73,7 @@ class CartService:
         now = self._clock()
         query = {"items.0": {"$exists": True}, "updated_at": {"$lt": now - self._abandoned_after}}
         total = await Cart.find(query).count()
-        carts = await Cart.find(query).sort([("updated_at", -1), ("_id", 1)]).skip((page - 1) * per_page) \
+        carts = await Cart.find(query).sort([("updated_at", DESC), ("_id", ASC)]).skip((page - 1) * per_page) \
             .limit(per_page).to_list()
         rows = []
         for view in await self._views(carts):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from pymongo import ReturnDocument
 
-from app.commerce.views import Clock, Purchase, PurchaseCount, WinesListener, tell
+from app.commerce.views import ASC, DESC, Clock, Purchase, PurchaseCount, WinesListener, tell
 from app.errors import Conflict, NotFound
 from documents import Order, OrderItem, OrderStatus, Wine
 
@@ -51,7 +52,7 @@ class OrderService:
         """The user's orders, newest first."""
         query = {"user_id": user_id, "status": {"$ne": S.reserving.value}}
         total = await Order.find(query).count()
-        orders = await Order.find(query).sort([("placed_at", -1), ("_id", -1)]).skip((page - 1) * per_page) \
+        orders = await Order.find(query).sort([("placed_at", DESC), ("_id", DESC)]).skip((page - 1) * per_page) \
             .limit(per_page).to_list()
         return orders, total
 
@@ -60,7 +61,7 @@ class OrderService:
         """Every customer's orders (admin), newest first, optionally of one status."""
         query: dict[str, object] = {"status": status.value if status else {"$ne": S.reserving.value}}
         total = await Order.find(query).count()
-        orders = await Order.find(query).sort([("placed_at", -1), ("_id", -1)]).skip((page - 1) * per_page) \
+        orders = await Order.find(query).sort([("placed_at", DESC), ("_id", DESC)]).skip((page - 1) * per_page) \
             .limit(per_page).to_list()
         return orders, total
 
@@ -115,7 +116,7 @@ class OrderService:
     async def purchases_for_taste(self, user_id: str) -> list[Purchase]:
         """What the user bought for themselves: gifts, cancelled and refunded orders are left out."""
         orders = await Order.find({"user_id": user_id, "status": {"$in": BOUGHT}, "gift": None}) \
-            .sort([("placed_at", 1), ("_id", 1)]).to_list()
+            .sort([("placed_at", ASC), ("_id", ASC)]).to_list()
         return [Purchase(order_id=o.id, wine_id=i.wine_id, quantity=i.quantity,
                          unit_price_cents=i.unit_price_cents, placed_at=o.placed_at, rec_id=i.rec_id)
                 for o in orders for i in o.items]
@@ -125,7 +126,7 @@ class OrderService:
         match: dict[str, object] = {"user_id": user_id, "status": {"$in": BOUGHT}}
         if not include_gifts:
             match["gift"] = None
-        pipeline = [
+        pipeline: list[dict[str, Any]] = [
             {"$match": match},
             {"$sort": {"placed_at": 1}},
             {"$unwind": "$items"},

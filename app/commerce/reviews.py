@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from app.accounts.service import AccountService
 from app.catalog.service import CatalogService
 from app.commerce.orders import VERIFYING, OrderService
-from app.commerce.views import Clock, ReviewView, WinesListener, tell
+from app.commerce.views import ASC, DESC, Clock, ReviewView, WinesListener, tell
 from app.errors import NotFound
 from documents import Order, Review, Wine
 
@@ -83,7 +83,7 @@ class ReviewService:
         wine = await self._catalog.get_wine(wine_id)
         query = {"wine_id": wine_id}
         total = await Review.find(query).count()
-        reviews = await Review.find(query).sort([("created_at", -1), ("_id", 1)]).skip((page - 1) * per_page) \
+        reviews = await Review.find(query).sort([("created_at", DESC), ("_id", ASC)]).skip((page - 1) * per_page) \
             .limit(per_page).to_list()
         return wine, [await self._view(r) for r in reviews], total
 

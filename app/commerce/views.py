@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from beanie.odm.enums import SortDirection
+
 from documents import Cart, CartItem, Order, Review, Wine, WishlistEntry
 
 Clock = Callable[[], datetime]
+ASC, DESC = SortDirection.ASCENDING, SortDirection.DESCENDING
 OrderListener = Callable[[Order], Awaitable[None]]
 # told which wines changed stock or rating, e.g. CatalogService.sync_to_index to keep search in step
 WinesListener = Callable[[list[str]], Awaitable[object]]

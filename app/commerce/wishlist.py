@@ -5,7 +5,7 @@ from __future__ import annotations
 from pymongo.errors import DuplicateKeyError
 
 from app.catalog.service import CatalogService
-from app.commerce.views import Clock, WishlistLine
+from app.commerce.views import ASC, DESC, Clock, WishlistLine
 from app.errors import Conflict, NotFound
 from documents import WishlistEntry
 
@@ -19,7 +19,7 @@ class WishlistService:
         """The user's wishlist, most recently added first, each with the wine as it is now."""
         query = {"user_id": user_id}
         total = await WishlistEntry.find(query).count()
-        entries = await WishlistEntry.find(query).sort([("added_at", -1), ("_id", 1)]) \
+        entries = await WishlistEntry.find(query).sort([("added_at", DESC), ("_id", ASC)]) \
             .skip((page - 1) * per_page).limit(per_page).to_list()
         return await self._lines(entries), total
 
