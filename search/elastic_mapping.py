@@ -101,5 +101,8 @@ def index_body() -> dict[str, Any]:
 
 def to_source(doc: WineSearchDoc) -> dict[str, Any]:
     """The indexed document: the summary plus the as-you-type fields (kept out of search responses)."""
-    return {**doc.to_dict(), "suggest_name": doc.name, "suggest_winery": doc.winery,
-            "suggest_grapes": doc.grapes, "suggest_region": doc.region}
+    source = {**doc.to_dict(), "suggest_name": doc.name, "suggest_winery": doc.winery,
+              "suggest_grapes": doc.grapes, "suggest_region": doc.region}
+    for field in ("region", "country", "suggest_region"):
+        source[field] = source[field] or None  # "" would become an empty facet value and term
+    return source

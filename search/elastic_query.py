@@ -159,7 +159,8 @@ def read_hit(hit: dict[str, Any], scored: bool) -> SearchHit:
     out = SearchHit(
         id=src["id"], score=hit.get("_score") if scored else None, name=src["name"], winery=src["winery"],
         style=src["style"], price_cents=src["price_cents"], currency=src["currency"], grapes=src["grapes"],
-        region=src["region"], country=src["country"], vintage=src.get("vintage"), stock=src["stock"],
+        region=src.get("region") or "", country=src.get("country") or "", vintage=src.get("vintage"),
+        stock=src["stock"],
         in_stock=src["stock"] > 0, dietary=src["dietary"], rating_mean=src.get("rating_mean"),
         rating_count=src["rating_count"],
     )

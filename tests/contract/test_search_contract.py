@@ -187,6 +187,14 @@ async def test_facets_count_the_whole_result_set_not_the_page(shelf: SearchIndex
     assert (result.facets.price_min_cents, result.facets.price_max_cents) == (1200, 6000)
 
 
+async def test_missing_values_make_no_facet_bucket(search_index: SearchIndex, make_doc: Make):
+    await search_index.upsert([make_doc(id="a", region="", country="", grapes=[]), make_doc(id="b")])
+
+    facets = (await search_index.search(SearchQuery())).facets
+
+    assert facets.region == {"Beaujolais": 1} and facets.country == {"France": 1} and facets.grape == {"Gamay": 1}
+
+
 @pytest.mark.parametrize(("sort", "expected"), [
     ("price_asc", ["nv", "alb", "rio", "cha", "bdx"]),
     ("price_desc", ["bdx", "cha", "rio", "alb", "nv"]),

@@ -45,6 +45,7 @@ def test_mapping_is_strict_and_has_every_indexed_field():
 
     assert index_body()["mappings"]["dynamic"] == "strict"
     assert set(to_source(doc)) <= set(props)
+    assert to_source(doc)["region"] is None  # no empty facet value
     assert props["name"]["search_analyzer"] == "cuvee_folded_search"
     assert props["tasting_notes"]["analyzer"] == "cuvee_english"
     assert props["suggest_name"]["type"] == "search_as_you_type"
