@@ -11,6 +11,7 @@ from app.commerce.cart import CartService
 from app.commerce.checkout import CheckoutService
 from app.commerce.coalesce import Coalesced
 from app.commerce.orders import OrderService
+from app.commerce.privacy import CommercePrivacy
 from app.commerce.reviews import ReviewService
 from app.commerce.views import Clock, OrderListener, Purchase, PurchaseCount, WinesListener
 from app.commerce.wishlist import WishlistService
@@ -36,6 +37,7 @@ class CommerceService:
         self.wishlists = WishlistService(catalog, clock)
         self.reviews = ReviewService(catalog, self.orders, accounts, clock, on_wines_changed)
         self.orders.status_listeners.append(self.reviews.verify_purchases)
+        self.privacy = CommercePrivacy(self.reviews)
 
     @property
     def on_order_placed(self) -> OrderListener | None:
@@ -58,6 +60,15 @@ class CommerceService:
     def ratings_for_training(self) -> AsyncIterator[tuple[str, str, float]]:
         """Every review as (user_id, wine_id, rating 1..5)."""
         return self.reviews.ratings_for_training()
+
+    # ------------------------------------------------------------ for privacy requests
+    async def export_user(self, user_id: str) -> dict[str, Any]:
+        """Everything commerce holds about the user: {cart, orders, wishlist, reviews}, JSON-ready."""
+        return await self.privacy.export_user(user_id)
+
+    async def erase_user(self, user_id: str, pseudonym: str) -> dict[str, int]:
+        """Delete cart, wishlist and reviews (ratings corrected); orders stay under `pseudonym`, anonymised."""
+        return await self.privacy.erase_user(user_id, pseudonym)
 
     # ------------------------------------------------------------ profile providers (guide §9 shape)
     async def purchase_history(self, user_id: str, limit: int = PROFILE_ORDERS) -> list[dict[str, Any]]:

@@ -148,3 +148,26 @@ async def test_the_profile_shows_recent_orders_and_the_wishlist_in_the_guide_sha
     assert entry["total"] == "24.00" and entry["date"]
     assert [(w["wine_id"], w["name"]) for w in profile["wishlist"]] == [(wanted.id, "Wanted")]
     assert profile["wishlist"][0]["added_at"]
+
+
+async def test_erasing_a_customer_keeps_orders_anonymised_and_corrects_ratings(
+        client: AppClient, shopper: Shopper) -> None:
+    wine, other = await insert_wines(make_wine(stock=10), make_wine())
+    order = await buy(client, shopper.headers, (wine, 1), gift={"recipient_name": "Lee", "message": "Cheers"})
+    await client.put(f"/v1/me/wishlist/{other.id}", headers=shopper.headers)
+    await client.put(f"/v1/me/cart/items/{other.id}", json={"quantity": 1}, headers=shopper.headers)
+    await client.put(f"/v1/wines/{wine.id}/reviews/me", json={"rating": 5}, headers=shopper.headers)
+    commerce = services_of(client.app).commerce
+    exported = await commerce.export_user(shopper.id)
+    assert [o["id"] for o in exported["orders"]] == [order["id"]]
+    assert exported["orders"][0]["gift"]["recipient_name"] == "Lee"
+    assert len(exported["wishlist"]) == len(exported["reviews"]) == 1 and exported["cart"]["items"]
+    counts = await commerce.erase_user(shopper.id, "anon-1")
+    assert counts == {"reviews": 1, "wishlist": 1, "carts": 1, "orders": 1}
+    assert await commerce.export_user(shopper.id) == {"cart": None, "orders": [], "wishlist": [], "reviews": []}
+    kept = await Order.get(order["id"])
+    assert kept is not None and (kept.user_id, kept.anonymised) == ("anon-1", True)
+    assert kept.total_cents == order["total_cents"]
+    assert kept.gift is not None and "Lee" not in kept.model_dump_json() and "Cheers" not in kept.model_dump_json()
+    rated = (await client.get(f"/v1/wines/{wine.id}")).json()
+    assert (rated["rating_count"], rated["rating_mean"]) == (0, None)
