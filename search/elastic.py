@@ -81,11 +81,14 @@ class ElasticsearchIndex:
         if not await self._call(self._es.indices.exists_alias(name=self.alias)):
             name = self._new_index_name()
             try:
-                await self._es.indices.create(index=name, body={**index_body(), "aliases": {self.alias: {}}})
-            except ApiError as exc:
+                await self._call(self._es.indices.create(index=name,
+                                                         body={**index_body(), "aliases": {self.alias: {}}}))
+            except SearchUnavailable:
+                raise
+            except SearchError:
                 # Another process created it first: fine, as long as the alias exists now.
                 if not await self._call(self._es.indices.exists_alias(name=self.alias)):
-                    raise SearchError(f"cannot create the search index {name}: {exc.message}") from exc
+                    raise
                 await self._call(self._es.indices.delete(index=name, ignore_unavailable=True))
         self._ready = True
 
