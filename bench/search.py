@@ -265,6 +265,8 @@ async def run(args: argparse.Namespace) -> None:
             t0 = time.perf_counter()
             n = await index.rebuild(catalog(size), total=size)
             print(f"indexed {n} wines in {time.perf_counter() - t0:.1f} s ({url})", file=sys.stderr)
+            await index.close()  # drops the rebuild's writer and its merge threads
+            index = open_index(url, namespace=f"bench{size}")
             engine = await bench_engine(index, args.rounds)
             await index.close()
             http = bench_http(data_dir, url, args.rounds) if args.http else None
