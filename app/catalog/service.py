@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from beanie import SortDirection
@@ -218,13 +220,9 @@ class CatalogService:
         report = ImportReport(fmt)
         writer = BatchWriter(report, self._now())
         await writer.load_keys()
-        batch: list[Row] = []
-        for row in parse(text, fmt):
-            batch.append(row)
-            if len(batch) >= BATCH_SIZE:
-                await self._import_batch(writer, batch, progress)
-                batch = []
-        if batch:
+        rows = parse(text, fmt)
+        # Converting a batch takes ~0.3 s of CPU (X-Wines rows): in a thread, so the server keeps answering.
+        while batch := await asyncio.to_thread(lambda: list(islice(rows, BATCH_SIZE))):
             await self._import_batch(writer, batch, progress)
         await self._audit(actor_id, "wine.imported", None, source=source[:200], **report.summary())
         return report
