@@ -38,6 +38,7 @@ TIE_BREAKER = 0.1  # a word found in several fields counts a little more than in
 # A synonym scores a constant (times the field weight) rather than by its own rarity: otherwise a rare
 # synonym ("spatburgunder") would outrank the common name the shopper typed ("pinot noir").
 SYNONYM_SCORE = 1.0
+VINTAGE_WEIGHT = 2.0  # a typed year matching the vintage
 
 # Lucene's English stop set plus words every wine text has; a query keeps them only if nothing else is left.
 STOPWORDS = frozenset((
@@ -70,6 +71,11 @@ def fuzziness(word: str) -> int:
     if word.isdigit() or len(word) < 4:
         return 0
     return 1 if len(word) < 8 else 2
+
+
+def as_vintage(word: str) -> int | None:
+    """A typed year ("2015") also matches the vintage: shoppers write "margaux 2015"."""
+    return int(word) if len(word) == 4 and word.isdigit() and 1800 <= int(word) <= 2100 else None
 
 
 def min_should_match(clauses: int) -> int:

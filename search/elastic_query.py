@@ -11,7 +11,9 @@ from search.analysis import (
     FUZZY_WEIGHT,
     SYNONYM_SCORE,
     TIE_BREAKER,
+    VINTAGE_WEIGHT,
     Clause,
+    as_vintage,
     fuzziness,
     min_should_match,
     synonyms_of,
@@ -68,6 +70,9 @@ def _clause(clause: Clause, fuzzy: bool) -> dict[str, Any]:
             reach = min(fuzziness(word), 1) if analyzer == "cuvee_english" else fuzziness(word)
             queries.append({"match": {field: {"query": word, "analyzer": analyzer, "fuzziness": reach,
                                               "boost": weight * FUZZY_WEIGHT}}})
+    year = as_vintage(word) if not clause.is_synonym else None
+    if year is not None:
+        queries.append({"constant_score": {"filter": {"term": {"vintage": year}}, "boost": VINTAGE_WEIGHT}})
     return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
 
 

@@ -14,7 +14,9 @@ from search.analysis import (
     FUZZY_WEIGHT,
     SYNONYM_SCORE,
     TIE_BREAKER,
+    VINTAGE_WEIGHT,
     Clause,
+    as_vintage,
     fuzziness,
     min_should_match,
     synonyms_of,
@@ -61,6 +63,10 @@ class QueryBuilder:
                     reach = min(distance, 1) if field in STEMMED_FIELDS else distance
                     typo = Query.fuzzy_term_query(self.schema, field, term[0], reach)
                     alternatives.append(Query.boost_query(typo, weight * FUZZY_WEIGHT))
+        year = as_vintage(clause.words[0]) if not clause.is_synonym else None
+        if year is not None:
+            alternatives.append(Query.const_score_query(Query.term_query(self.schema, "vintage", year),
+                                                        VINTAGE_WEIGHT))
         return Query.disjunction_max_query(alternatives, TIE_BREAKER)
 
     def unlisted(self) -> Query:

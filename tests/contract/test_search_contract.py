@@ -109,6 +109,13 @@ async def test_descriptive_words_match_tasting_notes_by_stem(search_index: Searc
     assert await ids(search_index, q="crisp citrus minerality") == ["light"]
 
 
+async def test_a_typed_year_matches_the_vintage(search_index: SearchIndex, make_doc: Make):
+    await search_index.upsert([make_doc(id="15", name="Margaux Réserve", vintage=2015),
+                               make_doc(id="16", name="Margaux Réserve", vintage=2016)])
+
+    assert await ids(search_index, q="margaux 2015") == ["15"]
+
+
 async def test_stop_words_do_not_have_to_match(search_index: SearchIndex, make_doc: Make):
     await search_index.upsert([make_doc(id="a", tasting_notes="Crisp citrus."), make_doc(id="b")])
 

@@ -6,6 +6,7 @@ import pytest
 
 from search.analysis import (
     Clause,
+    as_vintage,
     best_correction,
     fold,
     fuzziness,
@@ -82,6 +83,11 @@ def test_levenshtein_counts_transpositions_once_and_caps_at_limit_plus_one(a: st
 def test_prefix_distance_is_the_distance_to_the_closest_beginning(prefix: str, word: str, limit: int,
                                                                   expected: int):
     assert prefix_distance(prefix, word, limit) == expected
+
+
+def test_only_plausible_years_are_vintages():
+    assert as_vintage("2015") == 2015
+    assert as_vintage("750") is None and as_vintage("3000") is None and as_vintage("cab") is None
 
 
 def test_best_correction_prefers_the_closest_then_the_most_frequent_word():
