@@ -55,6 +55,7 @@ def _mend_mongomock() -> None:
     _mend_bulk_update_sort()
     _mend_bulk_unique_checks()
     _mend_id_lookups()
+    _mend_update_unique_checks()
     _MENDED = True
 
 
@@ -129,6 +130,36 @@ def _mend_bulk_unique_checks() -> None:
 
     collection_class._ensure_uniques = checked_once  # type: ignore[method-assign]
     collection_class.insert_many = bulk_insert  # type: ignore[method-assign]
+
+
+def _touches_unique_keys(collection: Any, update: Any) -> bool:
+    """True unless `update` is made of operators none of which touches a field of a unique index."""
+    if not isinstance(update, dict) or not all(str(op).startswith("$") for op in update):
+        return True
+    unique_roots = {path.split(".")[0] for index in collection._store.indexes.values() if index.get("unique")
+                    for path, _ in index["key"]}
+    touched = {str(path).split(".")[0] for fields in update.values() if isinstance(fields, dict)
+               for path in fields}
+    return bool(touched & unique_roots) or any(not isinstance(f, dict) for f in update.values())
+
+
+def _mend_update_unique_checks() -> None:
+    """mongomock re-checks every unique index after each update by scanning the collection (40 ms for one
+    `$inc` among 500 wines): skip that check when the update cannot change a unique key (no upsert, and
+    no operator touches a field of a unique index)."""
+    collection_class = mongomock.collection.Collection
+    update = collection_class._update
+
+    def _update(self: Any, spec: Any, document: Any, upsert: bool = False, *args: Any, **kwargs: Any) -> Any:
+        if upsert or _touches_unique_keys(self, document):
+            return update(self, spec, document, upsert, *args, **kwargs)
+        self._cuvee_batch_checked = True  # read by checked_once; the engine is synchronous
+        try:
+            return update(self, spec, document, upsert, *args, **kwargs)
+        finally:
+            self._cuvee_batch_checked = False
+
+    collection_class._update = _update  # type: ignore[method-assign]
 
 
 def _id_keys(filter: Any) -> list[Any] | None:

@@ -8,6 +8,7 @@ that is told through `forget`).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from app.errors import NotFound
@@ -61,14 +62,27 @@ class ConsentGate:
 
     async def owner_of(self, anonymous_id: str) -> str | None:
         """The user who linked this anonymous id at sign-in, if any."""
-        known, value = self._owners.get(anonymous_id)
-        if known:
-            return value  # type: ignore[no-any-return]
-        # Read here rather than through AccountService, which has no lookup by anonymous id (yet).
-        user = await User.find_one({"anonymous_ids": anonymous_id})
-        owner = user.id if user is not None else None
-        self._owners.put(anonymous_id, owner)
-        return owner
+        return (await self.owners_of([anonymous_id]))[anonymous_id]
+
+    async def owners_of(self, anonymous_ids: Iterable[str]) -> dict[str, str | None]:
+        """The linked user of each anonymous id (None: nobody), with one query for those not cached."""
+        owners: dict[str, str | None] = {}
+        unknown = []
+        for anonymous_id in dict.fromkeys(anonymous_ids):
+            known, value = self._owners.get(anonymous_id)
+            if known:
+                owners[anonymous_id] = value
+            else:
+                unknown.append(anonymous_id)
+        if unknown:
+            # Read here rather than through AccountService, which has no lookup by anonymous id (yet).
+            found = User.get_pymongo_collection().find({"anonymous_ids": {"$in": unknown}},
+                                                       {"_id": 1, "anonymous_ids": 1})
+            linked = {anon: doc["_id"] async for doc in found for anon in doc.get("anonymous_ids", ())}
+            for anonymous_id in unknown:
+                owners[anonymous_id] = linked.get(anonymous_id)
+                self._owners.put(anonymous_id, owners[anonymous_id])
+        return owners
 
     def forget(self, user_id: str | None = None, anonymous_id: str | None = None) -> None:
         """Drop cached answers (after a consent change or a new link) so they apply at once here."""

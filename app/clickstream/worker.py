@@ -150,11 +150,13 @@ class ClickstreamWorker:
 
     async def _attribute(self, items: list[tuple[bytes, Attributed]]) -> list[tuple[bytes, Attributed]]:
         """Who each event belongs to now; events of users without analytics consent are dropped."""
+        owners = await self._gate.owners_of(item.event.anonymous_id for _, item in items
+                                            if item.user_id is None and item.event.anonymous_id)
         kept = []
         for entry_id, item in items:
             user_id = item.user_id
             if user_id is None and item.event.anonymous_id:
-                user_id = await self._gate.owner_of(item.event.anonymous_id)
+                user_id = owners[item.event.anonymous_id]
             if user_id is not None and not await self._gate.allows_analytics(user_id):
                 self.counters["dropped_no_consent"] += 1
                 continue

@@ -152,3 +152,17 @@ async def test_bulk_updates_keep_working_after_thousands_of_in_process_clients()
     result = await collection.bulk_write([UpdateOne({"_id": "w"}, {"$inc": {"stock": 2}})])
     assert result.modified_count == 1
     assert (await collection.find_one({"_id": "w"}))["stock"] == 3
+
+
+async def test_an_update_onto_a_taken_unique_key_is_refused_while_counter_updates_pass(db: Database) -> None:
+    """The in-process engine skips its unique re-check for updates that touch no unique field: pin both sides."""
+    first, second = make_wine(source_id="xwines:7"), make_wine(source_id="xwines:8")
+    await first.insert()
+    await second.insert()
+    collection = Wine.get_pymongo_collection()
+    with pytest.raises(DuplicateKeyError):
+        await collection.update_one({"_id": second.id}, {"$set": {"source_id": "xwines:7"}})
+    await collection.update_one({"_id": second.id}, {"$inc": {"view_count": 3}})
+    fresh = await Wine.get(second.id)
+    assert fresh is not None
+    assert (fresh.source_id, fresh.view_count) == ("xwines:8", 3)
