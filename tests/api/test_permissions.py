@@ -29,7 +29,7 @@ from litestar.testing import AsyncTestClient
 from app.errors import EXCEPTION_HANDLERS
 from app.security import PUBLIC as OPEN
 from app.security import TokenCodec, authorize
-from documents import Order, OrderItem, WishlistEntry, utcnow
+from documents import Order, OrderItem, RecommendationItem, RecommendationLog, WishlistEntry, utcnow
 from tests.conftest import Shopper, make_admin, sign_up
 from tests.factories import insert_wines, make_wine
 
@@ -70,7 +70,7 @@ class Expect:
     path: str
     access: Access
     params: Params = no_params
-    body: Any = field(default_factory=dict)  # sent as JSON with POST, PUT and PATCH
+    body: Any = field(default_factory=dict)  # JSON for POST, PUT, PATCH; or a function of the params
     # Runs after A and the admin have called an OWNED/USER route on B's object, before B does.
     others_left_alone: Check | None = None
 
@@ -106,12 +106,24 @@ async def owners_wishlist_entry_kept(world: World, params: dict[str, str]) -> No
     assert kept is not None, "another customer's DELETE removed B's wishlist entry"
 
 
+async def owners_recommendation_list(world: World) -> dict[str, str]:
+    (wine,) = await insert_wines(make_wine())
+    log = RecommendationLog(user_id=world.owner.id, surface="home", model_version="test",
+                            items=[RecommendationItem(wine_id=wine.id, position=0, score=0.9)])
+    await log.insert()
+    return {"rec_id": log.id, "wine_id": wine.id}
+
+
 async def a_static_file(world: World) -> dict[str, str]:
     return {"file_path": "css/style.css"}
 
 
 async def a_schema_file(world: World) -> dict[str, str]:
     return {"path": "openapi.yaml"}
+
+
+def DISMISS_BODY(params: dict[str, str]) -> dict[str, str]:
+    return {"wine_id": params["wine_id"]}
 
 
 # ---------------------------------------------------------------- the matrix: one line per route
@@ -172,6 +184,18 @@ MATRIX: list[Expect] = [
     Expect("POST", "/v1/events", PUBLIC),
     Expect("POST", "/v1/me/anonymous-id", USER),
     Expect("GET", "/v1/admin/clickstream/stats", ADMIN),
+    # recommendations
+    Expect("GET", "/v1/me/recommendations", USER),
+    Expect("POST", "/v1/me/recommendations/{rec_id:str}/dismiss", OWNED, owners_recommendation_list,
+           body=DISMISS_BODY),
+    Expect("GET", "/v1/me/reorder", USER),
+    Expect("GET", "/v1/recommendations/popular", PUBLIC),
+    Expect("GET", "/v1/wines/{wine_id:str}/similar", PUBLIC, a_wine),
+    Expect("GET", "/v1/wines/{wine_id:str}/bought-together", PUBLIC, a_wine),
+    Expect("GET", "/v1/trending", PUBLIC),
+    Expect("GET", "/v1/admin/analytics/recommendations", ADMIN),
+    Expect("GET", "/v1/admin/analytics/segments", ADMIN),
+    Expect("POST", "/v1/admin/recommendations/retrain", ADMIN),
 ]
 
 SKIPPED_METHODS = {"OPTIONS"}  # Litestar answers these itself (CORS preflight), with no handler of ours
@@ -201,10 +225,12 @@ def test_every_route_has_a_declared_expectation(app: Litestar) -> None:
     assert not wrong, wrong
 
 
-async def call(client: AsyncTestClient[Litestar], expect: Expect, url: str, who: Shopper | None) -> Any:
+async def call(client: AsyncTestClient[Litestar], expect: Expect, url: str, params: dict[str, str],
+               who: Shopper | None) -> Any:
     headers = who.headers if who else {}
     if expect.method in ("POST", "PUT", "PATCH"):
-        return await client.request(expect.method, url, json=expect.body, headers=headers)
+        body = expect.body(params) if callable(expect.body) else expect.body
+        return await client.request(expect.method, url, json=body, headers=headers)
     return await client.request(expect.method, url, headers=headers)
 
 
@@ -241,7 +267,7 @@ async def check_route(world: World, a: Shopper, expect: Expect) -> list[str]:
     for who, caller in [("anonymous", None), ("A", a), ("admin", world.admin), ("B", world.owner)]:
         if who == "B" and expect.others_left_alone:
             await expect.others_left_alone(world, params)
-        response = await call(world.client, expect, url, caller)
+        response = await call(world.client, expect, url, params, caller)
         if (broken := judge(expect, who, response.status_code)) is not None:
             problems.append(f"{expect.method} {url} [{expect.access.name}]: {broken}: {response.text[:200]}")
         sees_everything = who == "B" or (who == "admin" and expect.path.startswith("/v1/admin/"))
