@@ -111,7 +111,7 @@ class CatalogService:
         """Copy one freshly written wine into the search index before the admin call returns."""
         try:
             await self._index.upsert([WineSearchDoc.from_wine(wine)])
-        except SearchUnavailable:
+        except SearchUnavailable:  # one retry from a fresh read, then a 503 that says the change is saved
             await self.sync_to_index([wine.id], strict=True)
         return wine
 
