@@ -137,16 +137,22 @@ def workloads() -> dict[str, list[Any]]:
             "suggest": SUGGEST}
 
 
-async def bench_engine(index: SearchIndex, rounds: int) -> dict[str, list[float]]:
+async def bench_engine(index: SearchIndex, rounds: int) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Latency samples per workload, and the process CPU per query (all threads): on a busy machine the
+    CPU time says what the engine costs, the latency what other processes left of the cores."""
     out: dict[str, list[float]] = {}
+    cpu: dict[str, float] = {}
     for name, items in workloads().items():
         samples: list[float] = []
+        used = 0.0
         for item in items:
             call = (lambda p=item: index.suggest(p)) if name == "suggest" else (lambda q=item: index.search(q))
             await timed(call, 3)  # warm caches
+            before = time.process_time()
             samples += await timed(call, rounds)
-        out[name] = samples
-    return out
+            used += time.process_time() - before
+        out[name], cpu[name] = samples, used * 1000 / len(samples)
+    return out, cpu
 
 
 # ---------------------------------------------------------------- through HTTP
@@ -238,21 +244,25 @@ def _http_samples(client: Any, rounds: int) -> dict[str, list[float]]:
 
 
 # ---------------------------------------------------------------- main
-def print_table(rows: list[tuple[int, str, dict[str, list[float]], dict[str, list[float]] | None]]) -> None:
-    header = (f"{'wines':>7}  {'workload':<17} {'engine p50':>10} {'p95':>7} {'p99':>7}   "
+Row = tuple[int, str, dict[str, list[float]], dict[str, float], dict[str, list[float]] | None]
+
+
+def print_table(rows: list[Row]) -> None:
+    header = (f"{'wines':>7}  {'workload':<17} {'engine p50':>10} {'p95':>7} {'p99':>7} {'cpu/q':>6}   "
               f"{'HTTP p50':>8} {'p95':>7} {'p99':>7}  {'HTTP/engine p99':>15}")
     print(header)
     print("-" * len(header))
-    for size, name, engine, http in rows:
+    for size, name, engine, cpu, http in rows:
         e = percentiles(engine[name])
-        line = f"{size:>7}  {name:<17} {e[0]:>10.2f} {e[1]:>7.2f} {e[2]:>7.2f}   "
+        line = f"{size:>7}  {name:<17} {e[0]:>10.2f} {e[1]:>7.2f} {e[2]:>7.2f} {cpu[name]:>6.2f}   "
         if http is not None and name in http:
             h = percentiles(http[name])
             line += f"{h[0]:>8.2f} {h[1]:>7.2f} {h[2]:>7.2f}  {h[2] / e[2]:>14.1f}x"
         else:
             line += f"{'n/a':>8} {'':>7} {'':>7}"
         print(line)
-    print("milliseconds; targets at 100k through HTTP: text+facets p99 <= 15, suggest p99 <= 5, HTTP <= 3x engine")
+    print("milliseconds; cpu/q: engine process CPU per query; targets at 100k through HTTP: text+facets "
+          "p99 <= 15, suggest p99 <= 5, HTTP <= 3x engine")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -267,10 +277,10 @@ async def run(args: argparse.Namespace) -> None:
             print(f"indexed {n} wines in {time.perf_counter() - t0:.1f} s ({url})", file=sys.stderr)
             await index.close()  # drops the rebuild's writer and its merge threads
             index = open_index(url, namespace=f"bench{size}")
-            engine = await bench_engine(index, args.rounds)
+            engine, cpu = await bench_engine(index, args.rounds)
             await index.close()
             http = bench_http(data_dir, url, args.rounds) if args.http else None
-            rows += [(size, name, engine, http) for name in engine]
+            rows += [(size, name, engine, cpu, http) for name in engine]
     print_table(rows)
 
 
