@@ -6,9 +6,6 @@ import asyncio
 import heapq
 import json
 import logging
-import os
-import re
-import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -36,20 +33,11 @@ from search.base import (
 from search.highlight import TermMatcher, highlight
 from search.suggest import Candidate, rank
 from search.tantivy_query import QueryBuilder
-from search.tantivy_schema import (
-    FACET_FIELDS,
-    SCHEMA_VERSION,
-    SUGGEST_FIELDS,
-    SUGGEST_SEPARATOR,
-    analyze,
-    build_schema,
-    register,
-    to_document,
-)
+from search.tantivy_schema import FACET_FIELDS, SUGGEST_FIELDS, SUGGEST_SEPARATOR, analyze, to_document
+from search.tantivy_store import Generations
 
 log = logging.getLogger(__name__)
 
-POINTER = "CURRENT"  # names the live generation directory; replaced atomically by a rebuild
 WRITER_HEAP = 64_000_000
 REBUILD_HEAP = 256_000_000
 REBUILD_BATCH = 2_000
@@ -61,7 +49,6 @@ VERIFY_BELOW = 20  # a suggested value carried by at most this many wines is che
 FOLLOW_EVERY_S = 1.0  # how often a process checks whether another one swapped in a new generation
 _SORTS = {Sort.price_asc: ("price_cents", tantivy.Order.Asc), Sort.price_desc: ("price_cents", tantivy.Order.Desc),
           Sort.rating: ("rating_mean", tantivy.Order.Desc), Sort.newest: ("created_ms", tantivy.Order.Desc)}
-_GEN = re.compile(r"^gen-(\d+)$")
 
 
 class TantivyIndex:
@@ -70,7 +57,13 @@ class TantivyIndex:
 
     def __init__(self, root: Path) -> None:
         self._root = root
-        self._schema = build_schema()
+        try:
+            self._store = Generations(root)
+            self._gen = self._store.current()
+            self._index = self._store.open(self._gen)
+        except (OSError, ValueError) as exc:
+            raise SearchUnavailable(f"cannot open the tantivy index at {root}: {exc}") from exc
+        self._schema = self._store.schema
         self._q = QueryBuilder(self._schema)
         self._write_lock = asyncio.Lock()
         self._rebuild_lock = asyncio.Lock()
@@ -78,50 +71,8 @@ class TantivyIndex:
         self._journal: list[tuple[str, list[Any]]] | None = None  # writes made while a rebuild runs
         self._closed = False
         self._followed_at = 0.0
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            self._gen = self._current_generation()
-            self._index = self._open(self._gen)
-        except (OSError, ValueError) as exc:
-            raise SearchUnavailable(f"cannot open the tantivy index at {root}: {exc}") from exc
 
-    # ------------------------------------------------------------ generations
-    def _current_generation(self) -> str:
-        pointer = self._root / POINTER
-        if pointer.exists():
-            gen = pointer.read_text().strip()
-            if (self._root / gen / f"cuvee-schema-{SCHEMA_VERSION}").exists():
-                return gen
-            log.warning("search index %s has another schema version: starting an empty one", self._root / gen)
-        gen = self._next_generation()
-        self._open(gen)
-        self._point_to(gen)
-        return gen
-
-    def _next_generation(self) -> str:
-        """Claim a new generation directory (mkdir is atomic: two rebuilds never share one)."""
-        while True:
-            numbers = [int(m.group(1)) for p in self._root.iterdir() if (m := _GEN.match(p.name))]
-            gen = f"gen-{max(numbers, default=0) + 1:06d}"
-            try:
-                (self._root / gen).mkdir()
-                return gen
-            except FileExistsError:
-                continue
-
-    def _open(self, gen: str) -> tantivy.Index:
-        path = self._root / gen
-        path.mkdir(parents=True, exist_ok=True)
-        (path / f"cuvee-schema-{SCHEMA_VERSION}").touch()
-        index = tantivy.Index(self._schema, path=str(path), reuse=True)
-        register(index)
-        return index
-
-    def _point_to(self, gen: str) -> None:
-        tmp = self._root / f"{POINTER}.tmp"
-        tmp.write_text(gen)
-        os.replace(tmp, self._root / POINTER)  # atomic: readers see the old or the new generation
-
+    # ------------------------------------------------------------ following other processes
     def _follow(self, *, now: bool = False) -> None:
         """Pick up a generation swapped in by another process (`cuvee reindex` while the server runs):
         before every write, and at most once a second before reads."""
@@ -129,12 +80,9 @@ class TantivyIndex:
         if not now and clock - self._followed_at < FOLLOW_EVERY_S:
             return
         self._followed_at = clock
-        try:
-            gen = (self._root / POINTER).read_text().strip()
-        except OSError:
-            return
-        if gen != self._gen and not self._rebuild_lock.locked():
-            self._index, self._gen, self._writer = self._open(gen), gen, None
+        gen = self._store.pointed()
+        if gen is not None and gen != self._gen and not self._rebuild_lock.locked():
+            self._index, self._gen, self._writer = self._store.open(gen), gen, None
 
     def _searcher(self) -> tantivy.Searcher:
         if self._closed:
@@ -192,25 +140,25 @@ class TantivyIndex:
     async def rebuild(self, docs: DocSource, total: int | None = None, progress: Progress | None = None) -> int:
         """Index every doc into a new generation, replay writes made meanwhile, then swap the pointer."""
         async with self._rebuild_lock:
-            gen = self._next_generation()
+            gen = self._store.claim()
             self._journal = []
             try:
-                index = self._open(gen)
+                index = self._store.open(gen)
                 writer = index.writer(REBUILD_HEAP, 2)
                 n = await self._fill(writer, docs, progress)
                 async with self._write_lock:
                     self._apply(writer, self._journal)
                     await asyncio.to_thread(writer.commit)
                     index.reload()
-                    self._point_to(gen)
+                    self._store.point_to(gen)
                     old = self._gen
                     self._index, self._gen, self._writer = index, gen, writer
             except BaseException:
-                shutil.rmtree(self._root / gen, ignore_errors=True)
+                self._store.remove(gen)
                 raise
             finally:
                 self._journal = None
-        shutil.rmtree(self._root / old, ignore_errors=True)  # open readers keep their mmaps until they end
+        self._store.remove(old)
         log.info("search index rebuilt: %d wines in %s", n, gen)
         return n
 
@@ -230,7 +178,7 @@ class TantivyIndex:
 
     async def ping(self) -> None:
         try:
-            if not (self._root / self._gen).is_dir():
+            if not self._store.exists(self._gen):
                 raise SearchUnavailable(f"the search index directory {self._root / self._gen} is gone")
             self._searcher().search(tantivy.Query.all_query(), 1)
         except ValueError as exc:

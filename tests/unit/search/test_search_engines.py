@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from search import SearchQuery, SearchUnavailable, WineSearchDoc, open_index
-from search.tantivy_index import POINTER, TantivyIndex
+from search.tantivy_index import TantivyIndex
+from search.tantivy_store import POINTER
 
 
 def doc(id: str, name: str) -> WineSearchDoc:
