@@ -1,0 +1,267 @@
+"""Clickstream benchmark: events/s through HTTP into the Redis stream (batches of 1, 20, 100) with one API
+process, side by side with raw XADD and the append script alone from this process, then the worker's drain
+rate from the stream into MongoDB. Prints a table.
+
+    python bench/events.py                    # 5 s per batch size, 16 connections, drain up to 100k events
+    python bench/events.py --seconds 3 --connections 8 --drain 50000
+
+Needs a Redis server (CUVEE_BENCH_REDIS_URL, default redis://127.0.0.1:6379/15); everything is written
+under a fresh key prefix and deleted afterwards. MongoDB is the in-process engine unless CUVEE_MONGODB_URL
+is set. The load generator is a minimal keep-alive HTTP/1.1 client on asyncio, so that the client, not
+the server, is not the bottleneck on a 2-core machine (httpx costs more CPU per request than the server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere
+
+import redis.asyncio as aioredis  # noqa: E402
+
+REDIS_URL = os.environ.get("CUVEE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+WINES = [f"bench-wine-{i:04d}" for i in range(500)]
+ANONS = [f"bench-anon-{i:05d}" for i in range(2000)]
+
+
+# ---------------------------------------------------------------- events
+class EventFactory:
+    """Batches of valid, unique events built from byte templates (cheap: the client must not be the limit)."""
+
+    def __init__(self) -> None:
+        self._run = uuid4().hex[:10]
+        self._n = 0
+        self._at = datetime.now(UTC).isoformat().encode()
+
+    def batch(self, size: int) -> bytes:
+        parts = []
+        for _ in range(size):
+            self._n += 1
+            n = self._n
+            parts.append(b'{"event_id":"%s-%010d","type":"wine_viewed","occurred_at":"%s","anonymous_id":"%s",'
+                         b'"wine_id":"%s"}' % (self._run.encode(), n, self._at, ANONS[n % len(ANONS)].encode(),
+                                               WINES[n % len(WINES)].encode()))
+        return b"[" + b",".join(parts) + b"]"
+
+
+# ---------------------------------------------------------------- the API process
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(data_dir: Path, prefix: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CUVEE_DATA_DIR": str(data_dir), "CUVEE_REDIS_URL": REDIS_URL,
+           "CUVEE_STREAM_PREFIX": prefix, "CUVEE_SEED_DEMO": "false", "CUVEE_RUN_WORKER": "false",
+           "CUVEE_SNAPSHOT_INTERVAL_S": "0", "CUVEE_LOG_LEVEL": "WARNING", "CUVEE_EVENTS_MAXLEN": "5000000",
+           "CUVEE_EVENTS_PER_MINUTE": "100000000", "PYTHONPATH": str(ROOT),
+           "CUVEE_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef"}
+    cmd = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--workers", "1",
+           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-ws",
+           "app.main:create_app"]
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+
+
+async def wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit("the API process exited at start")
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /health/live HTTP/1.1\r\nHost: bench\r\n\r\n")
+            await writer.drain()
+            await reader.readuntil(b"\r\n\r\n")
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise SystemExit("the API process did not answer")
+
+
+# ---------------------------------------------------------------- the load loop
+async def _connection(port: int, factory: EventFactory, size: int, until: float,
+                      latencies: list[float], statuses: dict[int, int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = b"POST /v1/events HTTP/1.1\r\nHost: bench\r\nContent-Type: text/plain;charset=UTF-8\r\n"
+    while time.perf_counter() < until:
+        body = factory.batch(size)
+        started = time.perf_counter()
+        writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        headers = await reader.readuntil(b"\r\n\r\n")
+        length = int(headers.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        await reader.readexactly(length)
+        latencies.append(time.perf_counter() - started)
+        status = int(headers[9:12])
+        statuses[status] = statuses.get(status, 0) + 1
+    writer.close()
+
+
+async def http_load(port: int, size: int, seconds: float, connections: int) -> dict[str, float]:
+    factory = EventFactory()
+    warm: list[float] = []
+    await asyncio.gather(*(_connection(port, factory, size, time.perf_counter() + 0.5, warm, {})
+                           for _ in range(connections)))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    started = time.perf_counter()
+    await asyncio.gather(*(_connection(port, factory, size, started + seconds, latencies, statuses)
+                           for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    if set(statuses) != {202}:
+        print(f"  warning: statuses {statuses}", file=sys.stderr)
+    latencies.sort()
+    return {"events_s": len(latencies) * size / elapsed, "req_s": len(latencies) / elapsed,
+            "p50": 1000 * statistics.median(latencies), "p99": 1000 * latencies[int(len(latencies) * 0.99)]}
+
+
+# ---------------------------------------------------------------- raw ceilings from this process
+async def raw_xadd(redis: Any, stream: str, size: int, seconds: float, concurrency: int) -> float:
+    """Events/s of plain pipelined XADDs (one pipeline per batch): the client library's ceiling."""
+    factory = EventFactory()
+    count = 0
+
+    async def loop(until: float) -> None:
+        nonlocal count
+        while time.perf_counter() < until:
+            payload = factory.batch(1)
+            async with redis.pipeline(transaction=False) as pipe:
+                for _ in range(size):
+                    pipe.xadd(stream, {"e": payload}, maxlen=5_000_000, approximate=True)
+                await pipe.execute()
+            count += size
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(started + seconds) for _ in range(concurrency)))
+    return count / (time.perf_counter() - started)
+
+
+async def script_only(redis: Any, prefix: str, size: int, seconds: float, concurrency: int) -> float:
+    """Events/s of the API's append step (rate limit + dedup + XADD in one Lua call) without HTTP."""
+    from app.clickstream.stream import Limits, StreamAppender, StreamKeys
+
+    keys = StreamKeys(prefix)
+    appender = StreamAppender(redis, keys, Limits(5_000_000, 86_400, 100_000_000))
+    factory = EventFactory()
+    count = 0
+
+    async def loop(until: float) -> None:
+        nonlocal count
+        while time.perf_counter() < until:
+            payload = factory.batch(1)
+            items = [(f"{uuid4().hex}", payload, None) for _ in range(size)]
+            await appender.append(items, [keys.rate("events-ip", "bench")], size)
+            count += size
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(started + seconds) for _ in range(concurrency)))
+    return count / (time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------- the worker's drain
+async def drain(redis: Any, prefix: str, limit: int, batch: int) -> tuple[int, float]:
+    """Events/s from the stream into MongoDB by one worker (the first `limit` entries of the HTTP runs)."""
+    from app.clickstream.consent import ConsentGate
+    from app.clickstream.history import History
+    from app.clickstream.stream import StreamKeys
+    from app.clickstream.worker import ClickstreamWorker, WorkerConfig
+    from documents import Wine, utcnow
+    from documents.database import connect
+
+    url = os.environ.get("CUVEE_MONGODB_URL", "memory://")
+    db = await connect(url, name=f"bench_{uuid4().hex[:8]}")
+    try:
+        await Wine.get_pymongo_collection().insert_many(
+            [Wine(id=w, name=w, winery="Bench", style="red", price_cents=1000).model_dump(by_alias=True)
+             for w in WINES])
+        keys = StreamKeys(prefix)
+        await redis.xtrim(keys.stream, maxlen=limit, approximate=False)
+        total = await redis.xlen(keys.stream)
+        worker = ClickstreamWorker(redis, keys, History(utcnow), ConsentGate(accounts=None),
+                                   WorkerConfig(batch_size=batch), consumer="bench")
+        await worker.ensure_group()
+        started = time.perf_counter()
+        done = 0
+        while done < total:
+            handled = await worker.poll_once()
+            if not handled:
+                break
+            done += handled
+        elapsed = time.perf_counter() - started
+        if url != "memory://":
+            await db.client.drop_database(db.name)
+        return done, done / elapsed
+    finally:
+        await db.close()
+
+
+# ---------------------------------------------------------------- main
+async def run(args: argparse.Namespace) -> None:
+    prefix = f"bench-{uuid4().hex[:8]}"
+    redis = aioredis.from_url(REDIS_URL)
+    rows: list[tuple[int, dict[str, float], float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="cuvee-bench-") as tmp:
+        port = free_port()
+        server = start_server(Path(tmp), prefix, port)
+        try:
+            await wait_ready(port, server)
+            for size in args.batches:
+                http = await http_load(port, size, args.seconds, args.connections)
+                xadd = await raw_xadd(redis, f"{prefix}:raw", size, min(args.seconds, 3), args.connections)
+                lua = await script_only(redis, f"{prefix}:script", size, min(args.seconds, 3), args.connections)
+                rows.append((size, http, xadd, lua))
+                print(f"  batch {size}: {http['events_s']:,.0f} events/s over HTTP", file=sys.stderr)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=15)
+    try:
+        drained, rate = await drain(redis, prefix, args.drain, args.worker_batch)
+    finally:
+        keys = [k async for k in redis.scan_iter(f"{prefix}:*", count=10_000)]
+        for i in range(0, len(keys), 10_000):
+            await redis.delete(*keys[i:i + 10_000])
+        await redis.aclose()
+    print_table(rows, args, drained, rate)
+
+
+def print_table(rows: list[tuple[int, dict[str, float], float, float]], args: argparse.Namespace,
+                drained: int, rate: float) -> None:
+    header = (f"{'batch':>5}  {'HTTP events/s':>13} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}   "
+              f"{'append script ev/s':>18} {'raw XADD ev/s':>13}")
+    print(header)
+    print("-" * len(header))
+    for size, http, xadd, lua in rows:
+        print(f"{size:>5}  {http['events_s']:>13,.0f} {http['req_s']:>7,.0f} {http['p50']:>7.2f} "
+              f"{http['p99']:>7.2f}   {lua:>18,.0f} {xadd:>13,.0f}")
+    mongo = "in-process MongoDB" if not os.environ.get("CUVEE_MONGODB_URL") else "MongoDB server"
+    print(f"\nworker drain into {mongo}: {rate:,.0f} events/s ({drained:,} events, batches of {args.worker_batch})")
+    print(f"one API process (granian), {args.connections} keep-alive connections, {args.seconds:g} s per batch "
+          f"size; targets: >= 20,000 events/s in batches of 20 with p99 <= 20 ms; drain >= 5,000 events/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 20, 100])
+    parser.add_argument("--drain", type=int, default=100_000, help="events the worker drains (at most)")
+    parser.add_argument("--worker-batch", type=int, default=500)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
