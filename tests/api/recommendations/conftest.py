@@ -68,7 +68,9 @@ def cellar_wines() -> list[Wine]:
 
 @pytest.fixture
 async def cellar(client: AppClient) -> list[Wine]:
-    return await insert_wines(*cellar_wines())
+    wines = await insert_wines(*cellar_wines())
+    assert await client.app.state.services.catalog.sync_to_index([w.id for w in wines], strict=True)
+    return wines
 
 
 async def retrain(client: AppClient) -> TrainReport:

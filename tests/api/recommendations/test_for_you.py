@@ -6,8 +6,8 @@ import pytest
 
 from app.recommendations.tables import STYLES
 from documents import RecommendationLog, Wine
-from tests.api.recommendations.conftest import allow, for_you, retrain
 from tests.api.commerce.conftest import buy
+from tests.api.recommendations.conftest import allow, for_you, retrain
 from tests.conftest import AppClient, Shopper, sign_up
 
 BIG_RED_ANSWERS = {"coffee": "black", "tea": "strong", "citrus": "avoid", "chocolate": "dark", "texture": "cream",
