@@ -163,6 +163,20 @@ class AccountService:
 
         return await self._swap(user_id, "preferences", change)
 
+    async def dislike_wine(self, user_id: str, wine_id: str, *, keep_last: int = 500) -> Preferences:
+        """"Not for me" on a wine: appended to `dislikes.wine_ids` (moved to the end if already there), keeping
+        the last `keep_last`. Safe against concurrent dismissals, unlike a read followed by a patch."""
+        def change(old: Any) -> tuple[Preferences, Preferences]:
+            prefs = Preferences.model_validate(old or {})
+            kept = [w for w in prefs.dislikes.wine_ids if w != wine_id] + [wine_id]
+            try:
+                new = apply_patch(prefs, {"dislikes": {"wine_ids": kept[-keep_last:]}})
+            except PreferenceError as exc:
+                raise _invalid(exc.field, str(exc)) from exc
+            return new, new
+
+        return await self._swap(user_id, "preferences", change)
+
     async def _set_taste(self, user_id: str, axes: dict[str, float | None], source: str, *,
                          override_stated: bool = False, learned_from: int | None = None) -> TasteChange:
         now = self._now()

@@ -153,3 +153,14 @@ async def test_concurrent_updates_of_different_fields_are_all_kept(client: Async
     assert prefs["grapes"] == ["Tempranillo"] and prefs["wineries"] == ["Muga"]
     assert prefs["dietary"] == ["vegan"] and prefs["price_range"]["max_cents"] == 3000
     assert prefs["extra"] == {f"k{i}": i for i in range(6)}
+
+
+async def test_dismissed_wines_join_the_dislikes_once_in_order_and_bounded(client: AsyncTestClient[Litestar],
+                                                                         shopper: Shopper) -> None:
+    accounts = client.app.state.services.accounts
+    await patch(client, shopper, {"regions": ["Rioja"]})
+    for wine_id in ["w1", "w2", "w1", "w3"]:
+        prefs = await accounts.dislike_wine(shopper.id, wine_id, keep_last=2)
+    assert prefs.dislikes.wine_ids == ["w1", "w3"]
+    assert prefs.regions == ["Rioja"]
+    assert (await stored(shopper.id))["preferences"]["dislikes"]["wine_ids"] == ["w1", "w3"]
