@@ -22,11 +22,17 @@ from app.recommendations import snapshot as snapshots
 from app.recommendations.signals import UserSignals
 from app.recommendations.snapshot import Snapshot, TrainingData
 from app.recommendations.tables import load_table
-from app.recommendations.training import Progress, collect, learned_axes
+from app.recommendations.training import Progress, bundled_ratings, collect, learned_axes
 from documents import Order, Wine
 
 log = logging.getLogger("cuvee.recommendations")
 STOCK_REFRESH_S = 60.0
+EXTRA_RATINGS = "extra_ratings.npz"
+
+
+def extra_ratings_path(model_dir: Path) -> Path:
+    """Where `cuvee train --xwines-ratings` keeps its ratings for every later training."""
+    return model_dir / EXTRA_RATINGS
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class Trainer:
                 self.snapshot = snapshots.untrained(table, model)
         return self.snapshot
 
-    async def retrain(self, progress: Progress | None = None, extra: TrainingData | None = None) -> TrainReport:
+    async def retrain(self, progress: Progress | None = None) -> TrainReport:
         """Read everything, fit in a worker thread, swap the snapshot in, save the model, learn tastes."""
         async with self._lock:
             started = time.perf_counter()
@@ -69,9 +75,11 @@ class Trainer:
             try:
                 table = await load_table()
                 data = await collect(self._commerce, table, demo_ratings=self.demo_ratings, progress=progress)
-                if extra is not None:
-                    data.external += [row for row in extra.external if row[1] in table.index]
-                    data.counts["extra_ratings"] = len(extra.external)
+                extra = extra_ratings_path(self.model_dir)
+                if extra.exists():
+                    rows = await asyncio.to_thread(bundled_ratings, extra)
+                    data.external += [row for row in rows if row[1] in table.index]
+                    data.counts["extra_ratings"] = len(data.external) - data.counts.get("demo_ratings", 0)
                 fresh = await asyncio.to_thread(snapshots.build, table, data, self._clock())
                 for order in self._orders_while_training:  # placed after the orders were read
                     record_order(fresh, order)

@@ -143,9 +143,10 @@ def learned_axes(table: WineTable, evidence: dict[str, float]) -> tuple[dict[str
     return {axis: round(float(min(max(mean[n], 0.0), 1.0)), 2) for n, axis in enumerate(TASTE_AXES)}, len(rows)
 
 
-def bundled_ratings() -> list[tuple[str, str, float]]:
-    """The X-Wines development ratings (CC0) of the demo wines, as (user, wine id, stars)."""
-    source = resources.files("app.recommendations").joinpath("data", DEMO_RATINGS)
+def bundled_ratings(path: Path | None = None) -> list[tuple[str, str, float]]:
+    """Ratings packed by `pack_ratings`, as (user, wine id, stars); by default the X-Wines development
+    ratings (CC0) of the demo wines shipped with Cuvée."""
+    source = path or resources.files("app.recommendations").joinpath("data", DEMO_RATINGS)
     with source.open("rb") as handle, np.load(handle) as arrays:
         users, wines, halves = arrays["users"], arrays["wines"], arrays["half_stars"]
     return [(f"{DEMO_USER_PREFIX}{u}", f"xw{w}", h / 2.0)
