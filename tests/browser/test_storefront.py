@@ -212,6 +212,7 @@ def test_the_taste_quiz_changes_the_home_carousels(live_server: Any, page: Any) 
     before = for_you.all_inner_texts()
 
     page.goto("/#/quiz")
+    expect(page.locator(".quiz-question").first).to_be_visible()
     for question in page.locator(".quiz-question").all():
         question.locator("input[type=radio]").last.check()
     page.get_by_role("button", name="See my taste").click()

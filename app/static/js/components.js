@@ -86,15 +86,17 @@ function describeLevel(value, low, high) {
 }
 
 /** The match score with its reasons, shown on hover and keyboard focus (and read as a description). */
-export function matchBadge(score, reasons) {
-  if (score === null || score === undefined) return null;
+export function matchBadge({ score, reasons, showScore = true, label = 'match' }) {
+  if ((score === null || score === undefined) && !reasons.length) return null;
   const tipId = uid('reasons');
+  const numbered = showScore && score !== null && score !== undefined;
+  const title = numbered ? `${Math.round(score)}% ${label}` : 'Why this wine';
   return h('span', { class: 'match' },
-    h('button', { type: 'button', class: 'match-score', 'aria-describedby': tipId },
-      `${Math.round(score)}%`, h('span', { class: 'visually-hidden' }, ' match')),
+    h('button', { type: 'button', class: ['match-score', numbered ? null : 'match-why-button'], 'aria-describedby': tipId },
+      numbered ? `${Math.round(score)}%` : 'Why?', h('span', { class: 'visually-hidden' }, numbered ? ` ${label}` : ' is this here')),
     h('span', { class: 'match-reasons', role: 'tooltip', id: tipId },
-      h('strong', {}, `${Math.round(score)}% match`),
-      reasons.length ? h('ul', {}, reasons.map((r) => h('li', {}, r))) : h('span', {}, 'A popular pick')));
+      h('strong', {}, title),
+      reasons.length ? h('ul', {}, reasons.map((r) => h('li', {}, r))) : h('span', {}, ' A popular pick')));
 }
 
 /**
@@ -118,7 +120,7 @@ export function wineCard(wine, { match = null, onOpen = null, onDismiss = null, 
         stars(wine.rating_mean, wine.rating_count)),
       wine.in_stock === false ? h('p', { class: 'badge badge-muted' }, 'Out of stock') : null,
       extra),
-    match ? matchBadge(match.score, match.reasons) : null,
+    match ? matchBadge(match) : null,
     onDismiss ? h('button', { type: 'button', class: 'not-for-me', on: { click: onDismiss },
       'aria-label': `Not for me: ${wine.name}` }, h('span', { 'aria-hidden': 'true' }, '✕'), h('span', { class: 'not-for-me-text' }, 'Not for me')) : null);
 }

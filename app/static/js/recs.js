@@ -6,31 +6,29 @@ import { toast } from './dom.js';
 import { invalidateProfile, profile, rememberRecommendation } from './session.js';
 import { track } from './track.js';
 
-/** A reason as text, whichever way the API phrases it (a string, or {text|label|detail, code, value}). */
+/** A reason ({code, text, values}) as the sentence shown to the shopper. */
 function reasonText(reason) {
-  if (typeof reason === 'string') return reason;
-  if (!reason || typeof reason !== 'object') return '';
-  const text = reason.text || reason.label || reason.message || reason.detail;
-  if (text) return text;
-  const code = String(reason.code || '').replace(/_/g, ' ');
-  const value = Array.isArray(reason.value) ? reason.value.join(', ') : reason.value;
-  return value !== undefined && value !== null ? `${code}: ${value}` : code;
+  const text = typeof reason === 'string' ? reason : reason?.text || String(reason?.code || '').replace(/_/g, ' ');
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : '';
 }
 
-/** {recId, items: [{wine, score, reasons}]} from a list response; null when there is none. */
+/** {recId, personalised, note, items: [{wine, score, reasons}]} from a list response; null when there is none. */
 export function readList(answer) {
   if (!answer) return null;
-  const rows = answer.items || answer.recommendations || answer.wines || [];
-  const items = rows.map((row) => ({
-    wine: row.wine || row,
-    score: row.match_score ?? row.score ?? null,
-    reasons: (row.reasons || row.explanation || []).map(reasonText).filter(Boolean),
-  })).filter((item) => item.wine && item.wine.id);
-  return { recId: answer.rec_id || null, surface: answer.surface || null, items };
+  const items = (answer.items || []).map((row) => ({
+    wine: { ...row, id: row.wine_id },
+    score: row.match ?? null,
+    reasons: (row.reasons || []).map(reasonText).filter(Boolean),
+  }));
+  const note = answer.note ? answer.note.charAt(0).toUpperCase() + answer.note.slice(1) : null;
+  return { recId: answer.rec_id || null, personalised: answer.personalised ?? null, note, items };
 }
 
 /** Cards for a list: each click carries rec_id and position; `dismissable` adds "Not for me". */
 export function recCards(list, surface, { dismissable = false } = {}) {
+  // A percentage means something for a list made for this user, or for likeness to a wine; elsewhere
+  // (trending, popular) the card says why it is there without a number.
+  const showScore = Boolean(list.personalised) || surface === 'similar';
   return list.items.map((item, position) => {
     const served = { rec_id: list.recId, surface, position, score: item.score, reasons: item.reasons };
     const onOpen = () => {
@@ -38,40 +36,49 @@ export function recCards(list, surface, { dismissable = false } = {}) {
       if (list.recId) track('recommendation_clicked', { rec_id: list.recId, wine_id: item.wine.id, position, surface });
     };
     const onDismiss = dismissable ? (event) => notForMe(event, item.wine, served) : null;
-    return wineCard(item.wine, { match: { score: item.score, reasons: item.reasons }, onOpen, onDismiss });
+    const match = { score: item.score, reasons: item.reasons, showScore, label: surface === 'similar' ? 'similar' : 'match' };
+    return wineCard(item.wine, { match, onOpen, onDismiss });
   });
 }
 
-/** A carousel for a list route, or null when the route is missing or the list is empty. */
+/**
+ * A carousel for a list route, or null when the route is missing or the list is empty. `subtitle` may be
+ * a function of the list (to say when a list is not personalised, and why).
+ */
 export async function recCarousel(path, query, { title, subtitle, surface, dismissable = false, signal, id }) {
   const list = readList(await getOptional(path, { query, signal }));
   if (!list || !list.items.length) return null;
-  return carousel(title, subtitle, recCards(list, surface, { dismissable }), { id });
+  const sub = typeof subtitle === 'function' ? subtitle(list) : subtitle;
+  return carousel(title, sub, recCards(list, surface, { dismissable: dismissable && signedIn() }), { id });
 }
 
 /**
- * "Not for me": the wine joins the user's disliked wines (a hard filter the recommender honours) and
- * the dismissal is reported against the list that showed it.
+ * "Not for me": the recommender's dismiss call puts the wine among the user's dislikes (every list honours
+ * it from then on) and logs it against the list that showed it.
  */
 async function notForMe(event, wine, served) {
-  const card = event.currentTarget.closest('.wine-card');
-  const item = card.closest('li');
+  const item = event.currentTarget.closest('li');
   const next = item?.nextElementSibling || item?.previousElementSibling;
-  if (served.rec_id) track('recommendation_dismissed', { rec_id: served.rec_id, wine_id: wine.id, surface: served.surface });
   item?.remove();
   next?.querySelector('a')?.focus();
-  if (!signedIn()) {
-    toast(`We'll hide ${wine.name}. Sign in to make it stick.`);
-    return;
-  }
   try {
-    const me = await profile({ fresh: true });
-    const dislikes = { ...me.preferences.dislikes };
-    dislikes.wine_ids = [...new Set([...(dislikes.wine_ids || []), wine.id])];
-    await api('PATCH', '/v1/me/preferences', { body: { dislikes } });
+    await dismiss(wine.id, served.rec_id);
     invalidateProfile();
-    toast(`Noted: no more ${wine.name}.`);
+    toast(`Noted: ${wine.name} will not be suggested again.`);
   } catch (error) {
     toast(error instanceof ApiError ? error.message : 'That could not be saved; try again.', 'error');
+  }
+}
+
+async function dismiss(wineId, recId) {
+  try {
+    await api('POST', `/v1/me/recommendations/${encodeURIComponent(recId)}/dismiss`, { body: { wine_id: wineId } });
+  } catch (error) {
+    // A list the server no longer knows (or a server without the call): record the dislike directly.
+    if (!(error instanceof ApiError && (error.status === 404 || error.routeMissing))) throw error;
+    const me = await profile({ fresh: true });
+    const dislikes = { ...me.preferences.dislikes };
+    dislikes.wine_ids = [...new Set([...(dislikes.wine_ids || []), wineId])];
+    await api('PATCH', '/v1/me/preferences', { body: { dislikes } });
   }
 }

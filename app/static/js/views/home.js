@@ -43,19 +43,28 @@ function hero(me) {
       bottle('white', 'lg'), bottle('red', 'lg'), bottle('rosé', 'lg'), bottle('sparkling', 'lg')));
 }
 
+function forYouSubtitle(list) {
+  if (list.personalised) return 'Matched to your taste profile, preferences and history — hover a score to see why';
+  return list.note || 'Popular picks for now: switch on personalised recommendations in your account to get your own';
+}
+
 function rowsFor(me, signal) {
   const safe = (promise) => promise.catch(() => null);
   const rows = [];
   if (me) {
     rows.push(safe(recCarousel('/v1/me/recommendations', { surface: 'home', limit: 12 }, {
-      title: 'For you', subtitle: 'Matched to your taste profile and preferences', surface: 'home', dismissable: true, signal, id: 'for-you',
+      title: 'For you', subtitle: forYouSubtitle, surface: 'home', dismissable: true, signal, id: 'for-you',
     })));
     rows.push(safe(recCarousel('/v1/me/reorder', { limit: 12 }, {
-      title: 'Time to reorder', subtitle: 'Bottles you come back to, ranked by when you usually do', surface: 'reorder', signal, id: 'reorder',
+      title: 'Time to reorder', subtitle: 'Bottles you come back to, the most due first', surface: 'reorder', signal, id: 'reorder',
+    })));
+  } else {
+    rows.push(safe(recCarousel('/v1/recommendations/popular', { limit: 12 }, {
+      title: 'Popular this season', subtitle: 'Sign in and take the taste quiz to get picks of your own', surface: 'popular', signal, id: 'popular',
     })));
   }
   rows.push(safe(recCarousel('/v1/trending', { limit: 12 }, {
-    title: 'Trending', subtitle: 'What other wine lovers are opening this week', surface: 'trending', dismissable: Boolean(me), signal, id: 'trending',
+    title: 'Trending', subtitle: 'What other wine lovers are opening right now', surface: 'trending', dismissable: true, signal, id: 'trending',
   })));
   if (me?.recently_viewed?.length) rows.push(safe(recentlyViewed(me.recently_viewed, signal)));
   return rows;
