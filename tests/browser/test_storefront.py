@@ -219,8 +219,32 @@ def test_the_taste_quiz_changes_the_home_carousels(live_server: Any, page: Any) 
     page.get_by_role("link", name="See my picks").click()
 
     expect(for_you.first).to_be_visible()
-    expect(page.locator("#for-you .match-score").first).to_be_visible()
     assert for_you.all_inner_texts() != before
+    score = page.locator("#for-you .match-score").first
+    score.focus()  # the reasons open on keyboard focus as well as on hover
+    reasons = page.locator("#for-you .match-reasons").first
+    expect(reasons).to_be_visible()
+    expect(reasons).to_contain_text("Matches your taste")
+
+
+def test_not_for_me_removes_a_wine_from_every_later_list(live_server: Any, page: Any) -> None:
+    if not live_server.has_route("/v1/me/recommendations"):
+        pytest.skip("the recommendations API is not served yet")
+    page.goto("/")
+    answer_banner(page, allow=False)
+    sign_up(page, analytics=False)
+    page.goto("/")
+    first = page.locator("#for-you .wine-card").first
+    expect(first).to_be_visible()
+    name = first.locator(".wine-card-title").inner_text()
+    wine_id = first.get_attribute("data-wine-id")
+
+    first.hover()
+    first.get_by_role("button", name=f"Not for me: {name}").click()
+    expect(page.get_by_role("status")).to_contain_text("will not be suggested again")
+    page.reload()
+    expect(page.locator("#for-you .wine-card").first).to_be_visible()
+    expect(page.locator(f".carousel .wine-card[data-wine-id='{wine_id}']")).to_have_count(0)
 
 
 def test_cart_then_checkout_puts_the_order_in_the_history(page: Any) -> None:
