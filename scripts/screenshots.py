@@ -98,7 +98,7 @@ def browse(page: Page, out: Path) -> None:
     shoot(page, out, "search")
 
     page.goto("/#/")
-    box = page.get_by_role("combobox")
+    box = page.locator("#search-input")
     box.press_sequentially("gewurz", delay=40)
     expect(page.get_by_role("option").first).to_be_visible()
     box.press("ArrowDown")

@@ -67,6 +67,18 @@ def test_a_typo_search_shows_the_right_wine_with_highlights_and_facets(page: Any
     assert page.errors == []
 
 
+def test_did_you_mean_offers_the_spelling_that_finds_more(page: Any) -> None:
+    page.goto("/#/search?q=sirah")
+    expect(page.locator(".results .wine-card").first).to_be_visible()
+    few = page.locator(".results .wine-card").count()
+
+    page.locator(".did-you-mean").get_by_role("link", name="syrah").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wines for “syrah”")
+    expect(page.locator("#search-input")).to_have_value("syrah")
+    expect(page.locator(".results .wine-card").nth(few)).to_be_visible()
+
+
 def test_a_facet_narrows_the_results_and_can_be_removed(page: Any) -> None:
     page.goto("/#/search?q=amarrone")
     expect(page.locator(".results .wine-card").first).to_be_visible()
