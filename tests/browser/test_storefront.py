@@ -7,6 +7,7 @@ import json
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 from uuid import uuid4
@@ -253,7 +254,7 @@ def test_not_for_me_removes_a_wine_from_every_later_list(live_server: Any, page:
 
     first.hover()
     first.get_by_role("button", name=f"Not for me: {name}").click()
-    expect(page.get_by_role("status")).to_contain_text("will not be suggested again")
+    expect(page.locator("#toast")).to_contain_text("will not be suggested again")
     page.reload()
     expect(page.locator("#for-you .wine-card").first).to_be_visible()
     expect(page.locator(f".carousel .wine-card[data-wine-id='{wine_id}']")).to_have_count(0)
@@ -301,3 +302,29 @@ def test_each_page_fits_a_375_px_screen(browser: Any, live_server: Any) -> None:
             assert width <= 375, f"{unquote(path)} is {width} px wide"
     finally:
         ctx.close()
+
+
+def test_a_user_can_download_their_data_and_delete_their_account(live_server: Any, page: Any) -> None:
+    if not live_server.has_route("/v1/me/export"):
+        pytest.skip("the privacy API is not served yet")
+    page.goto("/")
+    answer_banner(page, allow=False)
+    sign_up(page, analytics=False)
+    email = page.evaluate("fetch('/v1/me/profile', {headers: {Authorization: 'Bearer ' + "
+                          "localStorage.getItem('cuvee.token')}}).then(r => r.json()).then(p => p.email)")
+    page.goto("/#/account")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download my data").click()
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert email in json.dumps(exported)
+
+    page.get_by_role("button", name="Delete my account").click()
+    dialog = page.get_by_role("dialog", name="Delete your account?")
+    dialog.get_by_label("Confirm with your password").fill(PASSWORD)
+    dialog.get_by_role("button", name="Delete everything").click()
+
+    expect(page.locator("#toast")).to_contain_text("erased")
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    status, _ = live_server.call("POST", "/v1/auth/login", body={"email": email, "password": PASSWORD})
+    assert status == 401

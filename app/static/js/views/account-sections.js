@@ -281,11 +281,11 @@ function deleteDialog(me) {
     event.preventDefault();
     error.textContent = '';
     try {
-      await api('DELETE', '/v1/me', { body: { password: password.value } });
+      const receipt = await api('DELETE', '/v1/me', { body: { password: password.value } });
       dialog.close();
       signOut();
-      toast('Your account and your data are deleted. Goodbye.');
       navigate('/');
+      toast(`Your account and your data are erased (receipt ${receipt?.request_id || 'sent'}). Goodbye.`);
     } catch (err) {
       error.textContent = err instanceof ApiError && err.routeMissing ? 'Account deletion is not available on this server yet.' : describe(err);
     }
