@@ -93,6 +93,24 @@ async def wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the API process did not answer")
 
 
+def session_cpu_s(sid: int) -> float:
+    """CPU seconds (user + system) used so far by every process of a session (the server and its worker)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:  # field 6 of stat: the session id
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def redis_cpu_s(redis: Any) -> float:
+    info = await redis.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
 # ---------------------------------------------------------------- the load loop
 async def _connection(port: int, factory: EventFactory, size: int, until: float,
                       latencies: list[float], statuses: dict[int, int]) -> None:
@@ -111,22 +129,28 @@ async def _connection(port: int, factory: EventFactory, size: int, until: float,
     writer.close()
 
 
-async def http_load(port: int, size: int, seconds: float, connections: int) -> dict[str, float]:
+async def http_load(port: int, sid: int, redis: Any, size: int, seconds: float,
+                    connections: int) -> dict[str, float]:
     factory = EventFactory()
     warm: list[float] = []
     await asyncio.gather(*(_connection(port, factory, size, time.perf_counter() + 0.5, warm, {})
                            for _ in range(connections)))
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    cpu, redis_cpu = session_cpu_s(sid), await redis_cpu_s(redis)
     started = time.perf_counter()
     await asyncio.gather(*(_connection(port, factory, size, started + seconds, latencies, statuses)
                            for _ in range(connections)))
     elapsed = time.perf_counter() - started
+    cpu, redis_cpu = session_cpu_s(sid) - cpu, await redis_cpu_s(redis) - redis_cpu
     if set(statuses) != {202}:
         print(f"  warning: statuses {statuses}", file=sys.stderr)
     latencies.sort()
-    return {"events_s": len(latencies) * size / elapsed, "req_s": len(latencies) / elapsed,
-            "p50": 1000 * statistics.median(latencies), "p99": 1000 * latencies[int(len(latencies) * 0.99)]}
+    events = len(latencies) * size
+    return {"events_s": events / elapsed, "req_s": len(latencies) / elapsed,
+            "p50": 1000 * statistics.median(latencies), "p99": 1000 * latencies[int(len(latencies) * 0.99)],
+            "api_cpu_ms": 1000 * cpu / len(latencies), "events_per_api_cpu_s": events / max(cpu, 1e-9),
+            "redis_cpu_us_event": 1e6 * redis_cpu / events}
 
 
 # ---------------------------------------------------------------- raw ceilings from this process
@@ -173,7 +197,7 @@ async def script_only(redis: Any, prefix: str, size: int, seconds: float, concur
 
 
 # ---------------------------------------------------------------- the worker's drain
-async def drain(redis: Any, prefix: str, limit: int, batch: int) -> tuple[int, float]:
+async def drain(redis: Any, prefix: str, limit: int, batch: int) -> tuple[int, float, float]:
     """Events/s from the stream into MongoDB by one worker (the first `limit` entries of the HTTP runs)."""
     from app.clickstream.consent import ConsentGate
     from app.clickstream.history import History
@@ -194,17 +218,17 @@ async def drain(redis: Any, prefix: str, limit: int, batch: int) -> tuple[int, f
         worker = ClickstreamWorker(redis, keys, History(utcnow), ConsentGate(accounts=None),
                                    WorkerConfig(batch_size=batch), consumer="bench")
         await worker.ensure_group()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         done = 0
         while done < total:
             handled = await worker.poll_once()
             if not handled:
                 break
             done += handled
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         if url != "memory://":
             await db.client.drop_database(db.name)
-        return done, done / elapsed
+        return done, done / elapsed, done / cpu
     finally:
         await db.close()
 
@@ -220,7 +244,7 @@ async def run(args: argparse.Namespace) -> None:
         try:
             await wait_ready(port, server)
             for size in args.batches:
-                http = await http_load(port, size, args.seconds, args.connections)
+                http = await http_load(port, server.pid, redis, size, args.seconds, args.connections)
                 xadd = await raw_xadd(redis, f"{prefix}:raw", size, min(args.seconds, 3), args.connections)
                 lua = await script_only(redis, f"{prefix}:script", size, min(args.seconds, 3), args.connections)
                 rows.append((size, http, xadd, lua))
@@ -229,26 +253,31 @@ async def run(args: argparse.Namespace) -> None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=15)
     try:
-        drained, rate = await drain(redis, prefix, args.drain, args.worker_batch)
+        drained, rate, per_cpu = await drain(redis, prefix, args.drain, args.worker_batch)
     finally:
         keys = [k async for k in redis.scan_iter(f"{prefix}:*", count=10_000)]
         for i in range(0, len(keys), 10_000):
             await redis.delete(*keys[i:i + 10_000])
         await redis.aclose()
-    print_table(rows, args, drained, rate)
+    print_table(rows, args, drained, rate, per_cpu)
 
 
 def print_table(rows: list[tuple[int, dict[str, float], float, float]], args: argparse.Namespace,
-                drained: int, rate: float) -> None:
-    header = (f"{'batch':>5}  {'HTTP events/s':>13} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}   "
+                drained: int, rate: float, per_cpu: float) -> None:
+    header = (f"{'batch':>5}  {'HTTP events/s':>13} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+              f"{'API CPU ms/req':>14} {'events/API-CPU-s':>16} {'Redis CPU us/ev':>15}   "
               f"{'append script ev/s':>18} {'raw XADD ev/s':>13}")
     print(header)
     print("-" * len(header))
     for size, http, xadd, lua in rows:
         print(f"{size:>5}  {http['events_s']:>13,.0f} {http['req_s']:>7,.0f} {http['p50']:>7.2f} "
-              f"{http['p99']:>7.2f}   {lua:>18,.0f} {xadd:>13,.0f}")
+              f"{http['p99']:>7.2f} {http['api_cpu_ms']:>14.3f} {http['events_per_api_cpu_s']:>16,.0f} "
+              f"{http['redis_cpu_us_event']:>15.1f}   {lua:>18,.0f} {xadd:>13,.0f}")
     mongo = "in-process MongoDB" if not os.environ.get("CUVEE_MONGODB_URL") else "MongoDB server"
-    print(f"\nworker drain into {mongo}: {rate:,.0f} events/s ({drained:,} events, batches of {args.worker_batch})")
+    print(f"\nworker drain into {mongo}: {rate:,.0f} events/s wall, {per_cpu:,.0f} events per worker CPU-second "
+          f"({drained:,} events, batches of {args.worker_batch})")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(wall-clock rates need an otherwise idle machine; CPU-normalised ones do not)")
     print(f"one API process (granian), {args.connections} keep-alive connections, {args.seconds:g} s per batch "
           f"size; targets: >= 20,000 events/s in batches of 20 with p99 <= 20 ms; drain >= 5,000 events/s")
 
