@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+import msgspec
 from redis.exceptions import RedisError
 
 from app.clickstream.consent import ConsentGate
@@ -30,6 +31,15 @@ from documents import User
 MAX_ANONYMOUS_IDS = 20  # per user: the browsers (cookies) a user signed in from, newest kept
 
 
+class _Candidate(NamedTuple):
+    """An event that passed the checks, on its way to the stream."""
+
+    pos: int  # in the batch
+    event_id: str
+    payload: bytes
+    anonymous_id: str | None
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -51,43 +61,48 @@ class ClickstreamService:
     # ------------------------------------------------------------ the beacon
     async def ingest(self, body: bytes, principal: Principal | None, client_address: str) -> EventsReceipt:
         """Check each event of a raw batch, drop duplicates, append the rest; one verdict per event."""
-        raws = parse_batch(body)
+        verdicts, candidates = self._check_all(parse_batch(body), anonymous=principal is None)
+        user_id = principal.user_id if principal else None
+        if user_id and candidates and not await self.gate.allows_analytics(user_id):
+            for c in candidates:
+                verdicts[c.pos] = Verdict(c.pos, "rejected", c.event_id, "no_consent",
+                                            "analytics consent is not given: the event was not stored")
+            candidates = []
+        codes = await self._appender.append([(c.event_id, c.payload, user_id) for c in candidates],
+                                            self._rate_keys(client_address, user_id, candidates), len(verdicts))
+        for c, code in zip(candidates, codes, strict=True):
+            verdicts[c.pos] = (
+                Verdict(c.pos, "accepted", c.event_id) if code == ACCEPTED
+                else Verdict(c.pos, "duplicate", c.event_id) if code == DUPLICATE
+                else Verdict(c.pos, "rejected", c.event_id, "not_stored", "the stream refused it; retry"))
+        return _receipt([v for v in verdicts if v is not None])
+
+    def _check_all(self, raws: list[msgspec.Raw], *,
+                   anonymous: bool) -> tuple[list[Verdict | None], list[_Candidate]]:
+        """Verdicts for the events refused on sight; the others become candidates for the stream."""
         now = self._clock()
         verdicts: list[Verdict | None] = [None] * len(raws)
-        candidates: list[tuple[int, str, bytes, str | None]] = []  # index, event_id, payload, anonymous id
+        candidates: list[_Candidate] = []
         in_batch: set[str] = set()
         for i, raw in enumerate(raws):
             checked = check_event(raw, now, self._max_age)
             if isinstance(checked, Rejection):
                 verdicts[i] = Verdict(i, "rejected", checked.event_id, checked.reason, checked.detail)
-            elif principal is None and checked.anonymous_id is None:
+            elif anonymous and checked.anonymous_id is None:
                 verdicts[i] = Verdict(i, "rejected", checked.event_id, "anonymous_id_required",
                                       "events sent without a token must carry an anonymous_id")
             elif checked.event_id in in_batch:
                 verdicts[i] = Verdict(i, "duplicate", checked.event_id)
             else:
                 in_batch.add(checked.event_id)
-                candidates.append((i, checked.event_id, bytes(raw), checked.anonymous_id))
-        user_id = principal.user_id if principal else None
-        if user_id and candidates and not await self.gate.allows_analytics(user_id):
-            for i, event_id, _, _ in candidates:
-                verdicts[i] = Verdict(i, "rejected", event_id, "no_consent",
-                                      "analytics consent is not given: the event was not stored")
-            candidates = []
-        codes = await self._appender.append([(eid, payload, user_id) for _, eid, payload, _ in candidates],
-                                            self._rate_keys(client_address, user_id, candidates), len(raws))
-        for (i, event_id, _, _), code in zip(candidates, codes, strict=True):
-            verdicts[i] = (Verdict(i, "accepted", event_id) if code == ACCEPTED
-                           else Verdict(i, "duplicate", event_id) if code == DUPLICATE
-                           else Verdict(i, "rejected", event_id, "not_stored", "the stream refused it; retry"))
-        return _receipt([v for v in verdicts if v is not None])
+                candidates.append(_Candidate(i, checked.event_id, bytes(raw), checked.anonymous_id))
+        return verdicts, candidates
 
-    def _rate_keys(self, client_address: str, user_id: str | None,
-                   candidates: list[tuple[int, str, bytes, str | None]]) -> list[str]:
+    def _rate_keys(self, client_address: str, user_id: str | None, candidates: list[_Candidate]) -> list[str]:
         keys = [self.keys.rate("events-ip", client_address)]
         if user_id:
             keys.append(self.keys.rate("events-user", user_id))
-        anonymous = dict.fromkeys(anon for _, _, _, anon in candidates if anon)
+        anonymous = dict.fromkeys(c.anonymous_id for c in candidates if c.anonymous_id)
         keys.extend(self.keys.rate("events-anon", anon) for anon in list(anonymous)[:3])
         return keys
 
