@@ -27,8 +27,8 @@ export function readList(answer) {
 /** Cards for a list: each click carries rec_id and position; `dismissable` adds "Not for me". */
 export function recCards(list, surface, { dismissable = false } = {}) {
   // A percentage means something for a list made for this user, or for likeness to a wine; elsewhere
-  // (trending, popular) the card says why it is there without a number.
-  const showScore = Boolean(list.personalised) || surface === 'similar';
+  // (trending, popular, reorder's due-ness) the card says why it is there without a number.
+  const showScore = (Boolean(list.personalised) && surface !== 'reorder') || surface === 'similar';
   return list.items.map((item, position) => {
     const served = { rec_id: list.recId, surface, position, score: item.score, reasons: item.reasons };
     const onOpen = () => {
@@ -45,8 +45,12 @@ export function recCards(list, surface, { dismissable = false } = {}) {
  * A carousel for a list route, or null when the route is missing or the list is empty. `subtitle` may be
  * a function of the list (to say when a list is not personalised, and why).
  */
-export async function recCarousel(path, query, { title, subtitle, surface, dismissable = false, signal, id }) {
-  const list = readList(await getOptional(path, { query, signal }));
+export async function recCarousel(path, query, { signal, ...options }) {
+  return listCarousel(readList(await getOptional(path, { query, signal })), options);
+}
+
+/** A carousel for a list already fetched (see readList), or null when it is missing or empty. */
+export function listCarousel(list, { title, subtitle, surface, dismissable = false, id }) {
   if (!list || !list.items.length) return null;
   const sub = typeof subtitle === 'function' ? subtitle(list) : subtitle;
   return carousel(title, sub, recCards(list, surface, { dismissable: dismissable && signedIn() }), { id });

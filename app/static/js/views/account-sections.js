@@ -172,7 +172,7 @@ export function orderCard(order, afterCancel) {
       h('li', {}, `${item.quantity} × `, h('a', { href: `#/wine/${encodeURIComponent(item.wine_id)}` }, item.name), ` — ${price(item.line_total, order.currency)}`))),
     h('div', { class: 'order-head' },
       h('strong', {}, `Total ${price(order.total, order.currency)}`),
-      order.is_gift ? h('span', { class: 'badge' }, `🎁 Gift for ${order.gift?.recipient_name || 'someone'}`) : null,
+      order.is_gift ? h('span', { class: 'badge' }, `Gift for ${order.gift?.recipient_name || 'someone'}`) : null,
       order.can_cancel ? h('button', { type: 'button', class: 'button button-small button-quiet', on: { click: cancel } }, 'Cancel order') : null));
 }
 

@@ -1,10 +1,10 @@
 // A wine: details, taste structure, match score with reasons, similar and bought-together rows,
 // reviews, add to cart and to the wishlist.
 
-import { api, ApiError, describe, get, signedIn } from '../api.js';
+import { api, ApiError, describe, get, getOptional, signedIn } from '../api.js';
 import { bottle, notice, price, stars, tasteBars, titleCase, TASTE_AXES } from '../components.js';
 import { h, mount, toast } from '../dom.js';
-import { recCarousel } from '../recs.js';
+import { listCarousel, readList } from '../recs.js';
 import { navigate } from '../router.js';
 import { profile, recommendationFor, refreshCartBadge } from '../session.js';
 import { track } from '../track.js';
@@ -182,11 +182,17 @@ function notesSection(wine) {
 
 async function fillRows(rows, wine, signal) {
   const id = encodeURIComponent(wine.id);
-  const [similar, together] = await Promise.all([
-    recCarousel(`/v1/wines/${id}/similar`, { limit: 12 }, { title: 'Similar wines', surface: 'similar', signal, id: 'similar' }).catch(() => null),
-    recCarousel(`/v1/wines/${id}/bought-together`, { limit: 12 }, { title: 'Often bought together', surface: 'bought_together', signal, id: 'bought-together' }).catch(() => null),
-  ]);
-  if (!signal.aborted) mount(rows, similar, together);
+  const fetchList = (path) => getOptional(path, { query: { limit: 12 }, signal }).then(readList, () => null);
+  const [similar, together] = await Promise.all([fetchList(`/v1/wines/${id}/similar`), fetchList(`/v1/wines/${id}/bought-together`)]);
+  if (signal.aborted) return;
+  // With few orders the second list falls back to likeness too: show each wine once, in the first row.
+  if (similar && together) {
+    const shown = new Set(similar.items.map((item) => item.wine.id));
+    together.items = together.items.filter((item) => !shown.has(item.wine.id));
+  }
+  mount(rows,
+    listCarousel(similar, { title: 'Similar wines', subtitle: 'Close in structure, or loved by the same people', surface: 'similar', id: 'similar' }),
+    listCarousel(together, { title: 'Often bought together', surface: 'bought_together', id: 'bought-together' }));
 }
 
 async function fillReviews(section, wine, signal) {
