@@ -14,6 +14,7 @@ from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
 from app.clickstream.service import ClickstreamService
 from app.commerce.service import CommerceService
+from app.privacy.service import PrivacyService
 from app.ratelimit import RateLimiter
 from app.recommendations.service import RecommendationService
 from app.recommendations.trainer import Trainer
@@ -39,6 +40,7 @@ class Services:
     commerce: CommerceService
     clickstream: ClickstreamService
     recommendations: RecommendationService
+    privacy: PrivacyService
 
     async def readiness_extras(self) -> dict[str, Any]:
         """Informational checks for /health/ready beyond the backends (the clickstream's lag)."""
@@ -60,6 +62,9 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     recommendations = build_recommendations(settings, backends, catalog, accounts, commerce, search, clock)
     profile = ProfileService(accounts, purchase_history=commerce.purchase_history, wishlist=commerce.wishlist,
                              recently_viewed=clickstream.recently_viewed)
+    privacy = PrivacyService(settings.resolved_secret(), accounts, commerce, clickstream, recommendations, limiter,
+                             clock)
+    accounts.consent_listeners.append(privacy.consent_changed)
     return Services(
         settings=settings,
         backends=backends,
@@ -74,6 +79,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         commerce=commerce,
         clickstream=clickstream,
         recommendations=recommendations,
+        privacy=privacy,
     )
 
 

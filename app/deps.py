@@ -15,6 +15,7 @@ from app.clickstream.service import ClickstreamService
 from app.commerce.service import CommerceService
 from app.container import Services
 from app.errors import Unauthorized
+from app.privacy.service import PrivacyService
 from app.recommendations.service import RecommendationService
 from app.security import Principal
 
@@ -49,6 +50,10 @@ def provide_clickstream(state: State) -> ClickstreamService:
 
 def provide_recommendations(state: State) -> RecommendationService:
     return services(state).recommendations
+
+
+def provide_privacy(state: State) -> PrivacyService:
+    return services(state).privacy
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:

@@ -26,6 +26,8 @@ from app.container import Services, build_services
 from app.errors import EXCEPTION_HANDLERS
 from app.health.controller import HealthController
 from app.middleware import request_id_middleware
+from app.privacy.admin_audit import admin_audit_middleware
+from app.privacy.controller import PrivacyController
 from app.recommendations.controller import (
     AdminRecommendationController,
     MyRecommendationsController,
@@ -84,11 +86,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         CartController, OrderController, WishlistController, ReviewController,
                         AdminCommerceController, EventsController, AnonymousIdController,
                         ClickstreamAdminController, MyRecommendationsController, RecommendationController,
-                        AdminRecommendationController, StorefrontController, static_files_router()],
+                        AdminRecommendationController, PrivacyController, StorefrontController,
+                        static_files_router()],
         lifespan=[lifespan],
         guards=[authorize],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware, admin_audit_middleware],
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(
             title="Cuvée API",

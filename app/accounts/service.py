@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -27,6 +27,8 @@ CONSENT_KINDS = ("personalisation", "analytics", "marketing")
 MAX_CONSENT_LEDGER = 1000
 _SWAP_ATTEMPTS = 5
 R = TypeVar("R")
+# Told of every consent request once it is stored: (user_id, the changes asked for, the resulting state).
+ConsentListener = Callable[[str, dict[str, bool], ConsentState], Awaitable[None]]
 
 
 def fold_email(raw: str) -> str:
@@ -64,6 +66,7 @@ class AccountService:
         self._limiter = limiter
         self._login_limit = login_attempts_per_minute
         self._clock = clock
+        self.consent_listeners: list[ConsentListener] = []
 
     # ------------------------------------------------------------ sign-up, login, roles
     async def register(self, email: str, password: str, username: str | None, *,
@@ -234,8 +237,28 @@ class AccountService:
             state.ledger = state.ledger[-MAX_CONSENT_LEDGER:]
             return state, state
 
-        return await self._swap(user_id, "consent", change)
+        state = await self._swap(user_id, "consent", change)
+        # Every request, changed or not: a withdrawal asked again re-runs its clean-up (which may have failed).
+        for listener in self.consent_listeners:
+            await listener(user_id, dict(changes), state)
+        return state
 
     async def get_consent(self, user_id: str) -> ConsentState:
         """For other domains: what the user has agreed to (personalisation, analytics, marketing) and when."""
         return (await self.get_user(user_id)).consent
+
+    # ------------------------------------------------------------ privacy requests
+    async def export_user(self, user_id: str) -> dict[str, Any]:
+        """The account as stored, JSON-ready: everything but the password hash (a credential, not data about
+        the person, and useless to them)."""
+        user = await self.get_user(user_id)
+        return user.model_dump(mode="json", exclude={"password_hash"})
+
+    async def erase_user(self, user_id: str) -> bool:
+        """Delete the account and its login rate-limit counter; False when there was no such account."""
+        user = await User.get(user_id)
+        if user is None:
+            return False
+        await self._limiter.reset("login-email", user.email)
+        deleted = await User.get_pymongo_collection().delete_one({"_id": user_id})
+        return bool(deleted.deleted_count)

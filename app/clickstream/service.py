@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from app.clickstream.consent import ConsentGate
 from app.clickstream.events import EventsReceipt, Rejection, Verdict, check_event, parse_batch
 from app.clickstream.history import History, HistoryBounds
+from app.clickstream.privacy import ClickstreamPrivacy, Forgotten
 from app.clickstream.schemas import ClickstreamStats, ConsumerRead, LinkRead, SearchEntry, ViewedWine
 from app.clickstream.stream import (
     ACCEPTED,
@@ -56,6 +57,7 @@ class ClickstreamService:
         self._appender = StreamAppender(redis, self.keys, Limits(maxlen, dedup_ttl_s, events_per_minute))
         self.gate = ConsentGate(accounts)
         self.history = History(clock, bounds)
+        self.privacy = ClickstreamPrivacy(redis, self.keys, self.gate)
         self._worker: ClickstreamWorker | None = None
 
     # ------------------------------------------------------------ the beacon
@@ -131,6 +133,19 @@ class ClickstreamService:
     def consent_changed(self, user_id: str) -> None:
         """Call after a user's consent changes: this process applies it at once (others within seconds)."""
         self.gate.forget(user_id=user_id)
+
+    # ------------------------------------------------------------ privacy requests
+    async def export_user(self, user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:
+        """{interactions, stream, dead_letter}: the user's events (by id and by linked anonymous id) in MongoDB
+        and still in the Redis streams, JSON-ready. 503 when Redis does not answer."""
+        return await self.privacy.export_user(user_id, anonymous_ids)
+
+    async def erase_user(self, user_id: str, anonymous_ids: list[str]) -> Forgotten:
+        """Delete every event of the user (interactions, both streams, dedup and rate-limit keys) and unlink
+        the anonymous ids: later anonymous beacons from those browsers are nobody's. Safe to run again."""
+        forgotten = await self.privacy.erase(user_id, anonymous_ids)
+        await User.get_pymongo_collection().update_one({"_id": user_id}, {"$set": {"anonymous_ids": []}})
+        return forgotten
 
     # ------------------------------------------------------------ profile
     async def recently_viewed(self, user_id: str, limit: int = 20) -> list[ViewedWine]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from beanie.odm.enums import SortDirection
 from pymongo import UpdateOne
 
 from app.accounts.service import AccountService
@@ -29,6 +30,7 @@ from app.recommendations.ranking import Candidate
 from app.recommendations.segments import Segment
 from app.recommendations.signals import Bought, UserSignals
 from app.recommendations.snapshot import Snapshot
+from app.recommendations.tables import WineTable
 from app.recommendations.trainer import Trainer, TrainReport
 from app.security import Principal
 from documents import Order, OrderStatus, RecommendationAction, RecommendationItem, RecommendationLog, User, Wine
@@ -36,15 +38,25 @@ from documents.models import new_id
 from search import Boost, SearchIndex, SearchQuery
 
 log = logging.getLogger("cuvee.recommendations")
+LIVE_FIELDS = {"stock": 1, "listed": 1, "price_cents": 1, "currency": 1, "dietary": 1, "style": 1, "grapes": 1,
+               "winery": 1}
 NO_CONSENT = "not personalised: you have not allowed personalisation; these are popular wines"
 ANONYMOUS = "not personalised: popular in season; sign in for recommendations for you"
 
 
 @dataclass
 class Served:
-    wine: Wine
+    """One wine of a list: catalog facts from the snapshot's table, live fields from `live` (just read)."""
+
+    table: WineTable
+    row: int
+    live: dict[str, Any]  # stock, listing, price and the fields the hard filters check
     match: int
     reasons: list[Reason]
+
+    @property
+    def wine_id(self) -> str:
+        return self.table.ids[self.row]
 
 
 @dataclass
@@ -160,22 +172,23 @@ class RecommendationService:
                      rank: Callable[[int, int], list[Candidate]]) -> RecList:
         """Take candidates best first, re-check each against its fresh document, log what is served."""
         picked: list[Served] = []
-        skip, batch = 0, limit * 2 + 4
+        skip, batch = 0, limit + 6
         while len(picked) < limit:
             candidates = rank(batch, skip)
             if not candidates:
                 break
-            wines = await self._catalog.find_wines([snap.table.ids[c.row] for c in candidates])
+            live = await _live_fields([snap.table.ids[c.row] for c in candidates])
             for candidate in candidates:
-                wine = wines.get(snap.table.ids[candidate.row])
-                if wine is not None and len(picked) < limit and not filters.violations(_doc(wine)):
-                    picked.append(Served(wine, round(candidate.score * 100), candidate.reasons))
+                doc = live.get(snap.table.ids[candidate.row])
+                if doc is not None and len(picked) < limit and not filters.violations(doc):
+                    picked.append(Served(snap.table, candidate.row, doc, round(candidate.score * 100),
+                                         candidate.reasons))
             skip += len(candidates)
             batch *= 2
         rec_id = new_id()
         await RecommendationLog(
             id=rec_id, user_id=user_id, surface=surface, model_version=snap.version, served_at=self._clock(),
-            items=[RecommendationItem(wine_id=s.wine.id, position=n, score=s.match / 100)
+            items=[RecommendationItem(wine_id=s.wine_id, position=n, score=s.match / 100)
                    for n, s in enumerate(picked)],
         ).insert()
         return RecList(rec_id, surface, snap.version, personalised, picked, note)
@@ -241,6 +254,39 @@ class RecommendationService:
             if signals is not None:
                 signals.remove_order(order.id)
 
+    # ------------------------------------------------------------ privacy requests
+    async def export_user(self, user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:
+        """{logs, segment, signals}: every list served to the user and what followed, their customer segment,
+        and the history the serving snapshot holds for them in memory; JSON-ready."""
+        logs = await RecommendationLog.find(_served_to(user_id, anonymous_ids)) \
+            .sort([("served_at", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)]).to_list()
+        snap = self.trainer.snapshot
+        signals = snap.signals.get(user_id) if snap is not None else None
+        return {"logs": [entry.model_dump(mode="json") for entry in logs],
+                "segment": snap.segments.members.get(user_id) if snap is not None else None,
+                "signals": _signals_json(signals) if signals is not None else None}
+
+    async def forget_user(self, user_id: str, anonymous_ids: list[str], event_ids: set[str], *,
+                          behaviour_only: bool) -> dict[str, int]:
+        """Delete the logs of lists served to the user and the actions their events left on any list; drop
+        them from the snapshot in memory — only their views, clicks and carts when `behaviour_only` (analytics
+        consent withdrawn), everything on erasure. The saved model keeps no per-user state."""
+        collection = RecommendationLog.get_pymongo_collection()
+        deleted = await collection.delete_many(_served_to(user_id, anonymous_ids))
+        refs = sorted(event_ids)
+        pulled = await collection.update_many({"actions.ref": {"$in": refs}},
+                                              {"$pull": {"actions": {"ref": {"$in": refs}}}}) if refs else None
+        snap = self.trainer.snapshot
+        if snap is not None:
+            if behaviour_only:
+                if (signals := snap.signals.get(user_id)) is not None:
+                    signals.views, signals.clicks, signals.carts = {}, set(), set()
+            else:
+                snap.signals.pop(user_id, None)
+                snap.segments.members.pop(user_id, None)
+        return {"recommendation_logs": int(deleted.deleted_count),
+                "actions_on_other_lists": int(pulled.modified_count) if pulled else 0}
+
     # ------------------------------------------------------------ search and analytics
     async def boost_for(self, principal: Principal, query: SearchQuery) -> Boost | None:
         """Personal ranking for vague searches only ("red under 30", browsing), never for a name."""
@@ -261,6 +307,20 @@ class RecommendationService:
         return snap.segments.segments, len(snap.segments.members), snap.trained_at
 
 
-def _doc(wine: Wine) -> dict[str, Any]:
-    return {"_id": wine.id, "listed": wine.listed, "stock": wine.stock, "dietary": [d.value for d in wine.dietary],
-            "style": wine.style.value, "grapes": wine.grapes, "winery": wine.winery}
+def _served_to(user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:
+    return {"$or": [{"user_id": user_id}, {"anonymous_id": {"$in": anonymous_ids}}]}
+
+
+def _signals_json(signals: UserSignals) -> dict[str, Any]:
+    return {"ratings": signals.ratings, "views": signals.views, "clicks": sorted(signals.clicks),
+            "carts": sorted(signals.carts), "bought": sorted(signals.any_bought),
+            "own_purchases": {wine_id: {"times": b.times, "bottles": b.bottles} for wine_id, b in signals.own.items()}}
+
+
+async def _live_fields(wine_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The candidates as they are now: one read by id of the few fields that change or that filters check.
+
+    Read here rather than through CatalogService.find_wines: whole validated documents cost ~1 ms a wine on
+    the in-process MongoDB, and everything else shown comes from the snapshot's table."""
+    cursor = Wine.get_pymongo_collection().find({"_id": {"$in": wine_ids}}, LIVE_FIELDS)
+    return {doc["_id"]: doc async for doc in cursor}

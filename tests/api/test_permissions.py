@@ -196,6 +196,9 @@ MATRIX: list[Expect] = [
     Expect("GET", "/v1/admin/analytics/recommendations", ADMIN),
     Expect("GET", "/v1/admin/analytics/segments", ADMIN),
     Expect("POST", "/v1/admin/recommendations/retrain", ADMIN),
+    # privacy: without the password nobody's erasure runs (B is erased by the privacy tests, not here)
+    Expect("GET", "/v1/me/export", USER),
+    Expect("DELETE", "/v1/me", USER),
 ]
 
 SKIPPED_METHODS = {"OPTIONS"}  # Litestar answers these itself (CORS preflight), with no handler of ours

@@ -1,0 +1,1 @@
+"""Privacy requests (export, erasure), consent enforcement across domains, and the audit trail."""
