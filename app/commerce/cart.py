@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 from pymongo.errors import DuplicateKeyError
@@ -45,17 +44,12 @@ class CartService:
         if quantity == 0:
             return await self.remove_item(user_id, wine_id)
         ensure_buyable(await self._catalog.get_wine(wine_id), quantity)
-        now = self._clock()
-        await self._ensure_cart(user_id)
-        if not await self._set_quantity(user_id, wine_id, quantity, rec_id):
-            item = CartItem(wine_id=wine_id, quantity=quantity, added_at=now, rec_id=rec_id)
-            room = {"items.wine_id": {"$ne": wine_id}, f"items.{MAX_LINES - 1}": {"$exists": False}}
-            pushed = await Cart.get_pymongo_collection().update_one(
-                {"user_id": user_id, **room},
-                {"$push": {"items": item.model_dump()}, "$set": {"updated_at": now}})
-            # not pushed: a concurrent request added the same wine first (set it again), or the cart is full
-            if pushed.matched_count == 0 and not await self._set_quantity(user_id, wine_id, quantity, rec_id):
-                raise Conflict(f"a cart holds at most {MAX_LINES} different wines", code="cart_full")
+        if not await self._set_quantity(user_id, wine_id, quantity, rec_id) \
+                and not await self._push(user_id, CartItem(wine_id=wine_id, quantity=quantity,
+                                                           added_at=self._clock(), rec_id=rec_id)) \
+                and not await self._set_quantity(user_id, wine_id, quantity, rec_id):
+            # neither there nor pushed, and still not there: the cart is full
+            raise Conflict(f"a cart holds at most {MAX_LINES} different wines", code="cart_full")
         return await self.view(user_id)
 
     async def remove_item(self, user_id: str, wine_id: str) -> CartView:
@@ -97,14 +91,22 @@ class CartService:
         return [CartView(cart=c, lines=[CartLine(item=i, wine=wines.get(i.wine_id)) for i in c.items])
                 for c in carts]
 
-    async def _ensure_cart(self, user_id: str) -> None:
+    async def _push(self, user_id: str, item: CartItem) -> bool:
+        """Add a line if the wine is not in the cart and there is room, creating the cart if needed.
+
+        False when the line was not added: a concurrent request added this wine first, or the cart is full
+        (the filter then misses an existing cart, and the upsert's insert hits the unique user_id index)."""
         now = self._clock()
-        # a concurrent request may create it first (duplicate key): one open cart per user either way
-        with contextlib.suppress(DuplicateKeyError):
+        room = {"items.wine_id": {"$ne": item.wine_id}, f"items.{MAX_LINES - 1}": {"$exists": False}}
+        try:
             await Cart.get_pymongo_collection().update_one(
-                {"user_id": user_id},
-                {"$setOnInsert": {"_id": new_id(), "items": [], "created_at": now, "updated_at": now}},
+                {"user_id": user_id, **room},
+                {"$push": {"items": item.model_dump()}, "$set": {"updated_at": now},
+                 "$setOnInsert": {"_id": new_id(), "created_at": now}},
                 upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def _set_quantity(self, user_id: str, wine_id: str, quantity: int, rec_id: str | None) -> bool:
         changes: dict[str, object] = {"items.$.quantity": quantity, "updated_at": self._clock()}

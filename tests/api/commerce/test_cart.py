@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
-from documents import Cart, User, utcnow
+from app.commerce.cart import MAX_LINES
+from documents import Cart, CartItem, User, utcnow
 from tests.api.commerce.conftest import quick_shopper
 from tests.conftest import AppClient, Shopper
 from tests.factories import insert_wines, make_wine
@@ -120,3 +122,22 @@ async def test_abandoned_carts_list_idle_carts_with_owner_value_and_idle_time(cl
 async def test_abandoned_carts_are_for_admins_only(client: Client, shopper: Shopper) -> None:
     assert (await client.get("/v1/admin/carts/abandoned", headers=shopper.headers)).status_code == 403
     assert (await client.get("/v1/admin/carts/abandoned")).status_code == 401
+
+
+async def test_concurrent_puts_of_one_wine_make_one_cart_with_one_line(client: Client, networked: None) -> None:
+    (wine,) = await insert_wines(make_wine(stock=50))
+    headers = await quick_shopper(client.app)
+    url = f"/v1/me/cart/items/{wine.id}"
+    responses = await asyncio.gather(*(client.put(url, json={"quantity": q}, headers=headers) for q in range(1, 11)))
+    assert {r.status_code for r in responses} == {200}
+    carts = await Cart.find({"user_id": headers["X-Test-User"]}).to_list()
+    assert len(carts) == 1 and len(carts[0].items) == 1
+
+
+async def test_a_full_cart_refuses_another_wine_but_still_changes_its_lines(client: Client, shopper: Shopper) -> None:
+    wines = await insert_wines(*(make_wine() for _ in range(MAX_LINES + 1)))
+    await Cart(user_id=shopper.id, items=[CartItem(wine_id=w.id, quantity=1) for w in wines[:MAX_LINES]]).insert()
+    full = await client.put(f"/v1/me/cart/items/{wines[-1].id}", json={"quantity": 1}, headers=shopper.headers)
+    assert full.status_code == 409 and full.json()["code"] == "cart_full"
+    changed = await client.put(f"/v1/me/cart/items/{wines[0].id}", json={"quantity": 4}, headers=shopper.headers)
+    assert changed.status_code == 200 and changed.json()["bottles"] == MAX_LINES + 3
