@@ -40,7 +40,8 @@ class CommercePrivacy:
         orders = Order.get_pymongo_collection()
         await orders.update_many({"user_id": user_id, "gift": {"$ne": None}},
                                  {"$set": {"gift": {"recipient_name": ERASED, "message": None}}})
-        anonymised = await orders.update_many({"user_id": user_id},
-                                              {"$set": {"user_id": pseudonym, "anonymised": True}})
+        # request_hash is a plain hash of the gift details: guessable from a name, so it goes too.
+        anonymised = await orders.update_many({"user_id": user_id}, {"$set": {
+            "user_id": pseudonym, "anonymised": True, "request_hash": None}})
         return {"reviews": len(reviews), "wishlist": wishlist.deleted_count, "carts": carts.deleted_count,
                 "orders": anonymised.modified_count}
