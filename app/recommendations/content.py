@@ -81,7 +81,8 @@ def attribute_match(table: WineTable, intent: TasteIntent) -> np.ndarray | None:
     used = {kind: mask for kind, mask in kinds.items() if mask is not None}
     if not used:
         return None
-    total = sum(ATTRIBUTE_WEIGHTS[kind] for kind in used)
+    # one liked country alone should not outweigh taste: a few kinds stated count for part of the score
+    total = max(sum(ATTRIBUTE_WEIGHTS[kind] for kind in used), 0.5)
     return sum(ATTRIBUTE_WEIGHTS[kind] * mask.astype(np.float64) for kind, mask in used.items()) / total  # type: ignore[no-any-return]
 
 

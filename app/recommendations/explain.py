@@ -59,10 +59,14 @@ def because_reason(table: WineTable, liked_row: int) -> Reason:
     return Reason("because_you_liked", f"because you liked {name}", [name])
 
 
-def rating_reason(table: WineTable, row: int) -> Reason | None:
+def rating_reason(table: WineTable, row: int, raters: int = 0, loved_share: float = 0.0) -> Reason | None:
+    """Our customers' rating; else, for a wine the model learned from many raters, how many loved it."""
     count, mean = int(table.rating_count[row]), float(table.rating_mean[row])
     if count >= 3 and mean >= 4.0:
         return Reason("highly_rated", f"rated {mean:.1f}/5 by {count} customers", [f"{mean:.1f}", str(count)])
+    if raters >= 20 and loved_share >= 0.1:
+        return Reason("loved_by_raters", f"loved by {loved_share:.0%} of {raters} people who rated it",
+                      [f"{loved_share:.2f}", str(raters)])
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import rankdata
 
 from app.recommendations import explain
 from app.recommendations.content import TasteIntent, content_scores, price_factor
@@ -25,13 +26,11 @@ class Candidate:
 
 
 def percentiles(values: np.ndarray) -> np.ndarray:
-    """Rank of each value among `values`, scaled to 0..1 (ties share the lower rank)."""
+    """Rank of each value among `values`, scaled to 0..1; ties share their mean rank, so equal scores
+    (no signal at all) never order wines by accident."""
     if len(values) < 2:
         return np.ones(len(values))
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(len(values))
-    ranks[order] = np.arange(len(values))
-    return ranks / (len(values) - 1)  # type: ignore[no-any-return]
+    return (rankdata(values, method="average") - 1) / (len(values) - 1)  # type: ignore[no-any-return]
 
 
 def top_rows(scores: np.ndarray, mask: np.ndarray, n: int, skip: int = 0) -> np.ndarray:
@@ -77,7 +76,7 @@ def _for_you_reasons(snap: Snapshot, row: int, intent: TasteIntent, liked: list[
         reasons.insert(0, explain.because_reason(table, because))
     elif cold:
         reasons.append(explain.popular_reason())
-    for extra in (explain.rating_reason(table, row), explain.price_reason(table, row, intent)):
+    for extra in (rating_reason(snap, row), explain.price_reason(table, row, intent)):
         if extra is not None:
             reasons.append(extra)
     return reasons[:4]
@@ -98,16 +97,23 @@ def _closest_liked(snap: Snapshot, row: int, liked: list[int]) -> int | None:
     return int(np.array(liked)[known][best]) if weights[best] > 0 else None
 
 
+def rating_reason(snap: Snapshot, row: int) -> Reason | None:
+    col = int(snap.model_cols[row])
+    if snap.model is None or col < 0:
+        return explain.rating_reason(snap.table, row)
+    return explain.rating_reason(snap.table, row, int(snap.model.counts[col]), float(snap.model.loved_share[col]))
+
+
 def popular(snap: Snapshot, filters: HardFilters, month: int, n: int, skip: int = 0) -> list[Candidate]:
     """Popular in season: all-time popularity and recent activity, nudged towards this month's styles."""
     trend = snap.trending.get(None)
-    recent = trend / trend.max() if trend is not None and trend.max() > 0 else np.zeros(len(snap.table))
+    recent = trend / trend.max(initial=0.0) if trend is not None and trend.max(initial=0.0) > 0 else np.zeros(len(snap.table))
     score = (0.7 * snap.popularity + 0.3 * recent) * seasonal(snap.table, month) / (1 + 0.15)
     rows = top_rows(score, allowed_rows(snap.table, filters), n, skip)
     out = []
     for r in rows:
         reasons = [explain.popular_reason()]
-        rating = explain.rating_reason(snap.table, int(r))
+        rating = rating_reason(snap, int(r))
         if rating is not None:
             reasons.append(rating)
         out.append(Candidate(int(r), float(min(score[r], 1.0)), reasons))
@@ -121,7 +127,8 @@ def similar(snap: Snapshot, seed: int, filters: HardFilters, n: int) -> list[Can
     mask[seed] = False
     col = int(snap.model_cols[seed])
     if snap.model is not None and col >= 0:
-        neighbours = snap.model.similar_items(snap.model.item_keys[col], n=len(snap.model.item_keys))
+        # enough neighbours for the filters to leave n; the rest keep a zero score
+        neighbours = snap.model.similar_items(snap.model.item_keys[col], n=min(len(snap.model.item_keys), 8 * n + 50))
         score = np.zeros(len(table))
         for key, value in neighbours:
             row = table.index.get(key)
@@ -159,11 +166,12 @@ def bought_together(snap: Snapshot, seed: int, filters: HardFilters, n: int) -> 
 
 def trending(snap: Snapshot, segment: int | None, filters: HardFilters, n: int, skip: int = 0) -> list[Candidate]:
     activity = snap.trending.get(segment)
-    if activity is None or activity.max() <= 0:
+    if activity is None or activity.max(initial=0.0) <= 0:
         activity = snap.trending.get(None, np.zeros(len(snap.table)))
         segment = None
-    peak = activity.max() if activity.max() > 0 else 1.0
-    score = activity / peak + 0.05 * snap.popularity  # quiet shops still show something sensible
+    peak = float(activity.max(initial=0.0))
+    # a quiet shop (no recent activity) still shows something sensible: the popular wines
+    score = activity / peak + 0.05 * snap.popularity if peak > 0 else 0.9 * snap.popularity
     rows = top_rows(score, allowed_rows(snap.table, filters), n, skip)
     return [Candidate(int(r), float(min(score[r], 1.0)), [explain.trending_reason(float(activity[r]), segment)]
                       if activity[r] > 0 else [explain.popular_reason()]) for r in rows]

@@ -43,11 +43,15 @@ class RecommendedWineRead(BaseModel):
 
     @classmethod
     def of(cls, served: Served) -> RecommendedWineRead:
-        w = served.wine
-        return cls(wine_id=w.id, name=w.name, winery=w.winery, vintage=w.vintage, style=w.style.value,
-                   region=w.region, country=w.country, grapes=w.grapes, dietary=[d.value for d in w.dietary],
-                   price=money(w.price_cents), price_cents=w.price_cents, currency=w.currency,
-                   in_stock=w.stock > 0 and w.listed, rating_mean=w.rating.mean, rating_count=w.rating.count,
+        table, row, live = served.table, served.row, served.live
+        count = int(table.rating_count[row])
+        return cls(wine_id=served.wine_id, name=table.names[row], winery=live.get("winery", table.wineries[row]),
+                   vintage=table.vintages[row], style=live.get("style", table.style_name(row)),
+                   region=table.regions[row], country=table.countries[row],
+                   grapes=list(live.get("grapes", table.grapes[row])), dietary=list(live.get("dietary", [])),
+                   price=money(int(live["price_cents"])), price_cents=int(live["price_cents"]),
+                   currency=live.get("currency", "EUR"), in_stock=int(live.get("stock", 0)) > 0,
+                   rating_mean=round(float(table.rating_mean[row]), 3) if count else None, rating_count=count,
                    match=served.match, reasons=[ReasonRead(code=r.code, text=r.text, values=r.values)
                                                 for r in served.reasons])
 

@@ -33,7 +33,7 @@ from app.recommendations.snapshot import Snapshot
 from app.recommendations.tables import WineTable
 from app.recommendations.trainer import Trainer, TrainReport
 from app.security import Principal
-from documents import Order, OrderStatus, RecommendationAction, RecommendationItem, RecommendationLog, User, Wine
+from documents import Order, OrderStatus, RecommendationAction, RecommendationLog, User, Wine
 from documents.models import new_id
 from search import Boost, SearchIndex, SearchQuery
 
@@ -172,7 +172,7 @@ class RecommendationService:
                      rank: Callable[[int, int], list[Candidate]]) -> RecList:
         """Take candidates best first, re-check each against its fresh document, log what is served."""
         picked: list[Served] = []
-        skip, batch = 0, limit + 6
+        skip, batch = 0, limit + 3  # most candidates pass: the table is rarely stale
         while len(picked) < limit:
             candidates = rank(batch, skip)
             if not candidates:
@@ -186,11 +186,12 @@ class RecommendationService:
             skip += len(candidates)
             batch *= 2
         rec_id = new_id()
-        await RecommendationLog(
-            id=rec_id, user_id=user_id, surface=surface, model_version=snap.version, served_at=self._clock(),
-            items=[RecommendationItem(wine_id=s.wine_id, position=n, score=s.match / 100)
-                   for n, s in enumerate(picked)],
-        ).insert()
+        # a plain insert (no document model round trip): this write is on every list's path
+        await RecommendationLog.get_pymongo_collection().insert_one({
+            "_id": rec_id, "user_id": user_id, "anonymous_id": None, "surface": surface,
+            "model_version": snap.version, "served_at": self._clock(), "actions": [],
+            "items": [{"wine_id": s.wine_id, "position": n, "score": s.match / 100} for n, s in enumerate(picked)],
+        })
         return RecList(rec_id, surface, snap.version, personalised, picked, note)
 
     async def _find_user(self, principal: Principal | None) -> User | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -23,13 +24,14 @@ _PROJECTION = {
 _YIELD_EVERY = 500  # documents read between two pauses: the in-process MongoDB never yields by itself
 
 
-def grape_keys(name: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def grape_keys(name: str) -> frozenset[str]:
     """Comparison keys of one grape name: as written, canonical, and each half of "Syrah/Shiraz"."""
     keys = {fold(name), fold(canonical_grape(name))}
     if "/" in name:
         for half in name.split("/"):
             keys |= {fold(half), fold(canonical_grape(half))}
-    return {key for key in keys if key}
+    return frozenset(key for key in keys if key)
 
 
 def dietary_mask(flags: Iterable[str]) -> int:
@@ -61,6 +63,7 @@ class WineTable:
 
     ids: list[str]
     names: list[str]
+    vintages: list[int | None]
     wineries: list[str]
     regions: list[str]
     countries: list[str]
@@ -123,6 +126,7 @@ def table_from_docs(docs: list[dict[str, Any]]) -> WineTable:
     return WineTable(
         ids=[str(d["_id"]) for d in docs],
         names=[d.get("name", "") for d in docs],
+        vintages=[d.get("vintage") for d in docs],
         wineries=[d.get("winery", "") for d in docs],
         regions=[d.get("region", "") for d in docs],
         countries=[d.get("country", "") for d in docs],

@@ -140,3 +140,10 @@ async def test_anonymous_visitors_get_popular_in_season_that_can_be_bought(clien
     assert body["personalised"] is False and "sign in" in body["note"]
     assert len(body["items"]) == 18  # every wine but the sold-out and the delisted one
     assert all(i["in_stock"] for i in body["items"])
+
+
+async def test_an_empty_catalog_gives_empty_lists_not_errors(client: AppClient, shopper: Shopper) -> None:
+    await allow(client, shopper)
+    for url in ("/v1/me/recommendations", "/v1/recommendations/popular", "/v1/trending", "/v1/me/reorder"):
+        body = await get(client, url, shopper.headers)
+        assert body["items"] == [] and body["rec_id"]
