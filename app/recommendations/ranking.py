@@ -106,8 +106,9 @@ def rating_reason(snap: Snapshot, row: int) -> Reason | None:
 
 def popular(snap: Snapshot, filters: HardFilters, month: int, n: int, skip: int = 0) -> list[Candidate]:
     """Popular in season: all-time popularity and recent activity, nudged towards this month's styles."""
-    trend = snap.trending.get(None)
-    recent = trend / trend.max(initial=0.0) if trend is not None and trend.max(initial=0.0) > 0 else np.zeros(len(snap.table))
+    trend = snap.trending.get(None, np.zeros(len(snap.table)))
+    peak = float(trend.max(initial=0.0))
+    recent = trend / peak if peak > 0 else np.zeros(len(snap.table))
     score = (0.7 * snap.popularity + 0.3 * recent) * seasonal(snap.table, month) / (1 + 0.15)
     rows = top_rows(score, allowed_rows(snap.table, filters), n, skip)
     out = []
