@@ -63,7 +63,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     profile = ProfileService(accounts, purchase_history=commerce.purchase_history, wishlist=commerce.wishlist,
                              recently_viewed=clickstream.recently_viewed)
     privacy = PrivacyService(settings.resolved_secret(), accounts, commerce, clickstream, recommendations, limiter,
-                             clock)
+                             clock, persist=backends.db.snapshot)
     accounts.consent_listeners.append(privacy.consent_changed)
     return Services(
         settings=settings,

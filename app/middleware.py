@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id on every exchange, and the security headers every response carries."""
+"""ASGI middleware: a request id on every exchange, the security headers every response carries, and no caching
+of API answers."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ SECURITY_HEADERS = [
     (b"content-security-policy",
      b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' "
      b"https://cdn.jsdelivr.net 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    # Browsers honour it over HTTPS only (behind the TLS-terminating proxy); over plain HTTP it is ignored.
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
 ]
+# API answers carry personal data (profiles, orders, exports): no shared or browser cache may keep them.
+NO_STORE = (b"cache-control", b"no-store")
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
@@ -30,12 +36,15 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id  # type: ignore[typeddict-item]
+        api = scope["path"].startswith("/v1/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers: list[Any] = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
+                if api and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append(NO_STORE)
                 message["headers"] = headers  # type: ignore[typeddict-unknown-key]
             await send(message)
 

@@ -49,7 +49,7 @@ SEARCH_INDEX_NOTE = ("The search index holds wines only (name, producer, grapes,
 class PrivacyService:
     def __init__(self, secret: str, accounts: AccountService, commerce: CommerceService,
                  clickstream: ClickstreamService, recommendations: RecommendationService, limiter: RateLimiter,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], persist: Callable[[], object] | None = None) -> None:
         # A key of its own, derived from the app secret: subjects cannot be confused with token signatures.
         self._key = hmac.new(secret.encode(), b"cuvee:privacy-subject", hashlib.sha256).digest()
         self._accounts = accounts
@@ -58,6 +58,7 @@ class PrivacyService:
         self._recommendations = recommendations
         self._limiter = limiter
         self._clock = clock
+        self._persist = persist
         self.audit = AuditLog(clock)
         self._erasing: set[str] = set()
 
@@ -142,6 +143,10 @@ class PrivacyService:
                                                                behaviour_only=False))
         removed["audit_entries_pseudonymised"] = await self.audit.pseudonymise(user_id, pseudonym)
         removed["account"] = int(await self._accounts.erase_user(user_id))
+        for bucket in ("privacy-export", "privacy-erase"):
+            await self._limiter.reset(bucket, user_id)
+        if self._persist is not None:
+            self._persist()  # the embedded engine's snapshot on disk must not keep the person either
         return removed
 
     # ------------------------------------------------------------ consent
