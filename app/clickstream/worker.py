@@ -261,7 +261,11 @@ async def run_until_signalled(worker: ClickstreamWorker) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    worker.start()
-    await stop.wait()
-    log.info("clickstream worker: signal received; finishing the batch in hand")
-    await worker.stop()
+    try:
+        worker.start()
+        await stop.wait()
+        log.info("clickstream worker: signal received; finishing the batch in hand")
+        await worker.stop()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from app.clickstream.events import decode_event
 from app.clickstream.history import Attributed, History, HistoryBounds
+from app.clickstream.worker import run_until_signalled
 from app.settings import Settings
 from documents import Interaction, RecommendationLog, User, Wine, utcnow
 from tests.api.clickstream.conftest import ago, event, post, signed_in_with_consent, worker_for
@@ -151,3 +154,22 @@ async def test_the_worker_does_not_spin_when_the_server_answers_at_once(
     await asyncio.sleep(0.5)
     await worker.stop()
     assert 2 <= worker.counters["reads"] <= 8
+
+
+async def test_sigterm_stops_the_worker_process_loop_after_its_batch(client: AppClient, redis: Any) -> None:
+    """What `cuvee worker` runs: SIGTERM ends it cleanly, with everything read written and acknowledged."""
+    (wine,) = await insert_wines(make_wine())
+    await post(client, [event(wine_id=wine.id) for _ in range(30)])
+    worker = worker_for(client, redis, "proc", batch_size=10)
+    await worker.ensure_group()
+    running = asyncio.create_task(run_until_signalled(worker))
+    for _ in range(100):
+        if worker.counters["applied"] >= 30:
+            break
+        await asyncio.sleep(0.02)
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(running, 5)
+    assert (await Wine.get(wine.id)).view_count == 30  # type: ignore[union-attr]
+    stream = client.app.state.services.clickstream.keys.stream
+    assert (await redis.xpending(stream, "history-writers"))["pending"] == 0
+    assert await redis.xinfo_consumers(stream, "history-writers") == []
