@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import signal
 import socket
 import subprocess
@@ -52,6 +53,8 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
 
 @pytest.fixture
 def own_redis() -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed: cannot stop and restart a Redis of our own")
     port = free_port()
     procs = [start_redis(port)]
     yield port, procs
