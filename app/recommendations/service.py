@@ -89,12 +89,12 @@ class RecommendationService:
         user = await self._accounts.get_user(principal.user_id)
         snap = await self.trainer.current()
         if not user.consent.personalisation:
-            filters = HardFilters.of(user.preferences)
+            filters = _filters(snap, user)
             month = self._clock().month
             return await self._serve(snap, surface, user.id, filters, limit, NO_CONSENT, False,
                                      lambda n, skip: ranking.popular(snap, filters, month, n, skip))
         signals = await self._signals(snap, user.id)
-        filters = HardFilters.of(user.preferences, signals.any_bought | set(signals.ratings))
+        filters = _filters(snap, user, signals.any_bought | set(signals.ratings) | signals.dismissed)
         intent = TasteIntent.of(user.taste_profile, user.preferences)
         history = signals.strengths()
         served = await self._serve(snap, surface, user.id, filters, limit, None, True,
@@ -106,7 +106,7 @@ class RecommendationService:
         """Popular in season for anyone; a signed-in caller's dietary needs and dislikes still hold."""
         snap = await self.trainer.current()
         user = await self._find_user(principal)
-        filters = HardFilters.of(user.preferences if user else None)
+        filters = _filters(snap, user)
         month = self._clock().month
         return await self._serve(snap, "popular", user.id if user else None, filters, limit, ANONYMOUS, False,
                                  lambda n, skip: ranking.popular(snap, filters, month, n, skip))
@@ -122,7 +122,7 @@ class RecommendationService:
         await self._catalog.get_wine(wine_id)  # 404 for an unknown wine
         snap = await self.trainer.current()
         user = await self._find_user(principal)
-        filters = HardFilters.of(user.preferences if user else None, [wine_id])
+        filters = _filters(snap, user, {wine_id})
         seed = snap.table.index.get(wine_id)
         return await self._serve(snap, surface, user.id if user else None, filters, limit, None, False,
                                  lambda n, skip: rank(snap, seed, filters, n + skip)[skip:] if seed is not None
@@ -134,7 +134,7 @@ class RecommendationService:
         if segment is not None and segment not in {s.id for s in snap.segments.segments}:
             raise NotFound("segment", str(segment))
         user = await self._find_user(principal)
-        filters = HardFilters.of(user.preferences if user else None)
+        filters = _filters(snap, user)
         served = await self._serve(snap, "trending", user.id if user else None, filters, limit, None, False,
                                    lambda n, skip: ranking.trending(snap, segment, filters, n, skip))
         served.segment = segment
@@ -149,7 +149,7 @@ class RecommendationService:
         user = await self._accounts.get_user(principal.user_id)
         snap = await self.trainer.current()
         signals = await self._signals(snap, user.id)
-        filters = HardFilters.of(user.preferences)
+        filters = _filters(snap, user)
         now = self._clock()
         due = []
         for wine_id, bought in signals.own.items():
@@ -210,7 +210,8 @@ class RecommendationService:
         if known is None and snap.signals_ready and not self._live_purchases:
             return snap.signals.setdefault(user_id, UserSignals())
         live = UserSignals(ratings=dict(known.ratings) if known else {}, views=dict(known.views) if known else {},
-                           clicks=set(known.clicks) if known else set(), carts=set(known.carts) if known else set())
+                           clicks=set(known.clicks) if known else set(), carts=set(known.carts) if known else set(),
+                           dismissed=set(known.dismissed) if known else set())
         live.any_bought = set(await self._commerce.orders.purchase_counts(user_id, include_gifts=True))
         live.own = {wine_id: Bought(times=c.times_bought, bottles=c.bottles, first_at=c.first_bought_at,
                                     last_at=c.last_bought_at)
@@ -238,7 +239,8 @@ class RecommendationService:
     async def order_placed(self, order: Order) -> None:
         """Checkout listener: the order counts as bought at once; lines with a rec_id join that list's log."""
         self.trainer.order_placed(order)
-        updates = [UpdateOne({"_id": item.rec_id, "user_id": order.user_id,
+        # lists served to the buyer, or to an anonymous visitor (who may have signed in to check out)
+        updates = [UpdateOne({"_id": item.rec_id, "user_id": {"$in": [order.user_id, None]},
                               "actions.ref": {"$ne": f"order:{order.id}:{item.wine_id}"}},
                              {"$push": {"actions": RecommendationAction(
                                  type="purchase", wine_id=item.wine_id, at=order.placed_at,
@@ -308,6 +310,15 @@ class RecommendationService:
         return snap.segments.segments, len(snap.segments.members), snap.trained_at
 
 
+def _filters(snap: Snapshot, user: User | None, exclude: set[str] | None = None) -> HardFilters:
+    """The user's hard filters; wines dismissed through a beacon event (not the dismiss route) count too."""
+    if user is None:
+        return HardFilters.of(None, exclude or ())
+    signals = snap.signals.get(user.id)
+    dismissed = signals.dismissed if signals is not None else set()
+    return HardFilters.of(user.preferences, (exclude or set()) | dismissed)
+
+
 def _served_to(user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:
     return {"$or": [{"user_id": user_id}, {"anonymous_id": {"$in": anonymous_ids}}]}
 
@@ -315,6 +326,7 @@ def _served_to(user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:
 def _signals_json(signals: UserSignals) -> dict[str, Any]:
     return {"ratings": signals.ratings, "views": signals.views, "clicks": sorted(signals.clicks),
             "carts": sorted(signals.carts), "bought": sorted(signals.any_bought),
+            "dismissed": sorted(signals.dismissed),
             "own_purchases": {wine_id: {"times": b.times, "bottles": b.bottles} for wine_id, b in signals.own.items()}}
 
 

@@ -47,6 +47,7 @@ class UserSignals:
     carts: set[str] = field(default_factory=set)
     own: dict[str, Bought] = field(default_factory=dict)  # non-gift purchases
     any_bought: set[str] = field(default_factory=set)  # gifts included: never offered again as "for you"
+    dismissed: set[str] = field(default_factory=set)  # "not for me" sent as a beacon event
 
     def add_purchase(self, order_id: str, wine_id: str, quantity: int, at: datetime, gift: bool) -> None:
         self.any_bought.add(wine_id)
@@ -74,6 +75,8 @@ class UserSignals:
             out[wine_id] = max(out.get(wine_id, 0.0), CART)
         for wine_id, bought in self.own.items():
             out[wine_id] = max(out.get(wine_id, 0.0), REPURCHASE if bought.times > 1 else PURCHASE)
+        for wine_id in self.dismissed:  # a look that ended in "not for me" is no sign of liking
+            out.pop(wine_id, None)
         out.update(self.ratings)
         return out
 

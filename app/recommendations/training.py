@@ -30,7 +30,7 @@ Progress = Callable[[int], None]
 DEMO_RATINGS = "xwines_dev_ratings.npz"
 DEMO_USER_PREFIX = "xwines:"
 MIN_TASTE_EVIDENCE = 3  # wines liked or bought before a learned axis replaces the quiz's guess
-_PAUSE_EVERY = 500
+_PAUSE_EVERY = 100
 INTERACTION_KINDS = {"wine_viewed": "view", "recommendation_clicked": "click", "cart_item_added": "cart"}
 
 
@@ -108,6 +108,8 @@ async def _read_interactions(data: TrainingData, progress: Progress | None) -> N
         kind = INTERACTION_KINDS.get(raw["type"], "dismiss")
         counts[kind] += 1
         wine_id, user_id = raw.get("wine_id"), raw.get("user_id")
+        if wine_id and user_id and kind == "dismiss":
+            user(user_id).dismissed.add(wine_id)
         if not wine_id or kind == "dismiss":
             continue
         data.events.append(Event(wine_id, _aware(raw["occurred_at"]), kind, user_id))

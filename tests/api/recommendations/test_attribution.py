@@ -100,3 +100,19 @@ async def test_dismissing_from_another_users_list_or_a_wine_not_in_it_changes_no
     assert response.status_code == 422 and response.json()["code"] == "wine_not_in_list"
     log = await RecommendationLog.get(served["rec_id"])
     assert log is not None and log.actions == []
+
+
+async def test_not_for_me_sent_as_a_beacon_event_is_honoured_after_the_worker_and_a_retraining(
+        client: AppClient, shopper: Shopper, cellar: list[Wine], redis: Any) -> None:
+    await allow(client, shopper)
+    await retrain(client)
+    served = await for_you(client, shopper, limit=3)
+    gone = served["items"][0]["wine_id"]
+    await post(client, [event("recommendation_dismissed", rec_id=served["rec_id"], wine_id=gone)], shopper.headers)
+    worker = worker_for(client, redis, "recs")
+    await worker.ensure_group()
+    assert await worker.poll_once() == 1
+    await retrain(client)
+    assert gone not in {i["wine_id"] for i in (await for_you(client, shopper, limit=20))["items"]}
+    trending = await client.get("/v1/trending", params={"limit": 20}, headers=shopper.headers)
+    assert gone not in {i["wine_id"] for i in trending.json()["items"]}
