@@ -85,7 +85,7 @@ class History:
         await self._count_views([i.event for i in items if i.event.type == "wine_viewed"
                                  and i.event.event_id in inserted])
         await self._record_actions([i.event for i in items if i.event.event_id not in failed])
-        await self._bound(Counter(i.user_id for i in items if i.user_id and i.event.event_id in inserted))
+        await self._bound(Counter(i.user_id for i in items if i.user_id is not None and i.event.event_id in inserted))
         return failed
 
     async def _insert(self, docs: list[dict[str, Any]]) -> tuple[set[str], dict[str, str]]:
@@ -122,12 +122,11 @@ class History:
         if updates:
             await RecommendationLog.get_pymongo_collection().bulk_write(updates, ordered=False)
 
-    async def _bound(self, added: Counter[str | None]) -> None:
+    async def _bound(self, added: Counter[str]) -> None:
         """Keep each user's history near `per_user`, counting in memory and trimming now and then."""
         if len(self._sizes) > _MAX_TRACKED_USERS:
             self._sizes.clear()
         for user_id, n in added.items():
-            assert user_id is not None
             size = self._sizes.get(user_id)
             size = await self._interactions().count_documents({"user_id": user_id}) if size is None \
                 else size + n
