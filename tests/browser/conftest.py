@@ -22,6 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 START_TIMEOUT_S = 60
+EXPECT_TIMEOUT_MS = 10_000
 
 
 @dataclass
@@ -81,6 +82,8 @@ class LiveServer:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the app did not start; see the log above")
             time.sleep(0.05)
+        # The recommender builds its first model on the first list asked for: do it before any page waits.
+        self.call("GET", "/v1/trending?limit=1")
 
     def stop(self) -> None:
         self.server.should_exit = True
@@ -125,6 +128,8 @@ def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
+    # Assertions wait up to 10 s (not 5): the machine may be busy with other suites; a pass is still quick.
+    sync_api.expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_api.sync_playwright() as playwright:
         # launch() gives the browser a fresh temporary user-data dir, removed when it closes.
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
@@ -138,7 +143,7 @@ def browser() -> Iterator[Any]:
 def context(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     """A fresh browser context (empty storage: a new visitor) for each test."""
     ctx = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(EXPECT_TIMEOUT_MS)
     try:
         yield ctx
     finally:

@@ -72,9 +72,10 @@ async function render() {
 }
 
 function restoreFocus(main, { sameView, firstRender, focusedId }) {
-  if (sameView && focusedId) {
-    document.getElementById(focusedId)?.focus();
-  } else if (!firstRender && !sameView) {
+  const again = sameView && focusedId ? document.getElementById(focusedId) : null;
+  if (again) {
+    again.focus(); // the same control in the redrawn view (a facet, the sort order)
+  } else if (!firstRender) {
     // A new page: move focus to its heading so keyboard and screen-reader users start there.
     const heading = main.querySelector('h1');
     if (heading) {
