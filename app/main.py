@@ -25,9 +25,10 @@ from app.commerce.review_controller import ReviewController
 from app.container import Services, build_services
 from app.errors import EXCEPTION_HANDLERS
 from app.health.controller import HealthController
-from app.middleware import request_id_middleware
+from app.middleware import request_id_middleware, security_headers
 from app.privacy.admin_audit import admin_audit_middleware
 from app.privacy.controller import PrivacyController
+from app.privacy.guards import DEFAULT_MAX_BODY, body_within_limit
 from app.recommendations.controller import (
     AdminRecommendationController,
     MyRecommendationsController,
@@ -89,9 +90,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         AdminRecommendationController, PrivacyController, StorefrontController,
                         static_files_router()],
         lifespan=[lifespan],
-        guards=[authorize],
+        guards=[body_within_limit, authorize],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware, admin_audit_middleware],
+        before_send=[security_headers],
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(
             title="Cuvée API",
@@ -101,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
         ),
-        request_max_body_size=1_048_576,
+        request_max_body_size=DEFAULT_MAX_BODY,
         state=State({"settings": settings}),
         debug=False,
     )

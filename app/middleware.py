@@ -36,18 +36,28 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id  # type: ignore[typeddict-item]
-        api = scope["path"].startswith("/v1/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers: list[Any] = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                headers.extend(SECURITY_HEADERS)
-                if api and not any(name.lower() == b"cache-control" for name, _ in headers):
-                    headers.append(NO_STORE)
                 message["headers"] = headers  # type: ignore[typeddict-unknown-key]
             await send(message)
 
         await app(scope, receive, send_with_headers)
 
     return middleware
+
+
+async def security_headers(message: Message, scope: Scope) -> None:
+    """A before-send hook, so it covers every answer: the router's own 404 and 405 never reach middleware."""
+    if message["type"] != "http.response.start":
+        return
+    headers: list[Any] = list(message.get("headers", []))
+    present = {name.lower() for name, _ in headers}
+    headers.extend(header for header in SECURITY_HEADERS if header[0] not in present)
+    if scope["path"].startswith("/v1/") and b"cache-control" not in present:
+        headers.append(NO_STORE)
+    if b"x-request-id" not in present:  # no route matched: the request id middleware never ran
+        headers.append((b"x-request-id", uuid4().hex.encode()))
+    message["headers"] = headers  # type: ignore[typeddict-unknown-key]
