@@ -65,27 +65,9 @@ export function preferencesSection(me) {
   const status = h('p', { role: 'status', class: 'muted' });
   const submit = async (event) => {
     event.preventDefault();
-    const form = event.currentTarget;
-    const checked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
-    const value = (id) => form.querySelector(`#${id}`).value;
-    const body = {
-      wine_style: checked('style'),
-      countries: splitList(value('pref-countries')),
-      regions: splitList(value('pref-regions')),
-      grapes: splitList(value('pref-grapes')),
-      wineries: splitList(value('pref-wineries')),
-      dietary: checked('dietary'),
-      price_range: { min: value('pref-min') || null, max: value('pref-max') || null },
-      dislikes: {
-        styles: checked('dislike-style'),
-        grapes: splitList(value('pref-dislike-grapes')),
-        wineries: splitList(value('pref-dislike-wineries')),
-        wine_ids: prefs.dislikes.wine_ids,
-      },
-    };
     status.textContent = 'Saving…';
     try {
-      await api('PATCH', '/v1/me/preferences', { body });
+      await api('PATCH', '/v1/me/preferences', { body: readPreferences(event.currentTarget, prefs) });
       invalidateProfile();
       status.textContent = 'Saved. Your recommendations follow these preferences now.';
     } catch (error) {
@@ -110,6 +92,27 @@ export function preferencesSection(me) {
         text('pref-dislike-wineries', 'Wineries I avoid', prefs.dislikes.wineries, 'Never recommended'))),
     dislikedWines(prefs),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button button-primary' }, 'Save preferences'), status));
+}
+
+/** The form's fields as a PreferencesUpdate (every field sent: the form shows them all). */
+function readPreferences(form, prefs) {
+  const checked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+  const value = (id) => form.querySelector(`#${id}`).value;
+  return {
+    wine_style: checked('style'),
+    countries: splitList(value('pref-countries')),
+    regions: splitList(value('pref-regions')),
+    grapes: splitList(value('pref-grapes')),
+    wineries: splitList(value('pref-wineries')),
+    dietary: checked('dietary'),
+    price_range: { min: value('pref-min') || null, max: value('pref-max') || null },
+    dislikes: {
+      styles: checked('dislike-style'),
+      grapes: splitList(value('pref-dislike-grapes')),
+      wineries: splitList(value('pref-dislike-wineries')),
+      wine_ids: prefs.dislikes.wine_ids,
+    },
+  };
 }
 
 /** Wines dismissed with "Not for me", each with an undo. */
