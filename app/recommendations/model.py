@@ -15,33 +15,37 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import numpy as np
 from scipy import sparse
+from scipy.special import log_expit
 
-ItemFeatures = Mapping[str, float] | Iterable[str]
-"""An item's content: tokens such as "type=red", "grape=merlot", with an optional weight each."""
+from app.recommendations.components import (
+    ItemFeatures,
+    content_matrix,
+    ease_weights,
+    fit_loved_logit,
+    one_propensity,
+    relative,
+    user_propensity,
+    walk_weights,
+)
 
-
-def ease_weights(interactions: sparse.csr_matrix, lam_scale: float) -> tuple[np.ndarray, float]:
-    """EASE's closed form B = I - P / diag(P), P = (XᵀX + λI)⁻¹, with a zero diagonal and B clipped at 0.
-
-    λ is `lam_scale` times the mean non-zero diagonal of XᵀX, so one setting fits data sets of any size
-    or rating scale. Negative weights are dropped as Cornac's EASE does by default (posB=True).
-    """
-    gram = np.asarray((interactions.T @ interactions).todense(), dtype=np.float64)
-    diag = gram.diagonal()
-    lam = lam_scale * float(diag[diag > 0].mean()) if diag.any() else lam_scale
-    gram[np.diag_indices_from(gram)] += lam
-    inverse = np.linalg.inv(gram)
-    weights = inverse / -inverse.diagonal()
-    np.fill_diagonal(weights, 0.0)
-    np.maximum(weights, 0.0, out=weights)
-    return weights, lam
+__all__ = [
+    "EASE",
+    "HybridParams",
+    "HybridRecommender",
+    "ItemFeatures",
+    "MostPopular",
+    "Recommender",
+    "ease_weights",
+    "interaction_matrix",
+    "load_model",
+]
 
 
 class Recommender:
@@ -210,29 +214,38 @@ def load_model(path: str | Path) -> Recommender:
 
 @dataclass(frozen=True)
 class HybridParams:
-    """Settings of the hybrid, chosen by internal validation on the development half (see docs)."""
+    """Settings of the hybrid, chosen on one random half of the development users (see docs)."""
 
-    lam_rating: float = 300.0  # λ scale of the EASE on rating values
+    lam_rating: float = 300.0  # λ scale of the EASE on rating values: item neighbours and explanations
     lam_relative: float = 300.0  # λ scale of the EASE on each user's own rating scale
+    walk_alpha: float = 0.5  # RP³β: power of the walk's transition probabilities
+    walk_beta: float = 0.3  # RP³β: damping of much-rated targets
     w_relative: float = 1.0
-    w_loved: float = 0.75  # weight of log P(top rating | rated), the item's smoothed share of 5-star ratings
-    w_popularity: float = -0.25  # the EASE terms already favour popular items; this takes some back
-    w_content: float = 0.25
+    w_loved: float = 0.75  # weight of log P(loved | the user rates the wine), logistic in user and wine
+    w_popularity: float = -0.25  # the walk and the loved term favour much-rated wines; this takes some back
+    w_content: float = 0.5
     loved: float = 5.0  # the strength that counts as "loved" (a 5-star rating)
-    prior_strength: float = 50.0  # pseudo-ratings at the global loved share, to smooth rarely rated items
+    reg_user: float = 1.0  # L2 on a user's loved propensity (in pseudo-ratings at the global share)
+    reg_item: float = 1.0  # L2 on a wine's loved bias
+    prior_strength: float = 50.0  # pseudo-ratings at the global share in `loved_share` (explanations)
     similar_content_share: float = 0.3  # share of content similarity in `similar_items`
+
+
+TERMS = ("walk", "relative", "content", "loved", "popularity")
+"""The hybrid's log-score terms, in `components` order; the walk has weight 1."""
 
 
 class HybridRecommender(Recommender):
     """Cuvée's model: P(the user picks the wine) x P(the user loves it), plus content match.
 
-    log-score(u, i) = log (x_u · B_rating)_i               who rates what, weighted by rating (EASE)
+    log-score(u, i) = log (x_u · W_walk)_i                   who picks what: RP³β walk on strengths
                     + w_relative · log (x̃_u · B_relative)_i  x̃ = exp(r - user's mean): the user's own scale
-                    + w_loved · log p̂_i                     the item's smoothed share of loved ratings
-                    + w_popularity · log (1 + n_i)
                     + w_content · log (e_u · S_content)_i   e = exp(r - loved): content of what the user loved
-    With no history every collaborative term is constant, so a new user gets popular *and* loved wines;
-    `score_profile` adds a content-only score from a taste profile for day-one personalisation.
+                    + w_loved · log sigmoid(μ + a_u + b_i)  P(loved | rated): user propensity, wine bias
+                    + w_popularity · log (1 + n_i)
+    a_u is folded in from the history at scoring time, so a user who loves everything leans on "will
+    they pick it" and a sparing user on "is it loved". With no history the personal terms are constant
+    and a new user gets popular *and* loved wines; `score_profile` scores content from a taste profile.
     """
 
     kind = "hybrid"
@@ -244,12 +257,14 @@ class HybridRecommender(Recommender):
     def _fit(self, matrix: sparse.csr_matrix, item_features: Mapping[str, ItemFeatures]) -> None:
         p = self.params
         self.b_rating, _ = ease_weights(matrix, p.lam_rating)
-        self.b_relative, _ = ease_weights(_relative(matrix), p.lam_relative)
+        self.b_walk = walk_weights(matrix, p.walk_alpha, p.walk_beta)
+        self.b_relative, _ = ease_weights(relative(matrix), p.lam_relative)
         self.counts = np.diff(matrix.tocsc().indptr).astype(np.float64)
         loved = np.bincount(matrix.indices[matrix.data >= p.loved], minlength=matrix.shape[1])
         share = loved.sum() / max(self.counts.sum(), 1.0)
         self.loved_share = (loved + p.prior_strength * share) / (self.counts + p.prior_strength)
-        self.vocabulary, self.idf, self.features = _content_matrix(self.item_keys, item_features)
+        self.loved_offset, self.loved_bias = fit_loved_logit(matrix, p.loved, p.reg_user, p.reg_item)
+        self.vocabulary, self.idf, self.features = content_matrix(self.item_keys, item_features)
         self._prepare()
 
     def _prepare(self) -> None:
@@ -257,21 +272,26 @@ class HybridRecommender(Recommender):
         self.content_sim = self.features @ self.features.T
         np.fill_diagonal(self.content_sim, 0.0)
         self._token_index = {token: n for n, token in enumerate(self.vocabulary)}
-        p = self.params
-        self._item_prior = p.w_loved * np.log(self.loved_share) + p.w_popularity * np.log1p(self.counts)
+        self._log_counts = np.log1p(self.counts)
         # floors keep log() finite for items no history points to, far below any real score
-        self._floors = [max(float(m.max()), 1e-12) * 1e-9 for m in (self.b_rating, self.b_relative)]
+        self._floors = [max(float(m.max(initial=0.0)), 1e-12) * 1e-9 for m in (self.b_walk, self.b_relative)]
         self._floors.append(1e-9)
 
     def components(self, histories: sparse.csr_matrix) -> dict[str, np.ndarray]:
-        """The score's terms before weighting (rows = histories), for explanations and tuning."""
+        """The score's terms (`TERMS`) before weighting, rows = histories: for explanations and tuning."""
+        histories = sparse.csr_matrix(histories)
         loved = histories.copy()
         loved.data = np.exp(loved.data - self.params.loved)
-        return self._logs(
-            np.asarray(histories @ self.b_rating),
-            np.asarray(_relative(histories) @ self.b_relative),
+        rows = np.repeat(np.arange(histories.shape[0]), np.diff(histories.indptr))
+        propensity = self._propensity(rows, histories.indices, histories.data, histories.shape[0])
+        parts = self._logs(
+            np.asarray(histories @ self.b_walk),
+            np.asarray(relative(histories) @ self.b_relative),
             np.asarray(loved @ self.content_sim),
+            propensity[:, None],
         )
+        parts["popularity"] = np.broadcast_to(self._log_counts, parts["walk"].shape)
+        return parts
 
     def score_matrix(self, histories: sparse.csr_matrix) -> np.ndarray:
         return self._combine(self.components(histories))
@@ -279,27 +299,38 @@ class HybridRecommender(Recommender):
     def score_user(self, history: Mapping[str, float]) -> np.ndarray:
         # the same arithmetic as score_matrix on dense slices: no sparse matrix for a single user
         cols, values = self._history_arrays(history)
-        relative = np.exp(values - values.mean()) if len(values) else values
-        loved = np.exp(values - self.params.loved)
+        relative_values = np.exp(values - values.mean()) if len(values) else values
+        p = self.params
+        propensity = one_propensity(values >= p.loved, self.loved_bias[cols], self.loved_offset, p.reg_user)
         parts = self._logs(
-            values @ self.b_rating[cols],
-            relative @ self.b_relative[cols],
-            loved @ self.content_sim[cols],
+            values @ self.b_walk[cols],
+            relative_values @ self.b_relative[cols],
+            np.exp(values - p.loved) @ self.content_sim[cols],
+            propensity,
         )
+        parts["popularity"] = self._log_counts
         return self._combine(parts)
 
-    def _logs(self, rating: np.ndarray, relative: np.ndarray, content: np.ndarray) -> dict[str, np.ndarray]:
-        floor_r, floor_u, floor_c = self._floors
+    def _propensity(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_users: int) -> np.ndarray:
+        bias = self.loved_bias[cols]
+        loved = values >= self.params.loved
+        return user_propensity(rows, loved, bias, self.loved_offset, self.params.reg_user, n_users)
+
+    def _logs(
+        self, walk: np.ndarray, relative_: np.ndarray, content: np.ndarray, propensity: np.ndarray | float
+    ) -> dict[str, np.ndarray]:
+        floor_w, floor_r, floor_c = self._floors
         return {
-            "rating": np.log(rating + floor_r),
-            "relative": np.log(relative + floor_u),
+            "walk": np.log(walk + floor_w),
+            "relative": np.log(relative_ + floor_r),
             "content": np.log(content + floor_c),
+            "loved": log_expit(self.loved_offset + propensity + self.loved_bias),
         }
 
     def _combine(self, parts: Mapping[str, np.ndarray]) -> np.ndarray:
         p = self.params
-        weighted = parts["rating"] + p.w_relative * parts["relative"] + p.w_content * parts["content"]
-        return weighted + self._item_prior
+        personal = parts["walk"] + p.w_relative * parts["relative"] + p.w_content * parts["content"]
+        return personal + p.w_loved * parts["loved"] + p.w_popularity * parts["popularity"]
 
     def score_profile(self, profile: Mapping[str, float]) -> np.ndarray:
         """Content-only score in [0, 1] (cosine) of every item against a taste profile {token: weight}."""
@@ -326,9 +357,12 @@ class HybridRecommender(Recommender):
     def _arrays(self) -> dict[str, np.ndarray]:
         return {
             "b_rating": self.b_rating,
+            "b_walk": self.b_walk,
             "b_relative": self.b_relative,
             "counts": self.counts,
             "loved_share": self.loved_share,
+            "loved_bias": self.loved_bias,
+            "loved_offset": np.array([self.loved_offset]),
             "vocabulary": np.array(self.vocabulary, dtype=str),
             "idf": self.idf,
             "features": self.features,
@@ -336,45 +370,13 @@ class HybridRecommender(Recommender):
         }
 
     def _load_arrays(self, arrays: Mapping[str, Any]) -> None:
+        missing = {"b_walk", "loved_bias", "loved_offset"} - set(arrays)
+        if missing:
+            raise ValueError(f"model file from an older version (no {', '.join(sorted(missing))}): retrain it")
         self.params = HybridParams(**json.loads(str(arrays["params"])))
-        self.b_rating, self.b_relative = arrays["b_rating"], arrays["b_relative"]
+        self.b_rating, self.b_walk, self.b_relative = arrays["b_rating"], arrays["b_walk"], arrays["b_relative"]
         self.counts, self.loved_share = arrays["counts"], arrays["loved_share"]
+        self.loved_bias, self.loved_offset = arrays["loved_bias"], float(arrays["loved_offset"][0])
         self.vocabulary = [str(token) for token in arrays["vocabulary"]]
         self.idf, self.features = arrays["idf"], arrays["features"]
         self._prepare()
-
-
-def _relative(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
-    """exp(strength - the row's mean strength): what a user rates above their own habit weighs more."""
-    matrix = sparse.csr_matrix(matrix)
-    lengths = np.diff(matrix.indptr)
-    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
-    means = np.bincount(rows, matrix.data, matrix.shape[0]) / np.maximum(lengths, 1)
-    out = matrix.copy()
-    out.data = np.exp(matrix.data - means[rows])
-    return out
-
-
-def _content_matrix(
-    item_keys: Sequence[str], item_features: Mapping[str, ItemFeatures]
-) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """TF-IDF rows, L2-normalised, one per item (zeros for an item without features)."""
-    weighted = [_as_weights(item_features.get(key, ())) for key in item_keys]
-    vocabulary = sorted({token for tokens in weighted for token in tokens})
-    index = {token: n for n, token in enumerate(vocabulary)}
-    features = np.zeros((len(item_keys), len(vocabulary)))
-    for row, tokens in enumerate(weighted):
-        for token, weight in tokens.items():
-            features[row, index[token]] = weight
-    frequency = (features != 0).sum(axis=0)
-    idf = np.log((1 + len(item_keys)) / (1 + frequency))
-    features *= idf
-    norms = np.linalg.norm(features, axis=1, keepdims=True)
-    features = np.divide(features, norms, out=np.zeros_like(features), where=norms > 0)
-    return vocabulary, idf, features
-
-
-def _as_weights(features: ItemFeatures) -> dict[str, float]:
-    if isinstance(features, Mapping):
-        return {str(token): float(weight) for token, weight in features.items()}
-    return dict.fromkeys(map(str, features), 1.0)

@@ -8,6 +8,7 @@ from scipy import sparse
 
 from app.recommendations.model import (
     EASE,
+    TERMS,
     HybridRecommender,
     MostPopular,
     ease_weights,
@@ -98,6 +99,26 @@ def test_cold_start_ranks_loved_wines_and_profiles_match_content(hybrid):
     assert not hybrid.score_profile({"grape=unheard-of": 1.0}).any()
 
 
+def test_the_score_is_the_weighted_sum_of_its_components(hybrid):
+    histories = hybrid.history_matrix([{"red1": 5.0, "white1": 2.0}, {}, {"bubbly": 4.0}])
+    parts = hybrid.components(histories)
+    assert tuple(parts) == TERMS
+    p = hybrid.params
+    weights = {"walk": 1.0, "relative": p.w_relative, "content": p.w_content}
+    weights |= {"loved": p.w_loved, "popularity": p.w_popularity}
+    expected = sum(weight * parts[name] for name, weight in weights.items())
+    assert hybrid.score_matrix(histories) == pytest.approx(expected)
+
+
+def test_a_user_who_loves_everything_leans_less_on_how_loved_a_wine_is(hybrid):
+    generous = {"red1": 5.0, "white1": 5.0, "bubbly": 5.0}
+    sparing = {"red1": 5.0, "white1": 2.0, "bubbly": 2.0}
+    loved = hybrid.components(hybrid.history_matrix([generous, sparing]))["loved"]
+    # log P(loved | rated) spreads less across wines when the user's propensity is high
+    assert np.ptp(loved[0]) < np.ptp(loved[1])
+    assert (loved[0] > loved[1]).all()
+
+
 def test_similar_items_excludes_the_item_and_prefers_its_kind(hybrid):
     similar = hybrid.similar_items("red1", n=3)
     keys = [key for key, _ in similar]
@@ -117,6 +138,20 @@ def test_a_saved_model_loads_with_the_same_scores_and_version(hybrid, tmp_path):
     history = {"red1": 5.0, "bubbly": 3.0}
     assert loaded.score_user(history) == pytest.approx(hybrid.score_user(history))
     assert loaded.similar_items("white1", 2) == hybrid.similar_items("white1", 2)
+
+
+def test_a_model_file_from_before_the_walk_asks_to_be_retrained(hybrid, tmp_path):
+    arrays = dict(np.load(_saved(hybrid, tmp_path), allow_pickle=False))
+    for name in ("b_walk", "loved_bias", "loved_offset"):
+        arrays.pop(name)
+    np.savez_compressed(tmp_path / "old.npz", **arrays)
+    with pytest.raises(ValueError, match="retrain"):
+        load_model(tmp_path / "old.npz")
+
+
+def _saved(model, tmp_path):
+    model.save(tmp_path / "model.npz")
+    return tmp_path / "model.npz"
 
 
 def test_every_model_kind_round_trips(tmp_path):
