@@ -83,7 +83,10 @@ def attribute_match(table: WineTable, intent: TasteIntent) -> np.ndarray | None:
         return None
     # one liked country alone should not outweigh taste: a few kinds stated count for part of the score
     total = max(sum(ATTRIBUTE_WEIGHTS[kind] for kind in used), 0.5)
-    return sum(ATTRIBUTE_WEIGHTS[kind] * mask.astype(np.float64) for kind, mask in used.items()) / total  # type: ignore[no-any-return]
+    score = np.zeros(len(table))
+    for kind, mask in used.items():
+        score += ATTRIBUTE_WEIGHTS[kind] * mask
+    return score / total
 
 
 def content_scores(table: WineTable, intent: TasteIntent) -> np.ndarray | None:
