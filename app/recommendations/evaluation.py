@@ -30,9 +30,10 @@ from scipy import sparse
 from tqdm import tqdm
 
 from app.recommendations import metrics
-from app.recommendations.model import EASE, HybridRecommender, MostPopular, Recommender
+from app.recommendations.model import EASE, HybridParams, HybridRecommender, MostPopular, Recommender
 
 METRICS = ("P@{k}", "R@{k}", "NDCG@{k}", "MAP", "MRR", "AUC")
+OURS = "ours (hybrid)"
 EASE_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, 30000.0, 100000.0)
 
 
@@ -271,18 +272,7 @@ def evaluate(
     else:
         train, test = read_ratings(str(train_path)), read_ratings(str(test_path))
         protocol = f"given split ({Path(str(train_path)).name} / {Path(str(test_path)).name})"
-    split = build_split(train, test)
-    lam_scale, _ = tune_ease(build_split(*ratio_split(train, 0.2, seed + 1)), relevance, k, progress=progress)
-    models: list[tuple[str, Recommender]] = [
-        ("most-popular", MostPopular()),
-        ("EASE (tuned)", EASE(lam_scale)),
-        ("ours (hybrid)", HybridRecommender()),
-    ]
-    results = []
-    for name, model in models:
-        model.fit_matrix(split.train, split.item_keys, features)
-        detail = f"λ={model.lam:.3g} (scale {lam_scale:g})" if isinstance(model, EASE) else ""
-        results.append(ModelResult(name, score_split(model, split, relevance, k, progress, name), detail))
+    split, results = compare(train, test, features, seed, relevance, k, progress)
     return Report(
         results=results,
         k=k,
@@ -294,6 +284,35 @@ def evaluate(
         items=len(split.item_keys),
         seconds=time.perf_counter() - started,
     )
+
+
+def compare(
+    train: Ratings,
+    test: Ratings,
+    features: Mapping[str, Mapping[str, float]],
+    seed: int,
+    relevance: float = 5.0,
+    k: int = 10,
+    progress: bool = False,
+    hybrids: Mapping[str, HybridParams] | None = None,
+) -> tuple[Split, list[ModelResult]]:
+    """Most-popular, EASE (λ tuned on RatioSplit(0.2, seed + 1) of `train`) and ours on one split.
+
+    `hybrids` names the settings of each hybrid to fit (default: "ours (hybrid)" with `HybridParams()`).
+    """
+    split = build_split(train, test)
+    lam_scale, _ = tune_ease(build_split(*ratio_split(train, 0.2, seed + 1)), relevance, k, progress=progress)
+    models: list[tuple[str, Recommender]] = [
+        ("most-popular", MostPopular()),
+        ("EASE (tuned)", EASE(lam_scale)),
+    ]
+    models += [(name, HybridRecommender(p)) for name, p in (hybrids or {OURS: HybridParams()}).items()]
+    results = []
+    for name, model in models:
+        model.fit_matrix(split.train, split.item_keys, features)
+        detail = f"λ={model.lam:.3g} (scale {lam_scale:g})" if isinstance(model, EASE) else ""
+        results.append(ModelResult(name, score_split(model, split, relevance, k, progress, name), detail))
+    return split, results
 
 
 def format_report(report: Report) -> str:
@@ -311,7 +330,7 @@ def format_report(report: Report) -> str:
     for result in report.results:
         row = result.name.ljust(width) + "".join(f"{result.metrics[name]:9.4f}" for name in names)
         lines.append(row + (f"   {result.detail}" if result.detail else ""))
-    ours = report.result("ours (hybrid)").metrics
+    ours = report.result(OURS).metrics
     for base in ("EASE (tuned)", "most-popular"):
         other = report.result(base).metrics
         label = f"ours / {base.split(' ')[0]}"

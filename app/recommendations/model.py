@@ -37,11 +37,13 @@ from app.recommendations.components import (
 
 __all__ = [
     "EASE",
+    "TERMS",
     "HybridParams",
     "HybridRecommender",
     "ItemFeatures",
     "MostPopular",
     "Recommender",
+    "combine_terms",
     "ease_weights",
     "interaction_matrix",
     "load_model",
@@ -235,6 +237,12 @@ TERMS = ("walk", "relative", "content", "loved", "popularity")
 """The hybrid's log-score terms, in `components` order; the walk has weight 1."""
 
 
+def combine_terms(parts: Mapping[str, np.ndarray], params: HybridParams) -> np.ndarray:
+    """The hybrid's log-score from its terms (`HybridRecommender.components`) and the weights in `params`."""
+    personal = parts["walk"] + params.w_relative * parts["relative"] + params.w_content * parts["content"]
+    return personal + params.w_loved * parts["loved"] + params.w_popularity * parts["popularity"]
+
+
 class HybridRecommender(Recommender):
     """Cuvée's model: P(the user picks the wine) x P(the user loves it), plus content match.
 
@@ -328,9 +336,7 @@ class HybridRecommender(Recommender):
         }
 
     def _combine(self, parts: Mapping[str, np.ndarray]) -> np.ndarray:
-        p = self.params
-        personal = parts["walk"] + p.w_relative * parts["relative"] + p.w_content * parts["content"]
-        return personal + p.w_loved * parts["loved"] + p.w_popularity * parts["popularity"]
+        return combine_terms(parts, self.params)
 
     def score_profile(self, profile: Mapping[str, float]) -> np.ndarray:
         """Content-only score in [0, 1] (cosine) of every item against a taste profile {token: weight}."""
