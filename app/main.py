@@ -26,6 +26,7 @@ from app.container import Services, build_services
 from app.errors import EXCEPTION_HANDLERS
 from app.health.controller import HealthController
 from app.middleware import request_id_middleware, security_headers
+from app.openapi import document_api
 from app.privacy.admin_audit import admin_audit_middleware
 from app.privacy.controller import PrivacyController
 from app.privacy.guards import DEFAULT_MAX_BODY, body_within_limit
@@ -81,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await stop_background(services)
             await backends.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, AuthController, WineController, AdminWineController, SearchController,
                         MeController, TasteQuizController, AdminUserController,
                         CartController, OrderController, WishlistController, ReviewController,
@@ -107,3 +108,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings}),
         debug=False,
     )
+    document_api(app)
+    return app
