@@ -61,7 +61,8 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
                                      events_per_minute=settings.events_per_minute)
     recommendations = build_recommendations(settings, backends, catalog, accounts, commerce, search, clock)
     profile = ProfileService(accounts, purchase_history=commerce.purchase_history, wishlist=commerce.wishlist,
-                             recently_viewed=clickstream.recently_viewed)
+                             recently_viewed=clickstream.recently_viewed,
+                             search_history=clickstream.search_history)
     privacy = PrivacyService(settings.resolved_secret(), accounts, commerce, clickstream, recommendations, limiter,
                              clock, persist=backends.db.snapshot)
     accounts.consent_listeners.append(privacy.consent_changed)

@@ -25,6 +25,7 @@ Provider = Callable[[str, int], Awaitable[Sequence[Any]]]
 PURCHASES_SHOWN = 20
 WISHLIST_SHOWN = 50
 RECENTLY_VIEWED_SHOWN = 20
+SEARCHES_SHOWN = 20
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Profile:
     purchase_history: Sequence[Any]
     wishlist: Sequence[Any]
     recently_viewed: Sequence[Any]
+    search_history: Sequence[Any]
 
 
 async def _nothing(user_id: str, limit: int) -> Sequence[Any]:
@@ -41,18 +43,21 @@ async def _nothing(user_id: str, limit: int) -> Sequence[Any]:
 
 class ProfileService:
     def __init__(self, accounts: AccountService, *, purchase_history: Provider | None = None,
-                 wishlist: Provider | None = None, recently_viewed: Provider | None = None) -> None:
+                 wishlist: Provider | None = None, recently_viewed: Provider | None = None,
+                 search_history: Provider | None = None) -> None:
         self._accounts = accounts
         self._purchase_history = purchase_history or _nothing
         self._wishlist = wishlist or _nothing
         self._recently_viewed = recently_viewed or _nothing
+        self._search_history = search_history or _nothing
 
     async def get_profile(self, user_id: str) -> Profile:
         """One read of the user document, then the providers side by side (one query each)."""
         user = await self._accounts.get_user(user_id)
-        purchases, wishlist, viewed = await asyncio.gather(
+        purchases, wishlist, viewed, searches = await asyncio.gather(
             self._purchase_history(user_id, PURCHASES_SHOWN),
             self._wishlist(user_id, WISHLIST_SHOWN),
             self._recently_viewed(user_id, RECENTLY_VIEWED_SHOWN),
+            self._search_history(user_id, SEARCHES_SHOWN),
         )
-        return Profile(user, purchases, wishlist, viewed)
+        return Profile(user, purchases, wishlist, viewed, searches)

@@ -59,6 +59,12 @@ class RecentlyViewedRead(_FromAnything):
     viewed_at: datetime
 
 
+class SearchRead(_FromAnything):
+    query: str
+    results_count: int | None = None
+    searched_at: datetime
+
+
 class ProfileRead(BaseModel):
     user_id: str
     email: str
@@ -71,6 +77,7 @@ class ProfileRead(BaseModel):
     purchase_history: list[PurchaseRead]
     wishlist: list[WishlistItemRead]
     recently_viewed: list[RecentlyViewedRead]
+    search_history: list[SearchRead]
 
     @classmethod
     def of(cls, profile: Profile) -> ProfileRead:
@@ -80,7 +87,8 @@ class ProfileRead(BaseModel):
                    taste_profile=TasteProfileRead.of(user.taste_profile), consent=ConsentRead.of(user.consent),
                    purchase_history=[PurchaseRead.of(p) for p in profile.purchase_history],
                    wishlist=_each(WishlistItemRead, profile.wishlist),
-                   recently_viewed=_each(RecentlyViewedRead, profile.recently_viewed))
+                   recently_viewed=_each(RecentlyViewedRead, profile.recently_viewed),
+                   search_history=_each(SearchRead, profile.search_history))
 
 
 def _each(model: type[_FromAnything], items: Sequence[Any]) -> list[Any]:
