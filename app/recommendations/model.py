@@ -307,7 +307,7 @@ class HybridRecommender(Recommender):
     def score_user(self, history: Mapping[str, float]) -> np.ndarray:
         # the same arithmetic as score_matrix on dense slices: no sparse matrix for a single user
         cols, values = self._history_arrays(history)
-        relative_values = np.exp(values - values.mean()) if len(values) else values
+        relative_values = np.exp(values - values.sum() / len(values)) if len(values) else values
         p = self.params
         propensity = one_propensity(values >= p.loved, self.loved_bias[cols], self.loved_offset, p.reg_user)
         parts = self._logs(
