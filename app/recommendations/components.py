@@ -40,7 +40,8 @@ def walk_weights(interactions: sparse.csr_matrix, alpha: float, beta: float) -> 
     where each step follows the strength of the signal, then damped by the target's number of raters
     so the walk does not end on the most-rated wines for everyone.
     """
-    matrix = sparse.csr_matrix(interactions, dtype=np.float64)
+    matrix = sparse.csr_matrix(interactions, dtype=np.float64, copy=True)
+    np.maximum(matrix.data, 0.0, out=matrix.data)  # a walk cannot follow a negative strength
     matrix.eliminate_zeros()
     to_items = _normalise_rows(matrix)  # P(u → j)
     to_users = _normalise_rows(matrix.T.tocsr())  # P(i → u)

@@ -39,6 +39,13 @@ def test_walk_weights_damp_much_rated_targets_with_beta():
     assert np.diag(damped).tolist() == [0.0] * 6
 
 
+def test_walk_weights_ignore_zero_and_negative_strengths_and_leave_the_input_alone():
+    x = sparse.csr_matrix(np.array([[5.0, 3.0, 0.0], [4.0, 0.0, 2.0]]))
+    signed = sparse.csr_matrix(np.array([[5.0, 3.0, 0.0], [4.0, -2.0, 2.0]]))
+    assert walk_weights(signed, 0.5, 0.3) == pytest.approx(walk_weights(x, 0.5, 0.3))
+    assert signed[1, 1] == -2.0
+
+
 def test_relative_strengths_are_above_or_below_the_users_own_mean():
     out = relative(sparse.csr_matrix(np.array([[5.0, 3.0, 0.0], [0.0, 0.0, 2.0]])))
     assert out.toarray() == pytest.approx(np.array([[np.e, np.exp(-1), 0.0], [0.0, 0.0, 1.0]]))
