@@ -18,6 +18,7 @@ import mongomock.database
 from mongomock import filtering as mongomock_filtering
 from mongomock import helpers as mongomock_helpers
 from mongomock.mongo_client import MongoClient as MockMongoClient
+from pymongo.errors import DuplicateKeyError
 from pymongo_async_mock import AsyncMongoMockClient
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,15 @@ def _mend_mongomock() -> None:
 
     def create_indexes(self: Any, indexes: list[Any], session: Any = None) -> list[str]:
         # mongomock's own create_indexes drops partialFilterExpression, which create_index understands
-        return [self.create_index(list(index.document["key"].items()), session=session,
-                                  **{k: v for k, v in index.document.items() if k != "key"})
-                for index in indexes]
+        names = []
+        for index in indexes:
+            options = {k: v for k, v in index.document.items() if k != "key"}
+            keys = list(index.document["key"].items())
+            if options.get("unique") and options.get("partialFilterExpression") is not None:
+                names.append(_create_partial_unique_index(self, keys, options))
+            else:
+                names.append(self.create_index(keys, session=session, **options))
+        return names
 
     mongomock.collection.Collection.create_indexes = create_indexes  # type: ignore[method-assign]
     _mend_bulk_update_sort()
@@ -57,6 +64,27 @@ def _mend_mongomock() -> None:
     _mend_id_lookups()
     _mend_update_unique_checks()
     _MENDED = True
+
+
+def _create_partial_unique_index(collection: Any, keys: list[tuple[str, int]], options: dict[str, Any]) -> str:
+    """mongomock checks the documents already stored against a new unique index ignoring its partial filter
+    (so two wines without a source_id clash when a snapshot is reloaded): check only the matching ones."""
+    partial = options["partialFilterExpression"]
+    seen: set[str] = set()
+    for doc in collection._iter_documents(partial):
+        values = []
+        for path, _ in keys:
+            try:
+                values.append(mongomock_helpers.get_value_by_dot(doc, path))
+            except KeyError:
+                values.append(None)
+        key = repr(values)
+        if key in seen:
+            raise DuplicateKeyError(f"E11000 duplicate key on {keys}: {values}", 11000)
+        seen.add(key)
+    name = options.get("name") or mongomock_helpers.gen_index_name(keys)
+    collection._store.create_index(name, {"key": keys, "unique": True, "partialFilterExpression": partial})
+    return str(name)
 
 
 def _mend_bulk_update_sort() -> None:

@@ -7,6 +7,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -166,3 +167,17 @@ async def test_an_update_onto_a_taken_unique_key_is_refused_while_counter_update
     fresh = await Wine.get(second.id)
     assert fresh is not None
     assert (fresh.source_id, fresh.view_count) == ("xwines:8", 3)
+
+
+async def test_a_snapshot_with_wines_lacking_a_source_id_reloads(tmp_path: Path) -> None:
+    path = tmp_path / "snap"
+    database = await connect("memory://", name="snap", snapshot_path=path)
+    await make_wine(source_id=None).insert()
+    await make_wine(source_id=None).insert()
+    await make_wine(source_id="xwines:7").insert()
+    await database.close()
+    reloaded = await connect("memory://", name="snap", snapshot_path=path)
+    assert await Wine.find({}).count() == 3
+    with pytest.raises(DuplicateKeyError):
+        await make_wine(source_id="xwines:7").insert()
+    await reloaded.close()
