@@ -274,6 +274,10 @@ class SearchResponse(msgspec.Struct, kw_only=True):
     did_you_mean: Annotated[
         str | None, msgspec.Meta(description="A respelled query that finds more, when this one finds little.")
     ]
+    understood: Annotated[
+        dict[str, str],
+        msgspec.Meta(description='Filters read from the words, e.g. "red under 30" → style red, price_max 30.'),
+    ] = msgspec.field(default_factory=dict)
 
 
 class SuggestionRead(msgspec.Struct):

@@ -27,9 +27,10 @@ from search import MAX_PER_PAGE, SearchResult, Sort
 Name = Annotated[str | None, Parameter(min_length=1, max_length=100)]
 
 
-def _response(result: SearchResult) -> SearchResponse:
+def _response(result: SearchResult, understood: dict[str, str]) -> SearchResponse:
     f = result.facets
     return SearchResponse(
+        understood=understood,
         total=result.total,
         page=result.page,
         per_page=result.per_page,
@@ -115,7 +116,7 @@ class SearchController(Controller):
             page=page,
             per_page=per_page,
         )
-        return _response(await search.search(params, principal))
+        return _response(*await search.search(params, principal))
 
     @get("/suggest")
     async def suggest(

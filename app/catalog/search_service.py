@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from app.catalog.query_intent import interpret
 from app.errors import Invalid, Unavailable
 from app.schemas import to_cents
 from search import (
@@ -124,12 +125,15 @@ class SearchService:
         self._index = index
         self.boost_for = boost_for  # set by the composition root once recommendations exist
 
-    async def search(self, params: SearchParams, principal: Principal | None = None) -> SearchResult:
+    async def search(self, params: SearchParams,
+                     principal: Principal | None = None) -> tuple[SearchResult, dict[str, str]]:
+        """The result page, and the filters read from the words ("red under 30" → style and price_max)."""
+        params, understood = interpret(params)
         query = to_query(params)
         if principal is not None and self.boost_for is not None:
             query.boost = await self._boost(principal, query)
         try:
-            return await self._index.search(query)
+            return await self._index.search(query), understood
         except SearchUnavailable as exc:
             raise _engine_down(exc) from exc
         except InvalidQuery as exc:

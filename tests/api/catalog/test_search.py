@@ -258,3 +258,10 @@ async def test_search_answers_503_with_a_clear_detail_when_the_engine_is_down(cl
         assert response.headers["content-type"].startswith("application/problem+json")
         body = response.json()
         assert body["code"] == "search_unavailable" and "try again" in body["detail"]
+
+
+async def test_a_price_phrase_in_the_box_filters_like_the_fields_would(client: Client, cellar: None) -> None:
+    body = await search(client, q="white under 20")
+    assert body["understood"] == {"price_max": "20", "style": "white"}
+    assert set(ids(body)) == {"grigio", "gris"}
+    assert (await search(client, q="Margaux"))["understood"] == {}
