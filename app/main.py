@@ -29,7 +29,7 @@ from app.middleware import request_id_middleware, security_headers
 from app.openapi import document_api
 from app.privacy.admin_audit import admin_audit_middleware
 from app.privacy.controller import PrivacyController
-from app.privacy.guards import DEFAULT_MAX_BODY, body_within_limit
+from app.privacy.guards import DEFAULT_MAX_BODY, account_still_exists, body_within_limit
 from app.recommendations.controller import (
     AdminRecommendationController,
     MyRecommendationsController,
@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         AdminRecommendationController, PrivacyController, StorefrontController,
                         static_files_router()],
         lifespan=[lifespan],
-        guards=[body_within_limit, authorize],
+        guards=[body_within_limit, authorize, account_still_exists],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware, admin_audit_middleware],
         before_send=[security_headers],

@@ -120,6 +120,10 @@ class AccountService:
             raise NotFound("user", user_id)
         return user
 
+    async def account_exists(self, user_id: str) -> bool:
+        """One indexed lookup, nothing loaded: whether a token's account is still there (not erased)."""
+        return await User.get_pymongo_collection().find_one({"_id": user_id}, {"_id": 1}) is not None
+
     async def find_user_by_email(self, email: str) -> User | None:
         return await User.find_one({"email": fold_email(email)})
 

@@ -1,8 +1,11 @@
-"""Request hardening that applies to every route: a declared body larger than the route accepts is refused.
+"""Request hardening that applies to every route.
 
-Litestar already refuses a body past `request_max_body_size` while reading it; routes that never read their
-body (a DELETE, an action without input) would otherwise accept any Content-Length silently. This guard
-answers 413 for those too, before any work is done, so every route keeps the same promise.
+- A declared body larger than the route accepts is refused. Litestar already refuses a body past
+  `request_max_body_size` while reading it; routes that never read their body (a DELETE, an action without
+  input) would otherwise accept any Content-Length silently. This answers 413 for those too, before any work.
+- A token whose account was erased cannot write any more. Tokens are checked without a database read (they
+  live at most `token_ttl_s`); for the few minutes one outlives its erased account, reads find nothing, but a
+  write (a cart, a wishlist entry, a review) would create data about a person who asked to be forgotten.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.handlers.http_handlers import HTTPRouteHandler
 
-from app.errors import BadRequest, PayloadTooLarge
+from app.errors import BadRequest, PayloadTooLarge, Unauthorized
 
 DEFAULT_MAX_BODY = 1_048_576  # the app-wide request_max_body_size, unless a route sets its own
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def body_within_limit(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
@@ -27,3 +31,13 @@ async def body_within_limit(connection: ASGIConnection[Any, Any, Any, Any], hand
     limit = handler.resolve_request_max_body_size() or DEFAULT_MAX_BODY
     if int(declared) > limit:
         raise PayloadTooLarge(f"the request body must not exceed {limit} bytes", code="payload_too_large")
+
+
+async def account_still_exists(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Runs after `authorize`: a signed-in write needs the caller's account to exist."""
+    principal = connection.scope.get("user")
+    if principal is None or connection.scope.get("method") in SAFE_METHODS \
+            or handler.opt.get("access") not in ("user", "admin"):
+        return
+    if not await connection.app.state.services.accounts.account_exists(principal.user_id):
+        raise Unauthorized("this account no longer exists", code="account_gone")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from app.settings import Settings
-from documents import AuditEntry, Order, PrivacyRequest, Wine
+from documents import AuditEntry, Cart, Order, PrivacyRequest, Review, Wine, WishlistEntry
 from tests.api.privacy.conftest import drain, index_text, mongodb_text, ok, redis_text, use_everything
 from tests.conftest import PASSWORD, AppClient, Shopper, sign_up
+from tests.factories import insert_wines, make_wine
 
 
 async def test_erasure_leaves_nothing_in_any_collection_stream_key_or_index(
@@ -73,3 +74,16 @@ async def test_erasure_needs_a_password_and_a_signed_in_user(client: AppClient, 
                                  headers=shopper.headers)
     assert extra.status_code == 422
     assert (await client.get("/v1/me/profile", headers=shopper.headers)).status_code == 200
+
+
+async def test_a_token_that_outlives_its_erased_account_cannot_write(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine())
+    await ok(await client.request("DELETE", "/v1/me", json={"password": PASSWORD}, headers=shopper.headers))
+    writes = [("PUT", f"/v1/me/cart/items/{wine.id}", {"quantity": 1}), ("PUT", f"/v1/me/wishlist/{wine.id}", None),
+              ("PUT", f"/v1/wines/{wine.id}/reviews/me", {"rating": 5}), ("PATCH", "/v1/me/preferences", {}),
+              ("POST", "/v1/me/checkout", {})]
+    for method, path, body in writes:
+        response = await client.request(method, path, json=body, headers=shopper.headers)
+        assert (response.status_code, response.json()["code"]) == (401, "account_gone"), (method, path)
+    for document in (Cart, WishlistEntry, Review, Order):
+        assert await document.find({"user_id": shopper.id}).count() == 0
