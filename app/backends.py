@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from app.settings import Settings
-from documents.database import Database, DatabaseUnavailable, connect
+from documents.database import Database, DatabaseUnavailable, connect, redacted_url
 from search import SearchIndex, SearchUnavailable, open_index
 
 log = logging.getLogger("cuvee.backends")
@@ -75,8 +75,8 @@ async def open_redis(settings: Settings) -> tuple[Any, str]:
         client = await _try_redis(settings.redis_url, 3.0)
         if client is None:
             raise BackendUnavailable(
-                f"Redis at {settings.redis_url} did not answer: start it or fix CUVEE_REDIS_URL")
-        return client, f"server {settings.redis_url}"
+                f"Redis at {redacted_url(settings.redis_url)} did not answer: start it or fix CUVEE_REDIS_URL")
+        return client, f"server {redacted_url(settings.redis_url)}"
     client = await _try_redis(LOCAL_REDIS, 0.5)
     if client is not None:
         log.info("clickstream: using the Redis server at %s", LOCAL_REDIS)
@@ -131,6 +131,6 @@ async def _open_search(settings: Settings) -> SearchIndex:
         search = open_index(settings.effective_search_url, namespace=settings.search_namespace)
         await search.ping()
     except SearchUnavailable as exc:
-        raise BackendUnavailable(f"search engine at {settings.effective_search_url} did not answer: {exc}: "
-                                 "start it or fix CUVEE_SEARCH_URL") from exc
+        raise BackendUnavailable(f"search engine at {redacted_url(settings.effective_search_url)} did not answer: "
+                                 f"{exc}: start it or fix CUVEE_SEARCH_URL") from exc
     return search

@@ -38,6 +38,7 @@ from app.recommendations.controller import (
 from app.security import PUBLIC, authorize
 from app.settings import Settings
 from app.storefront.controller import StorefrontController, static_files_router
+from documents.database import redacted_url
 
 log = logging.getLogger("cuvee")
 
@@ -73,8 +74,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             raise
         services = build_services(settings, backends)
         app.state.services = services
-        log.info("cuvee %s: mongodb=%s search=%s redis=%s", __version__, settings.mongodb_url,
-                 settings.effective_search_url, backends.redis_kind)
+        log.info("cuvee %s: mongodb=%s search=%s redis=%s", __version__, redacted_url(settings.mongodb_url),
+                 redacted_url(settings.effective_search_url), backends.redis_kind)
         try:
             await start_background(services)
             yield

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
@@ -75,6 +75,14 @@ class Database:
             await self.client.close()
 
 
+def redacted_url(url: str) -> str:
+    """`url` with its password masked: for logs and error messages, which must never carry a secret."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{parts.netloc.rsplit('@', 1)[1]}"))
+
+
 def database_name(url: str, default: str = "cuvee") -> str:
     path = urlparse(url).path.strip("/")
     return path or default
@@ -104,10 +112,11 @@ async def connect(
             await client.admin.command("ping")
         except Exception as exc:
             await client.close()
-            raise DatabaseUnavailable(f"MongoDB at {url} did not answer: {exc.__class__.__name__}") from exc
+            raise DatabaseUnavailable(f"MongoDB at {redacted_url(url)} did not answer: {exc.__class__.__name__}") \
+                from exc
         snapshot_path = None
     else:
-        raise DatabaseUnavailable(f"CUVEE_MONGODB_URL must be memory:// or mongodb://…, not {url!r}")
+        raise DatabaseUnavailable(f"CUVEE_MONGODB_URL must be memory:// or mongodb://…, not {redacted_url(url)!r}")
     db = client[db_name]
     await init_beanie(database=db, document_models=ALL_DOCUMENTS)
     return Database(url=url, name=db_name, client=client, db=db, snapshot_path=snapshot_path)

@@ -16,6 +16,7 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
+from app.backends import BackendUnavailable
 from app.main import create_app
 from app.privacy.guards import DEFAULT_MAX_BODY
 from documents import AuditEntry, Order, OrderItem
@@ -239,3 +240,14 @@ async def test_beacons_are_limited_per_signed_in_user_across_addresses(tmp_path:
             visitor = json.dumps([{**json.loads(page_views(1))[0], "anonymous_id": "visitor-" + uuid4().hex}])
             assert (await elsewhere.post("/v1/events", content=visitor,
                                          headers={"Content-Type": "text/plain"})).status_code == 202
+
+
+@pytest.mark.parametrize("setting", [{"redis_url": "redis://cuvee:sekrit-pw@127.0.0.1:6379/15"},
+                                     {"search_url": "http://elastic:sekrit-pw@127.0.0.1:1"}])
+async def test_a_password_in_a_backend_url_never_shows_in_errors_or_logs(
+        tmp_path: Path, setting: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG), pytest.raises(BackendUnavailable) as failed:
+        async with running(create_app(make_settings(tmp_path, **setting))):
+            pass
+    assert "did not answer" in str(failed.value) and ":***@" in str(failed.value)
+    assert "sekrit" not in str(failed.value) and "sekrit" not in caplog.text
