@@ -53,7 +53,8 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     limiter = RateLimiter(backends.redis, settings.stream_prefix)
     catalog = CatalogService(backends.search, clock)
     search = SearchService(backends.search)
-    accounts = AccountService(tokens, passwords, limiter, settings.login_attempts_per_minute, clock)
+    accounts = AccountService(tokens, passwords, limiter, settings.login_attempts_per_minute, clock,
+                              registrations_per_hour=settings.registrations_per_hour)
     commerce = CommerceService(catalog, accounts, clock, abandoned_cart_hours=settings.abandoned_cart_hours,
                                on_wines_changed=catalog.sync_to_index)
     clickstream = ClickstreamService(backends.redis, settings.stream_prefix, accounts, catalog, clock,

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     events_maxlen: int = Field(default=1_000_000, ge=1_000)
     event_dedup_ttl_s: int = Field(default=86_400, ge=60)
     login_attempts_per_minute: int = Field(default=10, ge=1)
+    registrations_per_hour: int = Field(default=30, ge=1)  # per client address: argon2 costs CPU
     events_per_minute: int = Field(default=6_000, ge=1)
     retrain_interval_s: float = Field(default=900.0, ge=0)
     log_level: str = "INFO"

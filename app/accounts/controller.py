@@ -37,9 +37,11 @@ class AuthController(Controller):
     dependencies = {"accounts": Provide(provide_accounts, sync_to_thread=False)}
 
     @post("/register", status_code=201)
-    async def register(self, accounts: AccountService, data: RegisterInput) -> RegisteredRead:
-        """Create a customer account and sign it in. Emails are case-insensitive and unique (409 on reuse)."""
-        user = await accounts.register(data.email, data.password, data.username)
+    async def register(self, accounts: AccountService, data: RegisterInput, request: Request) -> RegisteredRead:
+        """Create a customer account and sign it in. Emails are case-insensitive and unique (409 on reuse).
+        Sign-ups from one address are limited per hour (429)."""
+        client = request.client.host if request.client else "unknown"
+        user = await accounts.register(data.email, data.password, data.username, client_address=client)
         return RegisteredRead(user_id=user.id, access_token=accounts.issue_token(user),
                               expires_in=accounts.token_ttl_s)
 

@@ -60,17 +60,23 @@ def _plain(value: Any) -> Any:
 
 class AccountService:
     def __init__(self, tokens: TokenCodec, passwords: Passwords, limiter: RateLimiter,
-                 login_attempts_per_minute: int, clock: Callable[[], datetime] = utcnow) -> None:
+                 login_attempts_per_minute: int, clock: Callable[[], datetime] = utcnow, *,
+                 registrations_per_hour: int | None = None) -> None:
         self._tokens = tokens
         self._passwords = passwords
         self._limiter = limiter
         self._login_limit = login_attempts_per_minute
+        self._registration_limit = registrations_per_hour
         self._clock = clock
         self.consent_listeners: list[ConsentListener] = []
 
     # ------------------------------------------------------------ sign-up, login, roles
     async def register(self, email: str, password: str, username: str | None, *,
-                       roles: list[str] | None = None) -> User:
+                       roles: list[str] | None = None, client_address: str | None = None) -> User:
+        """A new account; sign-ups from one client address are limited per hour when it is given."""
+        if client_address is not None and self._registration_limit is not None:
+            await self._limiter.hit("register-ip", client_address, limit=self._registration_limit, window_s=3600,
+                                    what="sign-ups from this address")
         user = User(email=normalise_email(email), username=username,
                     password_hash=self._passwords.hash(password), roles=roles or ["customer"])
         try:

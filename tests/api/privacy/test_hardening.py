@@ -251,3 +251,15 @@ async def test_a_password_in_a_backend_url_never_shows_in_errors_or_logs(
             pass
     assert "did not answer" in str(failed.value) and ":***@" in str(failed.value)
     assert "sekrit" not in str(failed.value) and "sekrit" not in caplog.text
+
+
+async def test_sign_ups_are_limited_per_address(tmp_path: Path) -> None:
+    async with running(create_app(make_settings(tmp_path, registrations_per_hour=3))) as client:
+        statuses = [(await client.post("/v1/auth/register", json={
+            "email": f"{uuid4().hex[:8]}@example.com", "password": PASSWORD})).status_code for _ in range(4)]
+        assert statuses == [201, 201, 201, 429]
+        elsewhere = httpx.AsyncClient(transport=httpx.ASGITransport(app=client.app, client=("10.9.8.6", 40000)),
+                                      base_url="http://testserver")
+        async with elsewhere:
+            assert (await elsewhere.post("/v1/auth/register", json={
+                "email": f"{uuid4().hex[:8]}@example.com", "password": PASSWORD})).status_code == 201
