@@ -160,10 +160,12 @@ async def test_admin_actions_are_audited_with_actor_action_and_target(client: Cl
     wine = await create(client, admin)
     await client.patch(f"/v1/admin/wines/{wine['id']}", json={"price": "30"}, headers=admin.headers)
     await client.delete(f"/v1/admin/wines/{wine['id']}", headers=admin.headers)
-    entries = await AuditEntry.find({"target_id": wine["id"]}).sort([("at", 1)]).to_list()
+    entries = await AuditEntry.find({"target_id": wine["id"], "target_type": "wine"}).sort([("at", 1)]).to_list()
     assert [e.action for e in entries] == ["wine.created", "wine.updated", "wine.delisted"]
     assert {e.actor_id for e in entries} == {admin.id}
     assert entries[1].details["price_cents"] == 3000 and entries[1].details["fields"] == ["price_cents"]
+    routes = await AuditEntry.find({"target_id": wine["id"], "target_type": "route"}).to_list()
+    assert sorted(e.details["method"] for e in routes) == ["DELETE", "PATCH"]  # and every admin request as such
 
 
 async def test_shoppers_are_refused_and_anonymous_callers_must_sign_in(client: Client, shopper: Shopper) -> None:
