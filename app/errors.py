@@ -159,4 +159,4 @@ EXCEPTION_HANDLERS = {
     Exception: internal_error_handler,
 }
 
-__all__ = ["PROBLEM_JSON", "EXCEPTION_HANDLERS", "MediaType"]
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType"]
