@@ -162,6 +162,10 @@ class History:
             await self.trim_user(user_id)
         return int(result.modified_count)
 
+    def forget_user(self, user_id: str) -> None:
+        """Drop what this process counted for the user (after their history was deleted)."""
+        self._sizes.pop(user_id, None)
+
     async def recent(self, user_id: str, types: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
         """The user's newest interactions of the given types, newest first (raw documents)."""
         cursor = (self._interactions().find({"user_id": user_id, "type": {"$in": list(types)}})

@@ -144,6 +144,7 @@ class ClickstreamService:
         """Delete every event of the user (interactions, both streams, dedup and rate-limit keys) and unlink
         the anonymous ids: later anonymous beacons from those browsers are nobody's. Safe to run again."""
         forgotten = await self.privacy.erase(user_id, anonymous_ids)
+        self.history.forget_user(user_id)
         await User.get_pymongo_collection().update_one({"_id": user_id}, {"$set": {"anonymous_ids": []}})
         return forgotten
 
