@@ -24,10 +24,16 @@ PROBLEM = Schema(
     type=OpenAPIType.OBJECT,
     required=["type", "title", "status", "code", "detail", "instance"],
     properties={
-        "type": _TEXT, "title": _TEXT, "status": Schema(type=OpenAPIType.INTEGER), "code": _TEXT, "detail": _TEXT,
+        "type": _TEXT,
+        "title": _TEXT,
+        "status": Schema(type=OpenAPIType.INTEGER),
+        "code": _TEXT,
+        "detail": _TEXT,
         "instance": _TEXT,
-        "errors": Schema(type=OpenAPIType.ARRAY, items=Schema(
-            type=OpenAPIType.OBJECT, properties={"field": _TEXT, "source": _TEXT, "message": _TEXT})),
+        "errors": Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(type=OpenAPIType.OBJECT, properties={"field": _TEXT, "source": _TEXT, "message": _TEXT}),
+        ),
     },
     description="An error (RFC 9457): `code` is stable and machine-readable, `detail` is safe to show.",
 )
@@ -35,8 +41,10 @@ _METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
 
 
 def _problem(description: str) -> OpenAPIResponse:
-    return OpenAPIResponse(description=description,
-                           content={PROBLEM_JSON: OpenAPIMediaType(schema=Reference("#/components/schemas/Problem"))})
+    return OpenAPIResponse(
+        description=description,
+        content={PROBLEM_JSON: OpenAPIMediaType(schema=Reference("#/components/schemas/Problem"))},
+    )
 
 
 def _access_by_operation(app: Litestar) -> dict[tuple[str, str], str]:
@@ -67,9 +75,14 @@ def document_api(app: Litestar) -> None:
     openapi = app.openapi_schema
     components = openapi.components
     components.schemas = {**(components.schemas or {}), "Problem": PROBLEM}
-    components.security_schemes = {"bearer": SecurityScheme(
-        type="http", scheme="bearer", bearer_format="JWT",
-        description="The access_token from POST /v1/auth/register or /v1/auth/login.")}
+    components.security_schemes = {
+        "bearer": SecurityScheme(
+            type="http",
+            scheme="bearer",
+            bearer_format="JWT",
+            description="The access_token from POST /v1/auth/register or /v1/auth/login.",
+        )
+    }
     access = _access_by_operation(app)
     for path, item in (openapi.paths or {}).items():
         for method in _METHODS:

@@ -74,8 +74,9 @@ def _belongs(fields: dict[bytes, bytes], user_id: bytes, anonymous_ids: set[str]
 
 
 def _unavailable(exc: BaseException) -> Unavailable:
-    return Unavailable("the event stream is unavailable (Redis did not answer); nothing was lost: try again",
-                       code="stream_unavailable")
+    return Unavailable(
+        "the event stream is unavailable (Redis did not answer); nothing was lost: try again", code="stream_unavailable"
+    )
 
 
 class ClickstreamPrivacy:
@@ -90,8 +91,11 @@ class ClickstreamPrivacy:
 
     async def export_user(self, user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:
         """{interactions, stream, dead_letter}: history in MongoDB, and entries still in the Redis streams."""
-        cursor = Interaction.get_pymongo_collection().find(self._query(user_id, anonymous_ids)) \
+        cursor = (
+            Interaction.get_pymongo_collection()
+            .find(self._query(user_id, anonymous_ids))
             .sort([("occurred_at", 1), ("_id", 1)])
+        )
         interactions = [Interaction.model_validate(doc).model_dump(mode="json") async for doc in cursor]
         try:
             stream = await self._scan(self._keys.stream, user_id, anonymous_ids)
@@ -116,11 +120,13 @@ class ClickstreamPrivacy:
             keys += [self._keys.rate("events-user", user_id)]
             keys += [self._keys.rate("events-anon", anon) for anon in anonymous_ids]
             for start in range(0, len(keys), DELETE_CHUNK):
-                await self._redis.delete(*keys[start:start + DELETE_CHUNK])
+                await self._redis.delete(*keys[start : start + DELETE_CHUNK])
         except (RedisError, OSError) as exc:
             raise _unavailable(exc) from exc
-        return Forgotten({"interactions": interactions, "stream_entries": len(stream.ids),
-                          "dead_letter_entries": len(dead.ids)}, event_ids)
+        return Forgotten(
+            {"interactions": interactions, "stream_entries": len(stream.ids), "dead_letter_entries": len(dead.ids)},
+            event_ids,
+        )
 
     async def _delete_interactions(self, user_id: str, anonymous_ids: list[str], event_ids: set[str]) -> int:
         collection = Interaction.get_pymongo_collection()
@@ -131,13 +137,13 @@ class ClickstreamPrivacy:
 
     async def _delete_entries(self, stream_ids: list[bytes], dead_ids: list[bytes]) -> None:
         for start in range(0, len(stream_ids), DELETE_CHUNK):
-            chunk = stream_ids[start:start + DELETE_CHUNK]
+            chunk = stream_ids[start : start + DELETE_CHUNK]
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.xack(self._keys.stream, self._keys.group, *chunk)
                 pipe.xdel(self._keys.stream, *chunk)
                 await pipe.execute(raise_on_error=False)  # no group yet: XACK fails, XDEL still runs
         for start in range(0, len(dead_ids), DELETE_CHUNK):
-            await self._redis.xdel(self._keys.dead, *dead_ids[start:start + DELETE_CHUNK])
+            await self._redis.xdel(self._keys.dead, *dead_ids[start : start + DELETE_CHUNK])
 
     async def _scan(self, stream: str, user_id: str, anonymous_ids: list[str]) -> StreamMatches:
         """Walk the whole stream in chunks, keeping the person's entries."""
@@ -152,8 +158,13 @@ class ClickstreamPrivacy:
                     event = _event(fields.get(b"e", b""))
                     if isinstance(event, dict) and isinstance(event.get("event_id"), str):
                         found.event_ids.add(event["event_id"])
-                    found.entries.append({"entry_id": _text(entry_id), "event": event,
-                                          **({"error": _text(fields[b"error"])} if b"error" in fields else {})})
+                    found.entries.append(
+                        {
+                            "entry_id": _text(entry_id),
+                            "event": event,
+                            **({"error": _text(fields[b"error"])} if b"error" in fields else {}),
+                        }
+                    )
             if len(chunk) < SCAN_CHUNK:
                 return found
             low = b"(" + chunk[-1][0]

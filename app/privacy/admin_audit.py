@@ -46,7 +46,14 @@ async def _record(scope: Scope, status: int) -> None:
     action = "admin.request" if principal.is_admin else "admin.denied"
     try:
         await scope["app"].state.services.privacy.audit.record(
-            principal.user_id, action, "route", next(iter(params.values()), None), method=method,
-            path=scope.get("path_template", scope["path"]), params=params, status=status)
+            principal.user_id,
+            action,
+            "route",
+            next(iter(params.values()), None),
+            method=method,
+            path=scope.get("path_template", scope["path"]),
+            params=params,
+            status=status,
+        )
     except Exception:  # the request is done either way; a failed audit write is an operator's alarm
         log.exception("could not write the audit entry for %s %s", method, scope["path"])

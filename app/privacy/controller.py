@@ -17,8 +17,10 @@ class PrivacyController(Controller):
     path = "/v1/me"
     tags = ["privacy"]
     opt = USER
-    dependencies = {"privacy": Provide(provide_privacy, sync_to_thread=False),
-                    "principal": Provide(provide_principal, sync_to_thread=False)}
+    dependencies = {
+        "privacy": Provide(provide_privacy, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
 
     @get("/export")
     async def export(self, privacy: PrivacyService, principal: Principal) -> UserExport:

@@ -36,8 +36,11 @@ async def body_within_limit(connection: ASGIConnection[Any, Any, Any, Any], hand
 async def account_still_exists(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Runs after `authorize`: a signed-in write needs the caller's account to exist."""
     principal = connection.scope.get("user")
-    if principal is None or connection.scope.get("method") in SAFE_METHODS \
-            or handler.opt.get("access") not in ("user", "admin"):
+    if (
+        principal is None
+        or connection.scope.get("method") in SAFE_METHODS
+        or handler.opt.get("access") not in ("user", "admin")
+    ):
         return
     if not await connection.app.state.services.accounts.account_exists(principal.user_id):
         raise Unauthorized("this account no longer exists", code="account_gone")

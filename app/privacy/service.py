@@ -41,15 +41,25 @@ ASC = SortDirection.ASCENDING
 
 EXPORTS_PER_HOUR = 10  # each export scans the event stream: a bound on what one account can make us do
 PASSWORD_TRIES = 5  # erasure re-confirmations per 5 minutes
-SEARCH_INDEX_NOTE = ("The search index holds wines only (name, producer, grapes, region, notes, price, stock and "
-                     "the rating aggregate); reviews, accounts and behaviour are never indexed, so it holds "
-                     "nothing about you. Your ratings counted in the aggregate are removed on erasure.")
+SEARCH_INDEX_NOTE = (
+    "The search index holds wines only (name, producer, grapes, region, notes, price, stock and "
+    "the rating aggregate); reviews, accounts and behaviour are never indexed, so it holds "
+    "nothing about you. Your ratings counted in the aggregate are removed on erasure."
+)
 
 
 class PrivacyService:
-    def __init__(self, secret: str, accounts: AccountService, commerce: CommerceService,
-                 clickstream: ClickstreamService, recommendations: RecommendationService, limiter: RateLimiter,
-                 clock: Callable[[], datetime], persist: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        secret: str,
+        accounts: AccountService,
+        commerce: CommerceService,
+        clickstream: ClickstreamService,
+        recommendations: RecommendationService,
+        limiter: RateLimiter,
+        clock: Callable[[], datetime],
+        persist: Callable[[], object] | None = None,
+    ) -> None:
         # A key of its own, derived from the app secret: subjects cannot be confused with token signatures.
         self._key = hmac.new(secret.encode(), b"cuvee:privacy-subject", hashlib.sha256).digest()
         self._accounts = accounts
@@ -70,19 +80,27 @@ class PrivacyService:
     async def export_user(self, user_id: str, *, limited: bool = True) -> UserExport:
         """Everything held about the user, from every store, as one document (recorded, counted per section)."""
         if limited:
-            await self._limiter.hit("privacy-export", user_id, limit=EXPORTS_PER_HOUR, window_s=3600,
-                                    what="data exports")
+            await self._limiter.hit(
+                "privacy-export", user_id, limit=EXPORTS_PER_HOUR, window_s=3600, what="data exports"
+            )
         account = await self._accounts.export_user(user_id)
         anonymous_ids = list(account.get("anonymous_ids") or [])
         commerce = await self._commerce.export_user(user_id)
         events = await self._clickstream.export_user(user_id, anonymous_ids)
         interactions = events["interactions"]
         export = UserExport(
-            generated_at=self._clock(), user_id=user_id,
-            account={k: account.get(k) for k in ("id", "email", "username", "roles", "created_at", "updated_at",
-                                                 "anonymous_ids")},
-            preferences=account["preferences"], taste_profile=account["taste_profile"], consent=account["consent"],
-            cart=commerce["cart"], orders=commerce["orders"], wishlist=commerce["wishlist"],
+            generated_at=self._clock(),
+            user_id=user_id,
+            account={
+                k: account.get(k)
+                for k in ("id", "email", "username", "roles", "created_at", "updated_at", "anonymous_ids")
+            },
+            preferences=account["preferences"],
+            taste_profile=account["taste_profile"],
+            consent=account["consent"],
+            cart=commerce["cart"],
+            orders=commerce["orders"],
+            wishlist=commerce["wishlist"],
             reviews=commerce["reviews"],
             browsing_history=[i for i in interactions if i["type"] != "search_performed"],
             search_history=[i for i in interactions if i["type"] == "search_performed"],
@@ -102,8 +120,9 @@ class PrivacyService:
     # ------------------------------------------------------------ erasure
     async def erase_self(self, user_id: str, password: str) -> ErasureRead:
         """The user's own erasure, confirmed with their password (a stolen token alone cannot erase)."""
-        await self._limiter.hit("privacy-erase", user_id, limit=PASSWORD_TRIES, window_s=300,
-                                what="password confirmations")
+        await self._limiter.hit(
+            "privacy-erase", user_id, limit=PASSWORD_TRIES, window_s=300, what="password confirmations"
+        )
         user = await self._accounts.get_user(user_id)
         if not await self._accounts.verify_password(user, password):
             raise Forbidden("the password does not match; nothing was erased", code="password_mismatch")
@@ -126,11 +145,11 @@ class PrivacyService:
         finally:
             self._erasing.discard(user_id)
         await self._finish(request, "completed", removed)
-        await self.audit.record(None, "privacy.erasure", "privacy_request", request.id, requested_by=actor,
-                                removed=removed)
+        await self.audit.record(
+            None, "privacy.erasure", "privacy_request", request.id, requested_by=actor, removed=removed
+        )
         log.info("erasure %s completed: %s", request.id, removed)
-        return ErasureRead(request_id=request.id, completed_at=request.completed_at or self._clock(),
-                           removed=removed)
+        return ErasureRead(request_id=request.id, completed_at=request.completed_at or self._clock(), removed=removed)
 
     async def _erase(self, user: User, pseudonym: str) -> dict[str, int]:
         user_id, anonymous_ids = user.id, list(user.anonymous_ids)
@@ -139,8 +158,9 @@ class PrivacyService:
         removed.update(await self._commerce.erase_user(user_id, pseudonym))
         events = await self._clickstream.erase_user(user_id, anonymous_ids)
         removed.update(events.counts)
-        removed.update(await self._recommendations.forget_user(user_id, anonymous_ids, events.event_ids,
-                                                               behaviour_only=False))
+        removed.update(
+            await self._recommendations.forget_user(user_id, anonymous_ids, events.event_ids, behaviour_only=False)
+        )
         removed["audit_entries_pseudonymised"] = await self.audit.pseudonymise(user_id, pseudonym)
         removed["account"] = int(await self._accounts.erase_user(user_id))
         for bucket in ("privacy-export", "privacy-erase"):
@@ -160,8 +180,9 @@ class PrivacyService:
     async def forget_behaviour(self, user_id: str) -> dict[str, int]:
         user = await self._accounts.get_user(user_id)
         events = await self._clickstream.erase_user(user_id, list(user.anonymous_ids))
-        logs = await self._recommendations.forget_user(user_id, list(user.anonymous_ids), events.event_ids,
-                                                       behaviour_only=True)
+        logs = await self._recommendations.forget_user(
+            user_id, list(user.anonymous_ids), events.event_ids, behaviour_only=True
+        )
         return {**events.counts, **logs}
 
     # ------------------------------------------------------------ records
@@ -173,15 +194,22 @@ class PrivacyService:
 
     async def _record(self, kind: str, user_id: str, status: str, outcome: dict[str, Any]) -> PrivacyRequest:
         now = self._clock()
-        request = PrivacyRequest(kind=kind, subject=self.subject(user_id), status=status, requested_at=now,
-                                 completed_at=now if status == "completed" else None, outcome=outcome)
+        request = PrivacyRequest(
+            kind=kind,
+            subject=self.subject(user_id),
+            status=status,
+            requested_at=now,
+            completed_at=now if status == "completed" else None,
+            outcome=outcome,
+        )
         await request.insert()
         return request
 
     async def _finish(self, request: PrivacyRequest, status: str, outcome: dict[str, Any]) -> None:
         request.status, request.outcome, request.completed_at = status, outcome, self._clock()
         await PrivacyRequest.get_pymongo_collection().update_one(
-            {"_id": request.id}, {"$set": {"status": status, "outcome": outcome, "completed_at": request.completed_at}})
+            {"_id": request.id}, {"$set": {"status": status, "outcome": outcome, "completed_at": request.completed_at}}
+        )
 
     async def _requests_about(self, user_id: str) -> list[dict[str, Any]]:
         found = await PrivacyRequest.find({"subject": self.subject(user_id)}).sort([("requested_at", ASC)]).to_list()

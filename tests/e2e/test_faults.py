@@ -40,8 +40,23 @@ class OwnRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""], stdout=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.directory),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         probe = sync_redis.Redis(port=self.port, socket_connect_timeout=0.2)
         for _ in range(200):
             try:
@@ -68,8 +83,18 @@ def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
 
 
 def views(anonymous_id: str, wines: list[Wine]) -> str:
-    return json.dumps([{"event_id": uuid4().hex, "type": "wine_viewed", "anonymous_id": anonymous_id,
-                        "wine_id": wine.id, "occurred_at": datetime.now(UTC).isoformat()} for wine in wines])
+    return json.dumps(
+        [
+            {
+                "event_id": uuid4().hex,
+                "type": "wine_viewed",
+                "anonymous_id": anonymous_id,
+                "wine_id": wine.id,
+                "occurred_at": datetime.now(UTC).isoformat(),
+            }
+            for wine in wines
+        ]
+    )
 
 
 async def beacon(client: AppClient, headers: dict[str, str], body: str) -> tuple[int, float, dict[str, Any]]:
@@ -86,7 +111,8 @@ async def wait_for(predicate: Any, timeout_s: float) -> None:
 
 
 async def test_redis_stopped_mid_run_beacon_503_fast_shop_serves_worker_resumes_without_loss(
-        tmp_path: Path, own_redis: OwnRedis) -> None:
+    tmp_path: Path, own_redis: OwnRedis
+) -> None:
     settings = make_settings(tmp_path, redis_url=own_redis.url, run_worker=False)
     async with running(create_app(settings)) as client:
         wines = await insert_wines(*(make_wine(stock=50) for _ in range(4)))
@@ -107,8 +133,9 @@ async def test_redis_stopped_mid_run_beacon_503_fast_shop_serves_worker_resumes_
         assert (await client.get(f"/v1/wines/{wines[0].id}")).status_code == 200
         assert (await client.get("/v1/search", params={"q": wines[0].name})).json()["total"] >= 1
         assert (await client.get("/v1/me/profile", headers=h)).status_code == 200
-        assert (await client.put(f"/v1/me/cart/items/{wines[1].id}", json={"quantity": 2}, headers=h)
-                ).status_code == 200
+        assert (
+            await client.put(f"/v1/me/cart/items/{wines[1].id}", json={"quantity": 2}, headers=h)
+        ).status_code == 200
         assert (await client.post("/v1/me/checkout", json={}, headers=h)).status_code == 201
         # what needs Redis says so, never a 500: login counts attempts there
         login = await client.post("/v1/auth/login", json={"email": shopper.email, "password": PASSWORD})
@@ -148,12 +175,14 @@ async def test_search_engine_gone_search_503_with_a_clear_detail_the_rest_keeps_
         assert (await client.get("/v1/wines")).json()["total"] == 3
         assert (await client.get(f"/v1/wines/{wines[0].id}")).status_code == 200
         assert (await client.get("/v1/me/profile", headers=h)).status_code == 200
-        assert (await client.put(f"/v1/me/cart/items/{wines[0].id}", json={"quantity": 5}, headers=h)
-                ).status_code == 200
+        assert (
+            await client.put(f"/v1/me/cart/items/{wines[0].id}", json={"quantity": 5}, headers=h)
+        ).status_code == 200
         # selling out would change what search shows: the order still goes through
         assert (await client.post("/v1/me/checkout", json={}, headers=h)).status_code == 201
-        assert (await client.put(f"/v1/wines/{wines[1].id}/reviews/me", json={"rating": 4}, headers=h)
-                ).status_code == 201
+        assert (
+            await client.put(f"/v1/wines/{wines[1].id}/reviews/me", json={"rating": 4}, headers=h)
+        ).status_code == 201
         assert (await client.get("/v1/me/recommendations", headers=h)).status_code == 200
         assert (await client.get("/v1/me/export", headers=h)).status_code == 200
         ready = await client.get("/health/ready")

@@ -48,10 +48,22 @@ class Live:
 
 def _seed(url: str, admin: dict[str, str]) -> None:
     for n, style in enumerate(["red", "white", "rosé", "sparkling", "dessert", "fortified"]):
-        response = requests.post(f"{url}/v1/admin/wines", headers=admin, timeout=10, json={
-            "name": f"Fuzz {style} {n}", "winery": f"Domaine {n}", "style": style, "price": f"{10 + n}.50",
-            "stock": 5 + n, "grapes": ["Merlot"], "country": "France", "region": "Bordeaux",
-            "taste": {"sweetness": 0.1, "acidity": 0.5, "tannin": 0.4, "body": 0.6, "fizz": 0.0}})
+        response = requests.post(
+            f"{url}/v1/admin/wines",
+            headers=admin,
+            timeout=10,
+            json={
+                "name": f"Fuzz {style} {n}",
+                "winery": f"Domaine {n}",
+                "style": style,
+                "price": f"{10 + n}.50",
+                "stock": 5 + n,
+                "grapes": ["Merlot"],
+                "country": "France",
+                "region": "Bordeaux",
+                "taste": {"sweetness": 0.1, "acidity": 0.5, "tannin": 0.4, "body": 0.6, "fizz": 0.0},
+            },
+        )
         assert response.status_code == 201, response.text
     assert requests.post(f"{url}/v1/admin/recommendations/retrain", headers=admin, timeout=60).status_code == 200
 
@@ -61,8 +73,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     settings = make_settings(Path(tmp_path_factory.mktemp("fuzz")), run_worker=True)
     app = create_app(settings)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", access_log=False)
+    )
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="fuzz-server", daemon=True)
     thread.start()
@@ -73,11 +86,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
-    registered = requests.post(f"{url}/v1/auth/register", timeout=10,
-                               json={"email": "fuzz-customer@example.com", "password": PASSWORD}).json()
+    registered = requests.post(
+        f"{url}/v1/auth/register", timeout=10, json={"email": "fuzz-customer@example.com", "password": PASSWORD}
+    ).json()
     accounts = app.state.services.accounts
     admin_user, _ = asyncio.run_coroutine_threadsafe(
-        accounts.ensure_admin("fuzz-admin@example.com", PASSWORD), loop).result(30)
+        accounts.ensure_admin("fuzz-admin@example.com", PASSWORD), loop
+    ).result(30)
     admin = {"Authorization": f"Bearer {accounts.issue_token(admin_user)}"}
     _seed(url, admin)
     try:

@@ -27,9 +27,14 @@ CHECKS = [not_a_server_error, status_code_conformance, response_schema_conforman
 # Bounded and repeatable so the suite stays near a minute on two cores and never flakes; to dig deeper, set
 # CUVEE_FUZZ_EXAMPLES=200 CUVEE_FUZZ_RANDOM=1 (new inputs on every run).
 EXAMPLES = int(os.environ.get("CUVEE_FUZZ_EXAMPLES", "12"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("CUVEE_FUZZ_RANDOM"),
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck), database=None)
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not os.environ.get("CUVEE_FUZZ_RANDOM"),
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
 
 
 def operation_labels() -> list[str]:

@@ -25,17 +25,23 @@ from documents import Preferences
 from tests.fuzz.conftest import Live
 
 PURE = settings(max_examples=300, deadline=None, database=None)
-OVER_HTTP = settings(max_examples=40, deadline=None, database=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+OVER_HTTP = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 NOW = datetime.now(UTC)
 MAX_AGE = timedelta(days=1)
 
 
-
 def json_like(floats: st.SearchStrategy[float], leaves: int = 25) -> st.SearchStrategy[Any]:
     scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | floats | st.text(max_size=30)
-    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=6)
-                        | st.dictionaries(st.text(max_size=12), inner, max_size=6), max_leaves=leaves)
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
+        max_leaves=leaves,
+    )
 
 
 json_values = json_like(st.floats(allow_nan=True))  # NaN and infinities too: JavaScript sends them
@@ -48,12 +54,20 @@ refs = st.text("abcdefghijklmnopqrstuvwxyz0123456789_.:-", min_size=1, max_size=
 def good_events(draw: st.DrawFn) -> dict[str, Any]:
     """Events as the storefront builds them: every type with what it needs, and sometimes more."""
     kind = draw(st.sampled_from(sorted(REQUIRED_FIELDS)))
-    event: dict[str, Any] = {"event_id": draw(idents), "type": kind, "anonymous_id": draw(idents),
-                             "occurred_at": (NOW - draw(st.timedeltas(timedelta(0), timedelta(hours=23))))
-                             .isoformat()}
-    values = {"wine_id": refs, "rec_id": refs, "query": st.text(min_size=1, max_size=200),
-              "position": st.integers(0, 10_000), "results_count": st.integers(0, 10_000_000),
-              "surface": st.text("abcxyz_.:-", min_size=1, max_size=40)}
+    event: dict[str, Any] = {
+        "event_id": draw(idents),
+        "type": kind,
+        "anonymous_id": draw(idents),
+        "occurred_at": (NOW - draw(st.timedeltas(timedelta(0), timedelta(hours=23)))).isoformat(),
+    }
+    values = {
+        "wine_id": refs,
+        "rec_id": refs,
+        "query": st.text(min_size=1, max_size=200),
+        "position": st.integers(0, 10_000),
+        "results_count": st.integers(0, 10_000_000),
+        "surface": st.text("abcxyz_.:-", min_size=1, max_size=40),
+    }
     for name in REQUIRED_FIELDS[kind]:
         event[name] = draw(values[name])
     return event
@@ -91,13 +105,15 @@ def test_well_formed_events_are_taken_whole(events: list[dict[str, Any]]) -> Non
     for sent, raw in zip(events, raws, strict=True):
         checked = check_event(raw, NOW, MAX_AGE)
         assert isinstance(checked, Event), checked
-        assert (checked.event_id, checked.type, checked.wine_id) == (sent["event_id"], sent["type"],
-                                                                     sent.get("wine_id"))
+        assert (checked.event_id, checked.type, checked.wine_id) == (
+            sent["event_id"],
+            sent["type"],
+            sent.get("wine_id"),
+        )
 
 
 @PURE
-@given(good_events(), st.text(min_size=1, max_size=20).filter(lambda k: k not in Event.__struct_fields__),
-       finite_json)
+@given(good_events(), st.text(min_size=1, max_size=20).filter(lambda k: k not in Event.__struct_fields__), finite_json)
 def test_an_unknown_field_is_refused_not_stored(event: dict[str, Any], key: str, value: Any) -> None:
     (raw,) = parse_batch(batch_body([{**event, key: value}]))
     assert isinstance(check_event(raw, NOW, MAX_AGE), Rejection)
@@ -106,8 +122,7 @@ def test_an_unknown_field_is_refused_not_stored(event: dict[str, Any], key: str,
 # ---------------------------------------------------------------- preferences extra, directly
 extra_keys = st.text(max_size=45) | st.sampled_from(["$where", "a.b", "ok_key", "x" * 41, "", "-lead"])
 extras = st.dictionaries(extra_keys, json_like(st.floats(), leaves=6), max_size=22)
-finite_extras = st.dictionaries(extra_keys, json_like(st.floats(allow_nan=False, allow_infinity=False), 6),
-                                max_size=22)
+finite_extras = st.dictionaries(extra_keys, json_like(st.floats(allow_nan=False, allow_infinity=False), 6), max_size=22)
 
 
 @PURE
@@ -180,8 +195,9 @@ ALLOWED = {200, 201, 202, 400, 404, 409, 413, 415, 422, 429}
 @OVER_HTTP
 @given(st.lists(good_events() | json_values, min_size=0, max_size=20))
 def test_any_beacon_batch_gets_one_verdict_per_event_in_order(live: Live, events: list[Any]) -> None:
-    response = requests.post(f"{live.url}/v1/events", data=batch_body(events), timeout=30,
-                             headers={"Content-Type": "text/plain"})
+    response = requests.post(
+        f"{live.url}/v1/events", data=batch_body(events), timeout=30, headers={"Content-Type": "text/plain"}
+    )
     assert response.status_code in ALLOWED, response.text
     if response.status_code == 202:
         results = response.json()["results"]
@@ -217,12 +233,16 @@ def csv_file(rows: list[dict[str, str]]) -> bytes:
 @given(st.lists(st.fixed_dictionaries({c: cells for c in csv_columns}), max_size=8) | st.binary(max_size=500))
 def test_any_import_file_is_reported_row_by_row_or_refused(live: Live, content: list[dict[str, str]] | bytes) -> None:
     body = content if isinstance(content, bytes) else csv_file(content)
-    response = requests.post(f"{live.url}/v1/admin/wines/import", data=body, timeout=60,
-                             headers={**live.admin, "Content-Type": "text/csv"})
+    response = requests.post(
+        f"{live.url}/v1/admin/wines/import", data=body, timeout=60, headers={**live.admin, "Content-Type": "text/csv"}
+    )
     assert response.status_code in (200, 413, 415, 422), response.text
     if response.status_code == 200 and not isinstance(content, bytes):
         report = response.json()
-        assert report["inserted"] + report["updated"] + report["unchanged"] + report["rejected_count"] \
-            == report["rows"] >= len([r for r in content if any(r.values())])
+        assert (
+            report["inserted"] + report["updated"] + report["unchanged"] + report["rejected_count"]
+            == report["rows"]
+            >= len([r for r in content if any(r.values())])
+        )
         lines = len(io.StringIO(body.decode(), newline="").readlines())  # as the importer counts them
         assert all(2 <= r["row"] <= lines for r in report["rejected"])

@@ -45,8 +45,16 @@ class Footprint:
 
     @property
     def traces(self) -> list[str]:
-        return [self.shopper.id, self.shopper.email, self.anonymous_id, self.gift_name, self.gift_message,
-                self.review_text, self.query, self.extra]
+        return [
+            self.shopper.id,
+            self.shopper.email,
+            self.anonymous_id,
+            self.gift_name,
+            self.gift_message,
+            self.review_text,
+            self.query,
+            self.extra,
+        ]
 
 
 async def ok(response: Any, status: int = 200) -> Any:
@@ -64,50 +72,75 @@ async def drain(client: AppClient) -> int:
     return total
 
 
-async def beacon(client: AppClient, footprint: Footprint, events: list[dict[str, Any]],
-                 headers: dict[str, str] | None = None) -> None:
+async def beacon(
+    client: AppClient, footprint: Footprint, events: list[dict[str, Any]], headers: dict[str, str] | None = None
+) -> None:
     footprint.event_ids += [e["event_id"] for e in events]
-    body = await ok(await client.post("/v1/events", content=json.dumps(events), headers={
-        "Content-Type": "text/plain", **(headers or {})}), 202)
+    body = await ok(
+        await client.post(
+            "/v1/events", content=json.dumps(events), headers={"Content-Type": "text/plain", **(headers or {})}
+        ),
+        202,
+    )
     assert body["accepted"] == len(events), body
 
 
 async def use_everything(client: AppClient, shopper: Shopper, admin: Shopper) -> Footprint:
     """Sign-up done; now preferences, quiz, consent, anonymous browsing then linking, signed-in events,
     recommendations and a click on one, cart, a gift checkout, wishlist, review, and an admin looking."""
-    wines = await insert_wines(*(make_wine(name=f"Privacy Wine {n}", stock=20, source_id=f"privacy:{uuid4().hex}")
-                                 for n in range(6)))
+    wines = await insert_wines(
+        *(make_wine(name=f"Privacy Wine {n}", stock=20, source_id=f"privacy:{uuid4().hex}") for n in range(6))
+    )
     assert await client.app.state.services.catalog.sync_to_index([w.id for w in wines], strict=True)
     await client.app.state.services.recommendations.retrain()  # the recommender learns the new catalog
     fp = Footprint(shopper, f"anon{uuid4().hex}", wines)
     h = shopper.headers
-    await ok(await client.patch("/v1/me/preferences", json={"wine_style": ["red"], "extra": {"note": fp.extra}},
-                                headers=h))
-    await ok(await client.post("/v1/me/taste-quiz", json={"answers": {"coffee": "black", "citrus": "love"}},
-                               headers=h))
-    await ok(await client.put("/v1/me/consent", json={"personalisation": True, "analytics": True, "marketing": True},
-                              headers=h))
+    await ok(
+        await client.patch("/v1/me/preferences", json={"wine_style": ["red"], "extra": {"note": fp.extra}}, headers=h)
+    )
+    await ok(await client.post("/v1/me/taste-quiz", json={"answers": {"coffee": "black", "citrus": "love"}}, headers=h))
+    await ok(
+        await client.put(
+            "/v1/me/consent", json={"personalisation": True, "analytics": True, "marketing": True}, headers=h
+        )
+    )
     # browsing before signing in, under the browser's anonymous id; then the id is linked to the account
-    await beacon(client, fp, [event("wine_viewed", anonymous_id=fp.anonymous_id, wine_id=wines[0].id),
-                              event("search_performed", anonymous_id=fp.anonymous_id, query=fp.query)])
+    await beacon(
+        client,
+        fp,
+        [
+            event("wine_viewed", anonymous_id=fp.anonymous_id, wine_id=wines[0].id),
+            event("search_performed", anonymous_id=fp.anonymous_id, query=fp.query),
+        ],
+    )
     await drain(client)
     linked = await ok(await client.post("/v1/me/anonymous-id", json={"anonymous_id": fp.anonymous_id}, headers=h))
     assert linked["linked"] and linked["interactions"] == 2
-    await beacon(client, fp, [event("wine_viewed", anonymous_id=fp.anonymous_id, wine_id=w.id) for w in wines[1:3]],
-                 headers=h)
+    await beacon(
+        client, fp, [event("wine_viewed", anonymous_id=fp.anonymous_id, wine_id=w.id) for w in wines[1:3]], headers=h
+    )
     recs = await ok(await client.get("/v1/me/recommendations", headers=h))
     fp.rec_id, picked = recs["rec_id"], recs["items"][0]["wine_id"]
-    await beacon(client, fp, [event("recommendation_clicked", anonymous_id=fp.anonymous_id, rec_id=fp.rec_id,
-                                    wine_id=picked, position=0)], headers=h)
+    await beacon(
+        client,
+        fp,
+        [event("recommendation_clicked", anonymous_id=fp.anonymous_id, rec_id=fp.rec_id, wine_id=picked, position=0)],
+        headers=h,
+    )
     await drain(client)
     await ok(await client.put(f"/v1/me/cart/items/{picked}", json={"quantity": 2, "rec_id": fp.rec_id}, headers=h))
-    order = await ok(await client.post("/v1/me/checkout", json={"gift": {
-        "recipient_name": fp.gift_name, "message": fp.gift_message}}, headers=h), 201)
+    order = await ok(
+        await client.post(
+            "/v1/me/checkout", json={"gift": {"recipient_name": fp.gift_name, "message": fp.gift_message}}, headers=h
+        ),
+        201,
+    )
     fp.order_id = order["id"]
     await ok(await client.put(f"/v1/me/cart/items/{wines[4].id}", json={"quantity": 1}, headers=h))
     await ok(await client.put(f"/v1/me/wishlist/{wines[5].id}", headers=h), 201)
-    await ok(await client.put(f"/v1/wines/{picked}/reviews/me", json={"rating": 4.5, "text": fp.review_text},
-                              headers=h), 201)
+    await ok(
+        await client.put(f"/v1/wines/{picked}/reviews/me", json={"rating": 4.5, "text": fp.review_text}, headers=h), 201
+    )
     await ok(await client.get(f"/v1/admin/users/{shopper.id}", headers=admin.headers))
     # a failed login leaves a rate-limit counter named by the email
     await client.post("/v1/auth/login", json={"email": shopper.email, "password": "not the password"})
@@ -115,9 +148,16 @@ async def use_everything(client: AppClient, shopper: Shopper, admin: Shopper) ->
     await beacon(client, fp, [event("wine_viewed", anonymous_id=fp.anonymous_id, wine_id=wines[3].id)], headers=h)
     await beacon(client, fp, [event("page_viewed", anonymous_id=fp.anonymous_id)])
     keys = client.app.state.services.clickstream.keys
-    await client.app.state.services.backends.redis.xadd(keys.dead, {
-        "entry_id": "0-1", "error": "test", "attempts": 5, "u": shopper.id,
-        "e": json.dumps(event("wine_viewed", anonymous_id=fp.anonymous_id, wine_id=wines[0].id))})
+    await client.app.state.services.backends.redis.xadd(
+        keys.dead,
+        {
+            "entry_id": "0-1",
+            "error": "test",
+            "attempts": 5,
+            "u": shopper.id,
+            "e": json.dumps(event("wine_viewed", anonymous_id=fp.anonymous_id, wine_id=wines[0].id)),
+        },
+    )
     return fp
 
 
@@ -145,8 +185,13 @@ async def redis_text(client: AppClient, settings: Settings) -> dict[str, str]:
         elif kind == "hash":
             value = await redis.hgetall(key)
         elif kind in ("set", "zset", "list"):
-            value = await (redis.smembers(key) if kind == "set" else redis.zrange(key, 0, -1) if kind == "zset"
-                           else redis.lrange(key, 0, -1))
+            value = await (
+                redis.smembers(key)
+                if kind == "set"
+                else redis.zrange(key, 0, -1)
+                if kind == "zset"
+                else redis.lrange(key, 0, -1)
+            )
         else:
             value = kind
         out[key.decode()] = repr(value)

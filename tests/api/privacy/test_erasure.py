@@ -10,18 +10,27 @@ from tests.factories import insert_wines, make_wine
 
 
 async def test_erasure_leaves_nothing_in_any_collection_stream_key_or_index(
-        client: AppClient, shopper: Shopper, admin: Shopper, settings: Settings) -> None:
+    client: AppClient, shopper: Shopper, admin: Shopper, settings: Settings
+) -> None:
     bystander = await sign_up(client)
     fp = await use_everything(client, shopper, admin)
     reviewed = (await Order.get(fp.order_id)).items[0].wine_id  # type: ignore[union-attr]
-    before = {name: text for name, text in (await mongodb_text(client)).items()
-              if any(trace in text for trace in fp.traces)}
-    assert {"users", "orders", "carts", "wishlist", "reviews", "interactions", "recommendation_logs",
-            "audit_log"} <= set(before)  # the footprint really is everywhere before
+    before = {
+        name: text for name, text in (await mongodb_text(client)).items() if any(trace in text for trace in fp.traces)
+    }
+    assert {
+        "users",
+        "orders",
+        "carts",
+        "wishlist",
+        "reviews",
+        "interactions",
+        "recommendation_logs",
+        "audit_log",
+    } <= set(before)  # the footprint really is everywhere before
     assert any(fp.shopper.id in text for text in (await redis_text(client, settings)).values())
 
-    receipt = await ok(await client.request("DELETE", "/v1/me", json={"password": PASSWORD},
-                                            headers=shopper.headers))
+    receipt = await ok(await client.request("DELETE", "/v1/me", json={"password": PASSWORD}, headers=shopper.headers))
 
     removed = receipt["removed"]
     assert removed["account"] == 1 and removed["orders"] == 1 and removed["reviews"] == 1
@@ -57,8 +66,9 @@ async def test_erasure_leaves_nothing_in_any_collection_stream_key_or_index(
 
 async def test_a_wrong_password_erases_nothing_and_tries_are_limited(client: AppClient, shopper: Shopper) -> None:
     for _ in range(5):
-        response = await client.request("DELETE", "/v1/me", json={"password": "wrong password"},
-                                        headers=shopper.headers)
+        response = await client.request(
+            "DELETE", "/v1/me", json={"password": "wrong password"}, headers=shopper.headers
+        )
         assert (response.status_code, response.json()["code"]) == (403, "password_mismatch")
     response = await client.request("DELETE", "/v1/me", json={"password": PASSWORD}, headers=shopper.headers)
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
@@ -70,8 +80,9 @@ async def test_erasure_needs_a_password_and_a_signed_in_user(client: AppClient, 
     assert (await client.request("DELETE", "/v1/me", json={"password": PASSWORD})).status_code == 401
     missing = await client.request("DELETE", "/v1/me", json={}, headers=shopper.headers)
     assert missing.status_code == 422 and "password" in missing.text
-    extra = await client.request("DELETE", "/v1/me", json={"password": PASSWORD, "user_id": "someone"},
-                                 headers=shopper.headers)
+    extra = await client.request(
+        "DELETE", "/v1/me", json={"password": PASSWORD, "user_id": "someone"}, headers=shopper.headers
+    )
     assert extra.status_code == 422
     assert (await client.get("/v1/me/profile", headers=shopper.headers)).status_code == 200
 
@@ -79,9 +90,13 @@ async def test_erasure_needs_a_password_and_a_signed_in_user(client: AppClient, 
 async def test_a_token_that_outlives_its_erased_account_cannot_write(client: AppClient, shopper: Shopper) -> None:
     (wine,) = await insert_wines(make_wine())
     await ok(await client.request("DELETE", "/v1/me", json={"password": PASSWORD}, headers=shopper.headers))
-    writes = [("PUT", f"/v1/me/cart/items/{wine.id}", {"quantity": 1}), ("PUT", f"/v1/me/wishlist/{wine.id}", None),
-              ("PUT", f"/v1/wines/{wine.id}/reviews/me", {"rating": 5}), ("PATCH", "/v1/me/preferences", {}),
-              ("POST", "/v1/me/checkout", {})]
+    writes = [
+        ("PUT", f"/v1/me/cart/items/{wine.id}", {"quantity": 1}),
+        ("PUT", f"/v1/me/wishlist/{wine.id}", None),
+        ("PUT", f"/v1/wines/{wine.id}/reviews/me", {"rating": 5}),
+        ("PATCH", "/v1/me/preferences", {}),
+        ("POST", "/v1/me/checkout", {}),
+    ]
     for method, path, body in writes:
         response = await client.request(method, path, json=body, headers=shopper.headers)
         assert (response.status_code, response.json()["code"]) == (401, "account_gone"), (method, path)

@@ -9,8 +9,9 @@ from tests.api.privacy.conftest import ok, use_everything
 from tests.conftest import AppClient, Shopper, sign_up
 
 
-async def test_the_export_holds_everything_from_every_store(client: AppClient, shopper: Shopper,
-                                                            admin: Shopper) -> None:
+async def test_the_export_holds_everything_from_every_store(
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
     fp = await use_everything(client, shopper, admin)
     export = await ok(await client.get("/v1/me/export", headers=shopper.headers))
 

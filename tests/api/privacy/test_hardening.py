@@ -42,14 +42,14 @@ def write_routes(app: Litestar) -> list[tuple[str, str, int]]:
     return out
 
 
-async def test_every_route_refuses_a_body_over_its_limit_with_a_413_problem(
-        client: AppClient, admin: Shopper) -> None:
+async def test_every_route_refuses_a_body_over_its_limit_with_a_413_problem(client: AppClient, admin: Shopper) -> None:
     routes = write_routes(client.app)
     assert len(routes) >= 20 and ("POST", "/v1/events", 64 * 1024) in routes
     for method, path, limit in routes:
         body = b'"' + b"a" * (limit - 1) + b'"'  # one byte over
-        response = await client.request(method, path, content=body, headers={
-            **admin.headers, "Content-Type": "application/json"})
+        response = await client.request(
+            method, path, content=body, headers={**admin.headers, "Content-Type": "application/json"}
+        )
         assert response.status_code == 413, (method, path, response.status_code, response.text[:200])
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["code"] in ("payload_too_large", "batch_too_large")
@@ -62,8 +62,9 @@ async def test_a_chunked_body_over_the_limit_is_refused_while_it_is_read(client:
             yield b"a" * 65536
         yield b'"}}'
 
-    response = await client.patch("/v1/me/preferences", content=chunks(), headers={
-        **shopper.headers, "Content-Type": "application/json"})
+    response = await client.patch(
+        "/v1/me/preferences", content=chunks(), headers={**shopper.headers, "Content-Type": "application/json"}
+    )
     assert response.status_code == 413
 
 
@@ -71,8 +72,9 @@ async def test_a_body_at_the_limit_is_taken(client: AppClient, shopper: Shopper)
     padding = DEFAULT_MAX_BODY - len(json.dumps({"wine_style": ["red"]}))
     body = json.dumps({"wine_style": ["red"]})[:-1] + " " * padding + "}"
     assert len(body) == DEFAULT_MAX_BODY
-    response = await client.patch("/v1/me/preferences", content=body, headers={
-        **shopper.headers, "Content-Type": "application/json"})
+    response = await client.patch(
+        "/v1/me/preferences", content=body, headers={**shopper.headers, "Content-Type": "application/json"}
+    )
     assert response.status_code == 200, response.text[:200]
 
 
@@ -131,7 +133,8 @@ class BrokenIndex:
 
 
 async def test_an_unexpected_failure_is_a_generic_500_without_internals(
-        client: AppClient, caplog: pytest.LogCaptureFixture) -> None:
+    client: AppClient, caplog: pytest.LogCaptureFixture
+) -> None:
     search = client.app.state.services.search
     search._index = BrokenIndex(search._index)
     with caplog.at_level(logging.ERROR, logger="cuvee.errors"):
@@ -146,38 +149,51 @@ async def test_an_unexpected_failure_is_a_generic_500_without_internals(
     assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records)  # the operator gets it all
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("GET", "/v1/wines?page=zero", None),
-    ("POST", "/v1/auth/register", {"email": 12, "password": ["x"]}),
-    ("POST", "/v1/auth/register", "not json"),
-    ("PATCH", "/v1/wines", None),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v1/wines?page=zero", None),
+        ("POST", "/v1/auth/register", {"email": 12, "password": ["x"]}),
+        ("POST", "/v1/auth/register", "not json"),
+        ("PATCH", "/v1/wines", None),
+    ],
+)
 async def test_client_errors_name_fields_not_internals(client: AppClient, method: str, path: str, body: Any) -> None:
     content = json.dumps(body) if isinstance(body, dict) else body
     response = await client.request(method, path, content=content, headers={"Content-Type": "application/json"})
     assert 400 <= response.status_code < 500
     assert response.headers["content-type"].startswith("application/problem+json")
-    for internal in ("Traceback", "pydantic", "msgspec", "litestar", "RegisterInput", "/work/", ".py\""):
+    for internal in ("Traceback", "pydantic", "msgspec", "litestar", "RegisterInput", "/work/", '.py"'):
         assert internal not in response.text, (internal, response.text)
 
 
 async def test_admin_actions_and_refused_attempts_are_in_the_audit_log(
-        client: AppClient, shopper: Shopper, admin: Shopper) -> None:
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
     (wine,) = await insert_wines(make_wine())
-    order = Order(user_id=shopper.id, items=[OrderItem(wine_id=wine.id, name=wine.name, unit_price_cents=100,
-                                                       quantity=1)], total_cents=100)
+    order = Order(
+        user_id=shopper.id,
+        items=[OrderItem(wine_id=wine.id, name=wine.name, unit_price_cents=100, quantity=1)],
+        total_cents=100,
+    )
     await order.insert()
-    calls = [("GET", f"/v1/admin/users/{shopper.id}", None), ("GET", "/v1/admin/orders", None),
-             ("POST", f"/v1/admin/orders/{order.id}/status", {"status": "paid"}),
-             ("PATCH", f"/v1/admin/wines/{wine.id}", {"stock": 3})]
+    calls = [
+        ("GET", f"/v1/admin/users/{shopper.id}", None),
+        ("GET", "/v1/admin/orders", None),
+        ("POST", f"/v1/admin/orders/{order.id}/status", {"status": "paid"}),
+        ("PATCH", f"/v1/admin/wines/{wine.id}", {"stock": 3}),
+    ]
     for method, path, body in calls:
         response = await client.request(method, path, json=body, headers=admin.headers)
         assert response.status_code == 200, response.text
     assert (await client.get("/v1/admin/orders", headers=shopper.headers)).status_code == 403
     assert (await client.get("/v1/admin/orders")).status_code == 401
 
-    entries = await AuditEntry.find({"action": {"$in": ["admin.request", "admin.denied"]}}).sort(
-        [("at", 1), ("_id", 1)]).to_list()
+    entries = (
+        await AuditEntry.find({"action": {"$in": ["admin.request", "admin.denied"]}})
+        .sort([("at", 1), ("_id", 1)])
+        .to_list()
+    )
     seen = [(e.actor_id, e.action, e.details["method"], e.details["path"], e.details["status"]) for e in entries]
     assert seen == [
         (admin.id, "admin.request", "GET", "/v1/admin/users/{user_id}", 200),
@@ -206,21 +222,29 @@ async def test_secrets_come_from_settings_and_never_show(tmp_path: Path) -> None
 
 async def test_login_attempts_are_limited_per_email_and_per_address(client: AppClient) -> None:
     victim = await sign_up(client)
-    statuses = [(await client.post("/v1/auth/login", json={"email": victim.email, "password": "guess"})).status_code
-                for _ in range(11)]
+    statuses = [
+        (await client.post("/v1/auth/login", json={"email": victim.email, "password": "guess"})).status_code
+        for _ in range(11)
+    ]
     assert statuses == [401] * 10 + [429]
     # the right password does not get through either while the email is locked
     locked = await client.post("/v1/auth/login", json={"email": victim.email, "password": PASSWORD})
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) <= 60
     # spraying many emails from one address runs into the per-address limit
-    sprayed = [(await client.post("/v1/auth/login", json={"email": f"u{n}@example.com", "password": "x"}))
-               .status_code for n in range(25)]
+    sprayed = [
+        (await client.post("/v1/auth/login", json={"email": f"u{n}@example.com", "password": "x"})).status_code
+        for n in range(25)
+    ]
     assert 429 in sprayed and sprayed.index(429) <= 20
 
 
 def page_views(n: int) -> str:
-    return json.dumps([{"event_id": uuid4().hex, "type": "page_viewed", "occurred_at": datetime.now(UTC).isoformat()}
-                       for _ in range(n)])
+    return json.dumps(
+        [
+            {"event_id": uuid4().hex, "type": "page_viewed", "occurred_at": datetime.now(UTC).isoformat()}
+            for _ in range(n)
+        ]
+    )
 
 
 async def test_beacons_are_limited_per_signed_in_user_across_addresses(tmp_path: Path) -> None:
@@ -228,8 +252,9 @@ async def test_beacons_are_limited_per_signed_in_user_across_addresses(tmp_path:
         shopper = await sign_up(client)
         await client.put("/v1/me/consent", json={"analytics": True}, headers=shopper.headers)
         headers = {**shopper.headers, "Content-Type": "text/plain"}
-        elsewhere = httpx.AsyncClient(transport=httpx.ASGITransport(app=client.app, client=("10.9.8.7", 40000)),
-                                      base_url="http://testserver")
+        elsewhere = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=client.app, client=("10.9.8.7", 40000)), base_url="http://testserver"
+        )
         async with elsewhere:
             first = await client.post("/v1/events", content=page_views(3), headers=headers)
             assert first.status_code == 202 and first.json()["accepted"] == 3
@@ -238,14 +263,21 @@ async def test_beacons_are_limited_per_signed_in_user_across_addresses(tmp_path:
             assert over.headers["content-type"].startswith("application/problem+json")
             # that address is not to blame: an anonymous visitor from it is still served
             visitor = json.dumps([{**json.loads(page_views(1))[0], "anonymous_id": "visitor-" + uuid4().hex}])
-            assert (await elsewhere.post("/v1/events", content=visitor,
-                                         headers={"Content-Type": "text/plain"})).status_code == 202
+            assert (
+                await elsewhere.post("/v1/events", content=visitor, headers={"Content-Type": "text/plain"})
+            ).status_code == 202
 
 
-@pytest.mark.parametrize("setting", [{"redis_url": "redis://cuvee:sekrit-pw@127.0.0.1:6379/15"},
-                                     {"search_url": "http://elastic:sekrit-pw@127.0.0.1:1"}])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"redis_url": "redis://cuvee:sekrit-pw@127.0.0.1:6379/15"},
+        {"search_url": "http://elastic:sekrit-pw@127.0.0.1:1"},
+    ],
+)
 async def test_a_password_in_a_backend_url_never_shows_in_errors_or_logs(
-        tmp_path: Path, setting: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, setting: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.DEBUG), pytest.raises(BackendUnavailable) as failed:
         async with running(create_app(make_settings(tmp_path, **setting))):
             pass
@@ -255,11 +287,21 @@ async def test_a_password_in_a_backend_url_never_shows_in_errors_or_logs(
 
 async def test_sign_ups_are_limited_per_address(tmp_path: Path) -> None:
     async with running(create_app(make_settings(tmp_path, registrations_per_hour=3))) as client:
-        statuses = [(await client.post("/v1/auth/register", json={
-            "email": f"{uuid4().hex[:8]}@example.com", "password": PASSWORD})).status_code for _ in range(4)]
+        statuses = [
+            (
+                await client.post(
+                    "/v1/auth/register", json={"email": f"{uuid4().hex[:8]}@example.com", "password": PASSWORD}
+                )
+            ).status_code
+            for _ in range(4)
+        ]
         assert statuses == [201, 201, 201, 429]
-        elsewhere = httpx.AsyncClient(transport=httpx.ASGITransport(app=client.app, client=("10.9.8.6", 40000)),
-                                      base_url="http://testserver")
+        elsewhere = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=client.app, client=("10.9.8.6", 40000)), base_url="http://testserver"
+        )
         async with elsewhere:
-            assert (await elsewhere.post("/v1/auth/register", json={
-                "email": f"{uuid4().hex[:8]}@example.com", "password": PASSWORD})).status_code == 201
+            assert (
+                await elsewhere.post(
+                    "/v1/auth/register", json={"email": f"{uuid4().hex[:8]}@example.com", "password": PASSWORD}
+                )
+            ).status_code == 201
