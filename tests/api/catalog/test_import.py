@@ -18,7 +18,7 @@ from documents import AuditEntry
 from tests.conftest import REDIS_URL, Shopper
 
 Client = AsyncTestClient[Litestar]
-XWINES_TEST = Path("/work/shared/data/xwines/XWines_Test_100_wines.csv")
+XWINES_TEST = Path(__file__).resolve().parents[4] / "shared" / "data" / "xwines" / "XWines_Test_100_wines.csv"
 CSV = {"Content-Type": "text/csv"}
 JSONL = {"Content-Type": "application/x-ndjson"}
 
