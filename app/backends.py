@@ -129,8 +129,12 @@ async def _open_db(settings: Settings, *, snapshot: bool = True) -> Database:
 async def _open_search(settings: Settings) -> SearchIndex:
     try:
         search = open_index(settings.effective_search_url, namespace=settings.search_namespace)
+    except SearchUnavailable as exc:
+        raise BackendUnavailable(f"CUVEE_SEARCH_URL is not usable: {exc}") from exc
+    try:
         await search.ping()
     except SearchUnavailable as exc:
+        await search.close()  # the client holds a connection pool even when nothing answered
         raise BackendUnavailable(f"search engine at {redacted_url(settings.effective_search_url)} did not answer: "
                                  f"{exc}: start it or fix CUVEE_SEARCH_URL") from exc
     return search

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.accounts.profile import ProfileService
 from app.accounts.service import AccountService
+from app.audit import AuditLog
 from app.backends import Backends
 from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
@@ -51,7 +52,8 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     tokens = TokenCodec(settings.resolved_secret(), settings.token_ttl_s)
     passwords = Passwords()
     limiter = RateLimiter(backends.redis, settings.stream_prefix)
-    catalog = CatalogService(backends.search, clock)
+    audit = AuditLog(clock)
+    catalog = CatalogService(backends.search, clock, audit)
     search = SearchService(backends.search)
     accounts = AccountService(tokens, passwords, limiter, settings.login_attempts_per_minute, clock,
                               registrations_per_hour=settings.registrations_per_hour)
@@ -65,7 +67,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
                              recently_viewed=clickstream.recently_viewed,
                              search_history=clickstream.search_history)
     privacy = PrivacyService(settings.resolved_secret(), accounts, commerce, clickstream, recommendations, limiter,
-                             clock, persist=backends.db.snapshot)
+                             clock, persist=backends.db.snapshot, audit=audit)
     accounts.consent_listeners.append(privacy.consent_changed)
     return Services(
         settings=settings,

@@ -13,12 +13,13 @@ from beanie import SortDirection
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from app.audit import AuditLog
 from app.catalog.importer import BATCH_SIZE, BatchWriter, ImportFormat, ImportReport, Row, parse
 from app.catalog.notes import tasting_notes
 from app.catalog.schemas import WineCreate, WineUpdate
 from app.errors import Conflict, Invalid, NotFound, Unavailable
 from app.schemas import to_cents
-from documents import AuditEntry, Style, Wine
+from documents import Style, Wine
 from search import SearchIndex, SearchUnavailable, WineSearchDoc
 
 log = logging.getLogger("cuvee.catalog")
@@ -38,9 +39,10 @@ def _field_error(name: str, message: str) -> Invalid:
 class CatalogService:
     """Wines in MongoDB and their copies in the search index: every write here reaches both."""
 
-    def __init__(self, index: SearchIndex, clock: Clock) -> None:
+    def __init__(self, index: SearchIndex, clock: Clock, audit: AuditLog) -> None:
         self._index = index
         self._clock = clock
+        self._audit_log = audit
 
     def _now(self) -> datetime:
         """The clock at MongoDB's precision, so what a write returns is what later reads return."""
@@ -116,10 +118,7 @@ class CatalogService:
         return wine
 
     async def _audit(self, actor_id: str | None, action: str, target_id: str | None, **details: Any) -> None:
-        entry = AuditEntry(
-            actor_id=actor_id, action=action, target_type="wine", target_id=target_id, details=details, at=self._now()
-        )
-        await entry.insert()
+        await self._audit_log.record(actor_id, action, "wine", target_id, **details)
 
     def _check_vintage(self, vintage: int | None) -> None:
         latest = self._clock().year + 1  # wines are sold en primeur a year ahead at most

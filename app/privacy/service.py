@@ -20,10 +20,10 @@ from typing import Any
 from beanie.odm.enums import SortDirection
 
 from app.accounts.service import CONSENT_KINDS, AccountService
+from app.audit import AuditLog
 from app.clickstream.service import ClickstreamService
 from app.commerce.service import CommerceService
 from app.errors import AppError, Forbidden, NotFound
-from app.privacy.audit import AuditLog
 from app.privacy.schemas import (
     ErasureRead,
     EventStreamSection,
@@ -59,6 +59,7 @@ class PrivacyService:
         limiter: RateLimiter,
         clock: Callable[[], datetime],
         persist: Callable[[], object] | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         # A key of its own, derived from the app secret: subjects cannot be confused with token signatures.
         self._key = hmac.new(secret.encode(), b"cuvee:privacy-subject", hashlib.sha256).digest()
@@ -69,7 +70,7 @@ class PrivacyService:
         self._limiter = limiter
         self._clock = clock
         self._persist = persist
-        self.audit = AuditLog(clock)
+        self.audit = audit or AuditLog(clock)
         self._erasing: set[str] = set()
 
     def subject(self, user_id: str) -> str:
