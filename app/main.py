@@ -44,7 +44,8 @@ log = logging.getLogger("cuvee")
 
 
 async def start_background(services: Services) -> None:
-    """Embedded-mode extras: demo catalog on first start, snapshots of the in-process MongoDB."""
+    """Background work: the demo catalog on first start, in-process MongoDB snapshots, the in-process
+    clickstream worker (embedded mode) and the recommender's scheduled retraining."""
     settings = services.settings
     if settings.seed_demo:
         from app.catalog.seeding import ensure_demo_catalog
