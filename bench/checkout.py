@@ -29,8 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ from litestar import Litestar  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from documents import Order, Style, User, Wine  # noqa: E402
+from tests.conftest import running  # noqa: E402  (the app + a client in this event loop)
 
 OTHER_WINES = 20
 
@@ -87,26 +87,6 @@ def interleave() -> None:
                  "insert_one", "delete_one", "count_documents", "aggregate"):
         setattr(collection, name, yielding(getattr(collection, name)))
     pymongo_async_mock.AsyncCursor.to_list = yielding(pymongo_async_mock.AsyncCursor.to_list)
-
-
-@asynccontextmanager
-async def running(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan held open in a task of its own, and a client on this event loop."""
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def hold() -> None:
-        async with app.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(hold())
-    await started.wait()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
-            yield client
-    finally:
-        stop.set()
-        await task
 
 
 async def make_buyers(app: Litestar, n: int) -> list[dict[str, str]]:

@@ -23,8 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,35 +31,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 import httpx  # noqa: E402
-from litestar import Litestar  # noqa: E402
 
 from app.catalog.demo import seed_demo_catalog  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from documents import Interaction, Order, Review, User, Wine  # noqa: E402
 from documents.models import TASTE_AXES  # noqa: E402
+from tests.conftest import running  # noqa: E402  (the app + a client in this event loop)
 
 STYLES = ["red", "white", "rosé", "sparkling"]
-
-
-@asynccontextmanager
-async def running(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its lifespan held open in a task of its own, and a client on this event loop."""
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def hold() -> None:
-        async with app.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(hold())
-    await started.wait()
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
-            yield client
-    finally:
-        stop.set()
-        await task
 
 
 def user_doc(n: int, rng: random.Random, now: datetime) -> dict[str, Any]:
