@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from search import SearchIndex, SearchQuery, WineSearchDoc, open_index  # noqa: E402
+from search.tantivy_index import TantivyIndex  # noqa: E402
 
 SHARED = Path(os.environ.get("CUVEE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 WINEMAG = SHARED / "winemag" / "winemag-data-130k-v2_rows0-5809.csv.gz"
@@ -58,6 +59,7 @@ FILTERED: list[dict[str, Any]] = [
     {"q": "", "grape": "Syrah", "in_stock": True, "sort": "newest"},
     {"q": "sparkling", "country": "Spain", "page": 3},
 ]
+SUGGEST_FIRST = "suggest, 1st time"
 SUGGEST = ["ca", "cab", "cabern", "pin", "pinot n", "chat", "bar", "rio", "sauv", "mal", "cabernay s",
            "tempran", "riesl", "napa", "bord"]
 
@@ -138,16 +140,24 @@ def workloads() -> dict[str, list[Any]]:
             "suggest": SUGGEST}
 
 
-async def bench_engine(index: SearchIndex, rounds: int) -> tuple[dict[str, list[float]], dict[str, float]]:
+async def bench_engine(index: SearchIndex, rounds: int, unmemoised: SearchIndex | None = None
+                       ) -> tuple[dict[str, list[float]], dict[str, float]]:
     """Latency samples per workload, and the process CPU per query (all threads): on a busy machine the
-    CPU time says what the engine costs, the latency what other processes left of the cores."""
+    CPU time says what the engine costs, the latency what other processes left of the cores. With
+    `unmemoised` (tantivy remembers suggestion candidates per prefix for up to a second), a row of
+    suggestions each computed as if typed for the first time."""
     out: dict[str, list[float]] = {}
     cpu: dict[str, float] = {}
-    for name, items in workloads().items():
+    loads = workloads()
+    if unmemoised is not None:
+        loads[SUGGEST_FIRST] = SUGGEST
+    for name, items in loads.items():
         samples: list[float] = []
         used = 0.0
         for item in items:
-            call = (lambda p=item: index.suggest(p)) if name == "suggest" else (lambda q=item: index.search(q))
+            call = ((lambda p=item: index.suggest(p)) if name == "suggest"
+                    else (lambda p=item: unmemoised.suggest(p)) if name == SUGGEST_FIRST  # type: ignore[union-attr]
+                    else (lambda q=item: index.search(q)))
             await timed(call, 3)  # warm caches
             before = time.process_time()
             samples += await timed(call, rounds)
@@ -308,8 +318,11 @@ async def run(args: argparse.Namespace) -> None:
             print(f"indexed {n} wines in {time.perf_counter() - t0:.1f} s ({url})", file=sys.stderr)
             await index.close()  # drops the rebuild's writer and its merge threads
             index = open_index(url, namespace=f"bench{size}")
-            engine, cpu = await bench_engine(index, args.rounds)
+            unmemoised = None if args.engine else TantivyIndex(data_dir / "search", suggest_memo=0)
+            engine, cpu = await bench_engine(index, args.rounds, unmemoised)
             await index.close()
+            if unmemoised is not None:
+                await unmemoised.close()
             http = bench_http(data_dir, url, args.rounds) if args.http else None
             rows += [(size, name, engine, cpu, http) for name in engine]
     print_table(rows)

@@ -44,6 +44,19 @@ async def test_a_deleted_wine_is_gone_from_search_and_suggestions(search_index: 
     assert [s.text for s in await search_index.suggest("zephyr")] == []
 
 
+async def test_suggestions_follow_every_write_at_once(search_index: SearchIndex, make_doc: Make):
+    async def wineries(prefix: str) -> set[str]:
+        return {s.text for s in await search_index.suggest(prefix) if s.kind == "winery"}
+
+    assert await wineries("zeph") == set()  # asked before the wine exists: nothing may be remembered
+    await search_index.upsert([make_doc(id="a", name="Morgon", winery="Domaine Zephyrine")])
+    assert await wineries("zeph") == {"Domaine Zephyrine"}
+    await search_index.upsert([make_doc(id="a", name="Morgon", winery="Clos Zephyr")])
+    assert await wineries("zeph") == {"Clos Zephyr"}
+    await search_index.delete(["a"])
+    assert await wineries("zeph") == set()
+
+
 async def test_delisted_wines_never_match(search_index: SearchIndex, make_doc: Make):
     await search_index.upsert([make_doc(id="a", name="Brouilly", listed=False), make_doc(id="b", name="Régnié")])
 

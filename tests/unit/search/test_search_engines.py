@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,19 @@ async def test_a_write_after_another_process_rebuilt_lands_in_the_new_generation
 
     reopened = TantivyIndex(tmp_path)
     assert {h.id for h in (await reopened.search(SearchQuery())).hits} == {"a", "b"}
+
+
+async def test_suggestions_see_another_process_s_commits_within_a_second(tmp_path: Path):
+    server, cli = TantivyIndex(tmp_path), TantivyIndex(tmp_path)
+    assert await server.suggest("zeph") == []
+
+    await cli.upsert([WineSearchDoc(id="a", name="Morgon", winery="Domaine Zephyrine", style="red",
+                                    price_cents=1000)])
+    await cli.close()
+    for _ in range(100):  # tantivy's reader picks up another process's commit about half a second later
+        if await server.count() == 1:
+            break
+        await asyncio.sleep(0.05)
+    server._memo_of = (server._memo_of[0], 0.0)  # as if FOLLOW_EVERY_S had passed
+
+    assert [(s.text, s.kind) for s in await server.suggest("zeph")] == [("Domaine Zephyrine", "winery")]
