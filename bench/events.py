@@ -1,9 +1,15 @@
 """Clickstream benchmark: events/s through HTTP into the Redis stream (batches of 1, 20, 100) with one API
-process, side by side with raw XADD and the append script alone from this process, then the worker's drain
-rate from the stream into MongoDB. Prints a table.
+process, side by side with raw XADD and the append script alone from this process; the latency of batches
+of 20 offered at the target rate; then the worker's drain rate from the stream into MongoDB. Prints a table.
 
     python bench/events.py                    # 5 s per batch size, 16 connections, drain up to 100k events
-    python bench/events.py --seconds 3 --connections 8 --drain 50000
+    python bench/events.py --seconds 3 --connections 8 --drain 50000 --rate 20000
+
+Two ways to load the API, both over the same keep-alive connections. Closed loop (the throughput table):
+every connection sends its next batch as soon as the last is answered, so the server runs flat out and the
+latency is mostly time queued behind the other 15 connections. Open loop (the target-rate line): batches
+leave on a fixed schedule whatever the server does, and each latency counts from the moment its batch was
+due, so a server that falls behind is charged for the wait (no coordinated omission).
 
 Needs a Redis server (CUVEE_BENCH_REDIS_URL, default redis://127.0.0.1:6379/15); everything is written
 under a fresh key prefix and deleted afterwards. MongoDB is the in-process engine unless CUVEE_MONGODB_URL
@@ -153,6 +159,47 @@ async def http_load(port: int, sid: int, redis: Any, size: int, seconds: float,
             "redis_cpu_us_event": 1e6 * redis_cpu / events}
 
 
+async def _paced_connection(port: int, factory: EventFactory, size: int, first: float, every: float, until: float,
+                            latencies: list[float], statuses: dict[int, int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = b"POST /v1/events HTTP/1.1\r\nHost: bench\r\nContent-Type: text/plain;charset=UTF-8\r\n"
+    due = first
+    while due < until:
+        wait = due - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        body = factory.batch(size)
+        writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        headers = await reader.readuntil(b"\r\n\r\n")
+        length = int(headers.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        await reader.readexactly(length)
+        latencies.append(time.perf_counter() - due)
+        status = int(headers[9:12])
+        statuses[status] = statuses.get(status, 0) + 1
+        due += every
+    writer.close()
+
+
+async def paced_load(port: int, size: int, events_per_s: float, seconds: float,
+                     connections: int) -> dict[str, float]:
+    """Batches offered at a fixed rate, spread evenly over the connections; latency from when each was due."""
+    factory = EventFactory()
+    every = size / events_per_s  # between two batches, all connections together
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    started = time.perf_counter() + 0.05
+    await asyncio.gather(*(_paced_connection(port, factory, size, started + k * every, every * connections,
+                                             started + seconds, latencies, statuses)
+                           for k in range(connections)))
+    elapsed = time.perf_counter() - started
+    if set(statuses) != {202}:
+        print(f"  warning: statuses {statuses}", file=sys.stderr)
+    latencies.sort()
+    return {"offered": events_per_s, "events_s": len(latencies) * size / elapsed,
+            "p50": 1000 * statistics.median(latencies), "p99": 1000 * latencies[int(len(latencies) * 0.99)],
+            "max": 1000 * latencies[-1]}
+
+
 # ---------------------------------------------------------------- raw ceilings from this process
 async def raw_xadd(redis: Any, stream: str, size: int, seconds: float, concurrency: int) -> float:
     """Events/s of plain pipelined XADDs (one pipeline per batch): the client library's ceiling."""
@@ -238,6 +285,7 @@ async def run(args: argparse.Namespace) -> None:
     prefix = f"bench-{uuid4().hex[:8]}"
     redis = aioredis.from_url(REDIS_URL)
     rows: list[tuple[int, dict[str, float], float, float]] = []
+    paced: dict[str, float] | None = None
     with tempfile.TemporaryDirectory(prefix="cuvee-bench-") as tmp:
         port = free_port()
         server = start_server(Path(tmp), prefix, port)
@@ -249,6 +297,8 @@ async def run(args: argparse.Namespace) -> None:
                 lua = await script_only(redis, f"{prefix}:script", size, min(args.seconds, 3), args.connections)
                 rows.append((size, http, xadd, lua))
                 print(f"  batch {size}: {http['events_s']:,.0f} events/s over HTTP", file=sys.stderr)
+            if args.rate:
+                paced = await paced_load(port, 20, args.rate, args.seconds, args.connections)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=15)
@@ -259,11 +309,11 @@ async def run(args: argparse.Namespace) -> None:
         for i in range(0, len(keys), 10_000):
             await redis.delete(*keys[i:i + 10_000])
         await redis.aclose()
-    print_table(rows, args, drained, rate, per_cpu)
+    print_table(rows, paced, args, drained, rate, per_cpu)
 
 
-def print_table(rows: list[tuple[int, dict[str, float], float, float]], args: argparse.Namespace,
-                drained: int, rate: float, per_cpu: float) -> None:
+def print_table(rows: list[tuple[int, dict[str, float], float, float]], paced: dict[str, float] | None,
+                args: argparse.Namespace, drained: int, rate: float, per_cpu: float) -> None:
     header = (f"{'batch':>5}  {'HTTP events/s':>13} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
               f"{'API CPU ms/req':>14} {'events/API-CPU-s':>16} {'Redis CPU us/ev':>15}   "
               f"{'append script ev/s':>18} {'raw XADD ev/s':>13}")
@@ -273,6 +323,10 @@ def print_table(rows: list[tuple[int, dict[str, float], float, float]], args: ar
         print(f"{size:>5}  {http['events_s']:>13,.0f} {http['req_s']:>7,.0f} {http['p50']:>7.2f} "
               f"{http['p99']:>7.2f} {http['api_cpu_ms']:>14.3f} {http['events_per_api_cpu_s']:>16,.0f} "
               f"{http['redis_cpu_us_event']:>15.1f}   {lua:>18,.0f} {xadd:>13,.0f}")
+    if paced is not None:
+        print(f"\nopen loop, batches of 20 offered at {paced['offered']:,.0f} events/s: {paced['events_s']:,.0f} "
+              f"events/s answered, p50 {paced['p50']:.2f} ms, p99 {paced['p99']:.2f} ms, max {paced['max']:.2f} ms "
+              "(latency from when each batch was due)")
     mongo = "in-process MongoDB" if not os.environ.get("CUVEE_MONGODB_URL") else "MongoDB server"
     print(f"\nworker drain into {mongo}: {rate:,.0f} events/s wall, {per_cpu:,.0f} events per worker CPU-second "
           f"({drained:,} events, batches of {args.worker_batch})")
@@ -289,7 +343,15 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 20, 100])
     parser.add_argument("--drain", type=int, default=100_000, help="events the worker drains (at most)")
     parser.add_argument("--worker-batch", type=int, default=500)
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument("--rate", type=float, default=20_000,
+                        help="events/s offered in batches of 20 for the open-loop line (0: skip it)")
+    args = parser.parse_args()
+    try:  # the load generator shares the 2 cores with the server: the cheaper its loop, the fairer the test
+        import uvloop
+
+        uvloop.run(run(args))
+    except ImportError:
+        asyncio.run(run(args))
 
 
 if __name__ == "__main__":
