@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.accounts.profile import ProfileService
@@ -58,6 +58,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     accounts = AccountService(tokens, passwords, limiter, settings.login_attempts_per_minute, clock,
                               registrations_per_hour=settings.registrations_per_hour)
     commerce = CommerceService(catalog, accounts, clock, abandoned_cart_hours=settings.abandoned_cart_hours,
+                               checkout_stale_after=timedelta(seconds=settings.checkout_stale_s),
                                on_wines_changed=catalog.sync_to_index)
     clickstream = ClickstreamService(backends.redis, settings.stream_prefix, accounts, catalog, clock,
                                      maxlen=settings.events_maxlen, dedup_ttl_s=settings.event_dedup_ttl_s,

@@ -45,7 +45,8 @@ log = logging.getLogger("cuvee")
 
 async def start_background(services: Services) -> None:
     """Background work: the demo catalog on first start, in-process MongoDB snapshots, the in-process
-    clickstream worker (embedded mode) and the recommender's scheduled retraining."""
+    clickstream worker (embedded mode), the recommender's scheduled retraining and the repair of
+    checkouts that died half-way."""
     settings = services.settings
     if settings.seed_demo:
         from app.catalog.seeding import ensure_demo_catalog
@@ -55,12 +56,14 @@ async def start_background(services: Services) -> None:
     if settings.worker_in_process:
         services.clickstream.start_worker()
     services.recommendations.trainer.start()
+    services.commerce.checkouts.start_sweeper(every_s=min(60.0, settings.checkout_stale_s / 5))
 
 
 async def stop_background(services: Services) -> None:
     """Stop what start_background started; the in-process worker finishes its batch in hand first."""
     await services.clickstream.stop_worker()
     await services.recommendations.trainer.stop()
+    await services.commerce.checkouts.stop_sweeper()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     snapshot_interval_s: float = Field(default=60.0, ge=0)
     token_ttl_s: int = Field(default=900, ge=60, le=86_400)
     abandoned_cart_hours: float = Field(default=24.0, gt=0)
+    checkout_stale_s: float = Field(default=300.0, ge=30)  # a checkout claim this old died: give it back
     cors_origins: list[str] = Field(default_factory=list)
     events_maxlen: int = Field(default=1_000_000, ge=1_000)
     event_dedup_ttl_s: int = Field(default=86_400, ge=60)

@@ -185,6 +185,15 @@ class RatingAggregate(_Embedded):
         return round(self.total / self.count, 3) if self.count else None
 
 
+class StockHold(_Embedded):
+    """Bottles a checkout took from a wine's stock before its order was placed: set in the same atomic
+    update as the decrement, so a checkout that dies half-way can be given back exactly."""
+
+    order_id: str
+    quantity: int = Field(ge=1)
+    at: datetime
+
+
 class Wine(_Timestamped):
     id: str = Field(default_factory=new_id)  # type: ignore[assignment]
     name: str = Field(min_length=1, max_length=200)
@@ -206,6 +215,7 @@ class Wine(_Timestamped):
     rating: RatingAggregate = Field(default_factory=RatingAggregate)
     view_count: int = Field(default=0, ge=0)
     source_id: str | None = None  # e.g. the X-Wines WineID the wine was imported from
+    holds: list[StockHold] = Field(default_factory=list)  # checkouts in flight (app/commerce/checkout.py)
 
     class Settings:
         name = "wines"
@@ -217,6 +227,7 @@ class Wine(_Timestamped):
             IndexModel([("source_id", 1)], name="source_id", unique=True,
                        partialFilterExpression={"source_id": {"$type": "string"}}),
             IndexModel([("created_at", -1)], name="newest"),
+            IndexModel([("holds.at", 1)], name="hold_at", sparse=True),
         ]
 
 

@@ -6,23 +6,32 @@ MongoDB here has no multi-document transactions (DESIGN §3), so correctness res
 2. each line is reserved with a conditional `$inc` that only matches while enough stock is left, and the
    lines already reserved are given back if a later one fails;
 3. the order moves from `reserving` to `pending` with a conditional update.
+
+Each reservation also leaves a hold (order id, bottles) on the wine, in the same update as the decrement;
+placing the order drops the holds. A checkout that dies half-way (a crash, a kill) leaves its claim and
+holds behind: `release_stale` gives back exactly the bottles held by claims older than `stale_after` and
+drops the claims, so the stock comes back and the idempotency key works again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+import logging
 import time
+from datetime import timedelta
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.commerce.cart import CartService
-from app.commerce.orders import restock
 from app.commerce.views import CartView, Clock, OrderListener, WinesListener, tell
 from app.errors import AppError, Conflict, Invalid
 from documents import GiftInfo, Order, OrderItem, OrderStatus, Wine, new_id
+
+log = logging.getLogger("cuvee.commerce")
 
 
 def request_fingerprint(gift: GiftInfo | None) -> str:
@@ -58,12 +67,15 @@ def _line_error(wine_id: str, message: str) -> dict[str, str]:
 
 class CheckoutService:
     def __init__(self, carts: CartService, clock: Clock, *, on_order_placed: OrderListener | None = None,
-                 on_wines_changed: WinesListener | None = None, claim_wait_s: float = 2.0) -> None:
+                 on_wines_changed: WinesListener | None = None, claim_wait_s: float = 2.0,
+                 stale_after: timedelta = timedelta(minutes=5)) -> None:
         self._carts = carts
         self._clock = clock
         self.on_order_placed = on_order_placed  # attribution of purchases to rec_ids (recommendations)
         self._on_wines_changed = on_wines_changed
         self._claim_wait_s = claim_wait_s
+        self.stale_after = stale_after  # far above any live checkout (they take milliseconds)
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def checkout(self, user_id: str, *, gift: GiftInfo | None,
                        idempotency_key: str | None) -> tuple[Order, bool]:
@@ -79,6 +91,9 @@ class CheckoutService:
                                   "use a new key for a new request", code="idempotency_key_reused")
                 if existing.status != OrderStatus.reserving:
                     return existing, False
+                if existing.placed_at < self._clock() - self.stale_after:
+                    await self._release(existing)  # its checkout died: give back, then run this one
+                    continue
                 await self._wait_for_claim(deadline)  # the same request is still in flight
                 continue
             try:
@@ -120,6 +135,7 @@ class CheckoutService:
         if raw is None:  # only our own request may settle its claim
             raise RuntimeError(f"checkout claim {claim.id} vanished while it was being placed")
         order = Order.model_validate(raw)
+        await _drop_holds(order)
         await self._carts.remove_lines(claim.user_id, [i.wine_id for i in order.items])
         if sold_out:
             await tell(self._on_wines_changed, sold_out)
@@ -131,25 +147,81 @@ class CheckoutService:
 
         Returns the wines this checkout sold out (search shows in-stock, not counts: only they change)."""
         wines = Wine.get_pymongo_collection()
-        reserved: list[OrderItem] = []
         sold_out = []
         try:
             for item in claim.items:
+                hold = {"order_id": claim.id, "quantity": item.quantity, "at": self._clock()}
                 left = await wines.find_one_and_update(
                     {"_id": item.wine_id, "stock": {"$gte": item.quantity}, "listed": True},
-                    {"$inc": {"stock": -item.quantity}}, projection={"stock": 1},
+                    {"$inc": {"stock": -item.quantity}, "$push": {"holds": hold}}, projection={"stock": 1},
                     return_document=ReturnDocument.AFTER)
                 if left is None:
                     raise await self._shortage(item)
-                reserved.append(item)
                 if left["stock"] == 0:
                     sold_out.append(item.wine_id)
         except BaseException:
-            await restock(reserved)
-            await Order.get_pymongo_collection().delete_one(
-                {"_id": claim.id, "status": OrderStatus.reserving.value})
+            await self._release(claim)
             raise
         return sold_out
+
+    async def _release(self, claim: Order) -> None:
+        """Give back the bottles `claim` holds (each line's give-back is one atomic update, done at most
+        once), then drop the claim. Safe to repeat, and to race with another release of the same claim."""
+        wines = Wine.get_pymongo_collection()
+        back = []
+        for item in claim.items:
+            after = await wines.find_one_and_update(
+                {"_id": item.wine_id, "holds.order_id": claim.id},
+                {"$inc": {"stock": item.quantity}, "$pull": {"holds": {"order_id": claim.id}}},
+                projection={"stock": 1}, return_document=ReturnDocument.AFTER)
+            if after is not None and after["stock"] == item.quantity:
+                back.append(item.wine_id)
+        await Order.get_pymongo_collection().delete_one({"_id": claim.id, "status": OrderStatus.reserving.value})
+        if back:
+            await tell(self._on_wines_changed, back)
+
+    async def release_stale(self) -> int:
+        """Repair what dead checkouts left: claims older than `stale_after` give back their bottles and go;
+        holds of orders that were placed (the process died before dropping them) are dropped. Returns how
+        many claims were released."""
+        cutoff = self._clock() - self.stale_after
+        claims = await Order.find({"status": OrderStatus.reserving.value, "placed_at": {"$lt": cutoff}}).to_list()
+        for claim in claims:
+            log.warning("checkout claim %s of user %s died mid-checkout: giving back its stock", claim.id,
+                        claim.user_id)
+            await self._release(claim)
+        async for raw in Wine.get_pymongo_collection().find({"holds.at": {"$lt": cutoff}}, {"holds": 1}):
+            for hold in raw["holds"]:
+                order = await Order.get(hold["order_id"])
+                if order is not None and order.status != OrderStatus.reserving:
+                    await _drop_holds(order)
+                elif order is None:  # its claim went without it (a release raced a late reservation)
+                    await Wine.get_pymongo_collection().update_one(
+                        {"_id": raw["_id"], "holds.order_id": hold["order_id"]},
+                        {"$inc": {"stock": hold["quantity"]}, "$pull": {"holds": {"order_id": hold["order_id"]}}})
+        return len(claims)
+
+    def start_sweeper(self, every_s: float = 60.0) -> None:
+        """Run release_stale every `every_s` seconds in this process (each API process may: it is idempotent)."""
+        if self._sweeper is None and every_s > 0:
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep(every_s), name="checkout-sweeper")
+
+    async def stop_sweeper(self) -> None:
+        task, self._sweeper = self._sweeper, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _sweep(self, every_s: float) -> None:
+        while True:
+            try:
+                await self.release_stale()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # MongoDB away: the next round tries again
+                log.exception("could not release stale checkout claims; retrying in %.0f s", every_s)
+            await asyncio.sleep(every_s)
 
     @staticmethod
     async def _shortage(item: OrderItem) -> Conflict:
@@ -162,3 +234,10 @@ class CheckoutService:
             detail = (f"not enough stock of «{item.name}»: {message}, your cart asks for {item.quantity}; "
                       "nothing was charged or reserved")
         return Conflict(detail, code="insufficient_stock", errors=[_line_error(item.wine_id, message)])
+
+
+async def _drop_holds(order: Order) -> None:
+    """The order is placed: its bottles are sold, nothing is held for it any more."""
+    await Wine.get_pymongo_collection().update_many(
+        {"_id": {"$in": [i.wine_id for i in order.items]}, "holds.order_id": order.id},
+        {"$pull": {"holds": {"order_id": order.id}}})

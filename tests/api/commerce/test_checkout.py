@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
+import pymongo_async_mock
+
 from app.commerce.views import tell
-from documents import Order
+from documents import Order, Wine
 from tests.api.commerce.conftest import buy, fill, quick_shopper, services_of, stock_of
 from tests.conftest import AppClient, Shopper
 from tests.factories import insert_wines, make_wine
@@ -211,3 +216,88 @@ async def test_search_sees_stock_run_out_and_come_back(client: AppClient, shoppe
     assert await in_stock_hits() == []
     await client.post(f"/v1/me/orders/{order['id']}/cancel", headers=shopper.headers)
     assert await in_stock_hits() == [wine.id]
+
+
+# ---------------------------------------------------------------- checkouts that die half-way
+@contextlib.asynccontextmanager
+async def frozen_checkout(client: AppClient, headers: dict[str, str], *,
+                          at: str) -> AsyncIterator[asyncio.Task[Any]]:
+    """A checkout whose process stops for good at one point: `at="placing"` after every line is reserved,
+    before the order is placed; `at="dropping_holds"` after it is placed, before its holds are dropped.
+    The request's task is parked there (never resumed, so no clean-up of ours runs), as if killed."""
+    reached, never = asyncio.Event(), asyncio.Event()
+    collection = pymongo_async_mock.AsyncMongoMockCollection
+    originals = {"placing": collection.find_one_and_update, "dropping_holds": collection.update_many}
+    original = originals[at]
+
+    async def stop_there(self: Any, query: dict[str, Any], update: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        first = not reached.is_set()
+        if first and at == "placing" and query.get("status") == "reserving" and "$set" in update:
+            reached.set()
+            await never.wait()
+        if first and at == "dropping_holds" and "$pull" in update:
+            reached.set()
+            await never.wait()
+        return await original(self, query, update, *args, **kwargs)
+
+    name = "find_one_and_update" if at == "placing" else "update_many"
+    setattr(collection, name, stop_there)
+    task = asyncio.create_task(client.post(CHECKOUT, json={}, headers=headers))
+    try:
+        await asyncio.wait_for(reached.wait(), 5)
+        yield task
+    finally:
+        setattr(collection, name, original)
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+
+
+async def test_a_checkout_that_died_before_placing_gives_its_stock_back_to_the_retry(
+        client: AppClient, shopper: Shopper) -> None:
+    a, b = await insert_wines(make_wine(id="a-died", stock=5), make_wine(id="b-died", stock=3))
+    await fill(client, shopper.headers, (a, 2), (b, 1))
+    keyed = {**shopper.headers, "Idempotency-Key": "died-once"}
+    async with frozen_checkout(client, keyed, at="placing"):
+        assert (await stock_of(a), await stock_of(b)) == (3, 2)  # reserved, and held for the dead claim
+        checkouts = services_of(client.app).commerce.checkouts
+        checkouts.stale_after = timedelta(seconds=-1)  # as if five minutes had passed
+
+        retry = await client.post(CHECKOUT, json={}, headers=keyed)
+
+        assert retry.status_code == 201, retry.text
+        assert (await stock_of(a), await stock_of(b)) == (3, 2)  # sold once: the dead claim's hold came back
+        assert await Order.find({}).count() == 1
+        assert [w.holds for w in await Wine.find({}).to_list()] == [[], []]
+
+
+async def test_the_sweeper_gives_back_what_a_dead_checkout_held_when_nobody_retries(
+        client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine(stock=4))
+    await fill(client, shopper.headers, (wine, 3))
+    async with frozen_checkout(client, shopper.headers, at="placing"):
+        checkouts = services_of(client.app).commerce.checkouts
+        assert await checkouts.release_stale() == 0  # young claims are live checkouts: left alone
+        assert await stock_of(wine) == 1
+        checkouts.stale_after = timedelta(seconds=-1)  # as if five minutes had passed
+
+        assert await checkouts.release_stale() == 1
+        assert await checkouts.release_stale() == 0  # once only
+
+        assert await stock_of(wine) == 4
+        assert await Order.find({}).count() == 0 and (await Wine.get(wine.id)).holds == []  # type: ignore[union-attr]
+
+
+async def test_the_sweeper_drops_the_holds_of_a_placed_order_without_restocking(
+        client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine(stock=4))
+    await fill(client, shopper.headers, (wine, 3))
+    async with frozen_checkout(client, shopper.headers, at="dropping_holds"):
+        checkouts = services_of(client.app).commerce.checkouts
+        checkouts.stale_after = timedelta(seconds=-1)  # as if five minutes had passed
+
+        assert await checkouts.release_stale() == 0  # no claim: the order was placed
+
+        assert await stock_of(wine) == 1  # the three bottles are sold
+        assert (await Wine.get(wine.id)).holds == []  # type: ignore[union-attr]
+        assert [o.status for o in await Order.find({}).to_list()] == ["pending"]
