@@ -3,6 +3,7 @@ catalog on first start, and embedded data that survive a restart."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,14 +19,14 @@ from tests.factories import make_wine
 
 async def test_an_unreachable_mongodb_fails_start_up_naming_it(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path, mongodb_url="mongodb://127.0.0.1:1/cuvee"))
-    with pytest.raises(BackendUnavailable, match="MongoDB at mongodb://127.0.0.1:1/cuvee did not answer"):
+    with pytest.raises(BackendUnavailable, match=re.escape("MongoDB at mongodb://127.0.0.1:1/cuvee did not answer")):
         async with running(app):
             pass
 
 
 async def test_an_unreachable_redis_fails_start_up_naming_it(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path, redis_url="redis://127.0.0.1:1/0"))
-    with pytest.raises(BackendUnavailable, match="Redis at redis://127.0.0.1:1/0 did not answer"):
+    with pytest.raises(BackendUnavailable, match=re.escape("Redis at redis://127.0.0.1:1/0 did not answer")):
         async with running(app):
             pass
 
