@@ -3,7 +3,7 @@ process, side by side with raw XADD and the append script alone from this proces
 of 20 offered at the target rate; then the worker's drain rate from the stream into MongoDB. Prints a table.
 
     python bench/events.py                    # 5 s per batch size, 16 connections, drain up to 100k events
-    python bench/events.py --seconds 3 --connections 8 --drain 50000 --rate 20000
+    python bench/events.py --seconds 3 --connections 8 --drain 50000 --rate 20000 --rounds 3
 
 Two ways to load the API, both over the same keep-alive connections. Closed loop (the throughput table):
 every connection sends its next batch as soon as the last is answered, so the server runs flat out and the
@@ -285,7 +285,7 @@ async def run(args: argparse.Namespace) -> None:
     prefix = f"bench-{uuid4().hex[:8]}"
     redis = aioredis.from_url(REDIS_URL)
     rows: list[tuple[int, dict[str, float], float, float]] = []
-    paced: dict[str, float] | None = None
+    paced: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="cuvee-bench-") as tmp:
         port = free_port()
         server = start_server(Path(tmp), prefix, port)
@@ -297,8 +297,8 @@ async def run(args: argparse.Namespace) -> None:
                 lua = await script_only(redis, f"{prefix}:script", size, min(args.seconds, 3), args.connections)
                 rows.append((size, http, xadd, lua))
                 print(f"  batch {size}: {http['events_s']:,.0f} events/s over HTTP", file=sys.stderr)
-            if args.rate:
-                paced = await paced_load(port, 20, args.rate, args.seconds, args.connections)
+            for _ in range(args.rounds if args.rate else 0):
+                paced.append(await paced_load(port, 20, args.rate, args.seconds, args.connections))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=15)
@@ -312,7 +312,7 @@ async def run(args: argparse.Namespace) -> None:
     print_table(rows, paced, args, drained, rate, per_cpu)
 
 
-def print_table(rows: list[tuple[int, dict[str, float], float, float]], paced: dict[str, float] | None,
+def print_table(rows: list[tuple[int, dict[str, float], float, float]], paced: list[dict[str, float]],
                 args: argparse.Namespace, drained: int, rate: float, per_cpu: float) -> None:
     header = (f"{'batch':>5}  {'HTTP events/s':>13} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
               f"{'API CPU ms/req':>14} {'events/API-CPU-s':>16} {'Redis CPU us/ev':>15}   "
@@ -323,10 +323,15 @@ def print_table(rows: list[tuple[int, dict[str, float], float, float]], paced: d
         print(f"{size:>5}  {http['events_s']:>13,.0f} {http['req_s']:>7,.0f} {http['p50']:>7.2f} "
               f"{http['p99']:>7.2f} {http['api_cpu_ms']:>14.3f} {http['events_per_api_cpu_s']:>16,.0f} "
               f"{http['redis_cpu_us_event']:>15.1f}   {lua:>18,.0f} {xadd:>13,.0f}")
-    if paced is not None:
-        print(f"\nopen loop, batches of 20 offered at {paced['offered']:,.0f} events/s: {paced['events_s']:,.0f} "
-              f"events/s answered, p50 {paced['p50']:.2f} ms, p99 {paced['p99']:.2f} ms, max {paced['max']:.2f} ms "
-              "(latency from when each batch was due)")
+    if paced:
+        print(f"\nopen loop, batches of 20 offered at {args.rate:,.0f} events/s, {len(paced)} rounds of "
+              f"{args.seconds:g} s (latency from when each batch was due):")
+        print(f"{'round':>5}  {'answered ev/s':>13} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}")
+        for i, r in enumerate(paced, 1):
+            print(f"{i:>5}  {r['events_s']:>13,.0f} {r['p50']:>7.2f} {r['p99']:>7.2f} {r['max']:>7.2f}")
+        print(f"{'median':>5}  {statistics.median(r['events_s'] for r in paced):>13,.0f} "
+              f"{statistics.median(r['p50'] for r in paced):>7.2f} {statistics.median(r['p99'] for r in paced):>7.2f} "
+              f"{statistics.median(r['max'] for r in paced):>7.2f}")
     mongo = "in-process MongoDB" if not os.environ.get("CUVEE_MONGODB_URL") else "MongoDB server"
     print(f"\nworker drain into {mongo}: {rate:,.0f} events/s wall, {per_cpu:,.0f} events per worker CPU-second "
           f"({drained:,} events, batches of {args.worker_batch})")
@@ -344,7 +349,8 @@ def main() -> None:
     parser.add_argument("--drain", type=int, default=100_000, help="events the worker drains (at most)")
     parser.add_argument("--worker-batch", type=int, default=500)
     parser.add_argument("--rate", type=float, default=20_000,
-                        help="events/s offered in batches of 20 for the open-loop line (0: skip it)")
+                        help="events/s offered in batches of 20 for the open-loop rounds (0: skip them)")
+    parser.add_argument("--rounds", type=int, default=5, help="open-loop rounds (the VM's tail latency varies)")
     args = parser.parse_args()
     try:  # the load generator shares the 2 cores with the server: the cheaper its loop, the fairer the test
         import uvloop
