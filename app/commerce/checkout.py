@@ -132,8 +132,10 @@ class CheckoutService:
             {"$set": {"status": OrderStatus.pending.value, "placed_at": now, "updated_at": now},
              "$push": {"history": {"status": OrderStatus.pending.value, "at": now}}},
             return_document=ReturnDocument.AFTER)
-        if raw is None:  # only our own request may settle its claim
-            raise RuntimeError(f"checkout claim {claim.id} vanished while it was being placed")
+        if raw is None:  # released as stale meanwhile (this request stalled for minutes): undo, say so
+            await self._release(claim)
+            raise Conflict("this checkout took too long and was cancelled; nothing was charged or reserved, "
+                           "please check out again", code="checkout_expired")
         order = Order.model_validate(raw)
         await _drop_holds(order)
         await self._carts.remove_lines(claim.user_id, [i.wine_id for i in order.items])
@@ -192,6 +194,8 @@ class CheckoutService:
             await self._release(claim)
         async for raw in Wine.get_pymongo_collection().find({"holds.at": {"$lt": cutoff}}, {"holds": 1}):
             for hold in raw["holds"]:
+                if hold["at"] >= cutoff:  # a young hold belongs to a checkout still running
+                    continue
                 order = await Order.get(hold["order_id"])
                 if order is not None and order.status != OrderStatus.reserving:
                     await _drop_holds(order)

@@ -221,10 +221,10 @@ async def test_search_sees_stock_run_out_and_come_back(client: AppClient, shoppe
 # ---------------------------------------------------------------- checkouts that die half-way
 @contextlib.asynccontextmanager
 async def frozen_checkout(client: AppClient, headers: dict[str, str], *,
-                          at: str) -> AsyncIterator[asyncio.Task[Any]]:
-    """A checkout whose process stops for good at one point: `at="placing"` after every line is reserved,
-    before the order is placed; `at="dropping_holds"` after it is placed, before its holds are dropped.
-    The request's task is parked there (never resumed, so no clean-up of ours runs), as if killed."""
+                          at: str) -> AsyncIterator[tuple[asyncio.Task[Any], asyncio.Event]]:
+    """A checkout whose process stops at one point: `at="placing"` after every line is reserved, before the
+    order is placed; `at="dropping_holds"` after it is placed, before its holds are dropped. The request's
+    task is parked there, as if killed (no clean-up of ours runs), unless the test sets the event it gets."""
     reached, never = asyncio.Event(), asyncio.Event()
     collection = pymongo_async_mock.AsyncMongoMockCollection
     originals = {"placing": collection.find_one_and_update, "dropping_holds": collection.update_many}
@@ -245,7 +245,7 @@ async def frozen_checkout(client: AppClient, headers: dict[str, str], *,
     task = asyncio.create_task(client.post(CHECKOUT, json={}, headers=headers))
     try:
         await asyncio.wait_for(reached.wait(), 5)
-        yield task
+        yield task, never
     finally:
         setattr(collection, name, original)
         task.cancel()
@@ -301,3 +301,22 @@ async def test_the_sweeper_drops_the_holds_of_a_placed_order_without_restocking(
         assert await stock_of(wine) == 1  # the three bottles are sold
         assert (await Wine.get(wine.id)).holds == []  # type: ignore[union-attr]
         assert [o.status for o in await Order.find({}).to_list()] == ["pending"]
+
+
+async def test_a_checkout_that_stalls_past_its_release_answers_409_and_holds_nothing(
+        client: AppClient, shopper: Shopper) -> None:
+    a, b = await insert_wines(make_wine(id="a-stall", stock=5), make_wine(id="b-stall", stock=3))
+    await fill(client, shopper.headers, (a, 2), (b, 1))
+    async with frozen_checkout(client, shopper.headers, at="placing") as (stalled, resume):
+        checkouts = services_of(client.app).commerce.checkouts
+        checkouts.stale_after = timedelta(seconds=-1)  # as if five minutes had passed
+        assert await checkouts.release_stale() == 1
+        resume.set()
+
+        response = await stalled
+
+        assert response.status_code == 409 and response.json()["code"] == "checkout_expired"
+        assert (await stock_of(a), await stock_of(b)) == (5, 3)
+        assert await Order.find({}).count() == 0
+        assert [w.holds for w in await Wine.find({}).to_list()] == [[], []]
+        assert len((await client.get("/v1/me/cart", headers=shopper.headers)).json()["items"]) == 2
