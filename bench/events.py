@@ -118,20 +118,30 @@ async def redis_cpu_s(redis: Any) -> float:
 
 
 # ---------------------------------------------------------------- the load loop
-async def _connection(port: int, factory: EventFactory, size: int, until: float,
-                      latencies: list[float], statuses: dict[int, int]) -> None:
+async def _connection(port: int, factory: EventFactory, size: int, until: float, latencies: list[float],
+                      statuses: dict[int, int], *, first: float = 0.0, every: float = 0.0) -> None:
+    """Closed loop (every=0): the next batch as soon as the last is answered, latency from its sending.
+    Open loop: batches due at first, first + every, ... whatever the server does; latency from when due."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     head = b"POST /v1/events HTTP/1.1\r\nHost: bench\r\nContent-Type: text/plain;charset=UTF-8\r\n"
-    while time.perf_counter() < until:
+    due = first
+    while True:
+        now = time.perf_counter()
+        if not every:
+            due = now
+        elif due > now:
+            await asyncio.sleep(due - now)
+        if due >= until:
+            break
         body = factory.batch(size)
-        started = time.perf_counter()
         writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
         headers = await reader.readuntil(b"\r\n\r\n")
         length = int(headers.lower().split(b"content-length:")[1].split(b"\r\n")[0])
         await reader.readexactly(length)
-        latencies.append(time.perf_counter() - started)
+        latencies.append(time.perf_counter() - due)
         status = int(headers[9:12])
         statuses[status] = statuses.get(status, 0) + 1
+        due += every
     writer.close()
 
 
@@ -159,27 +169,6 @@ async def http_load(port: int, sid: int, redis: Any, size: int, seconds: float,
             "redis_cpu_us_event": 1e6 * redis_cpu / events}
 
 
-async def _paced_connection(port: int, factory: EventFactory, size: int, first: float, every: float, until: float,
-                            latencies: list[float], statuses: dict[int, int]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = b"POST /v1/events HTTP/1.1\r\nHost: bench\r\nContent-Type: text/plain;charset=UTF-8\r\n"
-    due = first
-    while due < until:
-        wait = due - time.perf_counter()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        body = factory.batch(size)
-        writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        headers = await reader.readuntil(b"\r\n\r\n")
-        length = int(headers.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-        await reader.readexactly(length)
-        latencies.append(time.perf_counter() - due)
-        status = int(headers[9:12])
-        statuses[status] = statuses.get(status, 0) + 1
-        due += every
-    writer.close()
-
-
 async def paced_load(port: int, size: int, events_per_s: float, seconds: float,
                      connections: int) -> dict[str, float]:
     """Batches offered at a fixed rate, spread evenly over the connections; latency from when each was due."""
@@ -188,8 +177,8 @@ async def paced_load(port: int, size: int, events_per_s: float, seconds: float,
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     started = time.perf_counter() + 0.05
-    await asyncio.gather(*(_paced_connection(port, factory, size, started + k * every, every * connections,
-                                             started + seconds, latencies, statuses)
+    await asyncio.gather(*(_connection(port, factory, size, started + seconds, latencies, statuses,
+                                       first=started + k * every, every=every * connections)
                            for k in range(connections)))
     elapsed = time.perf_counter() - started
     if set(statuses) != {202}:
