@@ -216,6 +216,7 @@ class Wine(_Timestamped):
     view_count: int = Field(default=0, ge=0)
     source_id: str | None = None  # e.g. the X-Wines WineID the wine was imported from
     holds: list[StockHold] = Field(default_factory=list)  # checkouts in flight (app/commerce/checkout.py)
+    counting: list[str] = Field(default_factory=list)  # views being counted (app/clickstream/history.py)
 
     class Settings:
         name = "wines"
@@ -348,6 +349,7 @@ class Interaction(Document):
     surface: str | None = None
     occurred_at: datetime
     recorded_at: datetime = Field(default_factory=utcnow)
+    uncounted: bool = False  # a view not yet in its wine's view_count (app/clickstream/history.py)
 
     class Settings:
         name = "interactions"
