@@ -349,7 +349,6 @@ class Interaction(Document):
     surface: str | None = None
     occurred_at: datetime
     recorded_at: datetime = Field(default_factory=utcnow)
-    uncounted: bool = False  # a view not yet in its wine's view_count (app/clickstream/history.py)
 
     class Settings:
         name = "interactions"

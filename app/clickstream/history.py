@@ -2,13 +2,15 @@
 
 Idempotency without transactions: the interaction's `_id` is the client's event_id, so a redelivered event
 is a duplicate-key no-op, and a recommendation action is pushed only if no action with the same `ref` is
-there. A view is counted exactly once across crashes, like a checkout's stock holds: the interaction is
-inserted marked `uncounted`; the wine's `$inc` pushes the event id onto the wine's `counting` list in the
-same update, guarded by its absence; then the mark is lifted and the ids pulled from the wines. A redelivered
-event still marked `uncounted` is counted again only if its id is not on the wine's list, i.e. only if the
-crash came before the increment.
+there. A view is counted exactly once across crashes, like a checkout's stock holds, in three steps:
+1. views whose interaction is not stored yet get `$inc view_count` on their wine, in the same update as
+   pushing their event ids onto the wine's `counting` list, guarded by the ids' absence;
+2. the interactions are inserted;
+3. the ids are pulled from the wines.
+A redelivered view with a stored interaction got past step 1 before: it is not counted. One without got
+past step 1 or not: if it did, its id is still on the wine's list (step 3 comes after step 2), and the guard
+stops a second `$inc`.
 """
-
 from __future__ import annotations
 
 import logging
@@ -61,9 +63,14 @@ def _document(item: Attributed, now: datetime) -> dict[str, Any]:
             doc[name] = value
     if item.user_id is not None:
         doc["user_id"] = item.user_id
-    if ev.type == "wine_viewed":
-        doc["uncounted"] = True  # until the wine's view count has it (see the module docstring)
     return doc
+
+
+def _by_wine(views: list[Event]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for ev in views:
+        out.setdefault(ev.wine_id, []).append(ev.event_id)  # type: ignore[arg-type]
+    return out
 
 
 class History:
@@ -86,9 +93,11 @@ class History:
         if not items:
             return {}
         docs = [_document(item, self._clock()) for item in items]
+        views = [i.event for i in items if i.event.type == "wine_viewed"]
+        await self._count_views(views)  # before the insert: see the module docstring
         inserted, failed = await self._insert(docs)
-        await self._count_views([i.event for i in items if i.event.type == "wine_viewed"
-                                 and i.event.event_id not in failed], inserted)
+        # Failed inserts will be retried: their ids stay on the wines' lists to guard their next count.
+        await self._release_views([ev for ev in views if ev.event_id not in failed])
         await self._record_actions([i.event for i in items if i.event.event_id not in failed])
         await self._bound(Counter(i.user_id for i in items if i.user_id is not None and i.event.event_id in inserted))
         return failed
@@ -109,39 +118,36 @@ class History:
             return ids - duplicates - failed.keys(), failed
         return ids, {}
 
-    async def _count_views(self, events: list[Event], inserted: set[str]) -> None:
-        """+1 on each viewed wine's view_count per event, exactly once even when a batch is redelivered."""
+    async def _count_views(self, events: list[Event]) -> None:
+        """Step 1: +1 on each viewed wine's view_count per view not counted before (module docstring)."""
         if not events:
             return
-        ids = [ev.event_id for ev in events]
-        again = [eid for eid in ids if eid not in inserted]  # redelivered: its first try may have died
-        unfinished = {doc["_id"] async for doc in self._interactions().find(
-            {"_id": {"$in": again}, "uncounted": True}, {"_id": 1})} if again else set()
-        per_wine: dict[str, list[str]] = {}
-        for ev in events:
-            if ev.event_id in inserted or ev.event_id in unfinished:
-                per_wine.setdefault(ev.wine_id, []).append(ev.event_id)  # type: ignore[arg-type]
+        stored = {doc["_id"] async for doc in self._interactions().find(
+            {"_id": {"$in": [ev.event_id for ev in events]}}, {"_id": 1})}
+        per_wine = _by_wine([ev for ev in events if ev.event_id not in stored])
+        if not per_wine:
+            return
         # Written here because CatalogService has no counter API yet. One guarded update per wine; if any
-        # guard did not match (a wine gone, or another worker counting the same redelivered event), once
-        # more per event: each guarded $inc can only happen once, so repeating them is safe.
+        # guard did not match (a wine gone, or an id pushed by an earlier try), once more per view: each
+        # guarded $inc can only happen once, so repeating them is safe.
         wines = Wine.get_pymongo_collection()
+        result = await wines.bulk_write(
+            [UpdateOne({"_id": wid, "counting": {"$nin": eids}},
+                       {"$inc": {"view_count": len(eids)}, "$push": {"counting": {"$each": eids}}})
+             for wid, eids in per_wine.items()], ordered=False)
+        if result.matched_count < len(per_wine):
+            await wines.bulk_write(
+                [UpdateOne({"_id": wid, "counting": {"$ne": eid}},
+                           {"$inc": {"view_count": 1}, "$push": {"counting": eid}})
+                 for wid, eids in per_wine.items() for eid in eids], ordered=False)
+
+    async def _release_views(self, events: list[Event]) -> None:
+        """Step 3: the views are stored, their ids leave the wines' lists."""
+        per_wine = _by_wine(events)
         if per_wine:
-            result = await wines.bulk_write(
-                [UpdateOne({"_id": wid, "counting": {"$nin": eids}},
-                           {"$inc": {"view_count": len(eids)}, "$push": {"counting": {"$each": eids}}})
-                 for wid, eids in per_wine.items()], ordered=False)
-            if result.matched_count < len(per_wine):
-                await wines.bulk_write(
-                    [UpdateOne({"_id": wid, "counting": {"$ne": eid}},
-                               {"$inc": {"view_count": 1}, "$push": {"counting": eid}})
-                     for wid, eids in per_wine.items() for eid in eids], ordered=False)
-        await self._interactions().update_many({"_id": {"$in": ids}, "uncounted": True},
-                                               {"$unset": {"uncounted": ""}})
-        viewed: dict[str, list[str]] = {}
-        for ev in events:
-            viewed.setdefault(ev.wine_id, []).append(ev.event_id)  # type: ignore[arg-type]
-        await wines.bulk_write([UpdateOne({"_id": wid}, {"$pull": {"counting": {"$in": eids}}})
-                                for wid, eids in viewed.items()], ordered=False)
+            await Wine.get_pymongo_collection().bulk_write(
+                [UpdateOne({"_id": wid}, {"$pull": {"counting": {"$in": eids}}}) for wid, eids in per_wine.items()],
+                ordered=False)
 
     async def _record_actions(self, events: list[Event]) -> None:
         updates = [

@@ -181,7 +181,7 @@ class Crash(BaseException):
     """The worker process dying at a chosen MongoDB call (a BaseException: nothing of ours may catch it)."""
 
 
-@pytest.mark.parametrize("dies_at", ["the view count", "lifting the uncounted marks", "pulling the counting ids"])
+@pytest.mark.parametrize("dies_at", ["the view count", "storing the interactions", "pulling the counting ids"])
 async def test_a_worker_dying_anywhere_in_counting_views_counts_each_view_once(
         client: AppClient, redis: Any, monkeypatch: pytest.MonkeyPatch, dies_at: str) -> None:
     wines = await insert_wines(*(make_wine() for _ in range(2)))
@@ -191,9 +191,9 @@ async def test_a_worker_dying_anywhere_in_counting_views_counts_each_view_once(
     await doomed.ensure_group()
     entries = await doomed.read_new()
     collection = pymongo_async_mock.AsyncMongoMockCollection
-    name = "update_many" if dies_at == "lifting the uncounted marks" else "bulk_write"
+    name = "insert_many" if dies_at == "storing the interactions" else "bulk_write"
     original = getattr(collection, name)
-    marker = {"the view count": "$inc", "lifting the uncounted marks": "$unset",
+    marker = {"the view count": "$inc", "storing the interactions": "wine_viewed",
               "pulling the counting ids": "$pull"}[dies_at]
 
     async def dying(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -213,4 +213,4 @@ async def test_a_worker_dying_anywhere_in_counting_views_counts_each_view_once(
 
     assert [(await Wine.get(w.id)).view_count for w in wines] == [5, 5]  # type: ignore[union-attr]
     assert [(await Wine.get(w.id)).counting for w in wines] == [[], []]  # type: ignore[union-attr]
-    assert await Interaction.find({"uncounted": True}).count() == 0
+    assert await Interaction.find({"_id": {"$in": [e["event_id"] for e in batch]}}).count() == 10
