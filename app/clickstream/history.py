@@ -122,6 +122,7 @@ class History:
         """Step 1: +1 on each viewed wine's view_count per view not counted before (module docstring)."""
         if not events:
             return
+        events = list({ev.event_id: ev for ev in events}.values())  # an id twice in a batch is one view
         stored = {doc["_id"] async for doc in self._interactions().find(
             {"_id": {"$in": [ev.event_id for ev in events]}}, {"_id": 1})}
         per_wine = _by_wine([ev for ev in events if ev.event_id not in stored])
