@@ -214,3 +214,14 @@ async def test_a_worker_dying_anywhere_in_counting_views_counts_each_view_once(
     assert [(await Wine.get(w.id)).view_count for w in wines] == [5, 5]  # type: ignore[union-attr]
     assert [(await Wine.get(w.id)).counting for w in wines] == [[], []]  # type: ignore[union-attr]
     assert await Interaction.find({"_id": {"$in": [e["event_id"] for e in batch]}}).count() == 10
+
+
+async def test_one_event_id_twice_in_a_batch_is_one_view(client: AppClient) -> None:
+    (wine,) = await insert_wines(make_wine())
+    twice = decode_event(json.dumps(event(wine_id=wine.id)).encode())
+    history: History = client.app.state.services.clickstream.history
+
+    await history.apply([Attributed(twice, None), Attributed(twice, None)])
+
+    assert (await Wine.get(wine.id)).view_count == 1  # type: ignore[union-attr]
+    assert (await Wine.get(wine.id)).counting == []  # type: ignore[union-attr]
