@@ -181,3 +181,35 @@ async def test_a_snapshot_with_wines_lacking_a_source_id_reloads(tmp_path: Path)
     with pytest.raises(DuplicateKeyError):
         await make_wine(source_id="xwines:7").insert()
     await reloaded.close()
+
+
+async def test_guarded_array_markers_for_holds_and_view_counts(db: Database) -> None:
+    """What checkout holds and exact view counts rest on: a guard on an array member ($ne / $nin) decides
+    whether an $inc happens, bulk matched_count tells a failed guard, and $pull removes by subdocument
+    field or by $in; an array of subdocuments is queried by member field, datetimes included."""
+    wine = make_wine(stock=5)
+    await wine.insert()
+    wines = Wine.get_pymongo_collection()
+    at = datetime.now(UTC).replace(microsecond=0)
+
+    await wines.update_one({"_id": wine.id}, {"$inc": {"stock": -2},
+                                              "$push": {"holds": {"order_id": "o1", "quantity": 2, "at": at}}})
+    assert await wines.count_documents({"holds.order_id": "o1", "holds.at": {"$lt": at + timedelta(seconds=1)}}) == 1
+    assert await wines.count_documents({"holds.at": {"$lt": at}}) == 0
+    back = await wines.find_one_and_update({"_id": wine.id, "holds.order_id": "o1"},
+                                           {"$inc": {"stock": 2}, "$pull": {"holds": {"order_id": "o1"}}},
+                                           return_document=ReturnDocument.AFTER)
+    assert (back["stock"], back["holds"]) == (5, [])
+    assert await wines.find_one_and_update({"_id": wine.id, "holds.order_id": "o1"},
+                                           {"$inc": {"stock": 2}}) is None  # given back once only
+
+    guarded = UpdateOne({"_id": wine.id, "counting": {"$nin": ["e1", "e2"]}},
+                        {"$inc": {"view_count": 2}, "$push": {"counting": {"$each": ["e1", "e2"]}}})
+    assert (await wines.bulk_write([guarded])).matched_count == 1
+    assert (await wines.bulk_write([guarded])).matched_count == 0  # e1 is there: no second $inc
+    one = UpdateOne({"_id": wine.id, "counting": {"$ne": "e2"}},
+                    {"$inc": {"view_count": 1}, "$push": {"counting": "e2"}})
+    assert (await wines.bulk_write([one])).matched_count == 0
+    await wines.update_one({"_id": wine.id}, {"$pull": {"counting": {"$in": ["e1", "e2", "e3"]}}})
+    after = await wines.find_one({"_id": wine.id})
+    assert (after["view_count"], after["counting"]) == (2, [])
