@@ -190,24 +190,33 @@ async def paced_load(port: int, size: int, events_per_s: float, seconds: float,
 
 
 # ---------------------------------------------------------------- raw ceilings from this process
-async def raw_xadd(redis: Any, stream: str, size: int, seconds: float, concurrency: int) -> float:
-    """Events/s of plain pipelined XADDs (one pipeline per batch): the client library's ceiling."""
-    factory = EventFactory()
+async def events_per_s(step: Any, size: int, seconds: float, concurrency: int) -> float:
+    """Events/s of `concurrency` loops each awaiting `step()` (which handles `size` events) for `seconds`."""
     count = 0
 
     async def loop(until: float) -> None:
         nonlocal count
         while time.perf_counter() < until:
-            payload = factory.batch(1)
-            async with redis.pipeline(transaction=False) as pipe:
-                for _ in range(size):
-                    pipe.xadd(stream, {"e": payload}, maxlen=5_000_000, approximate=True)
-                await pipe.execute()
+            await step()
             count += size
 
     started = time.perf_counter()
     await asyncio.gather(*(loop(started + seconds) for _ in range(concurrency)))
     return count / (time.perf_counter() - started)
+
+
+async def raw_xadd(redis: Any, stream: str, size: int, seconds: float, concurrency: int) -> float:
+    """Events/s of plain pipelined XADDs (one pipeline per batch): the client library's ceiling."""
+    factory = EventFactory()
+
+    async def step() -> None:
+        payload = factory.batch(1)
+        async with redis.pipeline(transaction=False) as pipe:
+            for _ in range(size):
+                pipe.xadd(stream, {"e": payload}, maxlen=5_000_000, approximate=True)
+            await pipe.execute()
+
+    return await events_per_s(step, size, seconds, concurrency)
 
 
 async def script_only(redis: Any, prefix: str, size: int, seconds: float, concurrency: int) -> float:
@@ -217,19 +226,13 @@ async def script_only(redis: Any, prefix: str, size: int, seconds: float, concur
     keys = StreamKeys(prefix)
     appender = StreamAppender(redis, keys, Limits(5_000_000, 86_400, 100_000_000))
     factory = EventFactory()
-    count = 0
 
-    async def loop(until: float) -> None:
-        nonlocal count
-        while time.perf_counter() < until:
-            payload = factory.batch(1)
-            items = [(f"{uuid4().hex}", payload, None) for _ in range(size)]
-            await appender.append(items, [keys.rate("events-ip", "bench")], size)
-            count += size
+    async def step() -> None:
+        payload = factory.batch(1)
+        await appender.append([(uuid4().hex, payload, None) for _ in range(size)],
+                              [keys.rate("events-ip", "bench")], size)
 
-    started = time.perf_counter()
-    await asyncio.gather(*(loop(started + seconds) for _ in range(concurrency)))
-    return count / (time.perf_counter() - started)
+    return await events_per_s(step, size, seconds, concurrency)
 
 
 # ---------------------------------------------------------------- the worker's drain
