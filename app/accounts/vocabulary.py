@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from documents import Dietary, Style
@@ -266,20 +266,19 @@ def canonical_winery(name: str) -> str:
     return title_case(name)
 
 
+def _parse(value: str, aliases: dict[str, T], choices: Iterable[T], what: str) -> T:
+    found = aliases.get(fold(value))
+    if found is None:
+        raise ValueError(f"unknown {what} {value!r}; use one of {', '.join(choices)}")
+    return found
+
+
 def parse_style(value: str) -> Style:
-    style = STYLE_ALIASES.get(fold(value))
-    if style is None:
-        allowed = ", ".join(s.value for s in Style)
-        raise ValueError(f"unknown wine style {value!r}; use one of {allowed}")
-    return style
+    return _parse(value, STYLE_ALIASES, Style, "wine style")
 
 
 def parse_dietary(value: str) -> Dietary:
-    need = DIETARY_ALIASES.get(fold(value))
-    if need is None:
-        allowed = ", ".join(d.value for d in Dietary)
-        raise ValueError(f"unknown dietary need {value!r}; use one of {allowed}")
-    return need
+    return _parse(value, DIETARY_ALIASES, Dietary, "dietary need")
 
 
 def check_name(value: str, max_length: int = 80) -> str:
