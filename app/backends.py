@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from app.settings import Settings
-from documents.database import Database, DatabaseUnavailable, connect, redacted_url
+from documents.database import Database, DataDirLocked, DirectoryLock, DatabaseUnavailable, connect, redacted_url
 from search import SearchIndex, SearchUnavailable, open_index
 
 log = logging.getLogger("cuvee.backends")
@@ -106,7 +106,13 @@ async def open_backends(settings: Settings) -> Backends:
 
 
 async def probe_backends(settings: Settings) -> None:
-    """Fail fast, in one line naming the backend, when a configured external backend does not answer."""
+    """Fail fast, in one line naming the backend, when a configured external backend does not answer (or, in
+    the embedded mode, when another process owns the data directory)."""
+    if settings.embedded:
+        try:
+            DirectoryLock(settings.data_dir).release()
+        except DataDirLocked as exc:
+            raise BackendUnavailable(str(exc)) from exc
     if not settings.embedded:
         db = await _open_db(settings, snapshot=False)
         await db.close()
@@ -122,6 +128,8 @@ async def _open_db(settings: Settings, *, snapshot: bool = True) -> Database:
     try:
         return await connect(settings.mongodb_url, name=settings.mongodb_db,
                              snapshot_path=settings.snapshot_path if snapshot else None)
+    except DataDirLocked as exc:
+        raise BackendUnavailable(str(exc)) from exc
     except DatabaseUnavailable as exc:
         raise BackendUnavailable(f"{exc}: start it or fix CUVEE_MONGODB_URL") from exc
 

@@ -68,7 +68,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
                              recently_viewed=clickstream.recently_viewed,
                              search_history=clickstream.search_history)
     privacy = PrivacyService(settings.resolved_secret(), accounts, commerce, clickstream, recommendations, limiter,
-                             clock, persist=backends.db.snapshot, audit=audit)
+                             clock, persist=backends.db.compact, audit=audit)
     accounts.consent_listeners.append(privacy.consent_changed)
     return Services(
         settings=settings,

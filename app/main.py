@@ -52,7 +52,7 @@ async def start_background(services: Services) -> None:
         from app.catalog.seeding import ensure_demo_catalog
 
         await ensure_demo_catalog(services)
-    services.backends.db.start_snapshots(settings.snapshot_interval_s)
+    services.backends.db.start_compaction(settings.snapshot_interval_s)
     if settings.worker_in_process:
         services.clickstream.start_worker()
     services.recommendations.trainer.start()

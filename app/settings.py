@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from documents.database import database_name
 
 
 class Settings(BaseSettings):
@@ -19,7 +23,7 @@ class Settings(BaseSettings):
     search_url: str | None = None  # default: tantivy://<data_dir>/search
     search_namespace: str = "cuvee"  # Elasticsearch index/alias prefix
     redis_url: str | None = None  # default: redis://127.0.0.1:6379/0 if it answers, else in-process
-    stream_prefix: str = "cuvee"  # prefix of every Redis key we write
+    stream_prefix: str = ""  # prefix of every Redis key we write; default: derived from the store (below)
     data_dir: Path = Path(".cuvee")
     secret_key: SecretStr | None = None  # default: generated once and kept in the data dir
 
@@ -37,6 +41,18 @@ class Settings(BaseSettings):
     events_per_minute: int = Field(default=6_000, ge=1)
     retrain_interval_s: float = Field(default=900.0, ge=0)
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _derive_stream_prefix(self) -> Settings:
+        """Two shops on one Redis must never share a consumer group: the default prefix names the store, the
+        database name on a MongoDB server, a hash of the data directory in the embedded mode."""
+        if not self.stream_prefix:
+            if self.embedded:
+                digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:10]
+                self.stream_prefix = f"cuvee-{digest}"
+            else:
+                self.stream_prefix = self.mongodb_db or database_name(self.mongodb_url)
+        return self
 
     @property
     def embedded(self) -> bool:
@@ -63,6 +79,7 @@ class Settings(BaseSettings):
             return path.read_text().strip()
         path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(key)
         return key

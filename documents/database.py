@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from beanie import init_beanie
 from pymongo import AsyncMongoClient
 
 from documents import memory
+from documents.journal import Journal, journal_files
 from documents.models import ALL_DOCUMENTS
 
 log = logging.getLogger(__name__)
@@ -23,16 +27,23 @@ class DatabaseUnavailable(RuntimeError):
     """The configured MongoDB did not answer."""
 
 
+class DataDirLocked(DatabaseUnavailable):
+    """Another process owns the embedded data directory."""
+
+
 @dataclass
 class Database:
-    """An open database: the client, the database handle, and (in-process only) its snapshot file."""
+    """An open database: the client, the database handle, and (in-process only) its journal and snapshot."""
 
     url: str
     name: str
     client: Any
     db: Any
     snapshot_path: Path | None = None
-    _snapshot_task: asyncio.Task[None] | None = field(default=None, repr=False)
+    journal: Journal | None = None
+    _lock: DirectoryLock | None = field(default=None, repr=False)
+    _compaction_task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _compacting: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
     def in_process(self) -> bool:
@@ -43,36 +54,72 @@ class Database:
             return
         await self.client.admin.command("ping")
 
-    def snapshot(self) -> int:
-        if self.snapshot_path is None:
+    async def compact(self) -> int:
+        """Fold the journal into a new snapshot; returns the documents written (0 without a data directory)."""
+        if self.snapshot_path is None or self.journal is None:
             return 0
-        return memory.save_snapshot(self.client, self.name, self.snapshot_path)
+        async with self._compacting:
+            # Switch writers to a new journal and capture the engine in one synchronous step, so the snapshot
+            # holds exactly what the older journals hold; their files go only once it is on disk.
+            generation = self.journal.rotate()
+            data, written = memory.capture_snapshot(self.client, self.name, generation)
+            await asyncio.to_thread(memory.write_snapshot, data, self.snapshot_path)
+            self.journal.remove_before(generation)
+            return written
 
-    def start_snapshots(self, interval_s: float) -> None:
-        """Snapshot the in-process engine every `interval_s` seconds (0 disables)."""
-        if self.snapshot_path is None or interval_s <= 0:
+    def start_compaction(self, interval_s: float) -> None:
+        """Compact the in-process journal into a snapshot every `interval_s` seconds (0 disables)."""
+        if self.journal is None or interval_s <= 0:
             return
 
         async def loop() -> None:
             while True:
                 await asyncio.sleep(interval_s)
                 try:
-                    self.snapshot()
-                except Exception:  # a failed snapshot must not stop the next one
-                    log.exception("snapshot of the in-process MongoDB failed")
+                    await self.compact()
+                except Exception:  # the journal still holds everything: try again next time
+                    log.exception("compaction of the in-process MongoDB failed")
 
-        self._snapshot_task = asyncio.get_running_loop().create_task(loop())
+        self._compaction_task = asyncio.get_running_loop().create_task(loop())
 
     async def close(self) -> None:
-        if self._snapshot_task is not None:
-            self._snapshot_task.cancel()
+        if self._compaction_task is not None:
+            self._compaction_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._snapshot_task
-        if self.snapshot_path is not None:
-            n = self.snapshot()
+                await self._compaction_task
+        if self.journal is not None:
+            n = await self.compact()
+            self.journal.close()
+            memory.attach_journal(self.client, self.name, None)
             log.info("in-process MongoDB snapshot: %d documents written to %s", n, self.snapshot_path)
+        if self._lock is not None:
+            self._lock.release()
         if not self.in_process:
             await self.client.close()
+
+
+class DirectoryLock:
+    """An exclusive flock on `<data dir>/cuvee.lock`, naming its holder, for the life of a process's store."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / "cuvee.lock"
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = self.path.read_text(errors="replace").strip() or "another process"
+            os.close(self._fd)
+            raise DataDirLocked(
+                f"the data directory {directory} is in use by {holder}: stop that process first, or do this "
+                "through its admin API (see docs/durability.md)") from None
+        os.ftruncate(self._fd, 0)
+        os.write(self._fd, f"pid {os.getpid()} ({' '.join(Path(a).name for a in sys.argv[:3])})".encode())
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing drops the flock
+            self._fd = -1
 
 
 def redacted_url(url: str) -> str:
@@ -97,15 +144,21 @@ async def connect(
 ) -> Database:
     """Open `url` (`memory://` or `mongodb://…`), bind every document, and create their indexes.
 
-    `snapshot_path` (in-process only) is loaded now and written again on `close()`.
+    `snapshot_path` (in-process only): its directory is locked for this process, the snapshot and the
+    journals after it are loaded now, every write is journaled, and `close()` compacts them.
     """
     db_name = name or database_name(url)
+    lock: DirectoryLock | None = None
+    journal: Journal | None = None
     if url.startswith("memory://"):
         client: Any = memory.memory_client()
         if snapshot_path is not None:
-            n = memory.load_snapshot(client, db_name, snapshot_path)
-            if n:
-                log.info("in-process MongoDB: %d documents loaded from %s", n, snapshot_path)
+            lock = DirectoryLock(snapshot_path.parent)
+            try:
+                journal = _recover(client, db_name, snapshot_path)
+            except BaseException:
+                lock.release()
+                raise
     elif url.startswith(("mongodb://", "mongodb+srv://")):
         client = AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=int(timeout_s * 1000))
         try:
@@ -119,4 +172,23 @@ async def connect(
         raise DatabaseUnavailable(f"CUVEE_MONGODB_URL must be memory:// or mongodb://…, not {redacted_url(url)!r}")
     db = client[db_name]
     await init_beanie(database=db, document_models=ALL_DOCUMENTS)
-    return Database(url=url, name=db_name, client=client, db=db, snapshot_path=snapshot_path)
+    if journal is not None:
+        memory.attach_journal(client, db_name, journal)
+    return Database(url=url, name=db_name, client=client, db=db, snapshot_path=snapshot_path, journal=journal,
+                    _lock=lock)
+
+
+def _recover(client: Any, db_name: str, snapshot_path: Path) -> Journal:
+    """Load the snapshot, replay the journals written after it, and open the next journal file."""
+    loaded, generation = memory.load_snapshot(client, db_name, snapshot_path)
+    replayed, newest = 0, generation
+    for gen, path in journal_files(snapshot_path.parent):
+        if gen >= generation:
+            replayed += memory.replay_journal(client, db_name, path)
+        newest = max(newest, gen)
+    if loaded or replayed:
+        log.info("in-process MongoDB: %d documents loaded from %s, %d journaled writes replayed",
+                 loaded, snapshot_path, replayed)
+    journal = Journal(snapshot_path.parent, newest + 1)
+    journal.remove_before(generation)
+    return journal

@@ -1,25 +1,30 @@
-"""The in-process MongoDB (mongomock behind PyMongo's async API), its menders, and its snapshots.
+"""The in-process MongoDB (mongomock behind PyMongo's async API), its menders, its journal hooks and snapshots.
 
-The embedded mode is for trying out and development: data survive a graceful restart through a
-snapshot file, written atomically, but a crash loses what changed since the last snapshot.
+Durability: every write is journaled (documents/journal.py) and fsynced before its await returns; the
+snapshot is the journal compacted. See docs/durability.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import struct
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import bson
 import mongomock.collection
 import mongomock.database
+import mongomock.store
 from mongomock import filtering as mongomock_filtering
 from mongomock import helpers as mongomock_helpers
 from mongomock.mongo_client import MongoClient as MockMongoClient
 from pymongo.errors import DuplicateKeyError
 from pymongo_async_mock import AsyncMongoMockClient
+
+from documents.journal import Journal, encode_record, read_records
 
 log = logging.getLogger(__name__)
 
@@ -230,46 +235,208 @@ def _mend_id_lookups() -> None:
 
 def memory_client() -> AsyncMongoMockClient:
     _mend_mongomock()
+    _mend_journaling()
     return AsyncMongoMockClient(mock_mongo_client=MockMongoClient(tz_aware=True))
 
 
-_MAGIC = b"CUVEE-SNAPSHOT-1\n"
+# --- journaling: which documents each write touched --------------------------------------------------------
+
+_WRITE_METHODS = ("bulk_write", "delete_many", "delete_one", "find_one_and_delete", "find_one_and_replace",
+                  "find_one_and_update", "insert_many", "insert_one", "replace_one", "update_many", "update_one",
+                  "drop")
+_touched: list[tuple[Any, Any]] | None = None  # (collection store, _id) seen by the write now running
+_dropped: list[Any] | None = None  # collection stores dropped by it
+_JOURNALING = False
 
 
-def save_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path) -> int:
-    """Write every collection of `db_name` to `path` (BSON, length-prefixed); return documents written.
+def _mend_journaling() -> None:
+    """Record the documents every write touches, so its post-images reach the journal before its await returns.
 
-    Written to a temporary file then renamed, so a crash mid-write leaves the previous snapshot intact.
-    """
+    Updates mutate stored documents in place, so besides the store's own set/delete the documents a write
+    *iterates* are recorded (a superset of those it changed; an unchanged post-image is harmless)."""
+    global _JOURNALING
+    if _JOURNALING:
+        return
+    store_class = mongomock.store.CollectionStore
+    setitem, delitem, drop = store_class.__setitem__, store_class.__delitem__, store_class.drop
+
+    def recording_setitem(self: Any, key: Any, value: Any) -> None:
+        setitem(self, key, value)
+        if _touched is not None:
+            _touched.append((self, key))
+
+    def recording_delitem(self: Any, key: Any) -> None:
+        delitem(self, key)
+        if _touched is not None:
+            _touched.append((self, key))
+
+    def recording_drop(self: Any) -> None:
+        drop(self)
+        if _dropped is not None:
+            _dropped.append(self)
+
+    store_class.__setitem__ = recording_setitem  # type: ignore[method-assign]
+    store_class.__delitem__ = recording_delitem  # type: ignore[method-assign]
+    store_class.drop = recording_drop  # type: ignore[method-assign]
+
+    collection_class = mongomock.collection.Collection
+    iter_documents = collection_class._iter_documents
+
+    def recording_iter(self: Any, filter: Any) -> Any:
+        found = iter_documents(self, filter)
+        touched = _touched
+        if touched is None:
+            return found
+        store = self._store
+
+        def recorded() -> Any:
+            for doc in found:
+                touched.append((store, doc["_id"]))
+                yield doc
+
+        return recorded()
+
+    collection_class._iter_documents = recording_iter  # type: ignore[method-assign]
+
+    from pymongo_async_mock import AsyncMongoMockCollection, AsyncMongoMockDatabase
+
+    for name in _WRITE_METHODS:
+        setattr(AsyncMongoMockCollection, name, _journaled(getattr(AsyncMongoMockCollection, name),
+                                                           lambda coll: coll.database.delegate))
+    AsyncMongoMockDatabase.drop_collection = _journaled(  # type: ignore[method-assign]
+        AsyncMongoMockDatabase.drop_collection, lambda db: db.delegate)
+    _JOURNALING = True
+
+
+def _journaled(method: Any, database_of: Any) -> Any:
+    async def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+        global _touched, _dropped
+        database = database_of(self)
+        journal = getattr(database._store, "cuvee_journal", None)
+        if journal is None:
+            return await method(self, *args, **kwargs)
+        outer = _touched, _dropped
+        _touched, _dropped = [], []
+        try:
+            return await method(self, *args, **kwargs)  # synchronous inside: nothing else runs meanwhile
+        finally:
+            touched, dropped = _touched, _dropped
+            _touched, _dropped = outer
+            record = _journal_records(database._store, journal, touched, dropped)
+            if record:
+                await journal.commit(record)
+
+    write.__name__ = getattr(method, "__name__", "write")
+    return write
+
+
+def _journal_records(db_store: Any, journal: Journal, touched: list[tuple[Any, Any]], dropped: list[Any]) -> int:
+    """Append one record per collection the write changed; returns the last record's number (0: none)."""
+    names = {id(store): name for name, store in db_store._collections.items()}
+    last = 0
+    for store in dropped:
+        if id(store) in names:
+            last = journal.append(encode_record(names[id(store)], [], [], True))
+    by_store: dict[int, tuple[Any, dict[Any, None]]] = {}
+    for store, key in touched:
+        by_store.setdefault(id(store), (store, {}))[1][key] = None
+    for store_id, (store, keys) in by_store.items():
+        if store_id not in names:
+            continue
+        documents = store._documents
+        puts = [documents[key] for key in keys if key in documents]
+        deletes = [key for key in keys if key not in documents]
+        last = journal.append(encode_record(names[store_id], puts, deletes, False))
+    return last
+
+
+def attach_journal(client: AsyncMongoMockClient, db_name: str, journal: Journal | None) -> None:
+    """From now on every write to `db_name` is journaled (None: no longer)."""
+    client.get_database(db_name).delegate._store.cuvee_journal = journal
+
+
+def replay_journal(client: AsyncMongoMockClient, db_name: str, path: Path) -> int:
+    """Apply one journal file's whole records to `db_name`; returns the documents written or deleted."""
     database = client.get_database(db_name).delegate
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    applied = 0
+    for record in read_records(path):
+        store = database._store[record["c"]]
+        if record.get("x"):
+            store.drop()
+        store.create()
+        for doc in record["p"]:
+            store[doc["_id"]] = doc
+        for key in record["d"]:
+            if key in store:
+                del store[key]
+        applied += len(record["p"]) + len(record["d"])
+    return applied
+
+
+_MAGIC_V1 = b"CUVEE-SNAPSHOT-1\n"
+_MAGIC = b"CUVEE-SNAPSHOT-2\n"
+
+
+def capture_snapshot(client: AsyncMongoMockClient, db_name: str, generation: int) -> tuple[bytes, int]:
+    """Every collection of `db_name` as snapshot bytes (BSON, length-prefixed) and the documents in it.
+
+    Runs synchronously, so it is one consistent moment of the engine."""
+    database = client.get_database(db_name).delegate
+    parts = [_MAGIC, _frame({"generation": generation})]
     written = 0
-    with tmp.open("wb") as out:
-        out.write(_MAGIC)
-        for name in database.list_collection_names():
-            docs = list(database.get_collection(name).find({}))
-            header = bson.encode({"collection": name, "count": len(docs)})
-            out.write(struct.pack("<I", len(header)) + header)
-            for doc in docs:
-                raw = bson.encode(doc)
-                out.write(struct.pack("<I", len(raw)) + raw)
-                written += 1
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)
+    for name, store in database._store._collections.items():
+        if not store.is_created:
+            continue
+        docs = list(store._documents.values())
+        parts.append(_frame({"collection": name, "count": len(docs)}))
+        parts.extend(_frame(doc) for doc in docs)
+        written += len(docs)
+    return b"".join(parts), written
+
+
+def _frame(doc: Any) -> bytes:
+    raw = bson.encode(doc)
+    return struct.pack("<I", len(raw)) + raw
+
+
+def write_snapshot(data: bytes, path: Path) -> None:
+    """Write snapshot bytes atomically: a unique temporary file (0600), fsync, rename, fsync the directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def save_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path, generation: int = 0) -> int:
+    """Write every collection of `db_name` to `path`; return documents written."""
+    data, written = capture_snapshot(client, db_name, generation)
+    write_snapshot(data, path)
     return written
 
 
-def load_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path) -> int:
-    """Load a snapshot written by `save_snapshot` into `db_name`; return documents loaded (0 if none)."""
+def load_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path) -> tuple[int, int]:
+    """Load a snapshot into `db_name`; return (documents loaded, its generation); (0, 0) if there is none."""
     if not path.exists():
-        return 0
+        return 0, 0
     database = client.get_database(db_name).delegate
     options = bson.CodecOptions(tz_aware=True)
-    loaded = 0
+    loaded = generation = 0
     with path.open("rb") as src:
-        if src.read(len(_MAGIC)) != _MAGIC:
+        magic = src.read(len(_MAGIC))
+        if magic not in (_MAGIC, _MAGIC_V1):
             raise ValueError(f"{path} is not a Cuvée snapshot; move it away to start empty")
 
         def read_one() -> dict[str, Any] | None:
@@ -279,9 +446,13 @@ def load_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path) -> int
             (size,) = struct.unpack("<I", size_raw)
             return bson.decode(src.read(size), codec_options=options)
 
+        if magic == _MAGIC:
+            generation = int((read_one() or {}).get("generation", 0))
         while (header := read_one()) is not None:
             docs = [read_one() for _ in range(header["count"])]
+            collection = database.get_collection(header["collection"])
+            collection._store.create()
             if docs:
-                database.get_collection(header["collection"]).insert_many(docs)
+                collection.insert_many(docs)
                 loaded += len(docs)
-    return loaded
+    return loaded, generation

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +58,7 @@ class PrivacyService:
         recommendations: RecommendationService,
         limiter: RateLimiter,
         clock: Callable[[], datetime],
-        persist: Callable[[], object] | None = None,
+        persist: Callable[[], Awaitable[object]] | None = None,
         audit: AuditLog | None = None,
     ) -> None:
         # A key of its own, derived from the app secret: subjects cannot be confused with token signatures.
@@ -167,7 +167,7 @@ class PrivacyService:
         for bucket in ("privacy-export", "privacy-erase"):
             await self._limiter.reset(bucket, user_id)
         if self._persist is not None:
-            self._persist()  # the embedded engine's snapshot on disk must not keep the person either
+            await self._persist()  # the embedded engine's journal and snapshot on disk must not keep them either
         return removed
 
     # ------------------------------------------------------------ consent
