@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -80,8 +82,23 @@ def serve(host: str, port: int, reload: bool, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    Granian("app.main:create_app", factory=True, interface=Interfaces.ASGI, address=host, port=port,
+    Granian("app.cli:served_app", factory=True, interface=Interfaces.ASGI, address=host, port=port,
             workers=workers, log_access=False).serve()
+
+
+def served_app() -> Any:
+    """The app as a granian worker process builds it. The worker dies with `cuvee serve` even on kill -9:
+    an orphaned worker would keep the data directory's lock and its journal open with nobody to stop it."""
+    from app.main import create_app
+
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent was already gone before the line above
+            os._exit(1)
+    return create_app()
 
 
 @cli.command()

@@ -114,7 +114,8 @@ class DirectoryLock:
                 f"the data directory {directory} is in use by {holder}: stop that process first, or do this "
                 "through its admin API (see docs/durability.md)") from None
         os.ftruncate(self._fd, 0)
-        os.write(self._fd, f"pid {os.getpid()} ({' '.join(Path(a).name for a in sys.argv[:3])})".encode())
+        command = " ".join(Path(a).name for a in sys.argv[:2])
+        os.write(self._fd, f"pid {os.getpid()} ({command}, started by pid {os.getppid()})".encode())
 
     def release(self) -> None:
         if self._fd >= 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from click.testing import CliRunner, Result
 from litestar.testing import AsyncTestClient
@@ -88,3 +89,18 @@ def test_an_existing_customer_is_promoted_and_keeps_their_password(settings: Set
     login, admin_route, roles = asyncio.run(login_and_call_admin(settings, "cust@example.com", PASSWORD))
     assert (login, admin_route) == (200, 200)
     assert roles == ["customer", "admin"]
+
+
+async def test_a_write_command_refuses_in_one_line_while_the_server_owns_the_data_directory(
+        settings: Settings) -> None:
+    from tests.conftest import running
+
+    async with running(create_app(settings)):
+        result = await asyncio.to_thread(create_admin, settings, "late@example.com", "--password-stdin",
+                                         input=ADMIN_PASSWORD + "\n")
+    assert result.exit_code != 0
+    assert f"in use by pid {os.getpid()}" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "created" not in result.output
+    status, _, _ = await login_and_call_admin(settings, "late@example.com", ADMIN_PASSWORD)
+    assert status == 401
