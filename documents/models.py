@@ -208,10 +208,15 @@ class Wine(_Timestamped):
     food_pairings: list[str] = Field(default_factory=list, max_length=30)
     abv: float | None = Field(default=None, ge=0, le=80)
     dietary: list[Dietary] = Field(default_factory=list)
-    price_cents: int = Field(ge=0)
+    price_cents: int | None = Field(default=None, ge=0)  # what a shopper pays now; None: unknown (a draft)
     currency: str = Field(default="EUR", pattern="^[A-Z]{3}$")
     stock: int = Field(default=0, ge=0)
     listed: bool = True  # delisted wines stay for order history but cannot be bought
+    # What a draft lacks before it may be sold ("price", "stock"); a wine that lacks anything is never listed.
+    missing: list[str] = Field(default_factory=list)
+    # Fields holding generated demo values (e.g. "price_cents"), so a shop can find and replace them.
+    demo_fields: list[str] = Field(default_factory=list)
+    dietary_sources: dict[str, str] = Field(default_factory=dict)  # flag -> who stated it (import, operator)
     rating: RatingAggregate = Field(default_factory=RatingAggregate)
     view_count: int = Field(default=0, ge=0)
     source_id: str | None = None  # e.g. the X-Wines WineID the wine was imported from
@@ -229,6 +234,8 @@ class Wine(_Timestamped):
                        partialFilterExpression={"source_id": {"$type": "string"}}),
             IndexModel([("created_at", -1)], name="newest"),
             IndexModel([("holds.at", 1)], name="hold_at", sparse=True),
+            IndexModel([("missing", 1)], name="missing", sparse=True),
+            IndexModel([("demo_fields", 1)], name="demo_fields", sparse=True),
         ]
 
 

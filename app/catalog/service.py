@@ -15,7 +15,6 @@ from pymongo.errors import DuplicateKeyError
 
 from app.audit import AuditLog
 from app.catalog.importer import BATCH_SIZE, BatchWriter, ImportFormat, ImportReport, Row, parse
-from app.catalog.notes import tasting_notes
 from app.catalog.schemas import WineCreate, WineUpdate
 from app.errors import Conflict, Invalid, NotFound, Unavailable
 from app.schemas import to_cents
@@ -50,11 +49,29 @@ class CatalogService:
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     # ------------------------------------------------------------ reads
-    async def get_wine(self, wine_id: str) -> Wine:
+    async def get_wine(self, wine_id: str, *, include_drafts: bool = False) -> Wine:
+        """A wine; a draft (it lacks a price or stock) only with `include_drafts`: shoppers never see one."""
         wine = await Wine.get(wine_id)
-        if wine is None:
+        if wine is None or (wine.missing and not include_drafts):
             raise NotFound("wine", wine_id)
         return wine
+
+    async def list_drafts(self, *, page: int, per_page: int) -> tuple[list[Wine], int]:
+        """Wines that lack a price or a stock (unlisted until completed), newest first."""
+        return await self._page({"missing.0": {"$exists": True}}, page, per_page, [("created_at", -1)])
+
+    async def list_demo_data(self, *, page: int, per_page: int) -> tuple[list[Wine], int]:
+        """Wines that still hold generated demo values, by name."""
+        return await self._page({"demo_fields.0": {"$exists": True}}, page, per_page, [("name", 1)])
+
+    @staticmethod
+    async def _page(query: dict[str, Any], page: int, per_page: int,
+                    order: list[tuple[str, int]]) -> tuple[list[Wine], int]:
+        total = await Wine.find(query).count()
+        sort = [(k, SortDirection.ASCENDING if d > 0 else SortDirection.DESCENDING) for k, d in order]
+        wines = await Wine.find(query).sort([*sort, ("_id", SortDirection.ASCENDING)]) \
+            .skip((page - 1) * per_page).limit(per_page).to_list()
+        return wines, total
 
     async def find_wines(self, wine_ids: list[str]) -> dict[str, Wine]:
         """The wines among `wine_ids` that exist, by id (one query)."""
@@ -141,8 +158,7 @@ class CatalogService:
         wine = Wine(
             **data.model_dump(exclude={"price"}), price_cents=to_cents(data.price), created_at=now, updated_at=now
         )
-        if not wine.tasting_notes:
-            wine.tasting_notes = tasting_notes(wine)
+        wine.dietary_sources = {str(flag): f"operator {actor_id}" for flag in wine.dietary}
         try:
             await wine.insert()
         except DuplicateKeyError:  # a concurrent create took the source_id
@@ -157,7 +173,8 @@ class CatalogService:
         await self._check_source_free(data.source_id, wine_id)
         changes = _set_fields(data)
         if not changes and data.stock_delta is None:
-            return await self.get_wine(wine_id)
+            return await self.get_wine(wine_id, include_drafts=True)
+        changes.update(_provenance(await self.get_wine(wine_id, include_drafts=True), data, actor_id))
         query: dict[str, Any] = {"_id": wine_id}
         update: dict[str, Any] = {"$set": {**changes, "updated_at": self._now()}}
         if data.stock_delta:
@@ -172,7 +189,7 @@ class CatalogService:
             await self._check_source_free(data.source_id, wine_id)
             raise
         if doc is None:
-            wine = await self.get_wine(wine_id)
+            wine = await self.get_wine(wine_id, include_drafts=True)
             raise Conflict(
                 f"only {wine.stock} in stock: cannot take {-(data.stock_delta or 0)}", code="insufficient_stock"
             )
@@ -198,7 +215,7 @@ class CatalogService:
             return_document=ReturnDocument.AFTER,
         )
         if doc is None:
-            wine = await self.get_wine(wine_id)  # already delisted: nothing to do but make sure search agrees
+            wine = await self.get_wine(wine_id, include_drafts=True)  # already delisted: nothing to do but make sure search agrees
         else:
             wine = Wine.model_validate(doc)
             await self._audit(actor_id, "wine.delisted", wine_id, name=wine.name)
@@ -237,6 +254,30 @@ class CatalogService:
         await self.sync_to_index(written.updated, strict=True)  # re-read: ratings and stock are live
         if progress is not None:
             progress(len(batch))
+
+
+def _provenance(wine: Wine, data: WineUpdate, actor_id: str | None) -> dict[str, Any]:
+    """What an operator's change says about where values come from: a value they set is no longer demo data,
+    a draft given its price or stock lacks it no more, and the flags they set are theirs. Listing a wine
+    that still lacks something is refused."""
+    sent = data.model_fields_set
+    given = {"price_cents"} if "price" in sent else set()
+    given |= {"stock"} if sent & {"stock", "stock_delta"} else set()
+    given |= {"tasting_notes"} if "tasting_notes" in sent else set()
+    missing = [m for m in wine.missing if {"price": "price_cents"}.get(m, m) not in given]
+    if data.listed and missing:
+        raise Conflict(f"«{wine.name}» is a draft that lacks {' and '.join(missing)}: set "
+                       f"{'them' if len(missing) > 1 else 'it'} before listing it", code="wine_incomplete",
+                       errors=[{"field": m, "source": "body", "message": "missing"} for m in missing])
+    out: dict[str, Any] = {}
+    if missing != wine.missing:
+        out["missing"] = missing
+    if given & set(wine.demo_fields):
+        out["demo_fields"] = [f for f in wine.demo_fields if f not in given]
+    if data.dietary is not None:
+        out["dietary_sources"] = {str(flag): wine.dietary_sources.get(str(flag), f"operator {actor_id}")
+                                  for flag in data.dietary}
+    return out
 
 
 def _set_fields(data: WineUpdate) -> dict[str, Any]:
