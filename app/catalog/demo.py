@@ -135,7 +135,7 @@ def read_demo_rows() -> list[dict[str, Any]]:
 
 def load_demo_wines() -> list[Wine]:
     """The demo catalog as `Wine` documents (Beanie must be initialised: `documents.database.connect`)."""
-    return [Wine.model_validate(row) for row in read_demo_rows()]
+    return [Wine.model_validate({**row, "list_price_cents": row["price_cents"]}) for row in read_demo_rows()]
 
 
 async def _present(wines: Sequence[Wine], *, with_facts: bool) -> dict[str, dict[str, Any]]:

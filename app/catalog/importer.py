@@ -249,7 +249,7 @@ class ImportReport:
         )
 
 
-_PROJECTION = dict.fromkeys(CATALOG_FACTS | LIVE_FIELDS | {"missing", "dietary_sources"}, 1)
+_PROJECTION = dict.fromkeys(CATALOG_FACTS | LIVE_FIELDS | {"missing", "dietary_sources", "list_price_cents"}, 1)
 _UNSET: dict[str, Any] = {"demo_fields": [], "missing": [], "dietary_sources": {}}  # stored before they existed
 
 
@@ -298,6 +298,7 @@ class BatchWriter:
             assert row.wine is not None
             if target is None:
                 row.wine.created_at = row.wine.updated_at = self.now
+                row.wine.list_price_cents = row.wine.price_cents
                 row.wine.missing = row.missing
                 if row.missing:
                     row.wine.listed = False  # a draft: not shown, not searchable, not buyable
@@ -345,6 +346,8 @@ class BatchWriter:
         if "dietary" in live:
             fields.add("dietary_sources")
         values = wine.model_dump(mode="json", include=fields)
+        if "price_cents" in values:  # the list price: PricingService works out the effective price from it
+            values["list_price_cents"] = values.pop("price_cents")
         # a stated value is no longer demo data, and a draft given its price or stock lacks it no more
         values["demo_fields"] = [f for f in stored.get("demo_fields", []) if f not in live] \
             if "demo_fields" not in live else values["demo_fields"]

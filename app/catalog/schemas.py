@@ -49,6 +49,9 @@ class WineSummary(BaseModel):
     rating_count: int
     demo_fields: list[str] = Field(description="Fields holding generated demo data (e.g. price_cents), "
                                    "not the shop's own: replace them before selling for real.")
+    list_price: Decimal | None = Field(description="The shop's own price before any rule.")
+    price_rule: str | None = Field(description="The promotion or schedule that sets `price` now, if any.")
+    price_until: datetime | None = Field(description="When `price` may change next (a rule boundary).")
 
     @classmethod
     def of(cls, wine: Wine) -> WineSummary:
@@ -68,6 +71,9 @@ class WineSummary(BaseModel):
             rating_mean=wine.rating.mean,
             rating_count=wine.rating.count,
             demo_fields=list(wine.demo_fields),
+            list_price=money(wine.list_price_cents) if wine.list_price_cents is not None else None,
+            price_rule=wine.price_rule.name if wine.price_rule else None,
+            price_until=wine.price_until,
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -42,7 +42,14 @@ class CatalogService:
         self._index = index
         self._clock = clock
         self._audit_log = audit
+        # PricingService.reprice, wired in build_services: works out the effective price after a list price,
+        # stock or facts a rule selects on changed (and puts the wines in the search index)
+        self.reprice: Callable[..., Awaitable[int]] | None = None
 
+    async def _repriced(self, wine: Wine, cause: str) -> Wine:
+        if self.reprice is not None and await self.reprice([wine.id], cause=cause):
+            return await self.get_wine(wine.id, include_drafts=True)
+        return wine
     def _now(self) -> datetime:
         """The clock at MongoDB's precision, so what a write returns is what later reads return."""
         now = self._clock()
@@ -156,7 +163,8 @@ class CatalogService:
         await self._check_source_free(data.source_id)
         now = self._now()
         wine = Wine(
-            **data.model_dump(exclude={"price"}), price_cents=to_cents(data.price), created_at=now, updated_at=now
+            **data.model_dump(exclude={"price"}), price_cents=to_cents(data.price),
+            list_price_cents=to_cents(data.price), created_at=now, updated_at=now
         )
         wine.dietary_sources = {str(flag): f"operator {actor_id}" for flag in wine.dietary}
         try:
@@ -165,7 +173,7 @@ class CatalogService:
             await self._check_source_free(data.source_id)
             raise
         await self._audit(actor_id, "wine.created", wine.id, name=wine.name, price_cents=wine.price_cents)
-        return await self._indexed(wine)
+        return await self._indexed(await self._repriced(wine, "new wine"))
 
     async def update_wine(self, wine_id: str, data: WineUpdate, actor_id: str | None) -> Wine:
         """Change the fields sent; stock_delta is applied atomically and never takes stock below zero."""
@@ -200,11 +208,12 @@ class CatalogService:
             wine_id,
             fields=sorted(changes),
             stock_delta=data.stock_delta,
-            price_cents=changes.get("price_cents"),
+            list_price_cents=changes.get("list_price_cents"),
             stock=wine.stock,
             listed=wine.listed,
         )
-        return await self._indexed(wine)
+        cause = "list price set" if "list_price_cents" in changes else "wine updated"
+        return await self._indexed(await self._repriced(wine, cause))
 
     async def delist_wine(self, wine_id: str, actor_id: str | None) -> None:
         """Hide a wine from the catalog, search and checkout; the document stays for order history,
@@ -252,6 +261,8 @@ class CatalogService:
         except SearchUnavailable:
             await self.sync_to_index([w.id for w in written.inserted], strict=True)
         await self.sync_to_index(written.updated, strict=True)  # re-read: ratings and stock are live
+        if self.reprice is not None:
+            await self.reprice([w.id for w in written.inserted] + written.updated, cause="import")
         if progress is not None:
             progress(len(batch))
 
@@ -283,8 +294,8 @@ def _provenance(wine: Wine, data: WineUpdate, actor_id: str | None) -> dict[str,
 def _set_fields(data: WineUpdate) -> dict[str, Any]:
     """The `$set` document for an update: only fields sent, taste axes one by one, price in cents."""
     sent = data.model_dump(exclude_unset=True, exclude={"stock_delta", "taste", "price"}, mode="json")
-    if data.price is not None:
-        sent["price_cents"] = to_cents(data.price)
+    if data.price is not None:  # the list price: PricingService works out the effective price_cents from it
+        sent["list_price_cents"] = to_cents(data.price)
     if data.taste is not None:
         sent.update({f"taste.{axis}": v for axis, v in data.taste.model_dump(exclude_unset=True).items()})
     return sent

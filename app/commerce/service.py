@@ -29,13 +29,15 @@ class CommerceService:
     def __init__(self, catalog: CatalogService, accounts: AccountService, clock: Clock, *,
                  abandoned_cart_hours: float, checkout_stale_after: timedelta = timedelta(minutes=5),
                  on_order_placed: OrderListener | None = None,
-                 on_wines_changed: WinesListener | None = None) -> None:
+                 on_wines_changed: WinesListener | None = None,
+                 on_wines_sold: WinesListener | None = None) -> None:
         if on_wines_changed is not None:  # concurrent changes share one search sync
             on_wines_changed = Coalesced(on_wines_changed)
         self.carts = CartService(catalog, accounts, clock, abandoned_cart_hours)
         self.orders = OrderService(clock, on_wines_changed)
         self.checkouts = CheckoutService(self.carts, clock, on_order_placed=on_order_placed,
-                                         on_wines_changed=on_wines_changed, stale_after=checkout_stale_after)
+                                         on_wines_changed=on_wines_changed, stale_after=checkout_stale_after,
+                                         on_wines_sold=on_wines_sold)
         self.wishlists = WishlistService(catalog, clock)
         self.reviews = ReviewService(catalog, self.orders, accounts, clock, on_wines_changed)
         self.orders.status_listeners.append(self.reviews.verify_purchases)

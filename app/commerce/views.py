@@ -42,7 +42,7 @@ class CartLine:
 
     @property
     def unit_price_cents(self) -> int:
-        return self.wine.price_cents if self.wine is not None else 0
+        return self.wine.price_cents or 0 if self.wine is not None else 0
 
     @property
     def line_total_cents(self) -> int:
@@ -87,7 +87,7 @@ class WishlistLine:
 
     @property
     def price_dropped(self) -> bool:
-        return self.wine is not None and self.wine.price_cents < self.entry.price_cents_at_add
+        return self.wine is not None and (self.wine.price_cents or 0) < self.entry.price_cents_at_add
 
 
 @dataclass(frozen=True, slots=True)
