@@ -63,7 +63,8 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
                               registrations_per_hour=settings.registrations_per_hour)
     commerce = CommerceService(catalog, accounts, clock, abandoned_cart_hours=settings.abandoned_cart_hours,
                                checkout_stale_after=timedelta(seconds=settings.checkout_stale_s),
-                               on_wines_changed=catalog.sync_to_index, on_wines_sold=pricing.wines_sold)
+                               on_wines_changed=catalog.sync_to_index, on_wines_sold=pricing.wines_sold,
+                               price_alerts=pricing.alerts, price_history=pricing.history_since)
     clickstream = ClickstreamService(backends.redis, settings.stream_prefix, accounts, catalog, clock,
                                      maxlen=settings.events_maxlen, dedup_ttl_s=settings.event_dedup_ttl_s,
                                      events_per_minute=settings.events_per_minute)

@@ -211,6 +211,9 @@ class WishlistEntryRead(BaseModel):
     in_stock: bool
     back_in_stock: bool = Field(description="in stock now, out of stock when it was added")
     price_dropped: bool = Field(description="cheaper now than when it was added")
+    price_drop_percent: int | None = Field(default=None, description="how much cheaper than when it was added")
+    lowest_in_90_days: bool = Field(default=False, description="today's price is the lowest of the last 90 days")
+    alerts: list[str] = Field(default_factory=list, description='e.g. "price dropped 19% since you added it"')
 
     @classmethod
     def of(cls, line: WishlistLine) -> WishlistEntryRead:
@@ -219,7 +222,8 @@ class WishlistEntryRead(BaseModel):
                    winery=wine.winery if wine else None, added_at=line.entry.added_at,
                    price=money(wine.price_cents) if wine else None, price_cents=wine.price_cents if wine else None,
                    price_when_added=money(line.entry.price_cents_at_add), currency=wine.currency if wine else "EUR",
-                   in_stock=line.in_stock, back_in_stock=line.back_in_stock, price_dropped=line.price_dropped)
+                   in_stock=line.in_stock, back_in_stock=line.back_in_stock, price_dropped=line.price_dropped,
+                   **line.price)
 
 
 # ---------------------------------------------------------------- reviews

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.audit import AuditLog
@@ -25,6 +25,7 @@ log = logging.getLogger("cuvee.pricing")
 
 Clock = Callable[[], datetime]
 IndexSync = Callable[[list[str]], Awaitable[object]]
+LOWEST_WINDOW = timedelta(days=90)
 MAX_SLEEP_S = 30.0  # the scheduler looks again at least this often (rules added by another process)
 
 
@@ -147,15 +148,25 @@ class PricingService:
             query["at"] = {"$gte": since}
         return await PriceChange.find(query).sort([("at", -1), ("_id", -1)]).limit(limit).to_list()
 
-    async def lowest_since(self, wine_id: str, since: datetime) -> int | None:
-        """The lowest effective price the wine had since `since` (its price then included)."""
+    async def alerts(self, wine_id: str, current: int | None, since_added: int | None,
+                     added_at: datetime) -> dict[str, Any]:
+        """What a wishlist tells its owner about a wine's price: the drop since it was added, in percent, and
+        whether today's price is the lowest of the last 90 days (after at least one higher price)."""
+        if current is None:
+            return {"price_drop_percent": None, "lowest_in_90_days": False, "alerts": []}
+        window = await self.history(wine_id, since=self.clock() - LOWEST_WINDOW, limit=1000)
+        earlier = [c.previous_cents for c in window if c.previous_cents is not None]
+        lowest = bool(earlier) and all(current <= p for p in earlier) and any(current < p for p in earlier)
+        drop = round(100 * (since_added - current) / since_added) if since_added and current < since_added else None
+        alerts = [f"price dropped {drop}% since you added it"] if drop else []
+        if lowest:
+            alerts.append("lowest price in 90 days")
+        return {"price_drop_percent": drop, "lowest_in_90_days": lowest, "alerts": alerts}
+
+    async def history_since(self, wine_id: str, since: datetime) -> list[dict[str, Any]]:
+        """A wine's price changes since a moment, JSON-ready (a customer's export: since they wishlisted it)."""
         changes = await self.history(wine_id, since=since, limit=1000)
-        before = await PriceChange.find({"wine_id": wine_id, "at": {"$lt": since}}).sort([("at", -1)]).limit(1).to_list()
-        prices = [c.price_cents for c in changes + before if c.price_cents is not None]
-        wine = await Wine.get(wine_id)
-        if wine is not None and wine.price_cents is not None:
-            prices.append(wine.price_cents)
-        return min(prices, default=None)
+        return [c.model_dump(mode="json", exclude={"id"}) for c in changes]
 
     # ------------------------------------------------------------ scheduler
     async def tick(self) -> int:

@@ -186,3 +186,21 @@ async def test_price_rules_are_for_administrators_and_bad_ones_are_422(
         response = await client.post("/v1/admin/price-rules", json=bad, headers=admin.headers)
         assert response.status_code == 422, (bad, response.text)
     assert (await client.get("/v1/admin/price-rules", headers=admin.headers)).json() == []
+
+
+async def test_wishlist_alerts_and_the_export_use_the_price_history(
+        client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock) -> None:
+    rioja, other = await shelf(client)
+    for wine in (rioja, other):
+        await client.put(f"/v1/me/wishlist/{wine.id}", headers=shopper.headers)
+    clock.now = client.app.state.services.clock() + timedelta(minutes=1)  # after the entries were added
+    await client.post("/v1/admin/price-rules", headers=admin.headers, json={
+        "name": "Rioja week", "kind": "promotion", "selector": {"wine_ids": [rioja.id]}, "percent_off": 19,
+        "starts_at": clock.now.isoformat()})
+    entries = {e["wine_id"]: e for e in (await client.get("/v1/me/wishlist", headers=shopper.headers)).json()["items"]}
+    assert entries[rioja.id]["alerts"] == ["price dropped 19% since you added it", "lowest price in 90 days"]
+    assert entries[other.id]["alerts"] == [] and entries[other.id]["lowest_in_90_days"] is False
+    export = (await client.get("/v1/me/export", headers=shopper.headers)).json()
+    wishlist = {w["wine_id"]: w for w in export["wishlist"]}
+    assert [h["price_cents"] for h in wishlist[rioja.id]["price_history"]] == [1620]
+    assert wishlist[other.id]["price_history"] == []
