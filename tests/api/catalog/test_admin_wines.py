@@ -163,7 +163,7 @@ async def test_admin_actions_are_audited_with_actor_action_and_target(client: Cl
     entries = await AuditEntry.find({"target_id": wine["id"], "target_type": "wine"}).sort([("at", 1)]).to_list()
     assert [e.action for e in entries] == ["wine.created", "wine.updated", "wine.delisted"]
     assert {e.actor_id for e in entries} == {admin.id}
-    assert entries[1].details["price_cents"] == 3000 and entries[1].details["fields"] == ["price_cents"]
+    assert entries[1].details["list_price_cents"] == 3000 and entries[1].details["fields"] == ["list_price_cents"]
     routes = await AuditEntry.find({"target_id": wine["id"], "target_type": "route"}).to_list()
     assert sorted(e.details["method"] for e in routes) == ["DELETE", "PATCH"]  # and every admin request as such
 
