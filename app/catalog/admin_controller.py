@@ -20,10 +20,10 @@ from app.catalog.schemas import (
     WineSummary,
     WineUpdate,
 )
-from app.catalog.xwines import DERIVED
-from app.schemas import Page
 from app.catalog.service import CatalogService
+from app.catalog.xwines import DERIVED
 from app.deps import provide_catalog, provide_principal
+from app.schemas import Page
 from app.security import ADMIN, Principal
 
 

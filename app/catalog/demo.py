@@ -166,8 +166,12 @@ async def _refresh(wines: list[Wine], stored: dict[str, dict[str, Any]]) -> int:
     """Bring changed catalog facts up to date, leaving the live shop fields alone."""
     updates = []
     for wine in wines:
-        facts = wine.model_dump(mode="json", include=set(CATALOG_FACTS))
+        facts = wine.model_dump(mode="json", include=set(CATALOG_FACTS - {"dietary"}))  # the file states no flags
         current = stored.get(wine.id, {})
+        # the shipped notes come back as demo data; a price or stock the shop set stays the shop's own
+        kept = current.get("demo_fields", facts["demo_fields"])
+        shipped = facts["demo_fields"]
+        facts["demo_fields"] = [f for f in DEMO_FIELDS if f == "tasting_notes" or (f in kept and f in shipped)]
         if current and any(current.get(k) != v for k, v in facts.items()):
             updates.append(UpdateOne({"_id": wine.id}, {"$set": {**facts, "updated_at": utcnow()}}))
     if updates:

@@ -22,7 +22,7 @@ from pymongo.errors import BulkWriteError
 
 from app.catalog.demo import CATALOG_FACTS
 from app.catalog.schemas import WineFacts
-from app.catalog.xwines import DERIVED, RowError, convert_xwines_row
+from app.catalog.xwines import RowError, convert_xwines_row
 from app.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
 from documents import Wine
 
@@ -292,7 +292,7 @@ class BatchWriter:
         if matched:
             cursor = Wine.get_pymongo_collection().find({"_id": {"$in": matched}}, _PROJECTION)
             stored = {doc["_id"]: doc async for doc in cursor}
-        inserts: list[tuple[int, Wine]] = []
+        inserts: list[tuple[Row, Wine]] = []
         updates: dict[str, dict[str, Any]] = {}  # wine id -> fields to set
         for row, target in targets:
             assert row.wine is not None

@@ -224,7 +224,8 @@ class CatalogService:
             return_document=ReturnDocument.AFTER,
         )
         if doc is None:
-            wine = await self.get_wine(wine_id, include_drafts=True)  # already delisted: nothing to do but make sure search agrees
+            # already delisted: nothing to do but make sure search agrees
+            wine = await self.get_wine(wine_id, include_drafts=True)
         else:
             wine = Wine.model_validate(doc)
             await self._audit(actor_id, "wine.delisted", wine_id, name=wine.name)

@@ -326,8 +326,9 @@ def convert_xwines_row(row: dict[str, str]) -> Converted:
     winery = check(_text, row, "WineryName", default="", required=True)
     abv = check(_abv, row, default=None)
     style = check(_style, row, name, abv, default=None)
-    grapes = check(_strings, row, "Grapes", default=[])
-    pairings = check(_strings, row, "Harmonize", default=[])
+    nothing: list[str] = []
+    grapes = check(_strings, row, "Grapes", default=nothing)
+    pairings = check(_strings, row, "Harmonize", default=list(nothing))
     vintage = check(_vintage, row, wine_id or "0", default=None)
     price = check(_price, row, default=None)
     stock = check(_stock, row, default=None)

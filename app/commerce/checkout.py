@@ -270,7 +270,8 @@ class CheckoutService:
     @staticmethod
     async def _shortage(item: OrderItem) -> Exception:
         wine = await Wine.get(item.wine_id)
-        if wine is not None and wine.listed and wine.stock >= item.quantity and wine.price_cents != item.unit_price_cents:
+        if wine is not None and wine.listed and wine.stock >= item.quantity \
+                and wine.price_cents != item.unit_price_cents:
             return _PriceMoved()
         if wine is None or not wine.listed:
             message = "no longer sold"

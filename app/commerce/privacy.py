@@ -33,7 +33,8 @@ class CommercePrivacy:
             "cart": cart.model_dump(mode="json") if cart else None,
             "orders": [o.model_dump(mode="json") for o in orders],
             # the price history that concerns them: each wishlisted wine's changes since they added it
-            "wishlist": [{**w.model_dump(mode="json"), "price_history": await self._price_history(w.wine_id, w.added_at)}
+            "wishlist": [{**w.model_dump(mode="json"),
+                          "price_history": await self._price_history(w.wine_id, w.added_at)}
                          if self._price_history else w.model_dump(mode="json") for w in wishlist],
             "reviews": [r.model_dump(mode="json") for r in reviews],
         }

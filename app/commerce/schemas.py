@@ -220,7 +220,8 @@ class WishlistEntryRead(BaseModel):
         wine: Wine | None = line.wine
         return cls(wine_id=line.entry.wine_id, name=wine.name if wine else None,
                    winery=wine.winery if wine else None, added_at=line.entry.added_at,
-                   price=money(wine.price_cents) if wine else None, price_cents=wine.price_cents if wine else None,
+                   price=money(wine.price_cents) if wine and wine.price_cents is not None else None,
+                   price_cents=wine.price_cents if wine else None,
                    price_when_added=money(line.entry.price_cents_at_add), currency=wine.currency if wine else "EUR",
                    in_stock=line.in_stock, back_in_stock=line.back_in_stock, price_dropped=line.price_dropped,
                    **line.price)

@@ -12,9 +12,8 @@ from app.commerce.cart import CartService
 from app.commerce.checkout import CheckoutService
 from app.commerce.coalesce import Coalesced
 from app.commerce.orders import OrderService
-from app.commerce.privacy import CommercePrivacy
+from app.commerce.privacy import CommercePrivacy, PriceHistory
 from app.commerce.reviews import ReviewService
-from app.commerce.privacy import PriceHistory
 from app.commerce.views import Clock, OrderListener, PriceAlerts, Purchase, PurchaseCount, WinesListener
 from app.commerce.wishlist import WishlistService
 from app.schemas import money
@@ -90,7 +89,7 @@ class CommerceService:
         return [{"wine_id": line.entry.wine_id,
                  "name": line.wine.name if line.wine else "(no longer in the catalog)",
                  "added_at": line.entry.added_at,
-                 "price": money(line.wine.price_cents) if line.wine else None,
+                 "price": money(line.wine.price_cents) if line.wine and line.wine.price_cents is not None else None,
                  "in_stock": line.in_stock, "back_in_stock": line.back_in_stock,
                  "price_dropped": line.price_dropped, "alerts": line.price.get("alerts", [])} for line in lines]
 

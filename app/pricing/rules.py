@@ -17,7 +17,8 @@ from typing import Any
 
 from documents.models import AppliedRule, PriceRule, Wine, WineSelector
 
-STACKING = "discounts never stack: the single discount giving the lowest price applies, on the scheduled price if one runs"
+STACKING = ("discounts never stack: the single discount giving the lowest price applies, on the scheduled price "
+            "if one runs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,8 @@ def effective_price(wine: Wine, rules: Iterable[PriceRule], now: datetime) -> Ef
     if scheduled:
         latest = max(scheduled, key=lambda r: (r.starts_at, r.created_at))
         price, applied = int(latest.price_cents or 0), _applied(latest)
-    discounts = sorted((r for r in running if r.kind != "scheduled"), key=lambda r: (_discounted(price, r), r.created_at))
+    discounts = sorted((r for r in running if r.kind != "scheduled"),
+                       key=lambda r: (_discounted(price, r), r.created_at))
     if discounts and _discounted(price, discounts[0]) < price:
         price, applied = _discounted(price, discounts[0]), _applied(discounts[0])
     return Effective(price, base, applied, until)

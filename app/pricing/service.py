@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from beanie import SortDirection
+
 from app.audit import AuditLog
 from app.errors import Invalid, NotFound
 from app.pricing.rules import Effective, effective_price, selector_query
@@ -25,6 +27,7 @@ log = logging.getLogger("cuvee.pricing")
 
 Clock = Callable[[], datetime]
 IndexSync = Callable[[list[str]], Awaitable[object]]
+ASC, DESC = SortDirection.ASCENDING, SortDirection.DESCENDING
 LOWEST_WINDOW = timedelta(days=90)
 MAX_SLEEP_S = 30.0  # the scheduler looks again at least this often (rules added by another process)
 
@@ -59,8 +62,9 @@ class PricingService:
         return rule
 
     async def list_rules(self, *, include_ended: bool = False) -> list[PriceRule]:
-        query: dict[str, Any] = {} if include_ended else {"$or": [{"ends_at": None}, {"ends_at": {"$gt": self.clock()}}]}
-        return await PriceRule.find(query).sort([("starts_at", 1), ("_id", 1)]).to_list()
+        query: dict[str, Any] = {} if include_ended else {
+            "$or": [{"ends_at": None}, {"ends_at": {"$gt": self.clock()}}]}
+        return await PriceRule.find(query).sort([("starts_at", ASC), ("_id", ASC)]).to_list()
 
     async def get_rule(self, rule_id: str) -> PriceRule:
         rule = await PriceRule.get(rule_id)
@@ -106,8 +110,8 @@ class PricingService:
         for _ in range(5):
             eff = effective_price(wine, rules, now)
             rule = eff.rule.model_dump() if eff.rule else None
-            current = (wine.price_cents, wine.list_price_cents, wine.price_rule.model_dump() if wine.price_rule else None,
-                       wine.price_until)
+            stored_rule = wine.price_rule.model_dump() if wine.price_rule else None
+            current = (wine.price_cents, wine.list_price_cents, stored_rule, wine.price_until)
             if current == (eff.price_cents, eff.list_price_cents, rule, eff.until):
                 return False
             result = await Wine.get_pymongo_collection().update_one(
@@ -146,7 +150,7 @@ class PricingService:
         query: dict[str, Any] = {"wine_id": wine_id}
         if since is not None:
             query["at"] = {"$gte": since}
-        return await PriceChange.find(query).sort([("at", -1), ("_id", -1)]).limit(limit).to_list()
+        return await PriceChange.find(query).sort([("at", DESC), ("_id", DESC)]).limit(limit).to_list()
 
     async def alerts(self, wine_id: str, current: int | None, since_added: int | None,
                      added_at: datetime) -> dict[str, Any]:
