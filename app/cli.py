@@ -344,3 +344,8 @@ def main() -> None:
 
 
 __all__ = ["Services", "cli", "main", "open_services", "progress_bar", "run"]
+
+
+from app.pricing.cli import price_rules  # noqa: E402  (its commands import open_services lazily)
+
+cli.add_command(price_rules)

@@ -15,6 +15,7 @@ from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
 from app.clickstream.service import ClickstreamService
 from app.commerce.service import CommerceService
+from app.pricing.service import PricingService
 from app.privacy.service import PrivacyService
 from app.ratelimit import RateLimiter
 from app.recommendations.service import RecommendationService
@@ -35,6 +36,7 @@ class Services:
     passwords: Passwords
     limiter: RateLimiter
     catalog: CatalogService
+    pricing: PricingService
     search: SearchService
     accounts: AccountService
     profile: ProfileService
@@ -54,12 +56,15 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     limiter = RateLimiter(backends.redis, settings.stream_prefix)
     audit = AuditLog(clock)
     catalog = CatalogService(backends.search, clock, audit)
+    pricing = PricingService(clock, audit, sync_index=catalog.sync_to_index)
+    catalog.reprice = pricing.reprice
     search = SearchService(backends.search)
     accounts = AccountService(tokens, passwords, limiter, settings.login_attempts_per_minute, clock,
                               registrations_per_hour=settings.registrations_per_hour)
     commerce = CommerceService(catalog, accounts, clock, abandoned_cart_hours=settings.abandoned_cart_hours,
                                checkout_stale_after=timedelta(seconds=settings.checkout_stale_s),
-                               on_wines_changed=catalog.sync_to_index)
+                               on_wines_changed=catalog.sync_to_index, on_wines_sold=pricing.wines_sold,
+                               price_alerts=pricing.alerts, price_history=pricing.history_since)
     clickstream = ClickstreamService(backends.redis, settings.stream_prefix, accounts, catalog, clock,
                                      maxlen=settings.events_maxlen, dedup_ttl_s=settings.event_dedup_ttl_s,
                                      events_per_minute=settings.events_per_minute)
@@ -78,6 +83,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         passwords=passwords,
         limiter=limiter,
         catalog=catalog,
+        pricing=pricing,
         search=search,
         accounts=accounts,
         profile=profile,

@@ -27,6 +27,7 @@ from app.errors import EXCEPTION_HANDLERS
 from app.health.controller import HealthController
 from app.middleware import request_id_middleware, security_headers
 from app.openapi import document_api
+from app.pricing.controller import AdminPricingController
 from app.privacy.admin_audit import admin_audit_middleware
 from app.privacy.controller import PrivacyController
 from app.privacy.guards import DEFAULT_MAX_BODY, account_still_exists, body_within_limit
@@ -57,6 +58,7 @@ async def start_background(services: Services) -> None:
         services.clickstream.start_worker()
     services.recommendations.trainer.start()
     services.commerce.checkouts.start_sweeper(every_s=min(60.0, settings.checkout_stale_s / 5))
+    services.pricing.start()
 
 
 async def stop_background(services: Services) -> None:
@@ -64,6 +66,7 @@ async def stop_background(services: Services) -> None:
     await services.clickstream.stop_worker()
     await services.recommendations.trainer.stop()
     await services.commerce.checkouts.stop_sweeper()
+    await services.pricing.stop()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -93,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         CartController, OrderController, WishlistController, ReviewController,
                         AdminCommerceController, EventsController, AnonymousIdController,
                         ClickstreamAdminController, MyRecommendationsController, RecommendationController,
-                        AdminRecommendationController, PrivacyController, StorefrontController,
+                        AdminRecommendationController, AdminPricingController, PrivacyController, StorefrontController,
                         static_files_router()],
         lifespan=[lifespan],
         guards=[body_within_limit, authorize, account_still_exists],

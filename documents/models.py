@@ -194,6 +194,14 @@ class StockHold(_Embedded):
     at: datetime
 
 
+class AppliedRule(_Embedded):
+    """The price rule that set a wine's (or an order line's) price."""
+
+    id: str
+    name: str
+    kind: str  # scheduled, promotion, slow_mover
+
+
 class Wine(_Timestamped):
     id: str = Field(default_factory=new_id)  # type: ignore[assignment]
     name: str = Field(min_length=1, max_length=200)
@@ -208,10 +216,26 @@ class Wine(_Timestamped):
     food_pairings: list[str] = Field(default_factory=list, max_length=30)
     abv: float | None = Field(default=None, ge=0, le=80)
     dietary: list[Dietary] = Field(default_factory=list)
-    price_cents: int = Field(ge=0)
+    price_cents: int | None = Field(default=None, ge=0)  # what a shopper pays now; None: unknown (a draft)
     currency: str = Field(default="EUR", pattern="^[A-Z]{3}$")
     stock: int = Field(default=0, ge=0)
     listed: bool = True  # delisted wines stay for order history but cannot be bought
+    # What a draft lacks before it may be sold ("price", "stock"); a wine that lacks anything is never listed.
+    missing: list[str] = Field(default_factory=list)
+    # Fields holding generated demo values (e.g. "price_cents"), so a shop can find and replace them.
+    demo_fields: list[str] = Field(default_factory=list)
+    dietary_sources: dict[str, str] = Field(default_factory=dict)  # flag -> who stated it (import, operator)
+    # Dynamic pricing (app/pricing): `price_cents` is the effective price, set from `list_price_cents` by the
+    # rule in `price_rule` until `price_until`, when the scheduler works it out again.
+    list_price_cents: int | None = Field(default=None, ge=0)
+    price_rule: AppliedRule | None = None
+    price_until: datetime | None = None
+    last_sold_at: datetime | None = None
+
+    @field_validator("price_until", "last_sold_at", mode="after")
+    @classmethod
+    def _utc_pricing(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
     rating: RatingAggregate = Field(default_factory=RatingAggregate)
     view_count: int = Field(default=0, ge=0)
     source_id: str | None = None  # e.g. the X-Wines WineID the wine was imported from
@@ -229,6 +253,9 @@ class Wine(_Timestamped):
                        partialFilterExpression={"source_id": {"$type": "string"}}),
             IndexModel([("created_at", -1)], name="newest"),
             IndexModel([("holds.at", 1)], name="hold_at", sparse=True),
+            IndexModel([("missing", 1)], name="missing", sparse=True),
+            IndexModel([("demo_fields", 1)], name="demo_fields", sparse=True),
+            IndexModel([("price_until", 1)], name="price_until", sparse=True),
         ]
 
 
@@ -239,6 +266,8 @@ class OrderItem(_Embedded):
     unit_price_cents: int = Field(ge=0)
     quantity: int = Field(ge=1)
     rec_id: str | None = None  # the recommendation list that led here, for attribution
+    list_price_cents: int | None = None  # snapshot: the list price and the rule behind unit_price_cents
+    price_rule: AppliedRule | None = None
 
 
 class GiftInfo(_Embedded):
@@ -286,6 +315,7 @@ class CartItem(_Embedded):
     quantity: int = Field(ge=1, le=999)
     added_at: datetime = Field(default_factory=utcnow)
     rec_id: str | None = None
+    seen_price_cents: int | None = None  # the unit price when the shopper last put it in the cart
 
 
 class Cart(_Timestamped):
@@ -392,6 +422,65 @@ class RecommendationLog(Document):
         ]
 
 
+# ---------------------------------------------------------------- pricing
+class WineSelector(_Embedded):
+    """Which wines a price rule touches: a wine matches when it matches every list given (and any value
+    within a list); an empty selector matches every wine."""
+
+    wine_ids: list[str] = Field(default_factory=list, max_length=1000)
+    styles: list[Style] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list, max_length=100)
+    regions: list[str] = Field(default_factory=list, max_length=100)
+    wineries: list[str] = Field(default_factory=list, max_length=100)
+    grapes: list[str] = Field(default_factory=list, max_length=100)
+
+
+class PriceRule(_Timestamped):
+    """A scheduled price, a promotion or a slow-mover markdown (app/pricing/rules.py says how they combine)."""
+
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(pattern="^(scheduled|promotion|slow_mover)$")
+    selector: WineSelector = Field(default_factory=WineSelector)
+    price_cents: int | None = Field(default=None, ge=0)  # scheduled: the new list price
+    percent_off: float | None = Field(default=None, gt=0, le=90)
+    amount_off_cents: int | None = Field(default=None, gt=0)
+    days_unsold: int | None = Field(default=None, ge=1, le=3650)  # slow_mover: no sale for this many days
+    starts_at: datetime
+    ends_at: datetime | None = None
+
+    @field_validator("starts_at", "ends_at", mode="after")
+    @classmethod
+    def _utc_bounds(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
+
+    class Settings:
+        name = "price_rules"
+        indexes: ClassVar = [IndexModel([("ends_at", 1)], name="ends_at")]
+
+
+class PriceChange(Document):
+    """One change of a wine's effective price and its cause: the price history."""
+
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    wine_id: str
+    at: datetime
+    price_cents: int | None
+    previous_cents: int | None
+    list_price_cents: int | None
+    rule: AppliedRule | None = None
+    cause: str
+
+    @field_validator("at", mode="after")
+    @classmethod
+    def _utc_at(cls, value: datetime) -> datetime:
+        return _aware(value)  # type: ignore[return-value]
+
+    class Settings:
+        name = "price_history"
+        indexes: ClassVar = [IndexModel([("wine_id", 1), ("at", -1)], name="wine_time")]
+
+
 # ---------------------------------------------------------------- operations
 class AuditEntry(Document):
     id: str = Field(default_factory=new_id)  # type: ignore[assignment]
@@ -432,4 +521,6 @@ ALL_DOCUMENTS: list[type[Document]] = [
     RecommendationLog,
     AuditEntry,
     PrivacyRequest,
+    PriceRule,
+    PriceChange,
 ]

@@ -1,6 +1,9 @@
 """Build the shipped demo catalog (app/catalog/data/demo_wines.jsonl.gz) from the X-Wines Slim wines CSV.
 
-    python scripts/build_demo_catalog.py [path/to/XWines_Slim_1K_wines.csv] [--out FILE]
+    python scripts/build_demo_catalog.py [path/to/XWines_Slim_1K_wines.csv] [--ratings R.csv.gz] [--out FILE]
+
+Prices, stock and tasting notes are generated demo data (plausible for style, region, label and the X-Wines
+ratings), named in each wine's `demo_fields`; dietary flags are never generated.
 
 X-Wines is CC0. The output is byte-for-byte reproducible: same CSV and code, same file.
 """
@@ -17,16 +20,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.catalog.demo import DATA_FILE, dump_wine
-from app.catalog.xwines import RowError, wine_from_xwines_row
+from app.catalog.demo import DATA_FILE, demo_wine_from_xwines, dump_wine, xwines_rating_means
+from app.catalog.xwines import RowError
 from documents.database import connect
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CSV = REPO.parent / "shared" / "data" / "xwines" / "XWines_Slim_1K_wines.csv"
+DEFAULT_RATINGS = DEFAULT_CSV.with_name("XWines_Slim_dev_ratings.csv.gz")
 DEFAULT_OUT = REPO / "app" / "catalog" / "data" / DATA_FILE
 
 
-def convert(csv_path: Path) -> tuple[list[str], list[str]]:
+def convert(csv_path: Path, ratings: dict[str, float]) -> tuple[list[str], list[str]]:
     """JSON lines for the convertible rows, and a message per row that was not (by CSV line number)."""
     lines: list[str] = []
     errors: list[str] = []
@@ -34,7 +38,7 @@ def convert(csv_path: Path) -> tuple[list[str], list[str]]:
         rows = list(csv.DictReader(src))
     for line_no, row in enumerate(tqdm(rows, desc="converting", unit="wine"), start=2):
         try:
-            wine = wine_from_xwines_row(row)
+            wine = demo_wine_from_xwines(row, ratings)
         except RowError as exc:
             errors.append(f"line {line_no}: {exc.reason}")
             continue
@@ -51,11 +55,12 @@ def write(lines: list[str], out: Path) -> None:
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", nargs="?", type=Path, default=DEFAULT_CSV, help="X-Wines wines CSV")
+    parser.add_argument("--ratings", type=Path, default=DEFAULT_RATINGS, help="X-Wines ratings CSV (.gz)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON Lines (gzip) to write")
     args = parser.parse_args(argv)
     database = await connect("memory://", name="build_demo_catalog")  # Beanie documents need a binding
     try:
-        lines, errors = convert(args.csv)
+        lines, errors = convert(args.csv, xwines_rating_means(args.ratings))
     finally:
         await database.close()
     for error in errors:

@@ -91,7 +91,7 @@ class WineSearchDoc:
             name=wine.name,
             winery=wine.winery,
             style=str(wine.style),
-            price_cents=wine.price_cents,
+            price_cents=wine.price_cents or 0,  # a draft has no price yet: it is unlisted and never matches
             currency=wine.currency,
             grapes=list(wine.grapes),
             region=wine.region,

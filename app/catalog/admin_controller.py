@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from app.catalog.importer import MAX_IMPORT_BYTES, ImportFormat, decode_upload, detect_format
-from app.catalog.schemas import ImportReportRead, Rejection, WineCreate, WineRead, WineUpdate
+from app.catalog.schemas import (
+    DraftRead,
+    ImportReportRead,
+    Rejection,
+    RowDetailRead,
+    WineCreate,
+    WineRead,
+    WineSummary,
+    WineUpdate,
+)
 from app.catalog.service import CatalogService
+from app.catalog.xwines import DERIVED
 from app.deps import provide_catalog, provide_principal
+from app.schemas import Page
 from app.security import ADMIN, Principal
 
 
@@ -28,7 +39,7 @@ class AdminWineController(Controller):
     @post("/")
     async def create_wine(self, catalog: CatalogService, principal: Principal, data: WineCreate) -> WineRead:
         """Add a wine to the catalog; it is in search results when this returns. `price` is in currency
-        units ("12.90"); tasting notes are written from the wine's facts when left out."""
+        units ("12.90"); tasting notes stay empty when left out (nothing is made up)."""
         return WineRead.of(await catalog.create_wine(data, principal.user_id))
 
     @patch("/{wine_id:str}")
@@ -68,4 +79,42 @@ class AdminWineController(Controller):
             rejected_count=report.rejected_count,
             rejected=[Rejection(row=line, reason=reason) for line, reason in report.rejected],
             rejected_truncated=report.rejected_count > len(report.rejected),
+            drafts=report.drafts,
+            details=[RowDetailRead(row=d.line, wine_id=d.wine_id, outcome=d.outcome, derived=d.derived,
+                                   empty=d.empty, missing=d.missing, errors=d.errors) for d in report.details],
+            details_truncated=report.detail_count > len(report.details),
+            derived_counts=report.derived_counts,
+            empty_counts=report.empty_counts,
+            derived_meaning=DERIVED,
         )
+
+    @get("/drafts")
+    async def list_drafts(
+        self,
+        catalog: CatalogService,
+        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
+        per_page: Annotated[int, Parameter(ge=1, le=100)] = 50,
+    ) -> Page[DraftRead]:
+        """Wines an import left unlisted because they lack a price or a stock, with what each lacks. Give
+        them what they lack with PATCH, then list them with `{"listed": true}`."""
+        wines, total = await catalog.list_drafts(page=page, per_page=per_page)
+        items = [DraftRead(id=w.id, name=w.name, winery=w.winery, missing=w.missing, source_id=w.source_id,
+                           created_at=w.created_at) for w in wines]
+        return Page(items=items, page=page, per_page=per_page, total=total)
+
+    @get("/demo-data")
+    async def list_demo_data(
+        self,
+        catalog: CatalogService,
+        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
+        per_page: Annotated[int, Parameter(ge=1, le=100)] = 50,
+    ) -> Page[WineSummary]:
+        """Wines that still carry generated demo values (`demo_fields`: price, stock, notes), to replace
+        with the shop's own before selling for real."""
+        wines, total = await catalog.list_demo_data(page=page, per_page=per_page)
+        return Page(items=[WineSummary.of(w) for w in wines], page=page, per_page=per_page, total=total)
+
+    @get("/{wine_id:str}")
+    async def get_wine(self, catalog: CatalogService, wine_id: str) -> WineRead:
+        """Any wine, drafts and delisted ones included."""
+        return WineRead.of(await catalog.get_wine(wine_id, include_drafts=True))

@@ -41,12 +41,17 @@ class WineSummary(BaseModel):
     region: str
     country: str
     grapes: list[str]
-    price: Decimal
-    price_cents: int
+    price: Decimal | None = Field(description="What a shopper pays now; null only on an unpriced draft.")
+    price_cents: int | None
     currency: str
     in_stock: bool
     rating_mean: float | None
     rating_count: int
+    demo_fields: list[str] = Field(description="Fields holding generated demo data (e.g. price_cents), "
+                                   "not the shop's own: replace them before selling for real.")
+    list_price: Decimal | None = Field(description="The shop's own price before any rule.")
+    price_rule: str | None = Field(description="The promotion or schedule that sets `price` now, if any.")
+    price_until: datetime | None = Field(description="When `price` may change next (a rule boundary).")
 
     @classmethod
     def of(cls, wine: Wine) -> WineSummary:
@@ -59,12 +64,16 @@ class WineSummary(BaseModel):
             region=wine.region,
             country=wine.country,
             grapes=wine.grapes,
-            price=money(wine.price_cents),
+            price=money(wine.price_cents) if wine.price_cents is not None else None,
             price_cents=wine.price_cents,
             currency=wine.currency,
             in_stock=wine.stock > 0 and wine.listed,
             rating_mean=wine.rating.mean,
             rating_count=wine.rating.count,
+            demo_fields=list(wine.demo_fields),
+            list_price=money(wine.list_price_cents) if wine.list_price_cents is not None else None,
+            price_rule=wine.price_rule.name if wine.price_rule else None,
+            price_until=wine.price_until,
         )
 
 
@@ -76,8 +85,10 @@ class WineRead(WineSummary):
     food_pairings: list[str]
     abv: float | None
     dietary: list[str]
-    stock: int
+    dietary_sources: dict[str, str] = Field(description="Who stated each dietary flag (an import, an operator).")
+    stock: int | None = Field(description="Bottles on hand; null on a draft whose stock is not known yet.")
     listed: bool
+    missing: list[str] = Field(description='What a draft lacks before it can be listed ("price", "stock").')
     source_id: str | None
     created_at: datetime
     updated_at: datetime
@@ -92,8 +103,10 @@ class WineRead(WineSummary):
             food_pairings=wine.food_pairings,
             abv=wine.abv,
             dietary=[str(d) for d in wine.dietary],
-            stock=wine.stock,
+            dietary_sources=dict(wine.dietary_sources),
+            stock=None if "stock" in wine.missing else wine.stock,
             listed=wine.listed,
+            missing=list(wine.missing),
             source_id=wine.source_id,
             created_at=wine.created_at,
             updated_at=wine.updated_at,
@@ -209,17 +222,43 @@ class Rejection(BaseModel):
     reason: str
 
 
+class RowDetailRead(BaseModel):
+    row: int = Field(description="Line of the file where the row starts.")
+    wine_id: str | None
+    outcome: str = Field(description="inserted, draft (inserted unlisted: it lacks `missing`), updated, "
+                         "unchanged or rejected")
+    derived: list[str] = Field(description="Fields worked out from the row rather than read (see derived_meaning).")
+    empty: list[str] = Field(description="Fields the row left empty: nothing was made up for them.")
+    missing: list[str] = Field(description="What the wine still lacks before it can be sold.")
+    errors: list[str] = Field(description="Every error of a rejected row, not only the first.")
+
+
 class ImportReportRead(BaseModel):
-    """What an import did: counts, and the first rejected rows with the reason for each."""
+    """What an import did: counts, the drafts it made, and row by row what was derived, left empty or wrong."""
 
     format: str
     rows: int
     inserted: int
+    drafts: int = Field(description="Inserted wines that lack a price or a stock: unlisted until completed.")
     updated: int
     unchanged: int
     rejected_count: int
     rejected: list[Rejection]
     rejected_truncated: bool
+    details: list[RowDetailRead]
+    details_truncated: bool
+    derived_counts: dict[str, int]
+    empty_counts: dict[str, int]
+    derived_meaning: dict[str, str]
+
+
+class DraftRead(BaseModel):
+    id: str
+    name: str
+    winery: str
+    missing: list[str]
+    source_id: str | None
+    created_at: datetime
 
 
 # ---------------------------------------------------------------- search

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -15,7 +15,6 @@ from pymongo.errors import DuplicateKeyError
 
 from app.audit import AuditLog
 from app.catalog.importer import BATCH_SIZE, BatchWriter, ImportFormat, ImportReport, Row, parse
-from app.catalog.notes import tasting_notes
 from app.catalog.schemas import WineCreate, WineUpdate
 from app.errors import Conflict, Invalid, NotFound, Unavailable
 from app.schemas import to_cents
@@ -43,18 +42,43 @@ class CatalogService:
         self._index = index
         self._clock = clock
         self._audit_log = audit
+        # PricingService.reprice, wired in build_services: works out the effective price after a list price,
+        # stock or facts a rule selects on changed (and puts the wines in the search index)
+        self.reprice: Callable[..., Awaitable[int]] | None = None
 
+    async def _repriced(self, wine: Wine, cause: str) -> Wine:
+        if self.reprice is not None and await self.reprice([wine.id], cause=cause):
+            return await self.get_wine(wine.id, include_drafts=True)
+        return wine
     def _now(self) -> datetime:
         """The clock at MongoDB's precision, so what a write returns is what later reads return."""
         now = self._clock()
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     # ------------------------------------------------------------ reads
-    async def get_wine(self, wine_id: str) -> Wine:
+    async def get_wine(self, wine_id: str, *, include_drafts: bool = False) -> Wine:
+        """A wine; a draft (it lacks a price or stock) only with `include_drafts`: shoppers never see one."""
         wine = await Wine.get(wine_id)
-        if wine is None:
+        if wine is None or (wine.missing and not include_drafts):
             raise NotFound("wine", wine_id)
         return wine
+
+    async def list_drafts(self, *, page: int, per_page: int) -> tuple[list[Wine], int]:
+        """Wines that lack a price or a stock (unlisted until completed), newest first."""
+        return await self._page({"missing.0": {"$exists": True}}, page, per_page, [("created_at", -1)])
+
+    async def list_demo_data(self, *, page: int, per_page: int) -> tuple[list[Wine], int]:
+        """Wines that still hold generated demo values, by name."""
+        return await self._page({"demo_fields.0": {"$exists": True}}, page, per_page, [("name", 1)])
+
+    @staticmethod
+    async def _page(query: dict[str, Any], page: int, per_page: int,
+                    order: list[tuple[str, int]]) -> tuple[list[Wine], int]:
+        total = await Wine.find(query).count()
+        sort = [(k, SortDirection.ASCENDING if d > 0 else SortDirection.DESCENDING) for k, d in order]
+        wines = await Wine.find(query).sort([*sort, ("_id", SortDirection.ASCENDING)]) \
+            .skip((page - 1) * per_page).limit(per_page).to_list()
+        return wines, total
 
     async def find_wines(self, wine_ids: list[str]) -> dict[str, Wine]:
         """The wines among `wine_ids` that exist, by id (one query)."""
@@ -139,17 +163,17 @@ class CatalogService:
         await self._check_source_free(data.source_id)
         now = self._now()
         wine = Wine(
-            **data.model_dump(exclude={"price"}), price_cents=to_cents(data.price), created_at=now, updated_at=now
+            **data.model_dump(exclude={"price"}), price_cents=to_cents(data.price),
+            list_price_cents=to_cents(data.price), created_at=now, updated_at=now
         )
-        if not wine.tasting_notes:
-            wine.tasting_notes = tasting_notes(wine)
+        wine.dietary_sources = {str(flag): f"operator {actor_id}" for flag in wine.dietary}
         try:
             await wine.insert()
         except DuplicateKeyError:  # a concurrent create took the source_id
             await self._check_source_free(data.source_id)
             raise
         await self._audit(actor_id, "wine.created", wine.id, name=wine.name, price_cents=wine.price_cents)
-        return await self._indexed(wine)
+        return await self._indexed(await self._repriced(wine, "new wine"))
 
     async def update_wine(self, wine_id: str, data: WineUpdate, actor_id: str | None) -> Wine:
         """Change the fields sent; stock_delta is applied atomically and never takes stock below zero."""
@@ -157,7 +181,8 @@ class CatalogService:
         await self._check_source_free(data.source_id, wine_id)
         changes = _set_fields(data)
         if not changes and data.stock_delta is None:
-            return await self.get_wine(wine_id)
+            return await self.get_wine(wine_id, include_drafts=True)
+        changes.update(_provenance(await self.get_wine(wine_id, include_drafts=True), data, actor_id))
         query: dict[str, Any] = {"_id": wine_id}
         update: dict[str, Any] = {"$set": {**changes, "updated_at": self._now()}}
         if data.stock_delta:
@@ -172,7 +197,7 @@ class CatalogService:
             await self._check_source_free(data.source_id, wine_id)
             raise
         if doc is None:
-            wine = await self.get_wine(wine_id)
+            wine = await self.get_wine(wine_id, include_drafts=True)
             raise Conflict(
                 f"only {wine.stock} in stock: cannot take {-(data.stock_delta or 0)}", code="insufficient_stock"
             )
@@ -183,11 +208,12 @@ class CatalogService:
             wine_id,
             fields=sorted(changes),
             stock_delta=data.stock_delta,
-            price_cents=changes.get("price_cents"),
+            list_price_cents=changes.get("list_price_cents"),
             stock=wine.stock,
             listed=wine.listed,
         )
-        return await self._indexed(wine)
+        cause = "list price set" if "list_price_cents" in changes else "wine updated"
+        return await self._indexed(await self._repriced(wine, cause))
 
     async def delist_wine(self, wine_id: str, actor_id: str | None) -> None:
         """Hide a wine from the catalog, search and checkout; the document stays for order history,
@@ -198,7 +224,8 @@ class CatalogService:
             return_document=ReturnDocument.AFTER,
         )
         if doc is None:
-            wine = await self.get_wine(wine_id)  # already delisted: nothing to do but make sure search agrees
+            # already delisted: nothing to do but make sure search agrees
+            wine = await self.get_wine(wine_id, include_drafts=True)
         else:
             wine = Wine.model_validate(doc)
             await self._audit(actor_id, "wine.delisted", wine_id, name=wine.name)
@@ -235,15 +262,41 @@ class CatalogService:
         except SearchUnavailable:
             await self.sync_to_index([w.id for w in written.inserted], strict=True)
         await self.sync_to_index(written.updated, strict=True)  # re-read: ratings and stock are live
+        if self.reprice is not None:
+            await self.reprice([w.id for w in written.inserted] + written.updated, cause="import")
         if progress is not None:
             progress(len(batch))
+
+
+def _provenance(wine: Wine, data: WineUpdate, actor_id: str | None) -> dict[str, Any]:
+    """What an operator's change says about where values come from: a value they set is no longer demo data,
+    a draft given its price or stock lacks it no more, and the flags they set are theirs. Listing a wine
+    that still lacks something is refused."""
+    sent = data.model_fields_set
+    given = {"price_cents"} if "price" in sent else set()
+    given |= {"stock"} if sent & {"stock", "stock_delta"} else set()
+    given |= {"tasting_notes"} if "tasting_notes" in sent else set()
+    missing = [m for m in wine.missing if {"price": "price_cents"}.get(m, m) not in given]
+    if data.listed and missing:
+        raise Conflict(f"«{wine.name}» is a draft that lacks {' and '.join(missing)}: set "
+                       f"{'them' if len(missing) > 1 else 'it'} before listing it", code="wine_incomplete",
+                       errors=[{"field": m, "source": "body", "message": "missing"} for m in missing])
+    out: dict[str, Any] = {}
+    if missing != wine.missing:
+        out["missing"] = missing
+    if given & set(wine.demo_fields):
+        out["demo_fields"] = [f for f in wine.demo_fields if f not in given]
+    if data.dietary is not None:
+        out["dietary_sources"] = {str(flag): wine.dietary_sources.get(str(flag), f"operator {actor_id}")
+                                  for flag in data.dietary}
+    return out
 
 
 def _set_fields(data: WineUpdate) -> dict[str, Any]:
     """The `$set` document for an update: only fields sent, taste axes one by one, price in cents."""
     sent = data.model_dump(exclude_unset=True, exclude={"stock_delta", "taste", "price"}, mode="json")
-    if data.price is not None:
-        sent["price_cents"] = to_cents(data.price)
+    if data.price is not None:  # the list price: PricingService works out the effective price_cents from it
+        sent["list_price_cents"] = to_cents(data.price)
     if data.taste is not None:
         sent.update({f"taste.{axis}": v for axis, v in data.taste.model_dump(exclude_unset=True).items()})
     return sent

@@ -1,16 +1,20 @@
-"""Converting rows of the X-Wines CSV format into catalog wines with derived taste, price, stock and notes."""
+"""Converting rows of the X-Wines CSV format into catalog wines: the row's facts, the taste structure derived
+from them, and nothing invented (no price, stock, dietary flag or tasting note the row does not state)."""
 
 from __future__ import annotations
 
 import ast
 import math
 import re
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from app.catalog.notes import grape_profile, stable_fraction, tasting_notes
-from documents.models import Dietary, Style, TasteStructure, Wine
+from app.catalog.notes import grape_profile, stable_fraction
+from documents.models import Style, TasteStructure, Wine
 
 COLUMNS: tuple[str, ...] = (
     "WineID", "WineName", "Type", "Elaborate", "Grapes", "Harmonize", "ABV", "Body", "Acidity", "Code",
@@ -70,24 +74,17 @@ _STYLE_DEFAULT_SWEETNESS = {
     Style.dessert: 0.75,
     Style.fortified: 0.65,
 }
-# Shelf prices in euros (low, high) per style; most wines sit near the low end.
-_PRICE_EUR: dict[Style, tuple[int, int]] = {
-    Style.red: (8, 45),
-    Style.white: (7, 38),
-    Style.rose: (7, 24),
-    Style.sparkling: (9, 42),
-    Style.dessert: (14, 60),
-    Style.fortified: (12, 70),
-}
+T = TypeVar("T")
 _AROMATIC = {"Muscat", "Gewürztraminer", "Riesling", "Malvasia", "Torrontés"}
 
 
 class RowError(ValueError):
-    """A row that cannot become a wine; `reason` says why in words an operator can act on."""
+    """A row that cannot become a wine; `reasons` says every why in words an operator can act on."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: str | list[str]) -> None:
+        self.reasons = [reason] if isinstance(reason, str) else list(reason)
+        self.reason = "; ".join(self.reasons)
+        super().__init__(self.reason)
 
 
 def _text(row: dict[str, str], column: str, *, required: bool = False) -> str:
@@ -234,43 +231,6 @@ def _taste(row: dict[str, str], wine_id: str, style: Style, name: str, grapes: l
     )
 
 
-def price_cents(style: Style, key: str, label: str) -> int:
-    """A shelf price ending in .90, fixed by `key`; `label` (name, region, blend) lifts prestige wines."""
-    low, high = _PRICE_EUR[style]
-    text = label.casefold()
-    if style is Style.sparkling and "champagne" in text:
-        low, high = 28, 95
-    if _PRESTIGE.search(text):
-        low, high = round(low * 1.4), round(high * 1.5)
-    euros = low + (high - low) * stable_fraction(key, "price") ** 1.8
-    return max(1, round(euros)) * 100 - 10
-
-
-def stock(key: str) -> int:
-    """Units on hand, fixed by `key`: about 8% sold out and 12% nearly gone, so those paths get exercised."""
-    r = stable_fraction(key, "stock")
-    if r < 0.08:
-        return 0
-    if r < 0.2:
-        return 1 + int(stable_fraction(key, "stock-low") * 5)
-    return 6 + int(stable_fraction(key, "stock-high") * 145)
-
-
-def dietary(key: str, abv: float | None) -> list[Dietary]:
-    flags = set()
-    if stable_fraction(key, "vegan") < 0.22:
-        flags.add(Dietary.vegan)
-    if stable_fraction(key, "organic") < 0.16:
-        flags.add(Dietary.organic)
-        if stable_fraction(key, "biodynamic") < 0.3:
-            flags.add(Dietary.biodynamic)
-    if stable_fraction(key, "sulfite") < 0.05:
-        flags.add(Dietary.sulfite_free)
-    if abv is not None and abv <= 10:
-        flags.add(Dietary.low_alcohol)
-    return [flag for flag in Dietary if flag in flags]
-
-
 _FIELD_COLUMNS = {
     "name": "WineName",
     "winery": "WineryName",
@@ -283,47 +243,118 @@ _FIELD_COLUMNS = {
 }
 
 
-def _explain(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    field = str(error["loc"][0]) if error["loc"] else "row"
-    return f"{_FIELD_COLUMNS.get(field, field)}: {error['msg']}"
+def _explain(exc: ValidationError) -> list[str]:
+    reasons = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "row"
+        reasons.append(f"{_FIELD_COLUMNS.get(name, name)}: {error['msg']}")
+    return reasons
 
 
-def wine_from_xwines_row(row: dict[str, str]) -> Wine:
-    """The catalog wine for one X-Wines row; raises `RowError` saying why when the row cannot be one.
+# Optional columns a shop may add to an X-Wines file: X-Wines itself states no price and no stock.
+SHOP_COLUMNS = ("Price", "Stock", "Currency")
+# What the converter works out rather than reads, reported for every row.
+DERIVED = {
+    "taste": "taste structure derived from Body, Acidity, grapes, style and name",
+    "vintage": "one of the three most recent listed Vintages",
+}
 
-    Everything not in the row (taste numbers, price, stock, dietary flags, vintage, notes) is derived
-    from the WineID, so converting the same row again gives the same wine. Beanie must be initialised.
-    """
-    wine_id = _text(row, "WineID", required=True)
-    if not (wine_id.isascii() and wine_id.isdigit()):
-        raise RowError(f"WineID must be a whole number, not {wine_id[:30]!r}")
-    name = _text(row, "WineName", required=True)
-    abv = _abv(row)
-    style = _style(row, name, abv)
-    grapes = _strings(row, "Grapes")
-    region = _text(row, "RegionName")
-    label = f"{name} {region} {_text(row, 'Elaborate')}"
+
+@dataclass(slots=True)
+class Converted:
+    """One X-Wines row as a wine, with the fields the converter derived or had to leave empty."""
+
+    wine: Wine
+    stated: frozenset[str]  # shop fields the row states (price_cents, stock, currency)
+    derived: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        """What the wine lacks to be sold; a wine that lacks anything is an unlisted draft."""
+        return [name for name, key in (("price", "price_cents"), ("stock", "stock")) if key not in self.stated]
+
+
+def _price(row: dict[str, str]) -> int | None:
+    raw = _text(row, "Price").replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise RowError(f"Price is not a number: {raw[:30]!r}") from None
+    if not value.is_finite() or not 0 <= value <= 100_000 or value != value.quantize(Decimal("0.01")):
+        raise RowError(f"Price must be between 0 and 100000 with at most two decimals, not {raw[:30]}")
+    return int(value * 100)
+
+
+def _stock(row: dict[str, str]) -> int | None:
+    raw = _text(row, "Stock")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > 1_000_000:
+        raise RowError(f"Stock must be a whole number of bottles from 0 to 1000000, not {raw[:30]!r}")
+    return int(raw)
+
+
+class _Collector:
+    """Runs each column's parser, keeping every error of the row instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def __call__(self, parse: Callable[..., T], *args: Any, default: T, **kwargs: Any) -> T:
+        try:
+            return parse(*args, **kwargs)
+        except RowError as exc:
+            self.errors.extend(exc.reasons)
+            return default
+
+
+def convert_xwines_row(row: dict[str, str]) -> Converted:
+    """The catalog wine for one X-Wines row; raises `RowError` listing every reason the row cannot be one.
+
+    Only the taste numbers and the vintage are derived (from the row, fixed by the WineID, so converting
+    the same row again gives the same wine). Price and stock come from the optional Price/Stock columns or
+    stay unknown; dietary flags and tasting notes are never made up. Beanie must be initialised."""
+    check = _Collector()
+    wine_id = check(_text, row, "WineID", default="", required=True)
+    if wine_id and not (wine_id.isascii() and wine_id.isdigit()):
+        check.errors.append(f"WineID must be a whole number, not {wine_id[:30]!r}")
+        wine_id = ""
+    name = check(_text, row, "WineName", default="", required=True)
+    winery = check(_text, row, "WineryName", default="", required=True)
+    abv = check(_abv, row, default=None)
+    style = check(_style, row, name, abv, default=None)
+    nothing: list[str] = []
+    grapes = check(_strings, row, "Grapes", default=nothing)
+    pairings = check(_strings, row, "Harmonize", default=list(nothing))
+    vintage = check(_vintage, row, wine_id or "0", default=None)
+    price = check(_price, row, default=None)
+    stock = check(_stock, row, default=None)
+    currency = _text(row, "Currency").upper() or "EUR"
+    taste = check(_taste, row, wine_id or "0", style, name, grapes, default=None) if style else None
+    if check.errors or style is None or taste is None:
+        raise RowError(check.errors or ["Type is missing"])
+    stated = {k for k, v in (("price_cents", price), ("stock", stock)) if v is not None}
+    if _text(row, "Currency"):
+        stated.add("currency")
     try:
         wine = Wine(
-            id=f"xw{wine_id}",
-            source_id=f"xwines:{wine_id}",
-            name=name,
-            winery=_text(row, "WineryName", required=True),
-            vintage=_vintage(row, wine_id),
-            grapes=grapes,
-            region=region,
-            country=_text(row, "Country"),
-            style=style,
-            taste=_taste(row, wine_id, style, name, grapes),
-            food_pairings=_strings(row, "Harmonize"),
-            abv=abv,
-            dietary=dietary(wine_id, abv),
-            price_cents=price_cents(style, wine_id, label),
-            currency="EUR",
-            stock=stock(wine_id),
+            id=f"xw{wine_id}", source_id=f"xwines:{wine_id}", name=name, winery=winery, vintage=vintage,
+            grapes=grapes, region=_text(row, "RegionName"), country=_text(row, "Country"), style=style,
+            taste=taste, food_pairings=pairings, abv=abv, price_cents=price, currency=currency,
+            stock=stock or 0,
         )
     except ValidationError as exc:
         raise RowError(_explain(exc)) from None
-    wine.tasting_notes = tasting_notes(wine)
-    return wine
+    derived = ["taste"] + (["vintage"] if vintage is not None else [])
+    empty = [f for f, v in (("abv", abv), ("vintage", vintage), ("region", wine.region), ("country", wine.country),
+                            ("grapes", grapes), ("food_pairings", pairings)) if v in (None, "", [])]
+    empty += [f for f in ("price_cents", "stock") if f not in stated] + ["dietary", "tasting_notes"]
+    return Converted(wine=wine, stated=frozenset(stated), derived=derived, empty=empty)
+
+
+def wine_from_xwines_row(row: dict[str, str]) -> Wine:
+    """The wine of `convert_xwines_row`, without the report."""
+    return convert_xwines_row(row).wine

@@ -43,11 +43,13 @@ class CartService:
         """Put `quantity` bottles of a wine in the cart (0 removes the line)."""
         if quantity == 0:
             return await self.remove_item(user_id, wine_id)
-        ensure_buyable(await self._catalog.get_wine(wine_id), quantity)
-        if not await self._set_quantity(user_id, wine_id, quantity, rec_id) \
-                and not await self._push(user_id, CartItem(wine_id=wine_id, quantity=quantity,
-                                                           added_at=self._clock(), rec_id=rec_id)) \
-                and not await self._set_quantity(user_id, wine_id, quantity, rec_id):
+        wine = await self._catalog.get_wine(wine_id)
+        ensure_buyable(wine, quantity)
+        seen = wine.price_cents  # the price the shopper is shown as they choose: checkout never charges more
+        if not await self._set_quantity(user_id, wine_id, quantity, rec_id, seen) \
+                and not await self._push(user_id, CartItem(wine_id=wine_id, quantity=quantity, added_at=self._clock(),
+                                                           rec_id=rec_id, seen_price_cents=seen)) \
+                and not await self._set_quantity(user_id, wine_id, quantity, rec_id, seen):
             # neither there nor pushed, and still not there: the cart is full
             raise Conflict(f"a cart holds at most {MAX_LINES} different wines", code="cart_full")
         return await self.view(user_id)
@@ -108,8 +110,10 @@ class CartService:
             return False
         return True
 
-    async def _set_quantity(self, user_id: str, wine_id: str, quantity: int, rec_id: str | None) -> bool:
-        changes: dict[str, object] = {"items.$.quantity": quantity, "updated_at": self._clock()}
+    async def _set_quantity(self, user_id: str, wine_id: str, quantity: int, rec_id: str | None,
+                            seen: int | None = None) -> bool:
+        changes: dict[str, object] = {"items.$.quantity": quantity, "updated_at": self._clock(),
+                                      "items.$.seen_price_cents": seen}
         if rec_id is not None:  # a later change without a rec_id keeps the attribution already there
             changes["items.$.rec_id"] = rec_id
         result = await Cart.get_pymongo_collection().update_one(

@@ -29,6 +29,7 @@ from pymongo.errors import DuplicateKeyError
 from app.commerce.cart import CartService
 from app.commerce.views import CartView, Clock, OrderListener, WinesListener, tell
 from app.errors import AppError, Conflict, Invalid
+from app.schemas import money
 from documents import GiftInfo, Order, OrderItem, OrderStatus, Wine, new_id
 
 log = logging.getLogger("cuvee.commerce")
@@ -52,8 +53,9 @@ def order_items(view: CartView) -> tuple[list[OrderItem], str]:
             raise Conflict(f"{name} is no longer sold; remove it from your cart", code="wine_unavailable",
                            errors=[_line_error(line.item.wine_id, "no longer sold")])
         items.append(OrderItem(wine_id=line.wine.id, name=line.wine.name,
-                               unit_price_cents=line.wine.price_cents, quantity=line.item.quantity,
-                               rec_id=line.item.rec_id))
+                               unit_price_cents=line.unit_price_cents, quantity=line.item.quantity,
+                               rec_id=line.item.rec_id, list_price_cents=line.wine.list_price_cents,
+                               price_rule=line.wine.price_rule))
     currencies = {line.wine.currency for line in view.lines if line.wine is not None}
     if len(currencies) > 1:
         raise Conflict("the cart mixes currencies; check out each currency separately",
@@ -65,21 +67,47 @@ def _line_error(wine_id: str, message: str) -> dict[str, str]:
     return {"field": f"items.{wine_id}", "source": "cart", "message": message}
 
 
+def check_seen_prices(view: CartView, items: list[OrderItem], seen: dict[str, int] | None) -> None:
+    """Refuse to charge more than the shopper was shown: `seen` is what the client displayed (wine id ->
+    unit price in cents), else the price each line had when it was put in the cart. A lower price is fine."""
+    remembered = {line.item.wine_id: line.item.seen_price_cents for line in view.lines}
+    dearer = []
+    for item in items:
+        shown = (seen or {}).get(item.wine_id, remembered.get(item.wine_id))
+        if shown is not None and item.unit_price_cents > shown:
+            dearer.append({**_line_error(item.wine_id, f"price changed from {money(shown)} to "
+                                                       f"{money(item.unit_price_cents)}"),
+                           "seen_price": str(money(shown)), "seen_price_cents": shown,
+                           "price": str(money(item.unit_price_cents)), "price_cents": item.unit_price_cents})
+    if dearer:
+        names = ", ".join(f"«{i.name}»" for i in items if any(e["price_cents"] == i.unit_price_cents
+                                                              and e["field"] == f"items.{i.wine_id}" for e in dearer))
+        raise Conflict(f"the price of {names} went up since your cart was shown; nothing was charged: review "
+                       "the cart and check out again", code="price_changed", errors=dearer)
+
+
+class _PriceMoved(Exception):
+    """A line's price changed between reading the cart and reserving it: work the checkout out again."""
+
+
 class CheckoutService:
     def __init__(self, carts: CartService, clock: Clock, *, on_order_placed: OrderListener | None = None,
                  on_wines_changed: WinesListener | None = None, claim_wait_s: float = 2.0,
-                 stale_after: timedelta = timedelta(minutes=5)) -> None:
+                 stale_after: timedelta = timedelta(minutes=5), on_wines_sold: WinesListener | None = None) -> None:
         self._carts = carts
         self._clock = clock
         self.on_order_placed = on_order_placed  # attribution of purchases to rec_ids (recommendations)
         self._on_wines_changed = on_wines_changed
+        self._on_wines_sold = on_wines_sold  # PricingService.wines_sold: a sale ends a slow-mover markdown
         self._claim_wait_s = claim_wait_s
         self.stale_after = stale_after  # far above any live checkout (they take milliseconds)
         self._sweeper: asyncio.Task[None] | None = None
 
     async def checkout(self, user_id: str, *, gift: GiftInfo | None,
-                       idempotency_key: str | None) -> tuple[Order, bool]:
-        """Turn the cart into an order; returns (order, created). A repeated key returns the first order."""
+                       idempotency_key: str | None, seen_prices: dict[str, int] | None = None) -> tuple[Order, bool]:
+        """Turn the cart into an order at the effective prices of this moment; returns (order, created). A
+        repeated key returns the first order. A price above the one the shopper saw is a 409 price_changed."""
+        attempts = 0
         fingerprint = request_fingerprint(gift)
         key = idempotency_key or new_id()  # without a key every call is a new checkout
         deadline = time.monotonic() + self._claim_wait_s
@@ -97,7 +125,9 @@ class CheckoutService:
                 await self._wait_for_claim(deadline)  # the same request is still in flight
                 continue
             try:
-                items, currency = order_items(await self._carts.view(user_id))
+                view = await self._carts.view(user_id)
+                items, currency = order_items(view)
+                check_seen_prices(view, items, seen_prices)
             except AppError:
                 # the cart may be empty because a request with this key has just completed: replay it
                 if await Order.find_one({"user_id": user_id, "idempotency_key": key}) is not None:
@@ -108,7 +138,13 @@ class CheckoutService:
                 await claim.insert()
             except DuplicateKeyError:
                 continue  # a request with the same key claimed it first
-            return await self._place(claim), True
+            try:
+                return await self._place(claim), True
+            except _PriceMoved:
+                attempts += 1  # the claim is released: read the new prices and check them against the seen ones
+                if attempts >= 3:
+                    raise Conflict("prices are changing right now; please check out again in a moment",
+                                   code="price_changed") from None
 
     def _claim(self, user_id: str, key: str, fingerprint: str, gift: GiftInfo | None,
                items: list[OrderItem], currency: str) -> Order:
@@ -141,6 +177,7 @@ class CheckoutService:
         await self._carts.remove_lines(claim.user_id, [i.wine_id for i in order.items])
         if sold_out:
             await tell(self._on_wines_changed, sold_out)
+        await tell(self._on_wines_sold, [i.wine_id for i in order.items])
         await tell(self.on_order_placed, order)
         return order
 
@@ -152,11 +189,14 @@ class CheckoutService:
         sold_out = []
         try:
             for item in claim.items:
-                hold = {"order_id": claim.id, "quantity": item.quantity, "at": self._clock()}
+                now = self._clock()
+                hold = {"order_id": claim.id, "quantity": item.quantity, "at": now}
+                # only at the price the order snapshotted: a price changed meanwhile is never charged unseen
                 left = await wines.find_one_and_update(
-                    {"_id": item.wine_id, "stock": {"$gte": item.quantity}, "listed": True},
-                    {"$inc": {"stock": -item.quantity}, "$push": {"holds": hold}}, projection={"stock": 1},
-                    return_document=ReturnDocument.AFTER)
+                    {"_id": item.wine_id, "stock": {"$gte": item.quantity}, "listed": True,
+                     "price_cents": item.unit_price_cents},
+                    {"$inc": {"stock": -item.quantity}, "$push": {"holds": hold}, "$set": {"last_sold_at": now}},
+                    projection={"stock": 1}, return_document=ReturnDocument.AFTER)
                 if left is None:
                     raise await self._shortage(item)
                 if left["stock"] == 0:
@@ -228,8 +268,11 @@ class CheckoutService:
             await asyncio.sleep(every_s)
 
     @staticmethod
-    async def _shortage(item: OrderItem) -> Conflict:
+    async def _shortage(item: OrderItem) -> Exception:
         wine = await Wine.get(item.wine_id)
+        if wine is not None and wine.listed and wine.stock >= item.quantity \
+                and wine.price_cents != item.unit_price_cents:
+            return _PriceMoved()
         if wine is None or not wine.listed:
             message = "no longer sold"
             detail = f"«{item.name}» is no longer sold; remove it from your cart"

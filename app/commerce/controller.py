@@ -70,11 +70,14 @@ class OrderController(Controller):
     async def checkout(self, commerce: CommerceService, principal: Principal, idempotency_key: IdempotencyKey,
                        data: CheckoutInput | None = None) -> Response[OrderRead]:
         """Buy what is in the cart: stock is reserved for every line or for none (409 naming the wine that
-        is short), the order keeps each wine's name and price as they are now, and the cart is emptied.
+        is short), the order keeps each wine's name, effective price and the rule behind it as they are now, and
+        the cart is emptied. A price higher than the one you were shown (`seen_prices`) is a 409 price_changed
+        with both prices; a lower one is charged as it is.
         201 with the new order; 200 with the same order when an Idempotency-Key is repeated."""
         gift = data.gift_info() if data else None
         order, created = await commerce.checkouts.checkout(principal.user_id, gift=gift,
-                                                           idempotency_key=idempotency_key)
+                                                           idempotency_key=idempotency_key,
+                                                           seen_prices=data.seen_prices if data else None)
         return Response(OrderRead.of(order), status_code=201 if created else 200)
 
     @get("/orders")

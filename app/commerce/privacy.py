@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from app.commerce.reviews import ReviewService
@@ -11,9 +13,14 @@ from documents import Cart, Order, Review, WishlistEntry
 ERASED = "(erased)"
 
 
+# PricingService.history_since: a wine's price changes since a moment
+PriceHistory = Callable[[str, datetime], Awaitable[list[dict[str, Any]]]]
+
+
 class CommercePrivacy:
-    def __init__(self, reviews: ReviewService) -> None:
+    def __init__(self, reviews: ReviewService, price_history: PriceHistory | None = None) -> None:
         self._reviews = reviews
+        self._price_history = price_history
 
     async def export_user(self, user_id: str) -> dict[str, Any]:
         """Cart, orders (with gift recipients), wishlist and reviews, as stored, JSON-ready."""
@@ -25,7 +32,10 @@ class CommercePrivacy:
         return {
             "cart": cart.model_dump(mode="json") if cart else None,
             "orders": [o.model_dump(mode="json") for o in orders],
-            "wishlist": [w.model_dump(mode="json") for w in wishlist],
+            # the price history that concerns them: each wishlisted wine's changes since they added it
+            "wishlist": [{**w.model_dump(mode="json"),
+                          "price_history": await self._price_history(w.wine_id, w.added_at)}
+                         if self._price_history else w.model_dump(mode="json") for w in wishlist],
             "reviews": [r.model_dump(mode="json") for r in reviews],
         }
 

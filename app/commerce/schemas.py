@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,6 +30,11 @@ class GiftInput(Input):
 
 class CheckoutInput(Input):
     gift: GiftInput | None = Field(default=None, description="Send as a gift (kept out of your taste profile).")
+    seen_prices: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
+        default=None, max_length=100,
+        description="The unit price in cents the shopper was shown for each wine (`unit_price_cents` of the "
+                    "cart). A wine that now costs more is a 409 price_changed naming both prices; without it, "
+                    "the price when the wine was put in the cart counts.")
 
     def gift_info(self) -> GiftInfo | None:
         return GiftInfo(**self.gift.model_dump()) if self.gift else None
@@ -55,6 +60,10 @@ class CartLineRead(BaseModel):
     line_total: Decimal
     line_total_cents: int
     currency: str
+    list_price: Decimal | None = Field(description="The wine's own price before any rule")
+    price_rule: str | None = Field(description="The promotion or schedule that sets unit_price, if any")
+    price_until: datetime | None = Field(description="When unit_price may change next (a rule boundary)")
+    seen_unit_price_cents: int | None = Field(description="The unit price when you put it in the cart")
     available: bool = Field(description="false when the wine is no longer sold: remove it before checkout")
     in_stock: bool = Field(description="enough bottles in stock right now for this quantity")
     rec_id: str | None
@@ -68,6 +77,9 @@ class CartLineRead(BaseModel):
                    unit_price=money(line.unit_price_cents), unit_price_cents=line.unit_price_cents,
                    line_total=money(line.line_total_cents), line_total_cents=line.line_total_cents,
                    currency=wine.currency if wine else "EUR", available=line.available,
+                   list_price=money(wine.list_price_cents) if wine and wine.list_price_cents is not None else None,
+                   price_rule=wine.price_rule.name if wine and wine.price_rule else None,
+                   price_until=wine.price_until if wine else None, seen_unit_price_cents=line.item.seen_price_cents,
                    in_stock=line.available and wine is not None and wine.stock >= line.item.quantity,
                    rec_id=line.item.rec_id, added_at=line.item.added_at)
 
@@ -117,12 +129,16 @@ class OrderItemRead(BaseModel):
     unit_price_cents: int
     line_total: Decimal
     rec_id: str | None
+    list_price: Decimal | None = Field(description="The wine's list price at purchase")
+    price_rule: str | None = Field(description="The promotion or schedule that set unit_price at purchase")
 
     @classmethod
     def of(cls, item: OrderItem) -> OrderItemRead:
         return cls(wine_id=item.wine_id, name=item.name, quantity=item.quantity,
                    unit_price=money(item.unit_price_cents), unit_price_cents=item.unit_price_cents,
-                   line_total=money(item.unit_price_cents * item.quantity), rec_id=item.rec_id)
+                   line_total=money(item.unit_price_cents * item.quantity), rec_id=item.rec_id,
+                   list_price=money(item.list_price_cents) if item.list_price_cents is not None else None,
+                   price_rule=item.price_rule.name if item.price_rule else None)
 
 
 class GiftRead(BaseModel):
@@ -195,15 +211,20 @@ class WishlistEntryRead(BaseModel):
     in_stock: bool
     back_in_stock: bool = Field(description="in stock now, out of stock when it was added")
     price_dropped: bool = Field(description="cheaper now than when it was added")
+    price_drop_percent: int | None = Field(default=None, description="how much cheaper than when it was added")
+    lowest_in_90_days: bool = Field(default=False, description="today's price is the lowest of the last 90 days")
+    alerts: list[str] = Field(default_factory=list, description='e.g. "price dropped 19% since you added it"')
 
     @classmethod
     def of(cls, line: WishlistLine) -> WishlistEntryRead:
         wine: Wine | None = line.wine
         return cls(wine_id=line.entry.wine_id, name=wine.name if wine else None,
                    winery=wine.winery if wine else None, added_at=line.entry.added_at,
-                   price=money(wine.price_cents) if wine else None, price_cents=wine.price_cents if wine else None,
+                   price=money(wine.price_cents) if wine and wine.price_cents is not None else None,
+                   price_cents=wine.price_cents if wine else None,
                    price_when_added=money(line.entry.price_cents_at_add), currency=wine.currency if wine else "EUR",
-                   in_stock=line.in_stock, back_in_stock=line.back_in_stock, price_dropped=line.price_dropped)
+                   in_stock=line.in_stock, back_in_stock=line.back_in_stock, price_dropped=line.price_dropped,
+                   **line.price)
 
 
 # ---------------------------------------------------------------- reviews

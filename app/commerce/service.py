@@ -12,9 +12,9 @@ from app.commerce.cart import CartService
 from app.commerce.checkout import CheckoutService
 from app.commerce.coalesce import Coalesced
 from app.commerce.orders import OrderService
-from app.commerce.privacy import CommercePrivacy
+from app.commerce.privacy import CommercePrivacy, PriceHistory
 from app.commerce.reviews import ReviewService
-from app.commerce.views import Clock, OrderListener, Purchase, PurchaseCount, WinesListener
+from app.commerce.views import Clock, OrderListener, PriceAlerts, Purchase, PurchaseCount, WinesListener
 from app.commerce.wishlist import WishlistService
 from app.schemas import money
 from documents import Order
@@ -29,17 +29,20 @@ class CommerceService:
     def __init__(self, catalog: CatalogService, accounts: AccountService, clock: Clock, *,
                  abandoned_cart_hours: float, checkout_stale_after: timedelta = timedelta(minutes=5),
                  on_order_placed: OrderListener | None = None,
-                 on_wines_changed: WinesListener | None = None) -> None:
+                 on_wines_changed: WinesListener | None = None,
+                 on_wines_sold: WinesListener | None = None, price_alerts: PriceAlerts | None = None,
+                 price_history: PriceHistory | None = None) -> None:
         if on_wines_changed is not None:  # concurrent changes share one search sync
             on_wines_changed = Coalesced(on_wines_changed)
         self.carts = CartService(catalog, accounts, clock, abandoned_cart_hours)
         self.orders = OrderService(clock, on_wines_changed)
         self.checkouts = CheckoutService(self.carts, clock, on_order_placed=on_order_placed,
-                                         on_wines_changed=on_wines_changed, stale_after=checkout_stale_after)
-        self.wishlists = WishlistService(catalog, clock)
+                                         on_wines_changed=on_wines_changed, stale_after=checkout_stale_after,
+                                         on_wines_sold=on_wines_sold)
+        self.wishlists = WishlistService(catalog, clock, price_alerts)
         self.reviews = ReviewService(catalog, self.orders, accounts, clock, on_wines_changed)
         self.orders.status_listeners.append(self.reviews.verify_purchases)
-        self.privacy = CommercePrivacy(self.reviews)
+        self.privacy = CommercePrivacy(self.reviews, price_history)
 
     @property
     def on_order_placed(self) -> OrderListener | None:
@@ -86,9 +89,9 @@ class CommerceService:
         return [{"wine_id": line.entry.wine_id,
                  "name": line.wine.name if line.wine else "(no longer in the catalog)",
                  "added_at": line.entry.added_at,
-                 "price": money(line.wine.price_cents) if line.wine else None,
+                 "price": money(line.wine.price_cents) if line.wine and line.wine.price_cents is not None else None,
                  "in_stock": line.in_stock, "back_in_stock": line.back_in_stock,
-                 "price_dropped": line.price_dropped} for line in lines]
+                 "price_dropped": line.price_dropped, "alerts": line.price.get("alerts", [])} for line in lines]
 
 
 def _history_entry(order: Order) -> dict[str, Any]:

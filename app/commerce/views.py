@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,8 @@ from documents import Cart, CartItem, Order, Review, Wine, WishlistEntry
 Clock = Callable[[], datetime]
 ASC, DESC = SortDirection.ASCENDING, SortDirection.DESCENDING
 OrderListener = Callable[[Order], Awaitable[None]]
+# a wishlist line's price alerts: (wine_id, current, price when added, added_at) -> PricingService.alerts
+PriceAlerts = Callable[[str, int | None, int | None, datetime], Awaitable[dict[str, Any]]]
 # told which wines changed stock or rating, e.g. CatalogService.sync_to_index to keep search in step
 WinesListener = Callable[[list[str]], Awaitable[object]]
 
@@ -42,7 +44,7 @@ class CartLine:
 
     @property
     def unit_price_cents(self) -> int:
-        return self.wine.price_cents if self.wine is not None else 0
+        return self.wine.price_cents or 0 if self.wine is not None else 0
 
     @property
     def line_total_cents(self) -> int:
@@ -76,6 +78,7 @@ class AbandonedCart:
 class WishlistLine:
     entry: WishlistEntry
     wine: Wine | None
+    price: dict[str, Any] = field(default_factory=dict)  # PricingService.alerts: drop %, lowest in 90 days
 
     @property
     def in_stock(self) -> bool:
@@ -87,7 +90,7 @@ class WishlistLine:
 
     @property
     def price_dropped(self) -> bool:
-        return self.wine is not None and self.wine.price_cents < self.entry.price_cents_at_add
+        return self.wine is not None and (self.wine.price_cents or 0) < self.entry.price_cents_at_add
 
 
 @dataclass(frozen=True, slots=True)

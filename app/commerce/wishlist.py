@@ -5,15 +5,16 @@ from __future__ import annotations
 from pymongo.errors import DuplicateKeyError
 
 from app.catalog.service import CatalogService
-from app.commerce.views import ASC, DESC, Clock, WishlistLine
+from app.commerce.views import ASC, DESC, Clock, PriceAlerts, WishlistLine
 from app.errors import Conflict, NotFound
 from documents import WishlistEntry
 
 
 class WishlistService:
-    def __init__(self, catalog: CatalogService, clock: Clock) -> None:
+    def __init__(self, catalog: CatalogService, clock: Clock, price_alerts: PriceAlerts | None = None) -> None:
         self._catalog = catalog
         self._clock = clock
+        self._price_alerts = price_alerts
 
     async def list_entries(self, user_id: str, *, page: int, per_page: int) -> tuple[list[WishlistLine], int]:
         """The user's wishlist, most recently added first, each with the wine as it is now."""
@@ -35,12 +36,12 @@ class WishlistService:
         if not wine.listed:
             raise Conflict(f"«{wine.name}» is no longer sold", code="wine_unavailable")
         entry = WishlistEntry(user_id=user_id, wine_id=wine_id, added_at=self._clock(),
-                              price_cents_at_add=wine.price_cents, in_stock_at_add=wine.stock > 0)
+                              price_cents_at_add=wine.price_cents or 0, in_stock_at_add=wine.stock > 0)
         try:
             await entry.insert()
         except DuplicateKeyError:
             return await self.get_entry(user_id, wine_id), False
-        return WishlistLine(entry=entry, wine=wine), True
+        return (await self._lines([entry]))[0], True
 
     async def remove(self, user_id: str, wine_id: str) -> None:
         """Remove a wine; removing one that is not there changes nothing."""
@@ -48,4 +49,11 @@ class WishlistService:
 
     async def _lines(self, entries: list[WishlistEntry]) -> list[WishlistLine]:
         wines = await self._catalog.find_wines([e.wine_id for e in entries])
-        return [WishlistLine(entry=e, wine=wines.get(e.wine_id)) for e in entries]
+        lines = []
+        for e in entries:
+            wine = wines.get(e.wine_id)
+            price = {}
+            if self._price_alerts is not None and wine is not None:
+                price = await self._price_alerts(e.wine_id, wine.price_cents, e.price_cents_at_add, e.added_at)
+            lines.append(WishlistLine(entry=e, wine=wine, price=price))
+        return lines

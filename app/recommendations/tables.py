@@ -134,7 +134,7 @@ def table_from_docs(docs: list[dict[str, Any]]) -> WineTable:
         style=np.array([STYLES.index(d["style"]) if d.get("style") in STYLES else 0 for d in docs], dtype=np.int8),
         dietary=np.array([dietary_mask(d.get("dietary") or ()) for d in docs], dtype=np.int64),
         taste=taste,
-        price_cents=np.array([int(d.get("price_cents", 0)) for d in docs], dtype=np.int64),
+        price_cents=np.array([int(d.get("price_cents") or 0) for d in docs], dtype=np.int64),
         available=np.array([bool(d.get("listed", True)) and int(d.get("stock", 0)) > 0 for d in docs], dtype=bool),
         rating_count=counts,
         rating_mean=np.divide(totals, counts, out=np.zeros_like(totals), where=counts > 0),

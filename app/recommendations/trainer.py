@@ -127,7 +127,7 @@ class Trainer:
             row = table.index.get(doc["_id"])
             if row is not None:
                 available[row] = bool(doc.get("listed", True)) and int(doc.get("stock", 0)) > 0
-                price[row] = int(doc.get("price_cents", 0))
+                price[row] = int(doc.get("price_cents") or 0)
             unknown = unknown or row is None
             n += 1
             if n % 500 == 0:

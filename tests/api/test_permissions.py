@@ -30,6 +30,7 @@ from app.errors import EXCEPTION_HANDLERS
 from app.security import PUBLIC as OPEN
 from app.security import TokenCodec, authorize
 from documents import Order, OrderItem, RecommendationItem, RecommendationLog, WishlistEntry, utcnow
+from documents.models import PriceRule
 from tests.conftest import Shopper, make_admin, sign_up
 from tests.factories import insert_wines, make_wine
 
@@ -114,6 +115,12 @@ async def owners_recommendation_list(world: World) -> dict[str, str]:
     return {"rec_id": log.id, "wine_id": wine.id}
 
 
+async def a_price_rule(world: World) -> dict[str, str]:
+    rule = PriceRule(name="Test", kind="promotion", percent_off=10, starts_at=utcnow())
+    await rule.insert()
+    return {"rule_id": rule.id}
+
+
 async def a_static_file(world: World) -> dict[str, str]:
     return {"file_path": "css/style.css"}
 
@@ -156,6 +163,15 @@ MATRIX: list[Expect] = [
     Expect("PATCH", "/v1/admin/wines/{wine_id:str}", ADMIN, a_wine),
     Expect("DELETE", "/v1/admin/wines/{wine_id:str}", ADMIN, a_wine),
     Expect("POST", "/v1/admin/wines/import", ADMIN),
+    Expect("GET", "/v1/admin/wines/{wine_id:str}", ADMIN, a_wine),
+    Expect("GET", "/v1/admin/wines/drafts", ADMIN),
+    Expect("GET", "/v1/admin/wines/demo-data", ADMIN),
+    # pricing
+    Expect("POST", "/v1/admin/price-rules", ADMIN, body={"name": "x", "kind": "promotion", "percent_off": 5}),
+    Expect("GET", "/v1/admin/price-rules", ADMIN),
+    Expect("GET", "/v1/admin/price-rules/{rule_id:str}", ADMIN, a_price_rule),
+    Expect("DELETE", "/v1/admin/price-rules/{rule_id:str}", ADMIN, a_price_rule),
+    Expect("GET", "/v1/admin/wines/{wine_id:str}/price-history", ADMIN, a_wine),
     Expect("GET", "/v1/search", PUBLIC),
     Expect("GET", "/v1/search/suggest", PUBLIC),
     # commerce

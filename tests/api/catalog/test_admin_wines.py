@@ -43,7 +43,7 @@ async def test_an_admin_creates_a_wine_priced_in_currency_units(client: Client, 
     wine = await create(client, admin)
     assert wine["price"] == "24.90" and wine["price_cents"] == 2490
     assert wine["grapes"] == ["Grenache", "Syrah", "Carignan"] and wine["listed"] is True
-    assert "Grenache" in wine["tasting_notes"]  # written from the facts when none are given
+    assert wine["tasting_notes"] == "" and wine["demo_fields"] == []  # nothing made up when none are given
     public = (await client.get(f"/v1/wines/{wine['id']}")).json()
     assert public["name"] == "Clos des Fées Rouge" and public["stock"] == 12
 
@@ -163,7 +163,7 @@ async def test_admin_actions_are_audited_with_actor_action_and_target(client: Cl
     entries = await AuditEntry.find({"target_id": wine["id"], "target_type": "wine"}).sort([("at", 1)]).to_list()
     assert [e.action for e in entries] == ["wine.created", "wine.updated", "wine.delisted"]
     assert {e.actor_id for e in entries} == {admin.id}
-    assert entries[1].details["price_cents"] == 3000 and entries[1].details["fields"] == ["price_cents"]
+    assert entries[1].details["list_price_cents"] == 3000 and entries[1].details["fields"] == ["list_price_cents"]
     routes = await AuditEntry.find({"target_id": wine["id"], "target_type": "route"}).to_list()
     assert sorted(e.details["method"] for e in routes) == ["DELETE", "PATCH"]  # and every admin request as such
 

@@ -64,9 +64,11 @@ async def test_the_xwines_test_catalog_imports_and_is_searchable_at_once(
     report = await upload(client, admin, xwines_csv, CSV)
     assert report["rows"] == 100
     assert report["inserted"] + report["rejected_count"] == 100 and report["inserted"] >= 95
-    assert (await client.get("/v1/wines")).json()["total"] == report["inserted"]
-    assert await search_total(client) == report["inserted"]
-    assert await search_total(client, q="Origem Merlot") >= 1
+    assert report["drafts"] == report["inserted"]  # X-Wines has no price or stock: all drafts
+    assert (await client.get("/v1/wines")).json()["total"] == 0
+    assert await search_total(client) == 0
+    drafts = (await client.get("/v1/admin/wines/drafts", headers=admin.headers)).json()
+    assert drafts["total"] == report["inserted"] and drafts["items"][0]["missing"] == ["price", "stock"]
     again = await upload(client, admin, xwines_csv, CSV)
     assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, report["inserted"])
 
@@ -88,7 +90,9 @@ async def test_bad_csv_rows_are_reported_by_line_and_the_good_ones_imported(clie
     assert set(reasons) == {3, 4, 5, 6, 9}  # the multi-line row spans lines 7-8, so x9 is on line 9
     assert "WineName" in reasons[3] and "Orange" in reasons[4] and "ABV" in reasons[5]
     assert "line 2" in reasons[6] and "WineID" in reasons[9]
-    assert await search_total(client, q="quinta") == 2
+    # X-Wines states no price or stock: both wines are unlisted drafts, neither shown nor searchable
+    assert report["drafts"] == 2 and await search_total(client, q="quinta") == 0
+    assert (await client.get("/v1/wines/xw9001")).status_code == 404
 
 
 def demo_lines(n: int) -> list[dict[str, Any]]:
@@ -125,13 +129,42 @@ async def test_jsonl_rows_upsert_by_id_and_bad_lines_are_reported(client: Client
 
 async def test_a_csv_reimport_keeps_the_price_and_stock_the_shop_has_set(client: Client, admin: Shopper) -> None:
     await upload(client, admin, HEADER + xwines_row("7001"), CSV)
-    patched = await client.patch("/v1/admin/wines/xw7001", json={"price": "99.00", "stock": 1}, headers=admin.headers)
+    patched = await client.patch("/v1/admin/wines/xw7001", json={"price": "99.00", "stock": 1, "listed": True},
+                                 headers=admin.headers)
     assert patched.status_code == 200
     report = await upload(client, admin, HEADER + xwines_row("7001", name="Quinta Test Tinto Reserva"), CSV)
     assert report["updated"] == 1
     wine = (await client.get("/v1/wines/xw7001")).json()
     assert wine["name"] == "Quinta Test Tinto Reserva" and wine["price"] == "99.00" and wine["stock"] == 1
     assert await search_total(client, q="reserva") == 1
+
+
+async def test_an_import_with_missing_fields_lands_as_drafts_and_flags_nothing(client: Client, admin: Shopper) -> None:
+    body = HEADER.replace("Vintages\n", "Vintages,Price,Stock\n")
+    body += xwines_row("8001").replace("\n", ",,\n") + xwines_row("8002", abv="9.0").replace("\n", ",12.90,\n")
+    body += xwines_row("8003").replace("\n", ",24.50,6\n") + xwines_row("8004", kind="Orange", abv="x").replace(
+        "\n", ",free,-2\n")
+    report = await upload(client, admin, body, CSV)
+    assert (report["inserted"], report["drafts"], report["rejected_count"]) == (3, 2, 1)
+    details = {d["row"]: d for d in report["details"]}
+    assert details[2]["outcome"] == "draft" and details[2]["missing"] == ["price", "stock"]
+    assert details[3]["missing"] == ["stock"] and details[4]["outcome"] == "inserted"
+    assert {"dietary", "tasting_notes"} <= set(details[4]["empty"]) and details[4]["derived"] == ["taste", "vintage"]
+    assert len(details[5]["errors"]) == 4  # Type, ABV, Price and Stock: every error of the row
+    assert report["empty_counts"]["dietary"] == 3 and "taste" in report["derived_meaning"]
+    for wine_id in ("xw8001", "xw8002", "xw8003"):
+        wine = (await client.get(f"/v1/admin/wines/{wine_id}", headers=admin.headers)).json()
+        assert wine["dietary"] == [] and wine["tasting_notes"] == ""  # 9 % ABV or not: no flag made up
+    draft = (await client.get("/v1/admin/wines/xw8002", headers=admin.headers)).json()
+    assert (draft["price"], draft["stock"], draft["listed"], draft["missing"]) == ("12.90", None, False, ["stock"])
+    assert await search_total(client, q="quinta") == 1  # only the complete wine
+    cart = await client.put("/v1/me/cart/items/xw8002", json={"quantity": 1}, headers=admin.headers)
+    assert cart.status_code == 404
+    refused = await client.patch("/v1/admin/wines/xw8002", json={"listed": True}, headers=admin.headers)
+    assert refused.status_code == 409 and refused.json()["code"] == "wine_incomplete"
+    done = await client.patch("/v1/admin/wines/xw8002", json={"stock": 4, "listed": True}, headers=admin.headers)
+    assert done.status_code == 200 and done.json()["missing"] == [] and done.json()["listed"] is True
+    assert await search_total(client, q="quinta") == 2
 
 
 async def test_the_format_comes_from_the_parameter_or_the_content_type(client: Client, admin: Shopper) -> None:

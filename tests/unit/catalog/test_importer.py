@@ -70,9 +70,9 @@ def test_csv_rows_are_numbered_by_the_line_they_start_on() -> None:
 
 
 @pytest.mark.usefixtures("db")
-def test_jsonl_rows_are_validated_like_admin_input_and_notes_are_written_when_missing() -> None:
+def test_jsonl_rows_are_validated_like_admin_input_and_nothing_is_made_up_for_what_they_leave_out() -> None:
     demo = read_demo_rows()[0]
-    bare = {k: v for k, v in demo.items() if k not in ("tasting_notes", "id", "stock", "listed")}
+    bare = {k: v for k, v in demo.items() if k not in ("tasting_notes", "id", "stock", "listed", "demo_fields")}
     lines = [
         json.dumps(bare),
         json.dumps({**demo, "id": "has space"}),
@@ -81,8 +81,9 @@ def test_jsonl_rows_are_validated_like_admin_input_and_notes_are_written_when_mi
     ]
     rows = list(parse("\n".join(lines), ImportFormat.jsonl))
     wine = rows[0].wine
-    assert wine is not None and wine.tasting_notes and wine.id != demo["id"]
-    assert rows[0].live == {"price_cents", "currency"}  # only what the line says; stock is left alone
+    assert wine is not None and wine.tasting_notes == "" and wine.id != demo["id"]
+    assert rows[0].live == {"price_cents", "currency", "dietary"}  # only what the line says; stock is left alone
+    assert rows[0].missing == ["stock"] and {"stock", "tasting_notes"} <= set(rows[0].empty)
     assert [r.reason.split(":")[0] for r in rows[1:] if r.reason] == ["id", "grapes.0", "vintage"]
 
 
@@ -94,7 +95,7 @@ async def test_a_row_updates_the_wine_with_its_source_id_and_keeps_that_wines_id
     renamed = make_wine(id="new", source_id="s1", name="New name")
     clash = make_wine(id="a", source_id="s2")
     fresh = make_wine(id="c", source_id="s3")
-    written = await writer.write([Row(1, renamed), Row(2, clash), Row(3, fresh), Row(4, reason="broken")])
+    written = await writer.write([Row(1, renamed), Row(2, clash), Row(3, fresh), Row(4, reasons=["broken"])])
     assert [w.id for w in written.inserted] == ["c"] and written.updated == ["a"]
     assert (report.inserted, report.updated, report.unchanged, report.rejected_count) == (1, 1, 0, 2)
     assert report.rejected[0][0] == 2 and "two different wines" in report.rejected[0][1]

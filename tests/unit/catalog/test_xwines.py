@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from app.catalog.demo import dump_wine, read_demo_rows
-from app.catalog.xwines import COLUMNS, RowError, wine_from_xwines_row
-from documents.models import Dietary, Style
+from app.catalog.demo import demo_wine_from_xwines, dump_wine, read_demo_rows, xwines_rating_means
+from app.catalog.xwines import COLUMNS, RowError, convert_xwines_row, wine_from_xwines_row
+from documents.models import Style
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -63,18 +63,42 @@ def test_a_red_row_becomes_a_wine_with_stable_ids_and_its_facts() -> None:
     assert wine.abv == 12.0
     assert wine.currency == "EUR"
     assert wine.vintage in {2021, 2020, 2019}
-    assert "Cabernet Sauvignon" in wine.tasting_notes
+
+
+def test_a_row_states_no_price_stock_dietary_flag_or_note_so_none_is_made_up() -> None:
+    converted = convert_xwines_row(row(WineID="800001", ABV="9.0"))
+    wine = converted.wine
+    assert (wine.price_cents, wine.stock, wine.dietary, wine.tasting_notes) == (None, 0, [], "")
+    assert converted.missing == ["price", "stock"]
+    assert {"price_cents", "stock", "dietary", "tasting_notes"} <= set(converted.empty)
+    assert converted.derived == ["taste", "vintage"]
+
+
+def test_price_and_stock_columns_are_read_when_a_shop_adds_them() -> None:
+    converted = convert_xwines_row({**row(), "Price": "32.90", "Stock": "12"})
+    assert (converted.wine.price_cents, converted.wine.stock, converted.missing) == (3290, 12, [])
+    with pytest.raises(RowError) as caught:
+        convert_xwines_row({**row(Type="Orange", ABV="strong"), "Price": "cheap", "Stock": "-1"})
+    assert [r.split()[0] for r in caught.value.reasons] == ["ABV", "Type", "Price", "Stock"]  # every error
 
 
 def test_converting_the_same_row_twice_gives_the_same_wine() -> None:
     assert facts(wine_from_xwines_row(row())) == facts(wine_from_xwines_row(row()))
 
 
-def test_different_wine_ids_get_different_derived_shop_data() -> None:
-    wines = [wine_from_xwines_row(row(WineID=str(100_000 + i))) for i in range(60)]
-    assert len({w.price_cents for w in wines}) > 20
+def test_demo_shop_data_is_marked_as_demo_and_plausible_for_the_wine() -> None:
+    wines = [demo_wine_from_xwines(row(WineID=str(100_000 + i)), {}) for i in range(60)]
+    assert len({w.price_cents for w in wines}) > 5
     assert len({w.stock for w in wines}) > 20
     assert len({w.tasting_notes for w in wines}) == 60
+    assert all(w.demo_fields == ["price_cents", "stock", "tasting_notes"] and w.dietary == [] for w in wines)
+    grange = row(WineID="174184", WineName="Grange", RegionName="South Australia", WineryName="Penfolds",
+                 Grapes="['Syrah/Shiraz']", Country="Australia")
+    plain = row(WineID="174185", WineName="Shiraz", RegionName="Riverland", WineryName="Some Co-op",
+                Grapes="['Syrah/Shiraz']", Country="Australia")
+    ratings = {"174184": 4.6, "174185": 3.4}
+    icon, everyday = (demo_wine_from_xwines(r, ratings).price_cents or 0 for r in (grange, plain))
+    assert icon >= 15_000 and everyday <= 2_500
 
 
 @pytest.mark.parametrize(
@@ -150,11 +174,6 @@ def test_vintage_is_one_of_the_three_most_recent_and_none_when_only_non_vintage(
     assert wine_from_xwines_row(row(Vintages="")).vintage is None
 
 
-def test_low_alcohol_flag_follows_abv() -> None:
-    assert Dietary.low_alcohol in wine_from_xwines_row(row(ABV="9.5")).dietary
-    assert Dietary.low_alcohol not in wine_from_xwines_row(row(ABV="12.5")).dietary
-
-
 def test_lists_are_parsed_as_literals_and_deduplicated() -> None:
     wine = wine_from_xwines_row(row(Grapes="['Merlot', ' Merlot ', 'Malbec']", Harmonize="[]"))
     assert wine.grapes == ["Merlot", "Malbec"]
@@ -198,6 +217,7 @@ def test_a_short_csv_row_with_missing_columns_is_a_row_error() -> None:
 @pytest.mark.skipif(not XWINES_CSV.exists(), reason="X-Wines CSV not available on this machine")
 def test_the_shipped_catalog_is_what_the_converter_makes_of_x_wines_today() -> None:
     """Fails when the converter or the notes changed without `scripts/build_demo_catalog.py` being rerun."""
+    ratings = xwines_rating_means(XWINES_CSV.with_name("XWines_Slim_dev_ratings.csv.gz"))
     with XWINES_CSV.open(encoding="utf-8", newline="") as src:
-        converted = [json.loads(json.dumps(dump_wine(wine_from_xwines_row(r)))) for r in csv.DictReader(src)]
+        converted = [json.loads(json.dumps(dump_wine(demo_wine_from_xwines(r, ratings)))) for r in csv.DictReader(src)]
     assert converted == read_demo_rows()

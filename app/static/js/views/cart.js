@@ -1,4 +1,6 @@
 // Cart and checkout: quantities, totals, a gift option, and one Idempotency-Key per checkout attempt.
+// Checkout sends the unit prices shown here; a price that went up meanwhile comes back as a 409
+// price_changed with both prices, and the cart is shown again at the new prices before anything is charged.
 
 import { api, ApiError, describe, get, signedIn } from '../api.js';
 import { bottle, notice, price } from '../components.js';
@@ -46,7 +48,7 @@ function draw(main, cart) {
     h('h1', {}, 'Your cart'),
     h('div', { class: 'cart-layout' },
       h('ul', { class: 'cart-lines', role: 'list', 'aria-label': 'Bottles in your cart' }, cart.items.map((line) => cartLine(line, redraw))),
-      checkoutPanel(cart))));
+      checkoutPanel(cart, redraw))));
 }
 
 function cartLine(line, redraw) {
@@ -69,7 +71,8 @@ function cartLine(line, redraw) {
     h('div', { class: 'cart-line-art', 'aria-hidden': 'true' }, bottle(null, 'sm')),
     h('div', { class: 'cart-line-main' },
       h('h2', {}, h('a', { href: `#/wine/${id}` }, line.name || line.wine_id)),
-      h('p', { class: 'muted small' }, [line.winery, `${price(line.unit_price, line.currency)} a bottle`].filter(Boolean).join(' · ')),
+      h('p', { class: 'muted small' }, [line.winery, `${price(line.unit_price, line.currency)} a bottle`,
+        line.price_rule && line.list_price ? `${line.price_rule} (was ${price(line.list_price, line.currency)})` : null].filter(Boolean).join(' · ')),
       !line.available ? h('p', { class: 'form-error small' }, 'No longer sold: remove it to check out.')
         : !line.in_stock ? h('p', { class: 'form-error small' }, 'Out of stock right now.') : null),
     h('div', { class: 'cart-line-controls' },
@@ -78,7 +81,7 @@ function cartLine(line, redraw) {
       h('button', { type: 'button', class: 'button button-small button-quiet', 'aria-label': `Remove ${line.name} from your cart`, on: { click: () => setQuantity(0) } }, 'Remove')));
 }
 
-function checkoutPanel(cart) {
+function checkoutPanel(cart, redraw) {
   const giftToggle = h('input', { type: 'checkbox', id: 'gift' });
   const recipient = h('input', { type: 'text', id: 'gift-recipient', maxlength: '200', autocomplete: 'off' });
   const message = h('textarea', { id: 'gift-message', rows: '3', maxlength: '1000' });
@@ -95,7 +98,8 @@ function checkoutPanel(cart) {
   const submit = async (event) => {
     event.preventDefault();
     const body = giftToggle.checked ? { gift: { recipient_name: recipient.value.trim(), message: message.value.trim() || null } } : {};
-    await placeOrder(body, button, error);
+    body.seen_prices = Object.fromEntries(cart.items.map((line) => [line.wine_id, line.unit_price_cents]));
+    await placeOrder(body, button, error, redraw);
   };
   return h('form', { class: 'panel summary', 'aria-labelledby': 'summary-title', on: { submit } },
     h('h2', { id: 'summary-title' }, 'Order summary'),
@@ -106,7 +110,7 @@ function checkoutPanel(cart) {
     h('p', { class: 'muted small' }, 'Payment is simulated in this demo shop.'));
 }
 
-async function placeOrder(body, button, error) {
+async function placeOrder(body, button, error, redraw) {
   const json = JSON.stringify(body);
   if (!attempt || attempt.json !== json) attempt = { key: crypto.randomUUID(), json };
   error.textContent = '';
@@ -122,9 +126,24 @@ async function placeOrder(body, button, error) {
     // so pressing the button again retries the same order instead of placing a second one.
     const definite = err instanceof ApiError && err.status < 500;
     if (definite) attempt = null;
+    if (err instanceof ApiError && err.code === 'price_changed') {
+      await showNewPrices(err, redraw);
+      return;
+    }
     error.textContent = definite ? describe(err) : `${describe(err)} Press the button again to retry safely.`;
   } finally {
     button.disabled = false;
     button.removeAttribute('aria-busy');
+  }
+}
+
+/** The shop raised a price since the cart was drawn: nothing was charged; show the cart at its new prices. */
+async function showNewPrices(err, redraw) {
+  const changes = (err.problem.errors || []).map((e) => `${e.seen_price} → ${e.price}`).join(', ');
+  toast(`A price went up since you looked (${changes}). Nothing was charged: check the new total and place the order again.`, 'error');
+  try {
+    redraw(await get('/v1/me/cart'));
+  } catch (reload) {
+    toast(describe(reload), 'error');
   }
 }

@@ -108,7 +108,10 @@ function buyBox(wine, served) {
     await addToCart(wine, Number(quantity.value), served);
   };
   return h('div', { class: 'buy-box' },
-    h('p', { class: 'wine-price' }, price(wine.price, wine.currency)), stock,
+    h('p', { class: 'wine-price' }, price(wine.price, wine.currency),
+      wine.price_rule && wine.list_price && wine.list_price !== wine.price
+        ? h('span', { class: 'muted small' }, ` ${wine.price_rule} · was ${price(wine.list_price, wine.currency)}`
+          + (wine.price_until ? ` · until ${new Date(wine.price_until).toLocaleDateString()}` : '')) : null), stock,
     h('form', { class: 'buy-form', on: { submit: add } },
       h('label', { for: 'quantity' }, 'Bottles'), quantity,
       h('button', { type: 'submit', class: 'button button-primary', disabled: !wine.in_stock }, 'Add to cart')),
