@@ -9,6 +9,8 @@ from uuid import uuid4
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from documents.memory import deferred_commits
+
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 SECURITY_HEADERS = [
@@ -26,6 +28,29 @@ SECURITY_HEADERS = [
 ]
 # API answers carry personal data (profiles, orders, exports): no shared or browser cache may keep them.
 NO_STORE = (b"cache-control", b"no-store")
+
+
+def durable_answers_middleware(app: ASGIApp) -> ASGIApp:
+    """The in-process MongoDB's journal records a request wrote reach the disk (one shared fsync) before its
+    response starts: a 2xx is never sent for a write a crash could still lose."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        with deferred_commits() as pending:
+
+            async def send_when_durable(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    await pending.commit()
+                await send(message)
+
+            try:
+                await app(scope, receive, send_when_durable)
+            finally:
+                await pending.commit()
+
+    return middleware
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:

@@ -7,10 +7,12 @@ snapshot is the journal compacted. See docs/durability.md.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import struct
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -324,7 +326,11 @@ def _journaled(method: Any, database_of: Any) -> Any:
             _touched, _dropped = outer
             record = _journal_records(database._store, journal, touched, dropped)
             if record:
-                await journal.commit(record)
+                deferred = _deferred.get()
+                if deferred is not None and not deferred.closed:
+                    deferred.records.append((journal, record))
+                else:
+                    await journal.commit(record)
 
     write.__name__ = getattr(method, "__name__", "write")
     return write
@@ -348,6 +354,38 @@ def _journal_records(db_store: Any, journal: Journal, touched: list[tuple[Any, A
         deletes = [key for key in keys if key not in documents]
         last = journal.append(encode_record(names[store_id], puts, deletes, False))
     return last
+
+
+class DeferredCommits:
+    """The journal records one HTTP exchange wrote, made durable together before its response starts."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[Journal, int]] = []
+        self.closed = False  # set once committed: later writes (tasks the request spawned) commit inline
+
+    async def commit(self) -> None:
+        self.closed = True
+        newest: dict[int, tuple[Journal, int]] = {}
+        for journal, record in self.records:
+            newest[id(journal)] = (journal, max(record, newest.get(id(journal), (journal, 0))[1]))
+        for journal, record in newest.values():
+            await journal.commit(record)
+
+
+_deferred: contextvars.ContextVar[DeferredCommits | None] = contextvars.ContextVar("cuvee_deferred", default=None)
+
+
+@contextlib.contextmanager
+def deferred_commits() -> Iterator[DeferredCommits]:
+    """Within this block writes do not wait for the disk one by one; `commit()` waits once for all of them.
+
+    For a request: its several writes share one fsync, awaited before the response says they happened."""
+    pending = DeferredCommits()
+    token = _deferred.set(pending)
+    try:
+        yield pending
+    finally:
+        _deferred.reset(token)
 
 
 def attach_journal(client: AsyncMongoMockClient, db_name: str, journal: Journal | None) -> None:
