@@ -17,6 +17,7 @@ import signal
 import socket
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
@@ -44,7 +45,7 @@ class WorkerConfig:
     reclaim_every_s: float = 15.0
     max_attempts: int = 5
     sweep_every_s: float = 3_600.0  # anonymous-history retention sweep
-    idle_sleep_s: float = 0.1  # when the server did not block (fakeredis answers XREADGROUP at once)
+    idle_sleep_s: float = 0.1  # when the server answered at once instead of blocking (fakeredis < 2.41 did)
     max_backoff_s: float = 30.0
 
 
@@ -54,8 +55,10 @@ def _text(value: bytes | str) -> str:
 
 class ClickstreamWorker:
     def __init__(self, redis: Any, keys: StreamKeys, history: History, gate: ConsentGate,
-                 config: WorkerConfig | None = None, consumer: str | None = None) -> None:
+                 config: WorkerConfig | None = None, consumer: str | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._redis = redis
+        self._clock = clock  # monotonic seconds; injected so tests can tell a blocking read from an instant one
         self._keys = keys
         self._history = history
         self._gate = gate
@@ -66,7 +69,7 @@ class ClickstreamWorker:
         self._busy = False
         self._task: asyncio.Task[None] | None = None
         self._last_reclaim = float("-inf")
-        self._last_sweep = time.monotonic()
+        self._last_sweep = clock()
 
     async def ensure_group(self) -> None:
         """Create the consumer group (from the stream's start, so nothing appended earlier is skipped)."""
@@ -102,7 +105,7 @@ class ClickstreamWorker:
     async def poll_once(self, block_ms: int | None = None) -> int:
         """One step: reclaim when due, then read and handle one batch; returns entries handled."""
         handled = 0
-        now = time.monotonic()
+        now = self._clock()
         if now - self._last_reclaim >= self.config.reclaim_every_s:
             self._last_reclaim = now
             handled += await self.reclaim()
@@ -185,7 +188,7 @@ class ClickstreamWorker:
         """Poll until stopped; outages and bugs are logged and retried with backoff, never fatal."""
         backoff = 0.0
         while not self._stopping.is_set():
-            started = time.monotonic()
+            started = self._clock()
             try:
                 if backoff:
                     await self._sleep(backoff)
@@ -204,8 +207,9 @@ class ClickstreamWorker:
                 log.exception("clickstream worker: unexpected failure; retrying")
                 backoff = self._next_backoff(backoff, exc)
                 continue
-            if not handled and time.monotonic() - started < self.config.block_ms / 2000:
-                await self._sleep(self.config.idle_sleep_s)  # the server did not block: do not spin
+            if not handled and self._clock() - started < self.config.block_ms / 2000:
+                self.counters["idle_sleeps"] += 1  # the server did not block: do not spin
+                await self._sleep(self.config.idle_sleep_s)
 
     def _next_backoff(self, backoff: float, exc: BaseException) -> float:
         log.warning("clickstream worker: %s: %s; backing off", exc.__class__.__name__, exc)

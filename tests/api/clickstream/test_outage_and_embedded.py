@@ -20,6 +20,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.clickstream.service import ClickstreamService
+from app.clickstream.worker import WorkerConfig
 from app.errors import TooMany
 from app.main import create_app
 from documents import Interaction, Wine, utcnow
@@ -142,3 +143,25 @@ async def test_the_in_process_redis_takes_beacons_without_lua(client: AppClient)
     await worker.ensure_group()
     assert await worker.poll_once() == 2
     assert await Interaction.find({"_id": {"$in": [first["event_id"], second["event_id"]]}}).count() == 2
+
+
+async def test_the_in_process_redis_wakes_a_worker_waiting_in_xreadgroup(client: AppClient) -> None:
+    """What the embedded mode relies on from fakeredis: XREADGROUP … BLOCK either answers at once (< 2.41) or
+    wakes when an entry is appended (2.41) — never sits out the whole block time with an entry waiting."""
+    fake = fakeredis.FakeAsyncRedis()
+    service = ClickstreamService(fake, "embedded", client.app.state.services.accounts, None, utcnow,
+                                 maxlen=1000, dedup_ttl_s=86_400, events_per_minute=100)
+    worker = service.new_worker(WorkerConfig(block_ms=600_000, reclaim_every_s=600))
+    await worker.ensure_group()
+    worker.start()
+    try:
+        for _ in range(3):  # let it reach XREADGROUP before anything is appended
+            await asyncio.sleep(0)
+        one = event()
+        await service.ingest(json.dumps([one]).encode(), None, "10.0.0.1")
+        async with asyncio.timeout(60):  # far below the 600 s block time, far above any loaded machine's delay
+            while worker.counters["applied"] < 1:  # noqa: ASYNC110 (a counter, not an event)
+                await asyncio.sleep(0.02)
+    finally:
+        await worker.stop()
+    assert await Interaction.find({"_id": one["event_id"]}).count() == 1

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,8 +17,7 @@ from litestar.testing import AsyncTestClient
 
 from app.clickstream.events import decode_event
 from app.clickstream.history import Attributed, History, HistoryBounds
-from app.clickstream.worker import run_until_signalled
-from app.settings import Settings
+from app.clickstream.worker import ClickstreamWorker, WorkerConfig, run_until_signalled
 from documents import Interaction, RecommendationLog, User, Wine, utcnow
 from tests.api.clickstream.conftest import ago, event, post, signed_in_with_consent, worker_for
 from tests.conftest import Shopper
@@ -146,16 +146,68 @@ async def test_events_are_dropped_when_consent_is_withdrawn_before_the_worker_ru
         "pending"] == 0
 
 
-async def test_the_worker_does_not_spin_when_the_server_answers_at_once(
-        client: AppClient, redis: Any, settings: Settings) -> None:
-    """fakeredis answers XREADGROUP BLOCK at once; the loop must then sleep rather than poll hot."""
-    import fakeredis
+class InstantServer:
+    """A Redis that answers XREADGROUP … BLOCK at once with nothing (what fakeredis < 2.41 did), or, with
+    `blocks`, one that waits out the block time; time is the test's clock, so no real waiting is measured."""
 
-    worker = worker_for(client, fakeredis.FakeAsyncRedis(), "w", block_ms=1000, idle_sleep_s=0.1)
+    def __init__(self, clock: list[float], *, blocks: bool, reads_wanted: int) -> None:
+        self.clock, self.blocks, self.blocked_for = clock, blocks, []
+        self.real_times: list[float] = []  # only ever compared from below: a loaded machine makes gaps longer
+        self.enough = asyncio.Event()
+        self._reads_wanted = reads_wanted
+
+    async def xreadgroup(self, group: str, consumer: str, streams: Any, count: int, block: int | None) -> list[Any]:
+        self.blocked_for.append(block)
+        self.real_times.append(time.monotonic())
+        if self.blocks:
+            self.clock[0] += (block or 0) / 1000
+        if len(self.blocked_for) >= self._reads_wanted:
+            self.enough.set()
+        await asyncio.sleep(0)
+        return []
+
+    async def xautoclaim(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return [b"0-0", [], []]
+
+    async def xgroup_create(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    async def xpending_range(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return []
+
+    async def xgroup_delconsumer(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+async def run_against(client: AppClient, server: InstantServer, clock: list[float]) -> ClickstreamWorker:
+    clickstream = client.app.state.services.clickstream
+    worker = ClickstreamWorker(server, clickstream.keys, clickstream.history, clickstream.gate,
+                               WorkerConfig(block_ms=1000, idle_sleep_s=0.01), consumer="w", clock=lambda: clock[0])
     worker.start()
-    await asyncio.sleep(0.5)
+    await asyncio.wait_for(server.enough.wait(), 30)  # a generous deadline: only the count of reads matters
     await worker.stop()
-    assert 2 <= worker.counters["reads"] <= 8
+    return worker
+
+
+async def test_the_worker_does_not_spin_when_the_server_answers_at_once(client: AppClient) -> None:
+    """A server that returns an empty XREADGROUP at once (no time passed): each such read is followed by a
+    pause, so the loop never polls hot."""
+    clock = [0.0]
+    server = InstantServer(clock, blocks=False, reads_wanted=6)
+    worker = await run_against(client, server, clock)
+    assert set(server.blocked_for) == {1000}  # it did ask the server to block
+    assert worker.counters["reads"] >= 6
+    assert worker.counters["idle_sleeps"] >= worker.counters["reads"] - 1
+    gaps = [b - a for a, b in zip(server.real_times, server.real_times[1:], strict=False)]
+    assert min(gaps) >= 0.009  # idle_sleep_s = 0.01 between any two reads
+
+
+async def test_the_worker_does_not_pause_when_the_server_blocks(client: AppClient) -> None:
+    clock = [0.0]
+    server = InstantServer(clock, blocks=True, reads_wanted=6)
+    worker = await run_against(client, server, clock)
+    assert worker.counters["reads"] >= 6
+    assert worker.counters["idle_sleeps"] == 0
 
 
 async def test_sigterm_stops_the_worker_process_loop_after_its_batch(client: AppClient, redis: Any) -> None:
