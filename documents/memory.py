@@ -21,6 +21,8 @@ from mongomock.mongo_client import MongoClient as MockMongoClient
 from pymongo.errors import DuplicateKeyError
 from pymongo_async_mock import AsyncMongoMockClient
 
+from documents import memory_indexes
+
 log = logging.getLogger(__name__)
 
 _MENDED = False
@@ -63,6 +65,7 @@ def _mend_mongomock() -> None:
     _mend_bulk_unique_checks()
     _mend_id_lookups()
     _mend_update_unique_checks()
+    memory_indexes.install()
     _MENDED = True
 
 
