@@ -153,8 +153,8 @@ async def main() -> None:
                     scan = statistics.median([await timed(db, query, batch[:max(1, args.users // 5)])
                                               for batch in users])
             base.setdefault(name, ours)
-            scan_text = f"{scan:9.2f} {scan / ours:8.1f}×" if scan is not None else f"{'-':>9} {'-':>9}"
-            print(f"{n:>12,} {name:<19} {ours:9.3f} {scan_text} {ours / base[name]:5.2f}×", flush=True)
+            scan_text = f"{scan:9.2f} {scan / ours:8.1f}x" if scan is not None else f"{'-':>9} {'-':>9}"
+            print(f"{n:>12,} {name:<19} {ours:9.3f} {scan_text} {ours / base[name]:5.2f}x", flush=True)
         del db
 
 

@@ -31,6 +31,13 @@ def _keyable(value: Any) -> bool:
     return isinstance(value, _KEYABLE) and not (isinstance(value, float) and math.isnan(value))
 
 
+def _canonical(value: Any) -> Any:
+    """Subclasses (str enums, Beanie's expression fields) keyed as their plain value, whatever their hash."""
+    if type(value) in (str, int, float, bool) or not isinstance(value, str | int | float) or isinstance(value, bool):
+        return value
+    return str.__str__(value) if isinstance(value, str) else int(value) if isinstance(value, int) else float(value)
+
+
 def _keys_of(path: str, doc: dict[str, Any]) -> frozenset[Any]:
     """Every key under which `doc` must be found for an equality on `path` (mongomock's own traversal)."""
     keys: set[Any] = set()
@@ -39,7 +46,7 @@ def _keys_of(path: str, doc: dict[str, Any]) -> frozenset[Any]:
             if item is NOTHING:
                 keys.add(None)  # {path: None} matches a missing field
             elif _keyable(item):
-                keys.add(item)
+                keys.add(_canonical(item))
             else:
                 keys.add(_OTHER)
     return frozenset(keys)
@@ -71,11 +78,10 @@ class _Field:
             if not bucket:
                 del self.buckets[key]
 
-    def lookup(self, values: list[Any]) -> set[Any]:
-        found = set(self.buckets.get(_OTHER, ()))
-        for value in values:
-            found |= self.buckets.get(value, set())
-        return found
+    def lookup(self, values: list[Any]) -> list[set[Any]]:
+        """The buckets to read (not copied: a query on a common value must not cost a copy of it)."""
+        keys = dict.fromkeys([_OTHER, *values])
+        return [bucket for key in keys if (bucket := self.buckets.get(key))]
 
 
 class StoreIndexes:
@@ -110,25 +116,36 @@ class StoreIndexes:
 
     def candidates(self, filter: Any) -> set[Any] | None:
         """Ids of a superset of the documents `filter` matches, or None when no map narrows it."""
+        plan = self.plan(filter)
+        if plan is None:
+            return None
+        return set(plan[0]) if len(plan) == 1 else set().union(*plan)
+
+    def plan(self, filter: Any) -> list[set[Any]] | None:
+        """The smallest union of buckets that holds every match (None: no map narrows the filter)."""
         if not isinstance(filter, dict):
             return None
-        best: set[Any] | None = None
+        best: list[set[Any]] | None = None
         for key, spec in filter.items():
-            found: set[Any] | None = None
+            found: list[set[Any]] | None = None
             if key == "$and" and isinstance(spec, list) and spec:
                 for part in spec:
-                    sub = self.candidates(part)
-                    if sub is not None and (found is None or len(sub) < len(found)):
+                    sub = self.plan(part)
+                    if sub is not None and (found is None or _size(sub) < _size(found)):
                         found = sub
             elif key == "$or" and isinstance(spec, list) and spec:
-                branches = [self.candidates(part) for part in spec]
+                branches = [self.plan(part) for part in spec]
                 if all(branch is not None for branch in branches):
-                    found = set().union(*branches)  # type: ignore[arg-type]
+                    found = [bucket for branch in branches for bucket in branch]  # type: ignore[union-attr]
             elif key in self.fields and (values := _equality_values(spec)) is not None:
                 found = self.fields[key].lookup(values)
-            if found is not None and (best is None or len(found) < len(best)):
+            if found is not None and (best is None or _size(found) < _size(best)):
                 best = found
         return best
+
+
+def _size(plan: list[set[Any]]) -> int:
+    return sum(len(bucket) for bucket in plan)
 
 
 def _equality_values(spec: Any) -> list[Any] | None:
@@ -140,10 +157,10 @@ def _equality_values(spec: Any) -> list[Any] | None:
         if op == "$eq":
             spec = arg
         elif op == "$in" and isinstance(arg, list | tuple) and all(_keyable(v) for v in arg):
-            return list(arg)
+            return [_canonical(v) for v in arg]
         else:
             return None
-    return [spec] if _keyable(spec) else None
+    return [_canonical(spec)] if _keyable(spec) else None
 
 
 def _indexes(store: Any) -> StoreIndexes:
@@ -207,7 +224,7 @@ def _mend_queries() -> None:
     def _aggregate(self: Any, pipeline: Any, *args: Any, **kwargs: Any) -> Any:
         # mongomock copies the whole collection before the first stage: copy only what a leading $match finds
         if pipeline and isinstance(pipeline[0], dict) and list(pipeline[0]) == ["$match"] \
-                and not kwargs.get("session") and _indexes(self._store).candidates(pipeline[0]["$match"]) is not None:
+                and not kwargs.get("session") and _narrows(self._store, pipeline[0]["$match"]):
             in_collection = list(self.find(pipeline[0]["$match"]))
             return mongomock.aggregate.process_pipeline(in_collection, self.database, pipeline, None)
         return aggregate(self, pipeline, *args, **kwargs)
@@ -217,6 +234,12 @@ def _mend_queries() -> None:
     collection_class.aggregate = _aggregate  # type: ignore[method-assign]
 
 
+def _narrows(store: Any, filter: Any) -> bool:
+    indexes = _indexes(store)
+    indexes.reconcile(store)
+    return indexes.plan(filter) is not None
+
+
 def _indexed(collection: Any, filter: Any) -> Any:
     """The documents `filter` matches, read through the maps; None when they cannot narrow it."""
     store = collection._store
@@ -224,9 +247,10 @@ def _indexed(collection: Any, filter: Any) -> Any:
         return None  # TTL expiry and filter validation stay mongomock's; `_id` has its own fast path
     indexes = _indexes(store)
     indexes.reconcile(store)
-    ids = indexes.candidates(filter)
-    if ids is None:
+    plan = indexes.plan(filter)
+    if plan is None:
         return None
+    ids = plan[0] if len(plan) == 1 else set().union(*plan)
     if not ids:
         filtering.filter_applies(filter, {})  # a malformed filter raises as on a scan
         return iter(())
