@@ -26,6 +26,7 @@ from mongomock.mongo_client import MongoClient as MockMongoClient
 from pymongo.errors import DuplicateKeyError
 from pymongo_async_mock import AsyncMongoMockClient
 
+from documents import memory_indexes
 from documents.journal import Journal, encode_record, read_records
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def _mend_mongomock() -> None:
     _mend_bulk_unique_checks()
     _mend_id_lookups()
     _mend_update_unique_checks()
+    memory_indexes.install()
     _MENDED = True
 
 

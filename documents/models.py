@@ -418,6 +418,7 @@ class RecommendationLog(Document):
         name = "recommendation_logs"
         indexes: ClassVar = [
             IndexModel([("user_id", 1), ("served_at", -1)], name="user_time"),
+            IndexModel([("anonymous_id", 1), ("served_at", -1)], name="anon_time"),  # export/erasure by beacon id
             IndexModel([("surface", 1), ("model_version", 1), ("served_at", -1)], name="surface_model"),
         ]
 
