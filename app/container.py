@@ -67,7 +67,8 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
                                price_alerts=pricing.alerts, price_history=pricing.history_since)
     clickstream = ClickstreamService(backends.redis, settings.stream_prefix, accounts, catalog, clock,
                                      maxlen=settings.events_maxlen, dedup_ttl_s=settings.event_dedup_ttl_s,
-                                     events_per_minute=settings.events_per_minute)
+                                     events_per_minute=settings.events_per_minute,
+                                     secret=settings.resolved_secret())
     recommendations = build_recommendations(settings, backends, catalog, accounts, commerce, search, clock)
     profile = ProfileService(accounts, purchase_history=commerce.purchase_history, wishlist=commerce.wishlist,
                              recently_viewed=clickstream.recently_viewed,

@@ -144,6 +144,11 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return problem(status, code, _title(status), detail, request.url.path, headers=exc.headers)
 
 
+def too_deep_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """A body nested past what the decoder recurses into (msgspec raises RecursionError): bad input, no trace."""
+    return problem(400, "body_too_deep", _title(400), "the request body nests too deeply", request.url.path)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     request_id = request.scope.get("state", {}).get("request_id", "-")
     log.error("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id,
@@ -156,6 +161,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 EXCEPTION_HANDLERS = {
     AppError: app_error_handler,
     HTTPException: http_error_handler,
+    RecursionError: too_deep_handler,
     Exception: internal_error_handler,
 }
 

@@ -18,7 +18,12 @@ from app.backends import BackendUnavailable, open_backends
 from app.catalog.admin_controller import AdminWineController
 from app.catalog.controller import WineController
 from app.catalog.search_controller import SearchController
-from app.clickstream.controller import AnonymousIdController, ClickstreamAdminController, EventsController
+from app.clickstream.controller import (
+    AnonymousIdController,
+    AnonymousIdIssuer,
+    ClickstreamAdminController,
+    EventsController,
+)
 from app.commerce.admin_controller import AdminCommerceController
 from app.commerce.controller import CartController, OrderController, WishlistController
 from app.commerce.review_controller import ReviewController
@@ -94,7 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[HealthController, AuthController, WineController, AdminWineController, SearchController,
                         MeController, TasteQuizController, AdminUserController,
                         CartController, OrderController, WishlistController, ReviewController,
-                        AdminCommerceController, EventsController, AnonymousIdController,
+                        AdminCommerceController, EventsController, AnonymousIdIssuer, AnonymousIdController,
                         ClickstreamAdminController, MyRecommendationsController, RecommendationController,
                         AdminRecommendationController, AdminPricingController, PrivacyController, StorefrontController,
                         static_files_router()],

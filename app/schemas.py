@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 T = TypeVar("T")
 
@@ -14,6 +14,23 @@ class Input(BaseModel):
     """Base of every request body: unknown fields are refused (no mass assignment)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _json_number(value: Any) -> Any:
+    """Refuse what lax coercion would turn into a number: "4" and true (Litestar validates in lax mode)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _json_integer(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+StrictInt = Annotated[int, BeforeValidator(_json_integer)]
+StrictNumber = Annotated[float, BeforeValidator(_json_number)]
 
 
 class Page(BaseModel, Generic[T]):

@@ -47,6 +47,8 @@ def _check_value(value: Any, path: str, depth: int) -> None:
             _check_value(item, path, depth + 1)
     elif isinstance(value, float) and not math.isfinite(value):
         raise PreferenceError("numbers must be finite", path)
+    elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        raise PreferenceError("integers must fit in 64 bits (what MongoDB stores)", path)
     elif value is not None and not isinstance(value, str | int | float | bool):
         raise PreferenceError("values must be JSON: objects, lists, strings, numbers, booleans or null", path)
 

@@ -1,4 +1,4 @@
-"""Who an event belongs to and whether it may be stored: analytics consent and linked anonymous ids.
+"""Who an event belongs to and whether it may be stored: analytics consent, linked and issued anonymous ids.
 
 Both answers are cached for a few seconds per process, because the beacon endpoint and the worker ask for
 every batch; a withdrawn consent therefore takes effect within `ttl_s` everywhere (at once in the process
@@ -7,6 +7,10 @@ that is told through `forget`).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -38,6 +42,29 @@ class _TtlCache:
 
     def drop(self, key: str) -> None:
         self._entries.pop(key, None)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class AnonymousIds:
+    """Anonymous ids the server issues: 128 random bits and an HMAC of them, so an id cannot be chosen or
+    forged. Only the browser that was given one holds it, so only that browser can link it to an account."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hmac.new(secret.encode(), b"cuvee anonymous ids", hashlib.sha256).digest()
+
+    def _sign(self, nonce: str) -> str:
+        return _b64(hmac.new(self._key, nonce.encode(), hashlib.sha256).digest()[:16])
+
+    def issue(self) -> str:
+        nonce = _b64(secrets.token_bytes(16))
+        return f"{nonce}.{self._sign(nonce)}"
+
+    def is_issued(self, anonymous_id: str) -> bool:
+        nonce, dot, signature = anonymous_id.partition(".")
+        return bool(dot) and len(nonce) == 22 and hmac.compare_digest(signature, self._sign(nonce))
 
 
 class ConsentGate:

@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import Provide
 
 from app.clickstream.events import MAX_BODY_BYTES, EventsReceipt
-from app.clickstream.schemas import AnonymousIdInput, ClickstreamStats, LinkRead
+from app.clickstream.schemas import AnonymousIdInput, AnonymousIdRead, ClickstreamStats, LinkRead
 from app.clickstream.service import ClickstreamService
 from app.deps import provide_clickstream, provide_optional_principal, provide_principal
 from app.errors import UnsupportedMediaType
@@ -48,6 +48,19 @@ class EventsController(Controller):
         return await clickstream.ingest(await request.body(), provide_optional_principal(request), client)
 
 
+class AnonymousIdIssuer(Controller):
+    path = "/v1/anonymous-ids"
+    tags = ["clickstream"]
+    opt = PUBLIC
+    dependencies = {"clickstream": Provide(provide_clickstream, sync_to_thread=False)}
+
+    @post("/", status_code=201)
+    async def issue(self, clickstream: ClickstreamService) -> AnonymousIdRead:
+        """A new anonymous id for this browser, signed by the shop: keep it and send it as `anonymous_id` on
+        beacon events. Only an id issued here can later be linked to an account (`POST /v1/me/anonymous-id`)."""
+        return clickstream.issue_anonymous_id()
+
+
 class AnonymousIdController(Controller):
     path = "/v1/me/anonymous-id"
     tags = ["clickstream"]
@@ -60,8 +73,9 @@ class AnonymousIdController(Controller):
     @post("/", status_code=200)
     async def link(self, clickstream: ClickstreamService, principal: Principal, data: AnonymousIdInput) -> LinkRead:
         """Call right after sign-in with the browser's anonymous id: its recent history becomes the user's,
-        and later anonymous beacons from it count for the user. Needs analytics consent (else nothing is
-        linked); an id linked to another account answers 409 — start a new anonymous id at sign-out."""
+        and later anonymous beacons from it count for the user. The id must be one this shop issued
+        (`POST /v1/anonymous-ids`, else 422). Needs analytics consent (else nothing is linked); an id linked to
+        another account answers 409 — start a new anonymous id at sign-out."""
         return await clickstream.link_anonymous(principal.user_id, data.anonymous_id)
 
 

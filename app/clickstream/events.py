@@ -33,6 +33,8 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 Ident = Annotated[str, Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+# an anonymous id: issued by the server (`nonce.signature`, see consent.AnonymousIds) or an older client one
+AnonymousId = Annotated[str, Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$")]
 Ref = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
@@ -42,7 +44,7 @@ class Event(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     event_id: Ident
     type: Annotated[str, Meta(min_length=1, max_length=40)]
     occurred_at: Annotated[datetime, Meta(tz=True)]
-    anonymous_id: Ident | None = None
+    anonymous_id: AnonymousId | None = None
     wine_id: Ref | None = None
     query: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     results_count: Annotated[int, Meta(ge=0, le=10_000_000)] | None = None

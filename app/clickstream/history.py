@@ -66,6 +66,12 @@ def _document(item: Attributed, now: datetime) -> dict[str, Any]:
     return doc
 
 
+def _served_to(item: Attributed) -> dict[str, Any]:
+    if item.user_id is not None:
+        return {"user_id": item.user_id}
+    return {"user_id": None, "anonymous_id": {"$in": [None, item.event.anonymous_id]}}
+
+
 def _by_wine(views: list[Event]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for ev in views:
@@ -98,7 +104,7 @@ class History:
         inserted, failed = await self._insert(docs)
         # Failed inserts will be retried: their ids stay on the wines' lists to guard their next count.
         await self._release_views([ev for ev in views if ev.event_id not in failed])
-        await self._record_actions([i.event for i in items if i.event.event_id not in failed])
+        await self._record_actions([i for i in items if i.event.event_id not in failed])
         await self._bound(Counter(i.user_id for i in items if i.user_id is not None and i.event.event_id in inserted))
         return failed
 
@@ -150,12 +156,14 @@ class History:
                 [UpdateOne({"_id": wid}, {"$pull": {"counting": {"$in": eids}}}) for wid, eids in per_wine.items()],
                 ordered=False)
 
-    async def _record_actions(self, events: list[Event]) -> None:
+    async def _record_actions(self, items: list[Attributed]) -> None:
+        """Feedback joins a recommendation log only when it comes from whom the list was served to: the user,
+        or for a list served anonymously an anonymous event (of that anonymous id when the log names one)."""
         updates = [
-            UpdateOne({"_id": ev.rec_id, "actions.ref": {"$ne": ev.event_id}},
-                      {"$push": {"actions": {"type": REC_ACTIONS[ev.type], "wine_id": ev.wine_id,
-                                             "at": _aware(ev.occurred_at), "ref": ev.event_id}}})
-            for ev in events if ev.rec_id and ev.type in REC_ACTIONS
+            UpdateOne({"_id": item.event.rec_id, **_served_to(item), "actions.ref": {"$ne": item.event.event_id}},
+                      {"$push": {"actions": {"type": REC_ACTIONS[item.event.type], "wine_id": item.event.wine_id,
+                                             "at": _aware(item.event.occurred_at), "ref": item.event.event_id}}})
+            for item in items if item.event.rec_id and item.event.type in REC_ACTIONS
         ]
         if updates:
             await RecommendationLog.get_pymongo_collection().bulk_write(updates, ordered=False)

@@ -10,7 +10,14 @@ from app.schemas import Input
 
 
 class AnonymousIdInput(Input):
-    anonymous_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    anonymous_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+                              description="an id issued by POST /v1/anonymous-ids to this browser")
+
+
+class AnonymousIdRead(BaseModel):
+    """A fresh anonymous id for this browser: keep it (localStorage) and put it on every beacon event."""
+
+    anonymous_id: str
 
 
 class LinkRead(BaseModel):

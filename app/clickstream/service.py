@@ -10,11 +10,11 @@ from typing import Any, NamedTuple
 import msgspec
 from redis.exceptions import RedisError
 
-from app.clickstream.consent import ConsentGate
+from app.clickstream.consent import AnonymousIds, ConsentGate
 from app.clickstream.events import EventsReceipt, Rejection, Verdict, check_event, parse_batch
 from app.clickstream.history import History, HistoryBounds
 from app.clickstream.privacy import ClickstreamPrivacy, Forgotten
-from app.clickstream.schemas import ClickstreamStats, ConsumerRead, LinkRead, SearchEntry, ViewedWine
+from app.clickstream.schemas import AnonymousIdRead, ClickstreamStats, ConsumerRead, LinkRead, SearchEntry, ViewedWine
 from app.clickstream.stream import (
     ACCEPTED,
     DUPLICATE,
@@ -25,7 +25,7 @@ from app.clickstream.stream import (
     unavailable,
 )
 from app.clickstream.worker import ClickstreamWorker, WorkerConfig
-from app.errors import Conflict
+from app.errors import Conflict, Invalid
 from app.security import Principal
 from documents import User
 
@@ -47,9 +47,10 @@ def _text(value: Any) -> str:
 
 class ClickstreamService:
     def __init__(self, redis: Any, prefix: str, accounts: Any, catalog: Any, clock: Callable[[], datetime], *,
-                 maxlen: int, dedup_ttl_s: int, events_per_minute: int,
+                 maxlen: int, dedup_ttl_s: int, events_per_minute: int, secret: str,
                  bounds: HistoryBounds | None = None) -> None:
         self._redis = redis
+        self._anonymous_ids = AnonymousIds(secret)
         self.keys = StreamKeys(prefix)
         self._catalog = catalog
         self._clock = clock
@@ -109,12 +110,21 @@ class ClickstreamService:
         return keys
 
     # ------------------------------------------------------------ identity and consent
+    def issue_anonymous_id(self) -> AnonymousIdRead:
+        """A new anonymous id for a browser (stateless: nothing is stored until it sends events)."""
+        return AnonymousIdRead(anonymous_id=self._anonymous_ids.issue())
+
     async def link_anonymous(self, user_id: str, anonymous_id: str) -> LinkRead:
         """Make the browser's anonymous history (and its future anonymous beacons) the user's.
 
-        Nothing is linked without analytics consent. An anonymous id already linked to another account
+        Nothing is linked without analytics consent. Only an id this server issued can be linked (one
+        cannot be chosen or forged to absorb someone's history), and an id already linked to another account
         is refused (409): the storefront must start a new anonymous id when a user signs out.
         """
+        if not self._anonymous_ids.is_issued(anonymous_id):
+            raise Invalid("this anonymous id was not issued by this shop; get one from POST /v1/anonymous-ids",
+                          code="anonymous_id_not_issued",
+                          errors=[{"field": "anonymous_id", "source": "body", "message": "not issued here"}])
         self.gate.forget(user_id=user_id, anonymous_id=anonymous_id)
         if not await self.gate.allows_analytics(user_id):
             return LinkRead(linked=False, interactions=0)

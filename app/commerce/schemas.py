@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.commerce.orders import CANCELLABLE
 from app.commerce.views import AbandonedCart, CartLine, CartView, PurchaseCount, ReviewView, WishlistLine
-from app.schemas import Input, Page, money
+from app.schemas import Input, Page, StrictInt, StrictNumber, money
 from documents import GiftInfo, Order, OrderItem, Wine
 
 RecId = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
@@ -19,7 +19,7 @@ RecId = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-
 
 # ---------------------------------------------------------------- inputs
 class CartItemInput(Input):
-    quantity: int = Field(ge=0, le=999, description="Bottles wanted; 0 removes the wine from the cart.")
+    quantity: StrictInt = Field(ge=0, le=999, description="Bottles wanted; 0 removes the wine from the cart.")
     rec_id: str | None = RecId
 
 
@@ -45,7 +45,7 @@ class OrderStatusInput(Input):
 
 
 class ReviewInput(Input):
-    rating: float = Field(ge=1, le=5, multiple_of=0.5, description="1 to 5 in half steps.")
+    rating: StrictNumber = Field(ge=1, le=5, multiple_of=0.5, description="1 to 5 in half steps.")
     text: str = Field(default="", max_length=2000)
 
 

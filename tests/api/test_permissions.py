@@ -198,6 +198,7 @@ MATRIX: list[Expect] = [
     Expect("POST", "/v1/admin/orders/{order_id:str}/status", ADMIN, owners_order),
     # clickstream
     Expect("POST", "/v1/events", PUBLIC),
+    Expect("POST", "/v1/anonymous-ids", PUBLIC),
     Expect("POST", "/v1/me/anonymous-id", USER),
     Expect("GET", "/v1/admin/clickstream/stats", ADMIN),
     # recommendations

@@ -107,7 +107,7 @@ def _event(anonymous_id: str, seconds_ago: float = 0, **fields: Any) -> dict[str
 def test_a_text_plain_beacon_reaches_the_stream_once_and_the_profile_through_the_worker(server: Server) -> None:
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
         first, second = (w["id"] for w in client.get("/v1/wines", params={"per_page": 2}).json()["items"])
-        anonymous_id = f"anon-{uuid4().hex}"
+        anonymous_id = client.post("/v1/anonymous-ids").json()["anonymous_id"]
         headers = _signed_in_shopper(client, anonymous_id)
         batch = [_event(anonymous_id, 2, type="wine_viewed", wine_id=first),
                  _event(anonymous_id, 1, type="wine_viewed", wine_id=second),
@@ -131,7 +131,7 @@ def test_a_browser_beacon_sent_on_pagehide_is_recorded(server: Server) -> None:
         pytest.skip("no chromium at /usr/bin/chromium")
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
         wine = client.get("/v1/wines", params={"per_page": 1}).json()["items"][0]["id"]
-        anonymous_id = f"anon-{uuid4().hex}"
+        anonymous_id = client.post("/v1/anonymous-ids").json()["anonymous_id"]
         headers = _signed_in_shopper(client, anonymous_id)
         beacon = json.dumps([_event(anonymous_id, type="wine_viewed", wine_id=wine)])
         with sync_api.sync_playwright() as p:

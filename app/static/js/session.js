@@ -3,7 +3,7 @@
 
 import { api, ApiError, get, setToken, signedIn } from './api.js';
 import { h, mount } from './dom.js';
-import { anonymousId, consent, resetAnonymousId, setConsent } from './track.js';
+import { consent, ensureAnonymousId, resetAnonymousId, setConsent } from './track.js';
 
 let profilePromise = null;
 
@@ -26,12 +26,12 @@ export function invalidateProfile() {
 /** Link this browser's anonymous history to the account (only stored with analytics consent). */
 async function linkBrowser() {
   try {
-    await api('POST', '/v1/me/anonymous-id', { body: { anonymous_id: anonymousId() } });
+    await api('POST', '/v1/me/anonymous-id', { body: { anonymous_id: await ensureAnonymousId() } });
   } catch (error) {
-    // The id belongs to another account (shared computer): start afresh rather than mix histories.
-    if (error instanceof ApiError && error.status === 409) {
-      resetAnonymousId();
-      await api('POST', '/v1/me/anonymous-id', { body: { anonymous_id: anonymousId() } });
+    // The id belongs to another account (shared computer), or was made by an older storefront rather than
+    // issued by the shop (422): start afresh rather than mix histories.
+    if (error instanceof ApiError && (error.status === 409 || error.status === 422)) {
+      await api('POST', '/v1/me/anonymous-id', { body: { anonymous_id: await resetAnonymousId() } });
     } else if (!(error instanceof ApiError && error.routeMissing)) {
       throw error;
     }
@@ -63,7 +63,7 @@ export async function signUp({ email, password, username, consents }) {
 export function signOut() {
   setToken(null);
   invalidateProfile();
-  resetAnonymousId();
+  resetAnonymousId().catch(() => {}); // offline: the next beacon asks again
   updateCartBadge(0);
 }
 

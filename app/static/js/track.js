@@ -1,4 +1,4 @@
-// Clickstream: an anonymous id in localStorage, events batched in memory and sent with
+// Clickstream: an anonymous id the shop issued (signed, kept in localStorage), events batched in memory and sent with
 // navigator.sendBeacon (text/plain, so no CORS preflight) every few seconds and when the page is hidden.
 // Nothing is recorded or sent before the visitor gives analytics consent.
 
@@ -12,19 +12,33 @@ const MAX_BYTES = 60 * 1024; // under the endpoint's 64 KiB and the browser's be
 let queue = [];
 const consentListeners = new Set();
 
+/** This browser's anonymous id, or null until the shop has issued one (see ensureAnonymousId). */
 export function anonymousId() {
-  let id = localStorage.getItem(ANON_KEY);
-  if (!id) {
-    id = crypto.randomUUID();
-    localStorage.setItem(ANON_KEY, id);
-  }
-  return id;
+  return localStorage.getItem(ANON_KEY);
+}
+
+let issuing = null;
+
+/** The anonymous id, asking the shop for one the first time: only an id it issued can later be linked. */
+export function ensureAnonymousId() {
+  const id = anonymousId();
+  if (id) return Promise.resolve(id);
+  issuing ??= fetch('/v1/anonymous-ids', { method: 'POST' })
+    .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`HTTP ${response.status}`))))
+    .then((body) => {
+      localStorage.setItem(ANON_KEY, body.anonymous_id);
+      return body.anonymous_id;
+    })
+    .finally(() => {
+      issuing = null;
+    });
+  return issuing;
 }
 
 /** A new anonymous id (at sign-out: the old one stays linked to the account that signed out). */
 export function resetAnonymousId() {
   localStorage.removeItem(ANON_KEY);
-  return anonymousId();
+  return ensureAnonymousId();
 }
 
 /** "granted", "denied" or null when the visitor has not chosen yet. */
@@ -52,8 +66,9 @@ export function track(type, fields = {}) {
     event_id: crypto.randomUUID(),
     type,
     occurred_at: new Date().toISOString(),
-    anonymous_id: anonymousId(),
   };
+  const id = anonymousId(); // else filled in at flush, once issued
+  if (id) event.anonymous_id = id;
   for (const [key, value] of Object.entries(fields)) {
     if (value !== null && value !== undefined && value !== '') event[key] = value;
   }
@@ -67,6 +82,12 @@ const byteLength = (text) => encoder.encode(text).length;
 /** Send what is queued, in batches that fit the endpoint; keep what the browser refused for next time. */
 export function flush() {
   if (consent() !== 'granted' || !queue.length || !navigator.sendBeacon) return;
+  const id = anonymousId();
+  if (!id) {
+    ensureAnonymousId().then(flush, () => {}); // offline: the queue waits for the next flush
+    return;
+  }
+  for (const event of queue) event.anonymous_id ??= id;
   while (queue.length) {
     let batch = queue.slice(0, MAX_BATCH);
     let body = JSON.stringify(batch);

@@ -44,6 +44,13 @@ def worker_for(client: AppClient, redis: Any, name: str, **config: Any) -> Click
                              WorkerConfig(**config), consumer=name)
 
 
+async def issued_anonymous_id(client: AppClient) -> str:
+    """An anonymous id as the storefront gets one: issued (signed) by the server."""
+    response = await client.post("/v1/anonymous-ids")
+    assert response.status_code == 201, response.text
+    return str(response.json()["anonymous_id"])
+
+
 async def post(client: AppClient, batch: list[dict[str, Any]], headers: dict[str, str] | None = None) -> None:
     response = await client.post("/v1/events", json=batch, headers=headers or {})
     assert response.status_code == 202, response.text

@@ -130,7 +130,7 @@ async def test_the_in_process_redis_takes_beacons_without_lua(client: AppClient)
     """fakeredis has no Lua: the pipelined path must give the same verdicts and limits."""
     fake = fakeredis.FakeAsyncRedis()
     service = ClickstreamService(fake, "embedded", client.app.state.services.accounts, None, utcnow,
-                                 maxlen=1000, dedup_ttl_s=86_400, events_per_minute=5)
+                                 maxlen=1000, dedup_ttl_s=86_400, events_per_minute=5, secret="s")
     first, second = event(), event()
     receipt = await service.ingest(json.dumps([first, second, first]).encode(), None, "10.0.0.1")
     assert [v.status for v in receipt.results] == ["accepted", "accepted", "duplicate"]
@@ -150,7 +150,7 @@ async def test_the_in_process_redis_wakes_a_worker_waiting_in_xreadgroup(client:
     wakes when an entry is appended (2.41) — never sits out the whole block time with an entry waiting."""
     fake = fakeredis.FakeAsyncRedis()
     service = ClickstreamService(fake, "embedded", client.app.state.services.accounts, None, utcnow,
-                                 maxlen=1000, dedup_ttl_s=86_400, events_per_minute=100)
+                                 maxlen=1000, dedup_ttl_s=86_400, events_per_minute=100, secret="s")
     worker = service.new_worker(WorkerConfig(block_ms=600_000, reclaim_every_s=600))
     await worker.ensure_group()
     worker.start()

@@ -118,6 +118,31 @@ async def test_recommendation_feedback_is_recorded_once_per_event(client: AppCli
         [("click", click["event_id"]), ("dismiss", dismiss["event_id"])])
 
 
+async def test_feedback_on_someone_elses_list_is_not_recorded(
+        client: AppClient, shopper: Shopper, redis: Any) -> None:
+    """A rec_id is not a capability: clicks, cart adds and dismissals join a list's log only from the user
+    (or, for an anonymous list, an anonymous visitor) it was served to."""
+    (wine,) = await insert_wines(make_wine())
+    victims = RecommendationLog(user_id="victim-user", surface="for_you", model_version="v1")
+    await victims.insert()
+    await signed_in_with_consent(client, shopper)
+    attacks = [event(type_, rec_id=victims.id, wine_id=wine.id, **extra) for type_, extra in
+               (("recommendation_clicked", {"position": 0}), ("cart_item_added", {}),
+                ("recommendation_dismissed", {}))]
+    await post(client, attacks[:2], shopper.headers)  # signed in as someone else
+    await post(client, attacks[2:])  # anonymous
+    own = RecommendationLog(user_id=shopper.id, surface="for_you", model_version="v1")
+    await own.insert()
+    mine = event("recommendation_clicked", rec_id=own.id, wine_id=wine.id, position=1)
+    await post(client, [mine], shopper.headers)
+    worker = worker_for(client, redis, "w")
+    await worker.ensure_group()
+    assert await worker.poll_once() == 4
+
+    assert (await RecommendationLog.get(victims.id)).actions == []  # type: ignore[union-attr]
+    assert [a.ref for a in (await RecommendationLog.get(own.id)).actions] == [mine["event_id"]]  # type: ignore[union-attr]
+
+
 async def test_each_users_history_stays_bounded_keeping_the_newest(client: AppClient, shopper: Shopper) -> None:
     history = History(utcnow, HistoryBounds(per_user=10, slack=3))
     start_at = datetime.now(UTC) - timedelta(hours=1)

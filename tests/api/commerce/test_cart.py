@@ -141,3 +141,12 @@ async def test_a_full_cart_refuses_another_wine_but_still_changes_its_lines(clie
     assert full.status_code == 409 and full.json()["code"] == "cart_full"
     changed = await client.put(f"/v1/me/cart/items/{wines[0].id}", json={"quantity": 4}, headers=shopper.headers)
     assert changed.status_code == 200 and changed.json()["bottles"] == MAX_LINES + 3
+
+
+async def test_a_quantity_must_be_a_json_integer(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine())
+    for quantity in ("1", True, 1.5):
+        response = await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": quantity},
+                                    headers=shopper.headers)
+        assert response.status_code == 422, (quantity, response.text)
+    assert (await client.get("/v1/me/cart", headers=shopper.headers)).json()["items"] == []

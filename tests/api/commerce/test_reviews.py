@@ -48,7 +48,7 @@ async def test_ratings_must_be_half_steps_from_one_to_five_and_text_is_bounded(
     (wine,) = await insert_wines(make_wine())
     url = f"/v1/wines/{wine.id}/reviews/me"
     for body in ({"rating": 0.5}, {"rating": 5.5}, {"rating": 3.3}, {"rating": 4, "text": "x" * 2001},
-                 {"rating": 4, "verified": True}, {}):
+                 {"rating": 4, "verified": True}, {}, {"rating": "4"}, {"rating": True}):
         assert (await client.put(url, json=body, headers=shopper.headers)).status_code == 422, body
     assert (await client.put("/v1/wines/nope/reviews/me", json={"rating": 3},
                              headers=shopper.headers)).status_code == 404

@@ -16,6 +16,7 @@ from app.clickstream.worker import WorkerConfig
 from app.settings import Settings
 from documents import User, Wine
 from search import SearchQuery
+from tests.api.clickstream.conftest import issued_anonymous_id
 from tests.conftest import REDIS_URL, AppClient, Shopper
 from tests.factories import insert_wines, make_wine
 
@@ -93,7 +94,7 @@ async def use_everything(client: AppClient, shopper: Shopper, admin: Shopper) ->
     )
     assert await client.app.state.services.catalog.sync_to_index([w.id for w in wines], strict=True)
     await client.app.state.services.recommendations.retrain()  # the recommender learns the new catalog
-    fp = Footprint(shopper, f"anon{uuid4().hex}", wines)
+    fp = Footprint(shopper, await issued_anonymous_id(client), wines)
     h = shopper.headers
     await ok(
         await client.patch("/v1/me/preferences", json={"wine_style": ["red"], "extra": {"note": fp.extra}}, headers=h)

@@ -55,6 +55,27 @@ async def test_every_route_refuses_a_body_over_its_limit_with_a_413_problem(clie
         assert response.json()["code"] in ("payload_too_large", "batch_too_large")
 
 
+async def test_a_small_body_nested_a_thousand_levels_is_a_400_on_every_route(
+        client: AppClient, admin: Shopper, caplog: pytest.LogCaptureFixture) -> None:
+    deep = b"[" * 1000 + b"]" * 1000  # 2 KB; {"a": …} nesting the same
+    for method, path, _ in write_routes(client.app):
+        for body in (deep, b'{"a":' * 1000 + b"1" + b"}" * 1000):
+            response = await client.request(
+                method, path, content=body, headers={**admin.headers, "Content-Type": "application/json"})
+            assert response.status_code < 500, (method, path, response.status_code, response.text[:200])
+            assert response.status_code < 400 or response.headers.get("content-type", "").startswith(
+                "application/problem+json"), (method, path)
+    assert not [r for r in caplog.records if r.exc_info], "a deep body must not log a traceback"
+
+
+async def test_an_integer_past_64_bits_in_preferences_extra_is_a_422(client: AppClient, shopper: Shopper) -> None:
+    for number in (2**63, -(2**63) - 1, 10**30):
+        response = await client.patch("/v1/me/preferences", json={"extra": {"n": number}}, headers=shopper.headers)
+        assert response.status_code == 422, (number, response.text)
+    ok = await client.patch("/v1/me/preferences", json={"extra": {"n": 2**63 - 1}}, headers=shopper.headers)
+    assert ok.status_code == 200, ok.text
+
+
 async def test_a_chunked_body_over_the_limit_is_refused_while_it_is_read(client: AppClient, shopper: Shopper) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         yield b'{"extra": {"k": "'
