@@ -29,8 +29,8 @@ def test_analysis_folds_accents_stems_notes_and_knows_grape_synonyms():
     assert "cuvee_english_stemmer" in analyzers["cuvee_english"]["filter"]
     synonyms = settings["analysis"]["filter"]["cuvee_grape_synonyms"]
     assert synonyms["type"] == "synonym_graph"
-    assert "shiraz, syrah" in synonyms["synonyms"]
-    assert any(s.startswith("pinot grigio, pinot gris") for s in synonyms["synonyms"])
+    assert "syrah, shiraz" in synonyms["synonyms"]
+    assert any(s.startswith("pinot gris, pinot grigio") for s in synonyms["synonyms"])
     # Synonyms apply at search time only, after folding, before stemming.
     search_chain = analyzers["cuvee_english_search"]["filter"]
     assert search_chain.index("asciifolding") < search_chain.index("cuvee_grape_synonyms") < search_chain.index(
@@ -96,7 +96,7 @@ def test_filters_sort_page_and_facets():
     assert {"term": {"listed": True}} in filters
     assert {"term": {"style.folded": "white"}} in filters
     assert {"term": {"country.folded": "Spain"}} in filters
-    assert {"terms": {"grapes.folded": ["syrah", "shiraz"]}} in filters
+    assert {"terms": {"grapes.folded": ["syrah", "shiraz", "syrah/shiraz"]}} in filters
     assert {"range": {"price_cents": {"gte": 1000}}} in filters
     assert {"range": {"vintage": {"lte": 2020}}} in filters
     assert {"term": {"dietary": "vegan"}} in filters and {"term": {"dietary": "organic"}} in filters
@@ -124,7 +124,7 @@ def test_boosts_only_add_score():
 
     should = body["query"]["bool"]["should"]
     assert {"constant_score": {"filter": {"terms": {"country.folded": ["Italy"]}}, "boost": 2.0}} in should
-    assert {"constant_score": {"filter": {"terms": {"grapes.folded": ["shiraz", "syrah"]}}, "boost": 1.0}} in should
+    assert {"constant_score": {"filter": {"terms": {"grapes.folded": ["shiraz", "syrah", "syrah/shiraz"]}}, "boost": 1.0}} in should
     assert "should" not in count_body(SearchQuery(q="fruit"), parse("fruit"), ())["query"]["bool"]
 
 
