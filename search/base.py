@@ -145,6 +145,8 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     boost: Boost | None = None
+    regions: list[str] = field(default_factory=list)  # any of these regions (read from words: "tuscan")
+    pairings: list[str] = field(default_factory=list)  # any of these food pairings (X-Wines categories)
 
     def __post_init__(self) -> None:
         self.q = (self.q or "").strip()

@@ -85,6 +85,11 @@ def filters(query: SearchQuery) -> list[dict[str, Any]]:
     if query.grape:
         out.append({"terms": {FILTERS["grape"]: list(synonyms_of(query.grape))}})
     out += [{"term": {"dietary": d}} for d in query.dietary]
+    if query.regions:
+        out.append({"terms": {FILTERS["region"]: list(query.regions)}})
+    if query.pairings:
+        out.append({"bool": {"should": [{"match_phrase": {"food_pairings": p}} for p in query.pairings],
+                             "minimum_should_match": 1}})
     for field, low, high in (("price_cents", query.price_min_cents, query.price_max_cents),
                              ("vintage", query.vintage_min, query.vintage_max)):
         if low is not None or high is not None:

@@ -10,7 +10,7 @@ from vocabulary.text import fold, fold_key, words
 # shorthand is what shoppers type for the canonical grape only ("cab sauv"), never offered as a synonym.
 # X-Wines spells some grapes as "A/B" ("Syrah/Shiraz"): those spellings are synonyms too.
 _GRAPES = """
-Cabernet Sauvignon: | cab sauv, cab sav, cabsav, cab
+Cabernet Sauvignon: | cab sauv, cab sav, cabsav, cab, cabernet, cabernets
 Cabernet Franc: bouchet | cab franc
 Merlot:
 Malbec: cot, côt, auxerrois noir

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from app.catalog.query_intent import interpret
+from app.catalog.query_intent import apply, read, relaxations
 from app.errors import Invalid, Unavailable
 from app.schemas import to_cents
 from search import (
@@ -22,6 +22,7 @@ from search import (
     Sort,
     Suggestion,
 )
+from vocabulary import find_country
 
 if TYPE_CHECKING:
     from app.security import Principal
@@ -54,6 +55,8 @@ class SearchParams:
     sort: Sort = Sort.relevance
     page: int = 1
     per_page: int = 20
+    regions: list[str] = field(default_factory=list)
+    pairings: list[str] = field(default_factory=list)
 
 
 def _invalid(name: str, message: str) -> Invalid:
@@ -87,7 +90,7 @@ def to_query(p: SearchParams) -> SearchQuery:
         return SearchQuery(
             q=p.q,
             style=p.style,
-            country=p.country,
+            country=(find_country(p.country) or p.country) if p.country else None,  # "USA" = United States
             region=p.region,
             grape=p.grape,
             price_min_cents=None if p.price_min is None else to_cents(p.price_min),
@@ -99,6 +102,8 @@ def to_query(p: SearchParams) -> SearchQuery:
             sort=p.sort,
             page=p.page,
             per_page=p.per_page,
+            regions=list(p.regions),
+            pairings=list(p.pairings),
         )
     except InvalidQuery as exc:  # rules the engine's port adds beyond _check
         raise _invalid(_parameter_named(str(exc)), str(exc)) from None
@@ -127,13 +132,30 @@ class SearchService:
 
     async def search(self, params: SearchParams,
                      principal: Principal | None = None) -> tuple[SearchResult, dict[str, str]]:
-        """The result page, and the filters read from the words ("red under 30" → style and price_max)."""
-        params, understood = interpret(params)
+        """The result page, and what was read from the words ("red under 30" → style and price_max). When the
+        strict reading finds nothing, readings are let go one at a time and `understood["relaxed"]` says which."""
+        _check(params)
+        intent = read(params.q) if params.q.strip() else None
+        understood = intent.understood() if intent is not None else {}
+        if intent is None or not understood:
+            return await self._run(params, principal), {}
+        dropped: list[str] = []
+        result = await self._run(apply(params, intent), principal)
+        for step in relaxations(intent):
+            if result.total:
+                break
+            dropped.append(step)
+            result = await self._run(apply(params, intent, frozenset(dropped)), principal)
+        if dropped:
+            understood["relaxed"] = ", ".join(dropped)
+        return result, understood
+
+    async def _run(self, params: SearchParams, principal: Principal | None) -> SearchResult:
         query = to_query(params)
         if principal is not None and self.boost_for is not None:
             query.boost = await self._boost(principal, query)
         try:
-            return await self._index.search(query), understood
+            return await self._index.search(query)
         except SearchUnavailable as exc:
             raise _engine_down(exc) from exc
         except InvalidQuery as exc:
