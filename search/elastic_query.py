@@ -90,6 +90,7 @@ def filters(query: SearchQuery) -> list[dict[str, Any]]:
     if query.pairings:
         out.append({"bool": {"should": [{"match_phrase": {"food_pairings": p}} for p in query.pairings],
                              "minimum_should_match": 1}})
+    out += [{"range": {f"taste.{axis}": {"gte": low, "lte": high}}} for axis, (low, high) in query.taste.items()]
     for field, low, high in (("price_cents", query.price_min_cents, query.price_max_cents),
                              ("vintage", query.vintage_min, query.vintage_max)):
         if low is not None or high is not None:

@@ -88,6 +88,8 @@ class QueryBuilder:
             out.append(Query.term_set_query(s, FILTER_FIELDS["region"], [keyword(r) for r in query.regions]))
         if query.pairings:
             out.append(Query.boolean_query([(Occur.Should, self._phrase("food_pairings", p)) for p in query.pairings]))
+        for axis, (low, high) in query.taste.items():
+            out.append(self._range(f"taste_{axis}", round(low * 100), round(high * 100)))
         if query.price_min_cents is not None or query.price_max_cents is not None:
             out.append(self._range("price_cents", query.price_min_cents, query.price_max_cents))
         if query.vintage_min is not None or query.vintage_max is not None:

@@ -17,8 +17,8 @@ Game Meat: game, venison, deer, boar, wild boar, rabbit, hare, elk, bison, buffa
 Pork, Ham: pork, pork chops, pork chop, pork belly, pulled pork, ribs, spare ribs, spareribs, pork loin, roast pork, porchetta, sausage, sausages, bratwurst, ham, gammon, bacon, carnitas, schnitzel, choucroute, cassoulet, suckling pig, char siu, hot dog
 Veal: veal, osso buco, ossobuco, vitello tonnato, saltimbocca, wiener schnitzel, veal escalope, blanquette
 Cured Meat, Cold Cuts: charcuterie, salami, prosciutto, jamon, jamón, chorizo, cured meat, cured meats, cold cuts, pate, pâté, terrine, coppa, bresaola, speck, salumi, antipasti, antipasto, mortadella, pancetta
-Rich Fish, Fish: tuna, salmon, mackerel, swordfish, trout, sardines, sardine, anchovies, anchovy, herring, eel, smoked salmon, gravlax, tuna steak, seared tuna, sashimi, sushi, poke, arctic char, bluefish, kingfish, monkfish, mahi mahi, rich fish, oily fish, fish pie
-Lean Fish, Fish, Codfish: fish, white fish, cod, codfish, bacalhau, bacalao, sole, halibut, sea bass, seabass, bass, haddock, hake, tilapia, plaice, turbot, snapper, pike, perch, fish and chips, fish tacos, ceviche, sea bream, dorade, branzino, flounder, pollock, lean fish, grilled fish, fried fish
+Rich Fish: tuna, salmon, mackerel, swordfish, trout, sardines, sardine, anchovies, anchovy, herring, eel, smoked salmon, gravlax, tuna steak, seared tuna, sashimi, sushi, poke, arctic char, bluefish, kingfish, monkfish, mahi mahi, rich fish, oily fish, fish pie
+Lean Fish, Codfish: white fish, cod, codfish, bacalhau, bacalao, sole, halibut, sea bass, seabass, bass, haddock, hake, tilapia, plaice, turbot, snapper, pike, perch, fish and chips, fish tacos, ceviche, sea bream, dorade, branzino, flounder, pollock, lean fish, grilled fish, fried fish
 Shellfish, Seafood: shellfish, seafood, oysters, oyster, prawns, prawn, shrimp, shrimps, scampi, lobster, crab, crabs, langoustine, langoustines, mussels, moules, clams, clam, scallops, scallop, calamari, squid, octopus, paella, bouillabaisse, crayfish, crawfish, sea urchin, cioppino, seafood pasta, fruits de mer, frutti di mare, shrimp scampi, lobster roll, crab cakes
 Pasta: pasta, spaghetti, lasagne, lasagna, carbonara, penne, linguine, fettuccine, tagliatelle, pappardelle, ravioli, tortellini, gnocchi, macaroni, mac and cheese, pesto, amatriciana, arrabbiata, cacio e pepe, puttanesca, alfredo, noodles, orecchiette, rigatoni
 Pizza, Tomato Dishes, Pasta: pizza, margherita, calzone, tomato, tomatoes, tomato sauce, marinara, bruschetta, parmigiana
@@ -26,15 +26,16 @@ Risotto, Mushrooms: risotto
 Mushrooms, Vegetarian: mushroom, mushrooms, truffle, truffles, porcini, chanterelles, morels, shiitake, mushroom risotto
 Vegetarian, Salad: vegetarian, vegetables, veggie, vegetable, veg, vegan food, tofu, ratatouille, eggplant, aubergine, zucchini, courgette, lentils, chickpeas, falafel, hummus, quiche, omelette, eggs, frittata, salad, salads, caesar salad, asparagus, artichoke, beetroot, squash, pumpkin, roasted vegetables, grilled vegetables, stir fry, nut roast, greek salad, caprese, spinach, halloumi
 Spicy Food: spicy, spicy food, curry, curries, thai, thai food, green curry, red curry, indian, indian food, tikka masala, vindaloo, korma, biryani, szechuan, sichuan, chinese food, mexican food, tex mex, enchiladas, jambalaya, cajun, jerk chicken, kimchi, korean, vietnamese, pad thai, hot wings, buffalo wings, harissa, sriracha, laksa, rendang, dal, samosa, asian, takeaway
-Soft Cheese, Cheese: brie, camembert, soft cheese, burrata, mozzarella, ricotta, triple cream, brillat savarin, reblochon, taleggio, epoisses, époisses, munster, mont d'or, vacherin, fontina, raclette, fondue
-Hard Cheese, Maturated Cheese, Cheese: cheddar, parmesan, parmigiano, parmigiano reggiano, grana padano, pecorino, manchego, gruyere, gruyère, comte, comté, emmental, gouda, aged gouda, hard cheese, aged cheese, mature cheese, beaufort, mimolette, jarlsberg, aged cheddar, idiazabal, asiago, provolone
-Blue Cheese, Cheese: blue cheese, stilton, roquefort, gorgonzola, cabrales, danish blue, dolcelatte
-Goat Cheese, Cheese: goat cheese, goats cheese, goat's cheese, chevre, chèvre, crottin, feta, halloumi, sainte maure, valencay, goat
+Soft Cheese: brie, camembert, soft cheese, burrata, mozzarella, ricotta, triple cream, brillat savarin, reblochon, taleggio, epoisses, époisses, munster, mont d'or, vacherin, fontina, raclette, fondue
+Hard Cheese, Maturated Cheese: cheddar, parmesan, parmigiano, parmigiano reggiano, grana padano, pecorino, manchego, gruyere, gruyère, comte, comté, emmental, gouda, aged gouda, hard cheese, aged cheese, mature cheese, beaufort, mimolette, jarlsberg, aged cheddar, idiazabal, asiago, provolone
+Blue Cheese: blue cheese, stilton, roquefort, gorgonzola, cabrales, danish blue, dolcelatte
+Goat Cheese: goat cheese, goats cheese, goat's cheese, chevre, chèvre, crottin, feta, halloumi, sainte maure, valencay, goat
 Hard Cheese, Soft Cheese, Maturated Cheese, Blue Cheese, Goat Cheese, Cheese: cheese, cheeses, cheese platter, cheeseboard, cheese board, cheese plate, cheese course, fromage
 Sweet Dessert, Cake, Dessert, Chocolate: dessert, desserts, pudding, cake, cakes, cheesecake, tiramisu, creme brulee, crème brûlée, panna cotta, chocolate, chocolate cake, brownie, brownies, pastry, pastries, pie, pecan pie, sticky toffee pudding, baklava, macarons, cookies, biscotti, ice cream, gelato, flan, custard, christmas pudding, profiteroles, mousse, foie gras, creme caramel, cannoli, donuts, doughnuts, pavlova
 Fruit Dessert, Fruit, Sweet Dessert: apple tart, apple pie, tarte tatin, fruit tart, fruit salad, fruit, fruits, berries, strawberries, peach cobbler, crumble, apple crumble, lemon tart, sorbet, poached pears, pear tart, cobbler, trifle, fruit dessert
 Appetizer, Snack, Aperitif: appetizer, appetizers, appetiser, appetisers, starter, starters, canapes, canapés, tapas, nibbles, snacks, snack, finger food, aperitif, apéritif, aperitivo, hors d'oeuvres, olives, nuts, crisps, chips, popcorn, party food, crackers, dips, mezze, meze, pintxos, amuse bouche
 Snack, French Fries: fries, french fries, chips and dip, pretzels
+Rich Fish, Lean Fish, Fish: fish, fish dishes, seafood platter
 Light Stews: casserole, light stew, pot au feu, fricassee
 """
 

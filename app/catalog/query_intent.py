@@ -51,7 +51,8 @@ class Intent:
     grape: str | None = None
     pairings: tuple[str, ...] = ()
     pairing_words: list[str] = field(default_factory=list)
-    tastes: list[str] = field(default_factory=list)  # labels, searched as note words ("full-bodied")
+    tastes: list[str] = field(default_factory=list)  # labels ("full-bodied")
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # axis -> (low, high)
     price_min: Decimal | None = None
     price_max: Decimal | None = None
     dietary: list[str] = field(default_factory=list)
@@ -98,9 +99,10 @@ def _lookup(phrase: str, intent: Intent) -> bool:
         intent.pairing_words.append(phrase)
         return True
     if phrase in TASTES:
-        label = TASTES[phrase].label
-        if label not in intent.tastes:
-            intent.tastes.append(label)
+        taste = TASTES[phrase]
+        if taste.label not in intent.tastes and taste.axis not in intent.ranges:
+            intent.tastes.append(taste.label)
+            intent.ranges[taste.axis] = (taste.low, taste.high)
         return True
     if phrase in OCCASIONS:
         style, pairs = OCCASIONS[phrase]
@@ -143,8 +145,6 @@ def read(q: str) -> Intent:
 def apply(params: SearchParams, intent: Intent, dropped: frozenset[str] = frozenset()) -> SearchParams:
     """The search with the intent's readings (except `dropped`) as filters the shopper did not set."""
     text = list(intent.text) if "text" not in dropped else []
-    if "taste" not in dropped:
-        text += [w for t in intent.tastes for w in words(t) if w not in ("high", "low")]
     changes: dict[str, object] = {"q": " ".join(text)}
     for name in ("style", "country", "grape"):
         if getattr(intent, name) and getattr(params, name) is None and name not in dropped:
@@ -153,6 +153,8 @@ def apply(params: SearchParams, intent: Intent, dropped: frozenset[str] = frozen
         changes["regions"] = list(intent.region[1])
     if intent.pairings and "pairing" not in dropped:
         changes["pairings"] = list(intent.pairings)
+    if intent.ranges and "taste" not in dropped:
+        changes["taste"] = dict(intent.ranges)
     if intent.dietary and "dietary" not in dropped:
         changes["dietary"] = sorted({*params.dietary, *intent.dietary})
     if "price" not in dropped:
@@ -172,5 +174,6 @@ def relaxations(intent: Intent) -> list[str]:
     present = {"text": bool(intent.text), "taste": bool(intent.tastes), "region": intent.region is not None,
                "pairing": bool(intent.pairings), "grape": intent.grape is not None,
                "price": intent.price_min is not None or intent.price_max is not None,
-               "dietary": bool(intent.dietary), "country": intent.country is not None, "style": intent.style is not None}
+               "dietary": bool(intent.dietary), "country": intent.country is not None,
+               "style": intent.style is not None}
     return [name for name in RELAX_ORDER if present[name]]

@@ -57,6 +57,7 @@ class SearchParams:
     per_page: int = 20
     regions: list[str] = field(default_factory=list)
     pairings: list[str] = field(default_factory=list)
+    taste: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _invalid(name: str, message: str) -> Invalid:
@@ -104,6 +105,7 @@ def to_query(p: SearchParams) -> SearchQuery:
             per_page=p.per_page,
             regions=list(p.regions),
             pairings=list(p.pairings),
+            taste=dict(p.taste),
         )
     except InvalidQuery as exc:  # rules the engine's port adds beyond _check
         raise _invalid(_parameter_named(str(exc)), str(exc)) from None
