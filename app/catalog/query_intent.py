@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 _FILLER = frozenset("""a an the some any of for with to and or from in on by wine wines bottle bottles
 something goes go good nice great best that which pair pairs pairing paired match matches drink drinks
 me my i want need looking look recommend suggest please bottle under euro euros eur dollars price priced
-serve served""".split())  # noqa: SIM905
+serve served roast roasted grilled fried baked braised smoked seared poached steamed cooked slow pan
+dish dishes dinner lunch meal supper night tonight evening weekend occasion home made homemade""".split())  # noqa: SIM905
 _MAX_PHRASE = max(4, FOOD_WORDS)
 _DIETARY = {"vegan": "vegan", "organic": "organic", "biodynamic": "biodynamic", "sulfite free": "sulfite-free",
             "sulphite free": "sulfite-free", "no sulfites": "sulfite-free", "low alcohol": "low-alcohol",
@@ -85,7 +86,8 @@ def _lookup(phrase: str, intent: Intent) -> bool:
         if phrase in STYLE_IMPLIES_COUNTRY and intent.country is None:
             intent.country = STYLE_IMPLIES_COUNTRY[phrase]
         return True
-    if (country := find_country(phrase)) and intent.country is None and len(phrase) > 2:
+    if (country := find_country(phrase)) and intent.country is None and len(phrase) > 2 \
+            and not find_food(phrase):  # "turkey" at a wine shop is dinner, "turkish" the country
         intent.country = country
         return True
     if (grape := find_grape(phrase)) and intent.grape is None:
@@ -95,7 +97,9 @@ def _lookup(phrase: str, intent: Intent) -> bool:
         intent.region = region
         return True
     if foods := find_food(phrase):
-        intent.pairings = tuple(dict.fromkeys([*intent.pairings, *foods])) if intent.pairings else foods
+        # "rabbit stew": the main ingredient leads; a second food word narrows it only where they agree.
+        both = tuple(p for p in intent.pairings if p in foods)
+        intent.pairings = both or intent.pairings or foods
         intent.pairing_words.append(phrase)
         return True
     if phrase in TASTES:
