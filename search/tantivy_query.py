@@ -24,6 +24,7 @@ from search.analysis import (
 from search.base import SearchQuery
 from search.suggest import engine_words
 from search.tantivy_schema import FILTER_FIELDS, STEMMED_FIELDS, analyze, keyword
+from vocabulary import country_spellings
 
 
 class QueryBuilder:
@@ -77,10 +78,13 @@ class QueryBuilder:
     def filters(self, query: SearchQuery) -> list[Query]:
         s = self.schema
         out: list[Query] = []
-        for name in ("style", "country", "region"):
+        for name in ("style", "region"):
             value = getattr(query, name)
             if value:
                 out.append(Query.term_query(s, FILTER_FIELDS[name], keyword(value)))
+        if query.country:  # "USA" finds "United States" and the other way round
+            out.append(Query.term_set_query(s, FILTER_FIELDS["country"],
+                                            [keyword(c) for c in country_spellings(query.country)]))
         if query.grape:
             out.append(Query.term_set_query(s, FILTER_FIELDS["grape"], [keyword(g) for g in synonyms_of(query.grape)]))
         out += [Query.term_query(s, FILTER_FIELDS["dietary"], keyword(d)) for d in query.dietary]

@@ -137,6 +137,13 @@ def find_country(name: str) -> str | None:
     return COUNTRIES.get(fold_key(name))
 
 
+def country_spellings(value: str) -> tuple[str, ...]:
+    """What a country filter matches: the value as given and the catalog's name for it ("USA", "United States")."""
+    canonical = find_country(value)
+    aliases = [k for k, v in COUNTRIES.items() if v == canonical] if canonical else []
+    return tuple(dict.fromkeys([value, canonical or value, *aliases]))
+
+
 def find_region(name: str) -> tuple[str, tuple[str, ...]] | None:
     """(region name, the catalog values it covers) for a region word ("tuscan"), or None."""
     key = fold_key(name)

@@ -22,7 +22,6 @@ from search import (
     Sort,
     Suggestion,
 )
-from vocabulary import find_country
 
 if TYPE_CHECKING:
     from app.security import Principal
@@ -91,7 +90,7 @@ def to_query(p: SearchParams) -> SearchQuery:
         return SearchQuery(
             q=p.q,
             style=p.style,
-            country=(find_country(p.country) or p.country) if p.country else None,  # "USA" = United States
+            country=p.country,
             region=p.region,
             grape=p.grape,
             price_min_cents=None if p.price_min is None else to_cents(p.price_min),
