@@ -49,7 +49,7 @@ Saperavi:
 Alicante Bouschet:
 País: mission, listán prieto, país/mission
 Chardonnay: | chard, chardy
-Sauvignon Blanc: fumé blanc | sauvignon, sauv blanc, savvy b, sav blanc, savvy
+Sauvignon Blanc: fumé blanc | sauv blanc, savvy b, sav blanc, savvy
 Riesling: rhine riesling, johannisberg riesling
 Pinot Gris: pinot grigio, grauburgunder | ruländer
 Pinot Blanc: pinot bianco, weissburgunder

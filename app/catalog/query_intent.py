@@ -149,6 +149,8 @@ def read(q: str) -> Intent:
 def apply(params: SearchParams, intent: Intent, dropped: frozenset[str] = frozenset()) -> SearchParams:
     """The search with the intent's readings (except `dropped`) as filters the shopper did not set."""
     text = list(intent.text) if "text" not in dropped else []
+    if "pairing" in dropped:
+        text += intent.pairing_words  # a removed pairing chip searches the dish as typed
     changes: dict[str, object] = {"q": " ".join(text)}
     for name in ("style", "country", "grape"):
         if getattr(intent, name) and getattr(params, name) is None and name not in dropped:

@@ -57,6 +57,7 @@ class SearchParams:
     regions: list[str] = field(default_factory=list)
     pairings: list[str] = field(default_factory=list)
     taste: dict[str, tuple[float, float]] = field(default_factory=dict)
+    ignore: list[str] = field(default_factory=list)  # readings of the words the shopper removed ("style")
 
 
 def _invalid(name: str, message: str) -> Invalid:
@@ -110,6 +111,11 @@ def to_query(p: SearchParams) -> SearchQuery:
         raise _invalid(_parameter_named(str(exc)), str(exc)) from None
 
 
+def _reading(key: str) -> str:
+    """The reading an `understood` key belongs to (price_min and price_max are both "price")."""
+    return "price" if key.startswith("price") else key
+
+
 def _parameter_named(message: str) -> str:
     first = message.split(" ", 1)[0]
     return first if first in SearchParams.__dataclass_fields__ else "q"
@@ -137,16 +143,21 @@ class SearchService:
         strict reading finds nothing, readings are let go one at a time and `understood["relaxed"]` says which."""
         _check(params)
         intent = read(params.q) if params.q.strip() else None
-        understood = intent.understood() if intent is not None else {}
+        ignored = frozenset(params.ignore)
+        understood = {k: v for k, v in (intent.understood() if intent is not None else {}).items()
+                      if _reading(k) not in ignored}
         if intent is None or not understood:
-            return await self._run(params, principal), {}
+            plain = apply(params, intent, ignored) if intent is not None and ignored else params
+            return await self._run(plain, principal), {}
         dropped: list[str] = []
-        result = await self._run(apply(params, intent), principal)
+        result = await self._run(apply(params, intent, ignored), principal)
         for step in relaxations(intent):
             if result.total:
                 break
+            if step in ignored:
+                continue
             dropped.append(step)
-            result = await self._run(apply(params, intent, frozenset(dropped)), principal)
+            result = await self._run(apply(params, intent, ignored | frozenset(dropped)), principal)
         if dropped:
             understood["relaxed"] = ", ".join(dropped)
         return result, understood
