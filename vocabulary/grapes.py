@@ -14,7 +14,7 @@ Cabernet Sauvignon: | cab sauv, cab sav, cabsav, cab, cabernet, cabernets
 Cabernet Franc: bouchet | cab franc
 Merlot:
 Malbec: cot, côt, auxerrois noir
-Pinot Noir: spätburgunder, pinot nero, blauburgunder | pinot, pn
+Pinot Noir: spätburgunder, pinot nero, blauburgunder | pn
 Syrah: shiraz, syrah/shiraz
 Grenache: garnacha, garnatxa, cannonau, grenache noir
 Mourvèdre: mourvedre, monastrell, mataro

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -58,6 +58,7 @@ class SearchParams:
     pairings: list[str] = field(default_factory=list)
     taste: dict[str, tuple[float, float]] = field(default_factory=dict)
     ignore: list[str] = field(default_factory=list)  # readings of the words the shopper removed ("style")
+    include_all: bool = False  # true: the signed-in shopper's dietary needs do not apply to this search
 
 
 def _invalid(name: str, message: str) -> Invalid:
@@ -136,12 +137,24 @@ class SearchService:
     def __init__(self, index: SearchIndex, boost_for: BoostProvider | None = None) -> None:
         self._index = index
         self.boost_for = boost_for  # set by the composition root once recommendations exist
+        self.needs_for: Callable[[str], Awaitable[list[str]]] | None = None  # a user's dietary needs
 
     async def search(self, params: SearchParams,
                      principal: Principal | None = None) -> tuple[SearchResult, dict[str, str]]:
         """The result page, and what was read from the words ("red under 30" → style and price_max). When the
         strict reading finds nothing, readings are let go one at a time and `understood["relaxed"]` says which."""
         _check(params)
+        needs: list[str] = []
+        if principal is not None and self.needs_for is not None and not params.include_all:
+            needs = [d for d in await self.needs_for(principal.user_id) if d not in params.dietary]
+            params = replace(params, dietary=[*params.dietary, *needs])
+        result, understood = await self._understood(params, principal)
+        if needs:
+            understood["your_needs"] = ", ".join(needs)  # the storefront offers "include everything"
+        return result, understood
+
+    async def _understood(self, params: SearchParams,
+                          principal: Principal | None) -> tuple[SearchResult, dict[str, str]]:
         intent = read(params.q) if params.q.strip() else None
         ignored = frozenset(params.ignore)
         understood = {k: v for k, v in (intent.understood() if intent is not None else {}).items()

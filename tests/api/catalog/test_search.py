@@ -302,3 +302,16 @@ async def test_a_slash_grape_facet_value_filters_to_its_count(client: Client) ->
     # the filter finds the facet's wines (before this, none) and, as every grape filter does, the synonyms'
     assert set(ids(await search(client, grape="Syrah/Shiraz"))) == {"s1", "s2"}
     assert set(ids(await search(client, grape="Syrah"))) == {"s1", "s2"}
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_a_signed_in_shoppers_dietary_needs_apply_until_she_includes_everything(
+        client: Client, shopper: Shopper) -> None:
+    response = await client.patch("/v1/me/preferences", json={"dietary": ["vegan"]}, headers=shopper.headers)
+    assert response.status_code == 200, response.text
+    mine = (await client.get("/v1/search", params={"q": "pinot"}, headers=shopper.headers)).json()
+    assert ids(mine) == ["grigio"] and mine["understood"]["your_needs"] == "vegan"
+    everything = (await client.get("/v1/search", params={"q": "pinot", "include_all": "true"},
+                                   headers=shopper.headers)).json()
+    assert set(ids(everything)) == {"grigio", "gris"} and "your_needs" not in everything["understood"]
+    assert set(ids(await search(client, q="pinot"))) == {"grigio", "gris"}  # anonymous: no needs

@@ -59,6 +59,7 @@ function searchQuery(params) {
   for (const key of ['q', 'style', 'country', 'region', 'grape', 'price_min', 'price_max', 'sort', 'page', 'in_stock']) {
     if (params.get(key)) query[key] = params.get(key);
   }
+  if (params.get('include_all')) query.include_all = 'true';
   const ignore = params.getAll('ignore');
   if (ignore.length) query.ignore = ignore;
   const dietary = params.getAll('dietary');
@@ -105,7 +106,7 @@ const READINGS = { style: 'Style', country: 'Country', region: 'Region', grape: 
 function understoodChips(params, understood) {
   const keys = Object.keys(understood).filter((key) => key in READINGS);
   const relaxed = understood.relaxed;
-  if (!keys.length && !relaxed) return null;
+  if (!keys.length && !relaxed && !understood.your_needs) return null;
   const chip = (key) => {
     const reading = key.startsWith('price') ? 'price' : key;
     const next = new URLSearchParams(params);
@@ -117,7 +118,9 @@ function understoodChips(params, understood) {
   };
   return h('div', { class: 'understood' },
     keys.length ? h('ul', { class: 'chips', 'aria-label': 'What we understood' }, h('li', { class: 'chips-label' }, 'We understood:'), keys.map(chip)) : null,
-    relaxed ? h('p', { class: 'relaxed', role: 'note' }, `Nothing fitted everything, so we let go of: ${relaxed}.`) : null);
+    relaxed ? h('p', { class: 'relaxed', role: 'note' }, `Nothing fitted everything, so we let go of: ${relaxed}.`) : null,
+    understood.your_needs ? h('p', { class: 'your-needs', role: 'note' }, `Showing only ${understood.your_needs} wines, as your profile asks. `,
+      h('a', { href: `#/search?${withParam(params, 'include_all', 'true')}` }, 'Include everything')) : null);
 }
 
 function appliedChips(params) {
