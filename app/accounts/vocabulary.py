@@ -48,6 +48,7 @@ STYLE_ALIASES: dict[str, Style] = {
     **{fold(s.value): s for s in Style},
     "rosado": Style.rose, "rosato": Style.rose, "pink": Style.rose,
     **{fold(w): Style(s) for w, s in STYLES.items()},
+    "sweet": Style.dessert,  # as a style preference "sweet" means dessert wines (in search it is a taste word)
 }
 DIETARY_ALIASES: dict[str, Dietary] = {
     **{fold(d.value): d for d in Dietary},
