@@ -164,7 +164,9 @@ class SearchService:
             return await self._run(plain, principal), {}
         dropped: list[str] = []
         result = await self._run(apply(params, intent, ignored), principal)
-        for step in relaxations(intent):
+        explicit = any(getattr(params, n) is not None for n in (
+            "style", "country", "region", "grape", "price_min", "price_max", "vintage_min", "vintage_max", "in_stock"))
+        for step in relaxations(intent) if not explicit else ():  # filters the shopper set are hers to lift
             if result.total:
                 break
             if step in ignored:
