@@ -61,6 +61,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     search = SearchService(backends.search)
     accounts = AccountService(tokens, passwords, limiter, settings.login_attempts_per_minute, clock,
                               registrations_per_hour=settings.registrations_per_hour)
+    search.needs_for = accounts.dietary_needs
     commerce = CommerceService(catalog, accounts, clock, abandoned_cart_hours=settings.abandoned_cart_hours,
                                checkout_stale_after=timedelta(seconds=settings.checkout_stale_s),
                                on_wines_changed=catalog.sync_to_index, on_wines_sold=pricing.wines_sold,

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Grape names that mean the same vine. Each group is searched as one: a query for any member finds all.
-GRAPE_SYNONYMS: tuple[tuple[str, ...], ...] = (
-    ("shiraz", "syrah"),
-    ("pinot grigio", "pinot gris", "grauburgunder"),
-    ("pinot noir", "pinot nero", "spatburgunder"),
-    ("pinot blanc", "pinot bianco", "weissburgunder"),
-    ("garnacha", "grenache", "garnatxa", "cannonau"),
-    ("mourvedre", "monastrell", "mataro"),
-    ("primitivo", "zinfandel"),
-    ("tempranillo", "tinta roriz", "aragonez", "tinto fino", "tinta del pais"),
-    ("carignan", "carinena", "mazuelo", "carignano"),
-    ("muscat", "moscato", "moscatel"),
-    ("trebbiano", "ugni blanc"),
-    ("sauvignon blanc", "fume blanc"),
-    ("alvarinho", "albarino"),
-    ("blaufrankisch", "lemberger", "kekfrankos"),
-    ("cinsault", "cinsaut"),
-    ("vermentino", "rolle"),
-    ("nebbiolo", "spanna", "chiavennasca"),
-)
+from vocabulary import fold, grape_spellings, synonym_groups, words  # noqa: F401  (fold: the engines import it from here)
+
+# Grape names that mean the same vine (the vocabulary's): a query for any member finds all.
+GRAPE_SYNONYMS: tuple[tuple[str, ...], ...] = tuple(synonym_groups())
 
 # Where a word is found decides how much it counts: a name match must outrank a tasting-note match.
 FIELD_WEIGHTS = {"name": 4.0, "grapes": 3.0, "winery": 2.5, "region": 2.0, "country": 1.5,
@@ -46,25 +28,6 @@ STOPWORDS = frozenset((
     "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was",
     "will", "with", "wine", "wines",
 ))
-
-_SPECIAL_FOLDS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "þ": "th",
-                                "ð": "d", "\u0131": "i"})  # \u0131: dotless i
-_WORD = re.compile(r"[^\W_]+")
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents ("Château" -> "chateau"), as the engines' folding filters do."""
-    text = text.lower().translate(_SPECIAL_FOLDS)
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def words(text: str) -> list[str]:
-    """Folded words: the tokens the engines index for names, wineries, grapes and regions."""
-    return _WORD.findall(fold(text))
-
 
 def fuzziness(word: str) -> int:
     """Edit distance a word may be off by (Elasticsearch "AUTO:4,8"); numbers (vintages) must be exact."""
@@ -112,9 +75,8 @@ _MAX_SYNONYM_WORDS = max(len(p) for p in _SYNONYMS)
 
 
 def synonyms_of(value: str) -> tuple[str, ...]:
-    """A grape name and its synonyms, folded ("Syrah" -> ("syrah", "shiraz"))."""
-    key = tuple(words(value))
-    return tuple(" ".join(p) for p in _SYNONYMS.get(key, (key,)))
+    """Every catalog spelling of a grape value, folded ("Syrah" -> syrah, shiraz, syrah/shiraz)."""
+    return grape_spellings(value)
 
 
 @lru_cache(maxsize=4096)

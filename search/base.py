@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     from documents import Wine
 
+TASTE_AXES = ("sweetness", "acidity", "tannin", "body", "fizz")
 MAX_PER_PAGE = 50
 MAX_RESULT_WINDOW = 1000  # page * per_page: deep pages cost the engine more than any shopper reads
 MAX_QUERY_CHARS = 200
@@ -61,6 +62,7 @@ class WineSearchDoc:
     dietary: list[str] = field(default_factory=list)
     rating_mean: float | None = None
     rating_count: int = 0
+    taste: dict[str, float] = field(default_factory=dict)  # body, sweetness, acidity, tannin, fizz: 0..1
     listed: bool = True  # delisted wines stay in the index (counts match MongoDB) but never match
     created_at: datetime = EPOCH
 
@@ -76,7 +78,7 @@ class WineSearchDoc:
             "region": self.region, "country": self.country, "vintage": self.vintage,
             "tasting_notes": self.tasting_notes, "food_pairings": self.food_pairings, "stock": self.stock,
             "dietary": self.dietary, "rating_mean": self.rating_mean, "rating_count": self.rating_count,
-            "listed": self.listed, "created_at": self.created_at.isoformat(),
+            "listed": self.listed, "created_at": self.created_at.isoformat(), "taste": self.taste,
         }
 
     @classmethod
@@ -105,6 +107,7 @@ class WineSearchDoc:
             rating_count=wine.rating.count,
             listed=wine.listed,
             created_at=wine.created_at,
+            taste={axis: float(getattr(wine.taste, axis)) for axis in TASTE_AXES},
         )
 
 
@@ -145,6 +148,9 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     boost: Boost | None = None
+    regions: list[str] = field(default_factory=list)  # any of these regions (read from words: "tuscan")
+    pairings: list[str] = field(default_factory=list)  # any of these food pairings (X-Wines categories)
+    taste: dict[str, tuple[float, float]] = field(default_factory=dict)  # axis -> (low, high), 0..1
 
     def __post_init__(self) -> None:
         self.q = (self.q or "").strip()

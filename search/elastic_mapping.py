@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from search.analysis import GRAPE_SYNONYMS
-from search.base import MAX_RESULT_WINDOW, WineSearchDoc
+from search.base import MAX_RESULT_WINDOW, TASTE_AXES, WineSearchDoc
 
 # Split on anything that is not a letter or digit, like tantivy's simple tokenizer ("d'Arenberg" -> d, arenberg).
 _WORDS_TOKENIZER = {"type": "pattern", "pattern": "[^\\p{L}\\p{N}]+"}
@@ -76,6 +76,7 @@ def mappings() -> dict[str, Any]:
             "rating_mean": {"type": "float"},
             "rating_count": {"type": "integer"},
             "listed": {"type": "boolean"},
+            "taste": {"properties": {axis: {"type": "float"} for axis in TASTE_AXES}},
             "created_at": {"type": "date"},
             "spell": {"type": "text", "analyzer": "cuvee_folded"},
             "suggest_name": _sayt(),

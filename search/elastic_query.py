@@ -20,6 +20,7 @@ from search.analysis import (
 )
 from search.base import FACET_SIZE, Facets, SearchHit, SearchQuery, Sort
 from search.suggest import engine_words
+from vocabulary import country_spellings
 
 LISTED = {"term": {"listed": True}}
 FIELD_ANALYZERS = {"name": "cuvee_folded", "grapes": "cuvee_folded", "winery": "cuvee_folded",
@@ -78,13 +79,23 @@ def _clause(clause: Clause, fuzzy: bool) -> dict[str, Any]:
 
 def filters(query: SearchQuery) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [LISTED]
-    for name in ("style", "country", "region"):
+    for name in ("style", "region"):
         value = getattr(query, name)
         if value:
             out.append({"term": {FILTERS[name]: value}})
+    if query.country:  # "USA" finds "United States" and the other way round
+        spellings = country_spellings(query.country)
+        out.append({"term": {FILTERS["country"]: spellings[0]}} if len(spellings) == 1
+                   else {"terms": {FILTERS["country"]: list(spellings)}})
     if query.grape:
         out.append({"terms": {FILTERS["grape"]: list(synonyms_of(query.grape))}})
     out += [{"term": {"dietary": d}} for d in query.dietary]
+    if query.regions:
+        out.append({"terms": {FILTERS["region"]: list(query.regions)}})
+    if query.pairings:
+        out.append({"bool": {"should": [{"match_phrase": {"food_pairings": p}} for p in query.pairings],
+                             "minimum_should_match": 1}})
+    out += [{"range": {f"taste.{axis}": {"gte": low, "lte": high}}} for axis, (low, high) in query.taste.items()]
     for field, low, high in (("price_cents", query.price_min_cents, query.price_max_cents),
                              ("vintage", query.vintage_min, query.vintage_max)):
         if low is not None or high is not None:

@@ -24,6 +24,7 @@ from search.analysis import (
 from search.base import SearchQuery
 from search.suggest import engine_words
 from search.tantivy_schema import FILTER_FIELDS, STEMMED_FIELDS, analyze, keyword
+from vocabulary import country_spellings
 
 
 class QueryBuilder:
@@ -77,13 +78,22 @@ class QueryBuilder:
     def filters(self, query: SearchQuery) -> list[Query]:
         s = self.schema
         out: list[Query] = []
-        for name in ("style", "country", "region"):
+        for name in ("style", "region"):
             value = getattr(query, name)
             if value:
                 out.append(Query.term_query(s, FILTER_FIELDS[name], keyword(value)))
+        if query.country:  # "USA" finds "United States" and the other way round
+            out.append(Query.term_set_query(s, FILTER_FIELDS["country"],
+                                            [keyword(c) for c in country_spellings(query.country)]))
         if query.grape:
             out.append(Query.term_set_query(s, FILTER_FIELDS["grape"], [keyword(g) for g in synonyms_of(query.grape)]))
         out += [Query.term_query(s, FILTER_FIELDS["dietary"], keyword(d)) for d in query.dietary]
+        if query.regions:
+            out.append(Query.term_set_query(s, FILTER_FIELDS["region"], [keyword(r) for r in query.regions]))
+        if query.pairings:
+            out.append(Query.boolean_query([(Occur.Should, self._phrase("food_pairings", p)) for p in query.pairings]))
+        for axis, (low, high) in query.taste.items():
+            out.append(self._range(f"taste_{axis}", round(low * 100), round(high * 100)))
         if query.price_min_cents is not None or query.price_max_cents is not None:
             out.append(self._range("price_cents", query.price_min_cents, query.price_max_cents))
         if query.vintage_min is not None or query.vintage_max is not None:
@@ -93,6 +103,11 @@ class QueryBuilder:
         elif query.in_stock is False:
             out.append(Query.term_query(s, "stock", 0))
         return out
+
+    def _phrase(self, field: str, text: str) -> Query:
+        terms: list[Any] = [t for w in text.split() for t in analyze(field, w)]
+        return Query.term_query(self.schema, field, terms[0]) if len(terms) == 1 else \
+            Query.phrase_query(self.schema, field, terms)
 
     def _range(self, field: str, low: int | None, high: int | None) -> Query:
         # Open ends are spelled as the i64 limits: the binding wants both bounds.

@@ -10,7 +10,7 @@ import tantivy
 from tantivy import Filter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
 
 from search.analysis import words
-from search.base import WineSearchDoc
+from search.base import TASTE_AXES, WineSearchDoc
 
 FOLDED = "cuvee_folded"  # words, lower-cased and accent-folded: names, wineries, grapes, regions
 ENGLISH = "cuvee_english"  # the same plus English stemming: tasting notes and food pairings
@@ -26,7 +26,7 @@ FILTER_FIELDS = {"style": "style_f", "country": "country_f", "region": "region_f
 # prefix scan of the term dictionary yields distinct values with their live document counts.
 SUGGEST_FIELDS = {"winery": "sv_winery", "grape": "sv_grape", "region": "sv_region"}
 SUGGEST_SEPARATOR = "\x1f"
-SCHEMA_VERSION = "2"  # bump when the layout changes: an index of another version is rebuilt, not read
+SCHEMA_VERSION = "3"  # bump when the layout changes: an index of another version is rebuilt, not read
 
 
 def _analyzer(tokenizer: Tokenizer, *, stem: bool) -> TextAnalyzer:
@@ -79,7 +79,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
     for name in ("price_cents", "vintage", "stock"):
         sb.add_integer_field(name, indexed=True, fast=True)
-    for name in ("rating_count", "created_ms", "listed"):
+    for name in ("rating_count", "created_ms", "listed", *(f"taste_{a}" for a in TASTE_AXES)):
         sb.add_integer_field(name, indexed=True, fast=True)
     sb.add_float_field("rating_mean", fast=True)
     return sb.build()
@@ -110,6 +110,7 @@ def to_document(doc: WineSearchDoc) -> tantivy.Document:
         "rating_mean": float(doc.rating_mean or 0.0),  # unrated sorts last under "rating"
         "created_ms": int(doc.created_at.timestamp() * 1000),
         "listed": int(doc.listed),
+        **{f"taste_{a}": round(v * 100) for a, v in doc.taste.items() if a in TASTE_AXES},  # percent: integer ranges
     }
     if doc.vintage is not None:
         values["vintage"] = doc.vintage

@@ -126,6 +126,11 @@ class AccountService:
             raise NotFound("user", user_id)
         return user
 
+    async def dietary_needs(self, user_id: str) -> list[str]:
+        """The shopper's stated dietary needs (vegan, organic …): search applies them unless told not to."""
+        user = await User.get(user_id)
+        return [str(d) for d in user.preferences.dietary] if user is not None else []
+
     async def account_exists(self, user_id: str) -> bool:
         """One indexed lookup, nothing loaded: whether a token's account is still there (not erased)."""
         return await User.get_pymongo_collection().find_one({"_id": user_id}, {"_id": 1}) is not None

@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from documents.models import Style, TasteStructure
+from vocabulary import find_grape, fold
 
 
 class WineFacts(Protocol):
@@ -163,9 +163,7 @@ Rabigato: Viosinho, Côdega de Larinho, Gouveio
 
 
 def _fold(text: str) -> str:
-    """Compare grape names without case or accents ("Spatburgunder" is "Spätburgunder")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+    return fold(text).strip()
 
 
 def _build_index() -> dict[str, GrapeProfile]:
@@ -217,7 +215,8 @@ def grape_profile(name: str) -> GrapeProfile | None:
     for part in folded.split("/"):
         if part.strip() in GRAPES:
             return GRAPES[part.strip()]
-    return None
+    canonical = find_grape(name)  # the shop's vocabulary knows more synonyms ("Côt", "Blauburgunder")
+    return GRAPES.get(_fold(canonical)) if canonical else None
 
 
 def stable_fraction(*parts: object) -> float:

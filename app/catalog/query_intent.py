@@ -1,56 +1,185 @@
-"""Reading what a shopper means by "red under 30": price phrases (and, with them, style words) become filters.
+"""Reading what a shopper means: the words the vocabulary knows become filters, the rest is searched as text.
 
-Only a query with a price phrase is read this way, so a wine or producer name that merely contains a style word
-("Red Mountain", "White Hall") is still searched as typed.
+"french red for duck under 30" -> style red, country France, pairings Poultry/Game Meat/Duck, price <= 30.
+When the strict reading finds nothing, `relaxations` says which reading to drop next, one at a time.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from vocabulary import (
+    FOOD_WORDS,
+    OCCASIONS,
+    PRICE_BANDS,
+    STYLE_IMPLIES_COUNTRY,
+    STYLES,
+    TASTES,
+    find_country,
+    find_food,
+    find_grape,
+    find_price,
+    find_region,
+    words,
+)
 
 if TYPE_CHECKING:
     from app.catalog.search_service import SearchParams
 
-_AMOUNT = r"[€$£]?\s*(\d{1,6}(?:[.,]\d{1,2})?)\s*(?:€|\$|£|eur(?:os?)?|dollars?|pounds?)?"
-_BETWEEN = re.compile(rf"\b(?:between|from)\s+{_AMOUNT}\s+(?:and|to|-)\s+{_AMOUNT}(?!\w)", re.IGNORECASE)
-_MAX = re.compile(rf"(?:\b(?:under|below|less than|cheaper than|up to|max(?:imum)?|at most)\s+|<\s*){_AMOUNT}(?!\w)",
-                  re.IGNORECASE)
-_MIN = re.compile(rf"(?:\b(?:over|above|more than|at least|min(?:imum)?)\s+|>\s*){_AMOUNT}(?!\w)", re.IGNORECASE)
-_STYLES = {"red": "red", "reds": "red", "white": "white", "whites": "white", "rose": "rosé", "rosé": "rosé",
-           "sparkling": "sparkling", "bubbly": "sparkling", "bubbles": "sparkling", "dessert": "dessert",
-           "sweet": "dessert", "fortified": "fortified"}
-_FILLER = {"wine", "wines", "a", "an", "some", "bottle", "bottles", "of", "for", "euro", "euros", "eur"}
+# Words that only join the ones that matter ("a red wine for a cheese platter from Spain").
+_FILLER = frozenset("""a an the some any of for with to and or from in on by wine wines bottle bottles
+something goes go good nice great best that which pair pairs pairing paired match matches drink drinks
+me my i want need looking look recommend suggest please bottle under euro euros eur dollars price priced
+serve served roast roasted grilled fried baked braised smoked seared poached steamed cooked slow pan
+dish dishes dinner lunch meal supper night tonight evening weekend occasion home made homemade""".split())  # noqa: SIM905
+_MAX_PHRASE = max(4, FOOD_WORDS)
+_DIETARY = {"vegan": "vegan", "organic": "organic", "biodynamic": "biodynamic", "sulfite free": "sulfite-free",
+            "sulphite free": "sulfite-free", "no sulfites": "sulfite-free", "low alcohol": "low-alcohol",
+            "bio": "organic", "natural": "organic"}
+# Price bands in euros when the catalog's spread is unknown (the demo shelf: 7-70, most near the low end).
+_BAND_EUR = {0.25: Decimal(12), 0.5: Decimal(18), 0.75: Decimal(30)}
 
 
-def _amount(text: str) -> Decimal:
-    return Decimal(text.replace(",", "."))
+@dataclass(slots=True)
+class Intent:
+    """What was read from the words, each reading removable (the storefront shows them as chips)."""
+
+    style: str | None = None
+    country: str | None = None
+    region: tuple[str, tuple[str, ...]] | None = None
+    grape: str | None = None
+    pairings: tuple[str, ...] = ()
+    pairing_words: list[str] = field(default_factory=list)
+    tastes: list[str] = field(default_factory=list)  # labels ("full-bodied")
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # axis -> (low, high)
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    dietary: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+
+    def understood(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name in ("style", "country", "grape"):
+            if getattr(self, name):
+                out[name] = str(getattr(self, name))
+        if self.region:
+            out["region"] = self.region[0]
+        if self.pairings:
+            out["pairing"] = ", ".join(self.pairings)
+        if self.tastes:
+            out["taste"] = ", ".join(self.tastes)
+        if self.dietary:
+            out["dietary"] = ", ".join(self.dietary)
+        if self.price_min is not None:
+            out["price_min"] = str(self.price_min)
+        if self.price_max is not None:
+            out["price_max"] = str(self.price_max)
+        return out
 
 
-def interpret(params: SearchParams) -> tuple[SearchParams, dict[str, str]]:
-    """The search with price and style phrases turned into filters the shopper did not set, and what was read."""
-    q, understood = params.q, {}
-    if (m := _BETWEEN.search(q)) and params.price_min is None and params.price_max is None:
-        understood |= {"price_min": m.group(1), "price_max": m.group(2)}
-    elif (m := _MAX.search(q)) and params.price_max is None:
-        understood["price_max"] = m.group(1)
-    elif (m := _MIN.search(q)) and params.price_min is None:
-        understood["price_min"] = m.group(1)
-    else:
-        return params, {}
-    q = (q[:m.start()] + " " + q[m.end():]).strip()
-    words = q.split()
-    styles = {_STYLES[w.casefold()] for w in words if w.casefold() in _STYLES}
-    if len(styles) == 1 and params.style is None:
-        understood["style"] = styles.pop()
-        words = [w for w in words if w.casefold() not in _STYLES]
-    words = [w for w in words if w.casefold() not in _FILLER]
-    changes: dict[str, object] = {"q": " ".join(words)}
-    for name in ("price_min", "price_max"):
-        if name in understood:
-            changes[name] = _amount(understood[name])
-    if "style" in understood:
-        changes["style"] = understood["style"]
-    return replace(params, **changes), understood  # type: ignore[arg-type]
+def _lookup(phrase: str, intent: Intent) -> bool:
+    """Record what `phrase` means on `intent`; False when the vocabulary does not know it."""
+    if phrase in STYLES and intent.style in (None, STYLES[phrase]):
+        intent.style = STYLES[phrase]
+        if phrase in STYLE_IMPLIES_COUNTRY and intent.country is None:
+            intent.country = STYLE_IMPLIES_COUNTRY[phrase]
+        return True
+    if (country := find_country(phrase)) and intent.country is None and len(phrase) > 2 \
+            and not find_food(phrase):  # "turkey" at a wine shop is dinner, "turkish" the country
+        intent.country = country
+        return True
+    if (grape := find_grape(phrase)) and intent.grape is None:
+        intent.grape = grape
+        return True
+    if (region := find_region(phrase)) and intent.region is None:
+        intent.region = region
+        return True
+    if foods := find_food(phrase):
+        # "rabbit stew": the main ingredient leads; a second food word narrows it only where they agree.
+        both = tuple(p for p in intent.pairings if p in foods)
+        intent.pairings = both or intent.pairings or foods
+        intent.pairing_words.append(phrase)
+        return True
+    if phrase in TASTES:
+        taste = TASTES[phrase]
+        if taste.label not in intent.tastes and taste.axis not in intent.ranges:
+            intent.tastes.append(taste.label)
+            intent.ranges[taste.axis] = (taste.low, taste.high)
+        return True
+    if phrase in OCCASIONS:
+        style, pairs = OCCASIONS[phrase]
+        intent.style = intent.style or style
+        intent.pairings = intent.pairings or pairs
+        return True
+    if phrase in _DIETARY:
+        intent.dietary = sorted({*intent.dietary, _DIETARY[phrase]})
+        return True
+    if phrase in PRICE_BANDS:
+        low, high = PRICE_BANDS[phrase]
+        intent.price_min = _BAND_EUR[low] if low else intent.price_min
+        intent.price_max = _BAND_EUR[high] if high else intent.price_max
+        return True
+    return False
+
+
+def read(q: str) -> Intent:
+    """The intent of a query: price phrase first, then the longest known phrases left to right."""
+    intent = Intent()
+    price = find_price(q)
+    if price is not None:
+        intent.price_min, intent.price_max = price.low, price.high
+        q = q[:price.start] + " " + q[price.end:]
+    tokens = words(q)
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
+            phrase = " ".join(tokens[i:i + size])
+            if (size > 1 or phrase not in _FILLER) and _lookup(phrase, intent):
+                i += size
+                break
+        else:
+            if tokens[i] not in _FILLER:
+                intent.text.append(tokens[i])
+            i += 1
+    return intent
+
+
+def apply(params: SearchParams, intent: Intent, dropped: frozenset[str] = frozenset()) -> SearchParams:
+    """The search with the intent's readings (except `dropped`) as filters the shopper did not set."""
+    text = list(intent.text) if "text" not in dropped else []
+    if "pairing" in dropped:
+        text += intent.pairing_words  # a removed pairing chip searches the dish as typed
+    changes: dict[str, object] = {"q": " ".join(text)}
+    for name in ("style", "country", "grape"):
+        if getattr(intent, name) and getattr(params, name) is None and name not in dropped:
+            changes[name] = getattr(intent, name)
+    if intent.region and params.region is None and "region" not in dropped:
+        changes["regions"] = list(intent.region[1])
+    if intent.pairings and "pairing" not in dropped:
+        changes["pairings"] = list(intent.pairings)
+    if intent.ranges and "taste" not in dropped:
+        changes["taste"] = dict(intent.ranges)
+    if intent.dietary and "dietary" not in dropped:
+        changes["dietary"] = sorted({*params.dietary, *intent.dietary})
+    if "price" not in dropped:
+        if intent.price_min is not None and params.price_min is None:
+            changes["price_min"] = intent.price_min
+        if intent.price_max is not None and params.price_max is None:
+            changes["price_max"] = intent.price_max
+    return replace(params, **changes)  # type: ignore[arg-type]
+
+
+# What to let go of first when nothing fits: free text, then taste words, then the finer readings.
+RELAX_ORDER = ("text", "taste", "region", "pairing", "grape", "price", "dietary", "country", "style")
+
+
+def relaxations(intent: Intent) -> list[str]:
+    """The readings present in `intent`, in the order they are given up."""
+    present = {"text": bool(intent.text), "taste": bool(intent.tastes), "region": intent.region is not None,
+               "pairing": bool(intent.pairings), "grape": intent.grape is not None,
+               "price": intent.price_min is not None or intent.price_max is not None,
+               "dietary": bool(intent.dietary), "country": intent.country is not None,
+               "style": intent.style is not None}
+    return [name for name in RELAX_ORDER if present[name]]

@@ -315,7 +315,11 @@ class SearchResponse(msgspec.Struct, kw_only=True):
     ]
     understood: Annotated[
         dict[str, str],
-        msgspec.Meta(description='Filters read from the words, e.g. "red under 30" → style red, price_max 30.'),
+        msgspec.Meta(description=(
+            "What was read from the words (style, country, region, grape, pairing, taste, price_min/max, "
+            'dietary), e.g. "red under 30" → style red, price_max 30; "relaxed": readings let go because '
+            'nothing fitted them all; "your_needs": the signed-in shopper\'s dietary needs applied. '
+            "Pass `ignore=<reading>` to drop one, `include_all=true` to lift the needs.")),
     ] = msgspec.field(default_factory=dict)
 
 

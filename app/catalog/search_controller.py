@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 from litestar import Controller, get
@@ -23,6 +24,21 @@ from app.schemas import money
 from app.security import PUBLIC, Principal
 from documents import Dietary, Style
 from search import MAX_PER_PAGE, SearchResult, Sort
+
+
+class Reading(StrEnum):
+    """What the search box can read out of the words (`understood` in the response)."""
+
+    style = "style"
+    country = "country"
+    region = "region"
+    grape = "grape"
+    pairing = "pairing"
+    taste = "taste"
+    price = "price"
+    dietary = "dietary"
+    text = "text"
+
 
 Name = Annotated[str | None, Parameter(min_length=1, max_length=100)]
 
@@ -96,6 +112,10 @@ class SearchController(Controller):
         sort: Sort = Sort.relevance,
         page: Annotated[int, Parameter(ge=1, le=1000)] = 1,
         per_page: Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE)] = 20,
+        ignore: Annotated[list[Reading] | None, Parameter(
+            description="Readings of `q` not to apply (repeat for several): the chips the shopper removed")] = None,
+        include_all: Annotated[bool, Parameter(
+            description="true: search everything, not only wines fitting the signed-in shopper's needs")] = False,
     ) -> SearchResponse:
         """Search the catalog: typo-tolerant, accent-blind and grape-synonym-aware text over names,
         wineries, grapes, regions and tasting notes, with filters, facets, sorting and highlights. An empty
@@ -115,6 +135,8 @@ class SearchController(Controller):
             sort=sort,
             page=page,
             per_page=per_page,
+            ignore=[r.value for r in ignore or ()],
+            include_all=include_all,
         )
         return _response(*await search.search(params, principal))
 

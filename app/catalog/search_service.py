@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from app.catalog.query_intent import interpret
+from app.catalog.query_intent import apply, read, relaxations
 from app.errors import Invalid, Unavailable
 from app.schemas import to_cents
 from search import (
@@ -54,6 +54,11 @@ class SearchParams:
     sort: Sort = Sort.relevance
     page: int = 1
     per_page: int = 20
+    regions: list[str] = field(default_factory=list)
+    pairings: list[str] = field(default_factory=list)
+    taste: dict[str, tuple[float, float]] = field(default_factory=dict)
+    ignore: list[str] = field(default_factory=list)  # readings of the words the shopper removed ("style")
+    include_all: bool = False  # true: the signed-in shopper's dietary needs do not apply to this search
 
 
 def _invalid(name: str, message: str) -> Invalid:
@@ -99,9 +104,17 @@ def to_query(p: SearchParams) -> SearchQuery:
             sort=p.sort,
             page=p.page,
             per_page=p.per_page,
+            regions=list(p.regions),
+            pairings=list(p.pairings),
+            taste=dict(p.taste),
         )
     except InvalidQuery as exc:  # rules the engine's port adds beyond _check
         raise _invalid(_parameter_named(str(exc)), str(exc)) from None
+
+
+def _reading(key: str) -> str:
+    """The reading an `understood` key belongs to (price_min and price_max are both "price")."""
+    return "price" if key.startswith("price") else key
 
 
 def _parameter_named(message: str) -> str:
@@ -124,16 +137,52 @@ class SearchService:
     def __init__(self, index: SearchIndex, boost_for: BoostProvider | None = None) -> None:
         self._index = index
         self.boost_for = boost_for  # set by the composition root once recommendations exist
+        self.needs_for: Callable[[str], Awaitable[list[str]]] | None = None  # a user's dietary needs
 
     async def search(self, params: SearchParams,
                      principal: Principal | None = None) -> tuple[SearchResult, dict[str, str]]:
-        """The result page, and the filters read from the words ("red under 30" → style and price_max)."""
-        params, understood = interpret(params)
+        """The result page, and what was read from the words ("red under 30" → style and price_max). When the
+        strict reading finds nothing, readings are let go one at a time and `understood["relaxed"]` says which."""
+        _check(params)
+        needs: list[str] = []
+        if principal is not None and self.needs_for is not None and not params.include_all:
+            needs = [d for d in await self.needs_for(principal.user_id) if d not in params.dietary]
+            params = replace(params, dietary=[*params.dietary, *needs])
+        result, understood = await self._understood(params, principal)
+        if needs:
+            understood["your_needs"] = ", ".join(needs)  # the storefront offers "include everything"
+        return result, understood
+
+    async def _understood(self, params: SearchParams,
+                          principal: Principal | None) -> tuple[SearchResult, dict[str, str]]:
+        intent = read(params.q) if params.q.strip() else None
+        ignored = frozenset(params.ignore)
+        understood = {k: v for k, v in (intent.understood() if intent is not None else {}).items()
+                      if _reading(k) not in ignored}
+        if intent is None or not understood:
+            plain = apply(params, intent, ignored) if intent is not None and ignored else params
+            return await self._run(plain, principal), {}
+        dropped: list[str] = []
+        result = await self._run(apply(params, intent, ignored), principal)
+        explicit = any(getattr(params, n) is not None for n in (
+            "style", "country", "region", "grape", "price_min", "price_max", "vintage_min", "vintage_max", "in_stock"))
+        for step in relaxations(intent) if not explicit else ():  # filters the shopper set are hers to lift
+            if result.total:
+                break
+            if step in ignored:
+                continue
+            dropped.append(step)
+            result = await self._run(apply(params, intent, ignored | frozenset(dropped)), principal)
+        if dropped:
+            understood["relaxed"] = ", ".join(dropped)
+        return result, understood
+
+    async def _run(self, params: SearchParams, principal: Principal | None) -> SearchResult:
         query = to_query(params)
         if principal is not None and self.boost_for is not None:
             query.boost = await self._boost(principal, query)
         try:
-            return await self._index.search(query), understood
+            return await self._index.search(query)
         except SearchUnavailable as exc:
             raise _engine_down(exc) from exc
         except InvalidQuery as exc:

@@ -265,3 +265,53 @@ async def test_a_price_phrase_in_the_box_filters_like_the_fields_would(client: C
     assert body["understood"] == {"price_max": "20", "style": "white"}
     assert set(ids(body)) == {"grigio", "gris"}
     assert (await search(client, q="Margaux"))["understood"] == {}
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_the_words_shoppers_use_become_filters_and_say_what_was_understood(client: Client) -> None:
+    body = await search(client, q="american cab")
+    assert body["understood"] == {"country": "United States", "grape": "Cabernet Sauvignon"}
+    assert ids(body) == ["napa"]  # stored as "USA": every spelling of the country matches
+    assert ids(await search(client, country="United States")) == ["napa"]
+    assert ids(await search(client, country="usa")) == ["napa"]
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_a_query_of_known_words_relaxes_instead_of_answering_an_empty_page(client: Client) -> None:
+    body = await search(client, q="spanish red under 20")
+    assert body["total"] > 0
+    assert body["understood"]["relaxed"]  # there is no Spanish wine: the reading let go is named
+    assert "country" in body["understood"]["relaxed"] or "price" in body["understood"]["relaxed"]
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_a_removed_chip_is_not_read_again(client: Client) -> None:
+    body = await search(client, q="white under 20", ignore="price")
+    assert body["understood"] == {"style": "white"}
+    assert set(ids(body)) == {"grigio", "gris", "sancerre"}
+    assert (await client.get("/v1/search", params={"q": "red", "ignore": "colour"})).status_code == 422
+
+
+async def test_a_slash_grape_facet_value_filters_to_its_count(client: Client) -> None:
+    await insert_wines(make_wine(id="s1", name="Estate Red", grapes=["Syrah/Shiraz"]),
+                       make_wine(id="s2", name="Hill Red", grapes=["Shiraz"]),
+                       make_wine(id="s3", name="Other", grapes=["Merlot"]))
+    assert await client.app.state.services.catalog.sync_to_index(["s1", "s2", "s3"])
+    facets = {f["value"]: f["count"] for f in (await search(client))["facets"]["grape"]}
+    assert facets["Syrah/Shiraz"] == 1
+    # the filter finds the facet's wines (before this, none) and, as every grape filter does, the synonyms'
+    assert set(ids(await search(client, grape="Syrah/Shiraz"))) == {"s1", "s2"}
+    assert set(ids(await search(client, grape="Syrah"))) == {"s1", "s2"}
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_a_signed_in_shoppers_dietary_needs_apply_until_she_includes_everything(
+        client: Client, shopper: Shopper) -> None:
+    response = await client.patch("/v1/me/preferences", json={"dietary": ["vegan"]}, headers=shopper.headers)
+    assert response.status_code == 200, response.text
+    mine = (await client.get("/v1/search", params={"q": "pinot"}, headers=shopper.headers)).json()
+    assert ids(mine) == ["grigio"] and mine["understood"]["your_needs"] == "vegan"
+    everything = (await client.get("/v1/search", params={"q": "pinot", "include_all": "true"},
+                                   headers=shopper.headers)).json()
+    assert set(ids(everything)) == {"grigio", "gris"} and "your_needs" not in everything["understood"]
+    assert set(ids(await search(client, q="pinot"))) == {"grigio", "gris"}  # anonymous: no needs

@@ -9,6 +9,7 @@ from search import Boost, SearchQuery, WineSearchDoc
 from search.analysis import parse
 from search.base import MAX_RESULT_WINDOW
 from search.elastic_mapping import index_body, to_source
+from search.elastic_query import filters as es_filters
 from search.elastic_query import (
     count_body,
     fuzzy_suggest_bodies,
@@ -29,8 +30,8 @@ def test_analysis_folds_accents_stems_notes_and_knows_grape_synonyms():
     assert "cuvee_english_stemmer" in analyzers["cuvee_english"]["filter"]
     synonyms = settings["analysis"]["filter"]["cuvee_grape_synonyms"]
     assert synonyms["type"] == "synonym_graph"
-    assert "shiraz, syrah" in synonyms["synonyms"]
-    assert any(s.startswith("pinot grigio, pinot gris") for s in synonyms["synonyms"])
+    assert "syrah, shiraz" in synonyms["synonyms"]
+    assert any(s.startswith("pinot gris, pinot grigio") for s in synonyms["synonyms"])
     # Synonyms apply at search time only, after folding, before stemming.
     search_chain = analyzers["cuvee_english_search"]["filter"]
     assert search_chain.index("asciifolding") < search_chain.index("cuvee_grape_synonyms") < search_chain.index(
@@ -95,8 +96,9 @@ def test_filters_sort_page_and_facets():
 
     assert {"term": {"listed": True}} in filters
     assert {"term": {"style.folded": "white"}} in filters
-    assert {"term": {"country.folded": "Spain"}} in filters
-    assert {"terms": {"grapes.folded": ["syrah", "shiraz"]}} in filters
+    country = next(f["terms"]["country.folded"] for f in filters if "country.folded" in f.get("terms", {}))
+    assert {"Spain", "spanish"} <= set(country)
+    assert {"terms": {"grapes.folded": ["syrah", "shiraz", "syrah/shiraz"]}} in filters
     assert {"range": {"price_cents": {"gte": 1000}}} in filters
     assert {"range": {"vintage": {"lte": 2020}}} in filters
     assert {"term": {"dietary": "vegan"}} in filters and {"term": {"dietary": "organic"}} in filters
@@ -124,7 +126,7 @@ def test_boosts_only_add_score():
 
     should = body["query"]["bool"]["should"]
     assert {"constant_score": {"filter": {"terms": {"country.folded": ["Italy"]}}, "boost": 2.0}} in should
-    assert {"constant_score": {"filter": {"terms": {"grapes.folded": ["shiraz", "syrah"]}}, "boost": 1.0}} in should
+    assert {"constant_score": {"filter": {"terms": {"grapes.folded": ["shiraz", "syrah", "syrah/shiraz"]}}, "boost": 1.0}} in should
     assert "should" not in count_body(SearchQuery(q="fruit"), parse("fruit"), ())["query"]["bool"]
 
 
@@ -159,3 +161,16 @@ def test_reading_answers_back():
     assert (hit.id, hit.score, hit.in_stock, hit.highlights) == ("w1", 3.5, False, {"name": "<mark>N</mark>"})
     assert (facets.style, facets.price_min_cents, facets.price_max_cents) == ({"red": 2}, 100, 900)
     assert options == {"rizling": [("riesling", 3)]}
+
+
+def test_readings_from_words_filter_regions_pairings_and_taste_ranges():
+    query = SearchQuery(q="", regions=["Toscana", "Chianti"], pairings=["Rich Fish", "Lean Fish"],
+                        taste={"body": (0.6, 1.0)}, country="USA")
+    filters = es_filters(query)
+
+    assert {"terms": {"region.folded": ["Toscana", "Chianti"]}} in filters
+    assert {"bool": {"should": [{"match_phrase": {"food_pairings": "Rich Fish"}},
+                                {"match_phrase": {"food_pairings": "Lean Fish"}}], "minimum_should_match": 1}} in filters
+    assert {"range": {"taste.body": {"gte": 0.6, "lte": 1.0}}} in filters
+    country = next(f["terms"]["country.folded"] for f in filters if "country.folded" in f.get("terms", {}))
+    assert {"USA", "United States"} <= set(country)

@@ -50,7 +50,7 @@ export async function render({ main, params, signal }) {
   status.textContent = `${answer.total.toLocaleString('en')} ${answer.total === 1 ? 'wine' : 'wines'}`;
   if (q) track('search_performed', { query: q.slice(0, 200), results_count: answer.total });
   mount(filters, filterPanel(params, answer.facets));
-  mount(results, appliedChips(params), didYouMean(params, answer.did_you_mean), hitList(answer), pager(params, answer));
+  mount(results, understoodChips(params, answer.understood || {}), appliedChips(params), didYouMean(params, answer.did_you_mean), hitList(answer), pager(params, answer));
   results.removeAttribute('aria-busy');
 }
 
@@ -59,6 +59,9 @@ function searchQuery(params) {
   for (const key of ['q', 'style', 'country', 'region', 'grape', 'price_min', 'price_max', 'sort', 'page', 'in_stock']) {
     if (params.get(key)) query[key] = params.get(key);
   }
+  if (params.get('include_all')) query.include_all = 'true';
+  const ignore = params.getAll('ignore');
+  if (ignore.length) query.ignore = ignore;
   const dietary = params.getAll('dietary');
   if (dietary.length) query.dietary = dietary;
   return query;
@@ -94,6 +97,30 @@ function pager(params, answer) {
     page > 1 ? link(page - 1, '← Previous', 'prev') : h('span'),
     h('span', {}, `Page ${page} of ${last}`),
     page < last ? link(page + 1, 'Next →', 'next') : h('span'));
+}
+
+const READINGS = { style: 'Style', country: 'Country', region: 'Region', grape: 'Grape', pairing: 'Goes with',
+  taste: 'Taste', price_min: 'From', price_max: 'Up to', dietary: 'Diet' };
+
+/** What the shop read from the words, each a removable chip (removing one sends ignore=<reading>). */
+function understoodChips(params, understood) {
+  const keys = Object.keys(understood).filter((key) => key in READINGS);
+  const relaxed = understood.relaxed;
+  if (!keys.length && !relaxed && !understood.your_needs) return null;
+  const chip = (key) => {
+    const reading = key.startsWith('price') ? 'price' : key;
+    const next = new URLSearchParams(params);
+    next.append('ignore', reading);
+    next.delete('page');
+    const text = `${READINGS[key]}: ${key === 'style' ? titleCase(understood[key]) : understood[key]}`;
+    return h('li', {}, h('a', { class: 'chip chip-understood', href: `#/search?${next}`, 'aria-label': `Do not read ${text}` },
+      text, h('span', { 'aria-hidden': 'true' }, ' ✕')));
+  };
+  return h('div', { class: 'understood' },
+    keys.length ? h('ul', { class: 'chips', 'aria-label': 'What we understood' }, h('li', { class: 'chips-label' }, 'We understood:'), keys.map(chip)) : null,
+    relaxed ? h('p', { class: 'relaxed', role: 'note' }, `Nothing fitted everything, so we let go of: ${relaxed}.`) : null,
+    understood.your_needs ? h('p', { class: 'your-needs', role: 'note' }, `Showing only ${understood.your_needs} wines, as your profile asks. `,
+      h('a', { href: `#/search?${withParam(params, 'include_all', 'true')}` }, 'Include everything')) : null);
 }
 
 function appliedChips(params) {
