@@ -1,7 +1,8 @@
-"""Serve mongoeco's memory engine over the MongoDB wire protocol on a free loopback port, for the conformance run.
+"""Serve mongoeco's memory engine over the MongoDB wire protocol on loopback, for the conformance run.
 
-Run with the Python of `.mongoeco-venv` (mongoeco needs Python >= 3.13): `python scripts/mongoeco_server.py URL_FILE [PORT]`.
-Once it listens (on PORT, default a free one) it writes its `mongodb://` URL to URL_FILE; it serves until SIGTERM or SIGINT.
+Run with the Python of `.mongoeco-venv` (mongoeco needs Python >= 3.13):
+`python scripts/mongoeco_server.py URL_FILE [PORT]`. Once it listens (on PORT, default a free one) it writes
+its `mongodb://` URL to URL_FILE; it serves until SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
