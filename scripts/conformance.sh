@@ -2,7 +2,8 @@
 # The MongoDB conformance suite (tests/contract) and the API suite (tests/api) again, on mongoeco's memory engine
 # served over the MongoDB wire protocol: a stricter, independent engine reached through the real PyMongo driver
 # with CUVEE_MONGODB_URL, as a real server is. mongoeco needs Python >= 3.13: it gets its own .mongoeco-venv.
-# Skips with one line when no python3.13 is found. Extra arguments go to pytest. Called by scripts/test.sh.
+# Skips with one line when no python3.13 is found. Arguments replace the default pytest arguments
+# (tests/contract tests/api). Called by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY313=$(command -v python3.13 || ls /root/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | head -1 || true)
@@ -22,8 +23,10 @@ state=$(mktemp -d /tmp/cuvee-mongoeco.XXXXXX)
 .mongoeco-venv/bin/python scripts/mongoeco_server.py "$state/url" >"$state/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$state"' EXIT
+trap 'exit 143' TERM INT
 for _ in $(seq 1 300); do [ -s "$state/url" ] && break; kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
 if [ ! -s "$state/url" ]; then echo "conformance: mongoeco did not start:" >&2; cat "$state/server.log" >&2; exit 1; fi
 url=$(cat "$state/url")
 echo "conformance: tests/contract + tests/api on mongoeco at $url"
-CUVEE_MONGODB_URL="$url" .venv/bin/python -m pytest tests/contract tests/api -q "$@"
+[ $# -gt 0 ] || set -- tests/contract tests/api
+CUVEE_MONGODB_URL="$url" .venv/bin/python -m pytest -q "$@"
