@@ -23,6 +23,13 @@ from documents.models import ALL_DOCUMENTS
 log = logging.getLogger(__name__)
 
 
+# Indexes an earlier version created that must go: init_beanie never drops an index by itself.
+# users.pref_style_region indexed two arrays together ("preferences.styles", "preferences.regions"), which a
+# real MongoDB refuses for every document holding both ("cannot index parallel arrays", code 171: MongoDB
+# manual, Multikey Indexes > Compound Multikey Indexes), and no query read it.
+RETIRED_INDEXES = {"users": ("pref_style_region",)}
+
+
 class DatabaseUnavailable(RuntimeError):
     """The configured MongoDB did not answer."""
 
@@ -172,6 +179,7 @@ async def connect(
     else:
         raise DatabaseUnavailable(f"CUVEE_MONGODB_URL must be memory:// or mongodb://…, not {redacted_url(url)!r}")
     db = client[db_name]
+    await drop_retired_indexes(db)
     await init_beanie(database=db, document_models=ALL_DOCUMENTS)
     if journal is not None:
         memory.attach_journal(client, db_name, journal)
@@ -193,3 +201,10 @@ def _recover(client: Any, db_name: str, snapshot_path: Path) -> Journal:
     journal = Journal(snapshot_path.parent, newest + 1)
     journal.remove_before(generation)
     return journal
+
+async def drop_retired_indexes(db: Any) -> None:
+    for collection, names in RETIRED_INDEXES.items():
+        present = {index["name"] async for index in await db[collection].list_indexes()}
+        for name in present.intersection(names):
+            log.warning("dropping retired index %s.%s", collection, name)
+            await db[collection].drop_index(name)

@@ -169,7 +169,6 @@ class User(_Timestamped):
         indexes: ClassVar = [
             IndexModel([("email", pymongo.ASCENDING)], unique=True, name="email_unique"),
             IndexModel([("anonymous_ids", pymongo.ASCENDING)], name="anonymous_ids"),
-            IndexModel([("preferences.styles", 1), ("preferences.regions", 1)], name="pref_style_region"),
         ]
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs Cuvée with its test extras into .venv, makes sure Redis answers on 127.0.0.1:6379 (and Chromium is
-# there for the browser tests), then runs the whole test suite. Extra arguments go to pytest.
+# there for the browser tests), then runs the whole test suite, then the contract and API suites again on mongoeco
+# (scripts/conformance.sh). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_setup.sh
@@ -15,4 +16,5 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium || echo "test: no /usr/bin/chromium; the browser tests will be skipped"
 fi
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
+exec bash scripts/conformance.sh

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from uuid import uuid4
 
 import httpx
+import pymongo
 import pytest
 from litestar import Litestar
 
@@ -21,6 +22,8 @@ from app.settings import Settings
 REDIS_URL = os.environ.get("CUVEE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 MONGODB_URL = os.environ.get("CUVEE_MONGODB_URL", "memory://")
 SEARCH_URL = os.environ.get("CUVEE_SEARCH_URL", "")
+ON_SERVER = MONGODB_URL.startswith("mongodb")
+_server_databases: list[str] = []  # made by this test on the server: dropped after it
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
@@ -42,7 +45,20 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "cors_origins": [],
     }
     values.update(overrides)
+    if ON_SERVER:
+        _server_databases.append(str(values["mongodb_db"]))
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _drop_server_databases() -> Iterator[None]:
+    """On a server every test drops the databases it made, so a suite run leaves nothing behind."""
+    yield
+    if not _server_databases:
+        return
+    with pymongo.MongoClient(MONGODB_URL, serverSelectionTimeoutMS=5000) as server:
+        while _server_databases:
+            server.drop_database(_server_databases.pop())
 
 
 @pytest.fixture

@@ -49,6 +49,22 @@ def _invalid(field: str, message: str, code: str = "invalid") -> Invalid:
                    errors=[{"field": field, "source": "body", "message": message}])
 
 
+# Sub-documents of preferences whose fields change independently; price_range (min <= max) and extra (bounded
+# as a whole) are compared and set whole.
+_INDEPENDENT_PREFERENCES = ("dislikes",)
+
+
+def _paths(field: str, value: dict[str, Any], split: tuple[str, ...]) -> dict[str, Any]:
+    """`value` as dotted paths under `field`: one per field, and one per field of the sub-documents in `split`."""
+    paths: dict[str, Any] = {}
+    for name, item in value.items():
+        if name in split and isinstance(item, dict):
+            paths.update({f"{field}.{name}.{key}": sub for key, sub in item.items()})
+        else:
+            paths[f"{field}.{name}"] = item
+    return paths
+
+
 def _plain(value: Any) -> Any:
     """A document fragment as MongoDB stores it: enums as their values, everything else as is."""
     if isinstance(value, dict):
@@ -147,11 +163,13 @@ class AccountService:
         now = self._clock()
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
-    async def _swap(self, user_id: str, field: str, change: Callable[[Any], tuple[BaseModel, R]]) -> R:
+    async def _swap(self, user_id: str, field: str, change: Callable[[Any], tuple[BaseModel, R]], *,
+                    split: tuple[str, ...] | None = None) -> R:
         """Compare-and-set one embedded part of the user: re-read and retry when another write got there first.
 
         The in-process MongoDB has no transactions; matching on the exact old value makes the read-modify-write
-        safe on any MongoDB.
+        safe on any MongoDB. With `split` (the sub-documents whose fields are independent) only the fields that
+        change are matched and `$set`, one by one: concurrent writes of different fields never conflict.
         """
         collection = User.get_pymongo_collection()
         for _ in range(_SWAP_ATTEMPTS):
@@ -161,10 +179,16 @@ class AccountService:
             old = raw.get(field)
             new, result = change(old)
             stored = _plain(new.model_dump())
-            if stored == old:
+            if split is None:
+                was, now = {field: old}, {field: stored}
+            else:
+                was, now = _paths(field, old or {}, split), _paths(field, stored, split)
+            changed = {path: value for path, value in now.items() if path not in was or was[path] != value}
+            if not changed:
                 return result  # nothing changes: no write, no new updated_at
-            done = await collection.update_one({"_id": user_id, field: old},
-                                               {"$set": {field: stored, "updated_at": self._now()}})
+            guard = {path: was.get(path, {"$exists": False}) for path in changed}
+            done = await collection.update_one({"_id": user_id, **guard},
+                                               {"$set": {**changed, "updated_at": self._now()}})
             if done.matched_count:
                 return result
         raise Conflict(f"your {field.replace('_', ' ')} changed at the same time; try again",
@@ -179,7 +203,7 @@ class AccountService:
                 raise _invalid(exc.field, str(exc)) from exc
             return new, new
 
-        return await self._swap(user_id, "preferences", change)
+        return await self._swap(user_id, "preferences", change, split=_INDEPENDENT_PREFERENCES)
 
     async def dislike_wine(self, user_id: str, wine_id: str, *, keep_last: int = 500) -> Preferences:
         """"Not for me" on a wine: appended to `dislikes.wine_ids` (moved to the end if already there), keeping
@@ -193,7 +217,7 @@ class AccountService:
                 raise _invalid(exc.field, str(exc)) from exc
             return new, new
 
-        return await self._swap(user_id, "preferences", change)
+        return await self._swap(user_id, "preferences", change, split=_INDEPENDENT_PREFERENCES)
 
     async def _set_taste(self, user_id: str, axes: dict[str, float | None], source: str, *,
                          override_stated: bool = False, learned_from: int | None = None) -> TasteChange:

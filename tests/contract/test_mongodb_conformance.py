@@ -14,8 +14,8 @@ import pytest
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from documents import Order, OrderItem, Review, User, Wine, WishlistEntry
-from documents.database import Database, connect
+from documents import Order, OrderItem, Review, Style, User, Wine, WishlistEntry
+from documents.database import Database, connect, drop_retired_indexes
 from documents.memory import memory_client
 from tests.factories import make_wine
 
@@ -213,3 +213,20 @@ async def test_guarded_array_markers_for_holds_and_view_counts(db: Database) -> 
     await wines.update_one({"_id": wine.id}, {"$pull": {"counting": {"$in": ["e1", "e2", "e3"]}}})
     after = await wines.find_one({"_id": wine.id})
     assert (after["view_count"], after["counting"]) == (2, [])
+
+
+
+async def test_a_user_with_styles_and_regions_is_stored_once_the_parallel_array_index_is_retired(
+        db: Database) -> None:
+    """MongoDB refuses a document with two array fields under one compound index ("cannot index parallel
+    arrays", code 171; MongoDB manual, Multikey Indexes > Compound Multikey Indexes). A database an earlier
+    version set up still has that index (init_beanie never drops one): start-up drops it."""
+    users = db.db["users"]
+    await users.create_index([("preferences.styles", 1), ("preferences.regions", 1)], name="pref_style_region")
+    await drop_retired_indexes(db.db)  # what connect() runs before binding the documents
+    assert "pref_style_region" not in {index["name"] async for index in await users.list_indexes()}
+    user = User(email=f"{uuid4().hex}@example.com", password_hash="x")
+    user.preferences.styles = [Style.red, Style.white]
+    user.preferences.regions = ["Rioja", "Douro"]
+    await user.insert()
+    assert await User.find({"preferences.regions": "Douro"}).count() == 1

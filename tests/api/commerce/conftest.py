@@ -5,7 +5,7 @@ between two database operations and concurrent checkouts would simply run one af
 `networked` fixture makes each call yield first, as a round trip to a real server does; with the `client`
 (which drives the app on the test's own loop) 50 gathered checkouts then interleave between their reads
 and writes, the condition under which a read-then-write would oversell. On a real MongoDB
-(CUVEE_MONGODB_URL) the interleaving is real anyway.
+(CUVEE_MONGODB_URL) the interleaving is real anyway, and the fixture changes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from litestar import Litestar
 
 from app.container import Services
 from documents import User, Wine
-from tests.conftest import AppClient
+from tests.conftest import ON_SERVER, AppClient
 
 _YIELDING_COLLECTION_METHODS = (
     "find_one", "find_one_and_update", "find_one_and_delete", "update_one", "update_many", "insert_one",
@@ -40,6 +40,8 @@ def _yielding(original: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitabl
 @pytest.fixture
 def networked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every in-process MongoDB call a point where other tasks may run (third-party classes only)."""
+    if ON_SERVER:
+        return
     collection = pymongo_async_mock.AsyncMongoMockCollection
     for name in _YIELDING_COLLECTION_METHODS:
         monkeypatch.setattr(collection, name, _yielding(getattr(collection, name)))

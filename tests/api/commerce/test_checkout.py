@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pymongo_async_mock
-
 from app.commerce.views import tell
 from documents import Order, Wine
 from tests.api.commerce.conftest import buy, fill, quick_shopper, services_of, stock_of
@@ -226,7 +224,7 @@ async def frozen_checkout(client: AppClient, headers: dict[str, str], *,
     order is placed; `at="dropping_holds"` after it is placed, before its holds are dropped. The request's
     task is parked there, as if killed (no clean-up of ours runs), unless the test sets the event it gets."""
     reached, never = asyncio.Event(), asyncio.Event()
-    collection = pymongo_async_mock.AsyncMongoMockCollection
+    collection = type(Wine.get_pymongo_collection())  # the driver's class on a server, the engine's in-process
     originals = {"placing": collection.find_one_and_update, "dropping_holds": collection.update_many}
     original = originals[at]
 
