@@ -19,6 +19,7 @@ from app.catalog.admin_controller import AdminWineController
 from app.catalog.controller import WineController
 from app.catalog.search_controller import SearchController
 from app.clickstream.controller import AnonymousIdController, ClickstreamAdminController, EventsController
+from app.clickstream.segment_controller import SegmentController
 from app.commerce.admin_controller import AdminCommerceController
 from app.commerce.controller import CartController, OrderController, WishlistController
 from app.commerce.review_controller import ReviewController
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[HealthController, AuthController, WineController, AdminWineController, SearchController,
                         MeController, TasteQuizController, AdminUserController,
                         CartController, OrderController, WishlistController, ReviewController,
-                        AdminCommerceController, EventsController, AnonymousIdController,
+                        AdminCommerceController, EventsController, AnonymousIdController, SegmentController,
                         ClickstreamAdminController, MyRecommendationsController, RecommendationController,
                         AdminRecommendationController, PrivacyController, StorefrontController,
                         static_files_router()],
