@@ -182,6 +182,22 @@ MATRIX: list[Expect] = [
     Expect("POST", "/v1/admin/orders/{order_id:str}/status", ADMIN, owners_order),
     # clickstream
     Expect("POST", "/v1/events", PUBLIC),
+    # Segment's Tracking API: public, authenticated by the source's write key inside the route
+    Expect("POST", "/v1/batch", PUBLIC),
+    Expect("POST", "/v1/b", PUBLIC),
+    Expect("POST", "/v1/import", PUBLIC),
+    Expect("POST", "/v1/track", PUBLIC),
+    Expect("POST", "/v1/t", PUBLIC),
+    Expect("POST", "/v1/page", PUBLIC),
+    Expect("POST", "/v1/p", PUBLIC),
+    Expect("POST", "/v1/screen", PUBLIC),
+    Expect("POST", "/v1/s", PUBLIC),
+    Expect("POST", "/v1/identify", PUBLIC),
+    Expect("POST", "/v1/i", PUBLIC),
+    Expect("POST", "/v1/group", PUBLIC),
+    Expect("POST", "/v1/g", PUBLIC),
+    Expect("POST", "/v1/alias", PUBLIC),
+    Expect("POST", "/v1/a", PUBLIC),
     Expect("POST", "/v1/me/anonymous-id", USER),
     Expect("GET", "/v1/admin/clickstream/stats", ADMIN),
     # recommendations
