@@ -13,6 +13,7 @@ from app.audit import AuditLog
 from app.backends import Backends
 from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
+from app.clickstream.segment import SegmentService
 from app.clickstream.service import ClickstreamService
 from app.commerce.service import CommerceService
 from app.pricing.service import PricingService
@@ -44,6 +45,7 @@ class Services:
     clickstream: ClickstreamService
     recommendations: RecommendationService
     privacy: PrivacyService
+    segment: SegmentService
 
     async def readiness_extras(self) -> dict[str, Any]:
         """Informational checks for /health/ready beyond the backends (the clickstream's lag)."""
@@ -77,6 +79,9 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     privacy = PrivacyService(settings.resolved_secret(), accounts, commerce, clickstream, recommendations, limiter,
                              clock, persist=backends.db.compact, audit=audit)
     accounts.consent_listeners.append(privacy.consent_changed)
+    segment = SegmentService(clickstream.ingest_events,
+                             {s: k.get_secret_value() for s, k in settings.segment_write_keys.items()},
+                             settings.segment_consent_categories, clock)
     return Services(
         settings=settings,
         backends=backends,
@@ -93,6 +98,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         clickstream=clickstream,
         recommendations=recommendations,
         privacy=privacy,
+        segment=segment,
     )
 
 

@@ -11,6 +11,7 @@ from app.accounts.profile import ProfileService
 from app.accounts.service import AccountService
 from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
+from app.clickstream.segment import SegmentService
 from app.clickstream.service import ClickstreamService
 from app.commerce.service import CommerceService
 from app.container import Services
@@ -46,6 +47,10 @@ def provide_commerce(state: State) -> CommerceService:
 
 def provide_clickstream(state: State) -> ClickstreamService:
     return services(state).clickstream
+
+
+def provide_segment(state: State) -> SegmentService:
+    return services(state).segment
 
 
 def provide_recommendations(state: State) -> RecommendationService:

@@ -24,6 +24,7 @@ from app.clickstream.controller import (
     ClickstreamAdminController,
     EventsController,
 )
+from app.clickstream.segment_controller import SegmentController
 from app.commerce.admin_controller import AdminCommerceController
 from app.commerce.controller import CartController, OrderController, WishlistController
 from app.commerce.review_controller import ReviewController
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         MeController, TasteQuizController, AdminUserController,
                         CartController, OrderController, WishlistController, ReviewController,
                         AdminCommerceController, EventsController, AnonymousIdIssuer, AnonymousIdController,
+                        SegmentController,
                         ClickstreamAdminController, MyRecommendationsController, RecommendationController,
                         AdminRecommendationController, AdminPricingController, PrivacyController, StorefrontController,
                         static_files_router()],

@@ -74,11 +74,14 @@ class Passwords:
             return False
 
 
-def bearer_principal(connection: ASGIConnection[Any, Any, Any, Any], codec: TokenCodec) -> Principal | None:
+def bearer_principal(connection: ASGIConnection[Any, Any, Any, Any], codec: TokenCodec,
+                     allow_basic: bool = False) -> Principal | None:
     header = connection.headers.get("authorization")
     if not header:
         return None
     scheme, _, token = header.partition(" ")
+    if allow_basic and scheme.lower() == "basic":
+        return None  # a Segment write key (the route reads it), never a user's credential
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("use an Authorization: Bearer <token> header", code="token_invalid")
     return codec.decode(token.strip())
@@ -90,7 +93,7 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if access not in ACCESS_LEVELS:
         raise Forbidden("this route declares no access rule", code="access_undeclared")
     codec: TokenCodec = connection.app.state.services.tokens
-    principal = bearer_principal(connection, codec)
+    principal = bearer_principal(connection, codec, allow_basic=bool(handler.opt.get("write_key_auth")))
     connection.scope["user"] = principal
     if access == "public":
         return

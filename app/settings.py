@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(default=10, ge=1)
     registrations_per_hour: int = Field(default=30, ge=1)  # per client address: argon2 costs CPU
     events_per_minute: int = Field(default=6_000, ge=1)
+    # Segment-compatible ingestion (/v1/batch, /v1/track …): one write key per storefront source, as
+    # {"source name": "write key"}. A browser's write key is public: it names a source, never a user.
+    segment_write_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    segment_consent_categories: list[str] = Field(default_factory=lambda: ["Analytics"])  # context.consent ids
     retrain_interval_s: float = Field(default=900.0, ge=0)
     log_level: str = "INFO"
 

@@ -16,5 +16,13 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium || echo "test: no /usr/bin/chromium; the browser tests will be skipped"
 fi
+# Test-only JavaScript (the Segment browser library): never served by the shop.
+if command -v npm >/dev/null 2>&1; then
+  for dir in tests/browser/segment; do
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null || echo "test: npm ci in $dir failed; its tests will be skipped"
+  done
+else
+  echo "test: no npm; the Segment browser test and the Elasticsearch type check will be skipped"
+fi
 .venv/bin/python -m pytest "$@"
 exec bash scripts/conformance.sh

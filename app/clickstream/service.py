@@ -64,7 +64,12 @@ class ClickstreamService:
     # ------------------------------------------------------------ the beacon
     async def ingest(self, body: bytes, principal: Principal | None, client_address: str) -> EventsReceipt:
         """Check each event of a raw batch, drop duplicates, append the rest; one verdict per event."""
-        verdicts, candidates = self._check_all(parse_batch(body), anonymous=principal is None)
+        return await self.ingest_events(parse_batch(body), principal, client_address)
+
+    async def ingest_events(self, raws: list[msgspec.Raw], principal: Principal | None,
+                            client_address: str) -> EventsReceipt:
+        """The one way into the stream, for the beacon and for events translated from other formats (Segment)."""
+        verdicts, candidates = self._check_all(raws, anonymous=principal is None)
         user_id = principal.user_id if principal else None
         if user_id and candidates and not await self.gate.allows_analytics(user_id):
             for c in candidates:

@@ -45,6 +45,7 @@ PUBLIC = Access("PUBLIC", "public")
 USER = Access("USER", "user")
 OWNED = Access("OWNED", "user")  # a USER route about one object of B's: A and the admin get 404
 ADMIN = Access("ADMIN", "admin")
+WRITE_KEY = Access("WRITE_KEY", "public")  # Segment's routes: only a source's write key opens them, no account
 
 
 @dataclass
@@ -199,6 +200,22 @@ MATRIX: list[Expect] = [
     # clickstream
     Expect("POST", "/v1/events", PUBLIC),
     Expect("POST", "/v1/anonymous-ids", PUBLIC),
+    # Segment's Tracking API: public, authenticated by the source's write key inside the route (no account's token)
+    Expect("POST", "/v1/batch", WRITE_KEY),
+    Expect("POST", "/v1/b", WRITE_KEY),
+    Expect("POST", "/v1/import", WRITE_KEY),
+    Expect("POST", "/v1/track", WRITE_KEY),
+    Expect("POST", "/v1/t", WRITE_KEY),
+    Expect("POST", "/v1/page", WRITE_KEY),
+    Expect("POST", "/v1/p", WRITE_KEY),
+    Expect("POST", "/v1/screen", WRITE_KEY),
+    Expect("POST", "/v1/s", WRITE_KEY),
+    Expect("POST", "/v1/identify", WRITE_KEY),
+    Expect("POST", "/v1/i", WRITE_KEY),
+    Expect("POST", "/v1/group", WRITE_KEY),
+    Expect("POST", "/v1/g", WRITE_KEY),
+    Expect("POST", "/v1/alias", WRITE_KEY),
+    Expect("POST", "/v1/a", WRITE_KEY),
     Expect("POST", "/v1/me/anonymous-id", USER),
     Expect("GET", "/v1/admin/clickstream/stats", ADMIN),
     # recommendations
@@ -275,6 +292,7 @@ def judge(expect: Expect, who: str, status: int) -> str | None:
                 "admin": lambda s: s == 404},
         ADMIN: {"anonymous": lambda s: s == 401, "A": lambda s: s == 403, "B": lambda s: s == 403,
                 "admin": lambda s: let_through},
+        WRITE_KEY: {who: (lambda s: s == 401) for who in ("anonymous", "A", "B", "admin")},
     }
     return None if rules[expect.access][who](status) else f"{who} got {status}"
 

@@ -62,10 +62,10 @@ def recording_beacons(app: Any, received: list[Beacon]) -> Any:
 class LiveServer:
     """The whole app served over real HTTP (sendBeacon needs one), in a thread of this process."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, **overrides: Any) -> None:
         import uvicorn
 
-        settings = make_settings(tmp_path, seed_demo=True, run_worker=True)
+        settings = make_settings(tmp_path, **({"seed_demo": True, "run_worker": True} | overrides))
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
