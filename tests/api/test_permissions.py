@@ -201,9 +201,9 @@ MATRIX: list[Expect] = [
     Expect("POST", "/v1/events", PUBLIC),
     Expect("POST", "/v1/anonymous-ids", PUBLIC),
     # Segment's Tracking API: public, authenticated by the source's write key inside the route (no account's token)
-    Expect("POST", "/v1/batch", WRITE_KEY),
-    Expect("POST", "/v1/b", WRITE_KEY),
-    Expect("POST", "/v1/import", WRITE_KEY),
+    Expect("POST", "/v1/batch", WRITE_KEY, body={"batch": []}),
+    Expect("POST", "/v1/b", WRITE_KEY, body={"batch": []}),
+    Expect("POST", "/v1/import", WRITE_KEY, body={"batch": []}),
     Expect("POST", "/v1/track", WRITE_KEY),
     Expect("POST", "/v1/t", WRITE_KEY),
     Expect("POST", "/v1/page", WRITE_KEY),

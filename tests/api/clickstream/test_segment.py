@@ -217,7 +217,7 @@ async def test_a_user_id_from_the_body_is_only_a_claim(
 async def test_a_linked_anonymous_id_brings_segment_views_into_the_users_history(
         client: AppClient, shopper: Shopper, redis: Any) -> None:
     (wine,) = await insert_wines(make_wine(name="Segment Barolo"))
-    anon = str(uuid4())
+    anon = (await client.post("/v1/anonymous-ids")).json()["anonymous_id"]  # the storefront sets it in Segment
     await consent(client, shopper.headers, analytics=True)
     client.app.state.services.clickstream.consent_changed(shopper.id)
     linked = await client.post("/v1/me/anonymous-id", json={"anonymous_id": anon}, headers=shopper.headers)
