@@ -151,6 +151,8 @@ def apply(params: SearchParams, intent: Intent, dropped: frozenset[str] = frozen
     text = list(intent.text) if "text" not in dropped else []
     if "pairing" in dropped:
         text += intent.pairing_words  # a removed pairing chip searches the dish as typed
+    if "region" in dropped and intent.region and "text" not in dropped:
+        text.append(intent.region[0])  # a place that is no wine's region may still be in a name ("… Rioja")
     changes: dict[str, object] = {"q": " ".join(text)}
     for name in ("style", "country", "grape"):
         if getattr(intent, name) and getattr(params, name) is None and name not in dropped:

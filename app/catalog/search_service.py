@@ -166,10 +166,10 @@ class SearchService:
         result = await self._run(apply(params, intent, ignored), principal)
         explicit = any(getattr(params, n) is not None for n in (
             "style", "country", "region", "grape", "price_min", "price_max", "vintage_min", "vintage_max", "in_stock"))
-        for step in relaxations(intent) if not explicit else ():  # filters the shopper set are hers to lift
+        for step in relaxations(intent):
             if result.total:
                 break
-            if step in ignored:
+            if step in ignored or (explicit and step == "text"):  # beside her own filters, her words stay
                 continue
             dropped.append(step)
             result = await self._run(apply(params, intent, ignored | frozenset(dropped)), principal)
