@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from app.settings import Settings
-from documents.database import Database, DataDirLocked, DirectoryLock, DatabaseUnavailable, connect, redacted_url
+from documents.database import Database, DatabaseUnavailable, DataDirLocked, DirectoryLock, connect, redacted_url
 from search import SearchIndex, SearchUnavailable, open_index
 
 log = logging.getLogger("cuvee.backends")

@@ -146,9 +146,10 @@ def import_(file: Path, fmt: str | None) -> None:
 
     suffixes = [s.lower() for s in file.suffixes if s.lower() != ".gz"]
     guessed = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffixes[-1] if suffixes else "")
-    if (fmt or guessed) is None:
+    named = fmt or guessed
+    if named is None:
         raise click.UsageError("cannot tell the format from the file name: pass --format csv|jsonl")
-    chosen = ImportFormat(fmt or guessed)
+    chosen = ImportFormat(named)
     try:
         text = decode_upload(file.read_bytes(), limit=2**31)
     except Exception as exc:  # an AppError from decoding: show its detail, not a traceback

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 _FRAME = struct.Struct("<II")  # payload length, crc32 of the payload
 _PREFIX = "mongodb.journal."
-_CODEC = bson.CodecOptions(tz_aware=True)
+_CODEC: bson.CodecOptions[dict[str, Any]] = bson.CodecOptions(tz_aware=True)
 
 
 def journal_files(directory: Path) -> list[tuple[int, Path]]:

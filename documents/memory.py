@@ -472,7 +472,7 @@ def load_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path) -> tup
     if not path.exists():
         return 0, 0
     database = client.get_database(db_name).delegate
-    options = bson.CodecOptions(tz_aware=True)
+    options: bson.CodecOptions[dict[str, Any]] = bson.CodecOptions(tz_aware=True)
     loaded = generation = 0
     with path.open("rb") as src:
         magic = src.read(len(_MAGIC))

@@ -25,7 +25,7 @@ from app.errors import TooMany
 from app.main import create_app
 from documents import Interaction, Wine, utcnow
 from tests.api.clickstream.conftest import event
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running
 from tests.factories import insert_wines, make_wine
 
 AppClient = AsyncTestClient[Litestar]
@@ -112,11 +112,12 @@ async def test_a_hung_redis_answers_503_within_the_deadline_and_recovers(
 
 async def test_the_in_process_worker_drains_the_stream_and_stops_cleanly(tmp_path: Path, redis: Any) -> None:
     settings = make_settings(tmp_path, run_worker=True)
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with running(create_app(settings)) as client:  # in this loop: a server's driver is bound to it
         (wine,) = await insert_wines(make_wine())
         batch = [event(wine_id=wine.id) for _ in range(5)]
         await client.post("/v1/events", json=batch)
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # a condition with a generous deadline, not a speed
+        while time.monotonic() < deadline:
             if await Interaction.find({"wine_id": wine.id}).count() == 5:
                 break
             await asyncio.sleep(0.05)

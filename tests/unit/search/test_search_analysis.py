@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from search.analysis import (
-    Clause,
     as_vintage,
     best_correction,
     fold,
