@@ -6,7 +6,15 @@
 # (tests/contract tests/api). Called by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY313=$(command -v python3.13 || ls /root/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | head -1 || true)
+PY313=""
+# The first Python 3.13 that really runs (a pyenv shim answers `command -v` without one behind it).
+for candidate in "$(command -v python3.13 || true)" /root/.pyenv/versions/3.13*/bin/python3.13 /usr/bin/python3.13; do
+  if [ -n "$candidate" ] && [ -x "$candidate" ] && "$candidate" -c 'import sys; assert sys.version_info >= (3, 13)' \
+      2>/dev/null; then
+    PY313=$candidate
+    break
+  fi
+done
 if [ -z "$PY313" ]; then
   echo "conformance: skipped (mongoeco needs python3.13: install it, e.g. 'pyenv install 3.13', and re-run)"
   exit 0

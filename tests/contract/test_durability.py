@@ -121,7 +121,7 @@ async def test_the_store_files_are_private_to_their_owner(tmp_path: Path) -> Non
     await database.db["users"].insert_one({"_id": 2})
     files = [path, *(p for _, p in journal_files(tmp_path))]
     await database.close()
-    secret = Settings(data_dir=tmp_path).resolved_secret()
+    secret = Settings(data_dir=tmp_path, secret_key=None).resolved_secret()
     assert secret
     for file in [*files, path, tmp_path / "secret_key"]:
         if file.exists():
@@ -129,8 +129,10 @@ async def test_the_store_files_are_private_to_their_owner(tmp_path: Path) -> Non
 
 
 def test_two_data_directories_never_share_a_stream_prefix(tmp_path: Path) -> None:
-    one, two = Settings(data_dir=tmp_path / "one"), Settings(data_dir=tmp_path / "two")
-    assert one.stream_prefix != two.stream_prefix
-    assert Settings(data_dir=tmp_path / "one").stream_prefix == one.stream_prefix
-    assert Settings(mongodb_url="mongodb://db.example/shop").stream_prefix == "shop"
+    def embedded(name: str) -> Settings:
+        return Settings(mongodb_url="memory://", data_dir=tmp_path / name, stream_prefix="")
+
+    assert embedded("one").stream_prefix != embedded("two").stream_prefix
+    assert embedded("one").stream_prefix == embedded("one").stream_prefix
+    assert Settings(mongodb_url="mongodb://db.example/shop", mongodb_db=None, stream_prefix="").stream_prefix == "shop"
     assert Settings(data_dir=tmp_path, stream_prefix="mine").stream_prefix == "mine"
