@@ -176,7 +176,9 @@ class PricingService:
     async def tick(self) -> int:
         """Reprice every wine whose price holds no longer (a rule started or ended); returns how many changed."""
         now = self.clock()
-        due = [d["_id"] async for d in Wine.get_pymongo_collection().find({"price_until": {"$lte": now}}, {"_id": 1})]
+        # `$ne: None` is what MongoDB's type bracketing implies anyway; mongoeco matches null against `$lte` without it
+        due = [d["_id"] async for d in Wine.get_pymongo_collection().find(
+            {"price_until": {"$ne": None, "$lte": now}}, {"_id": 1})]
         return await self.reprice(due, cause="rule boundary")
 
     async def seconds_to_next_boundary(self) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 
+import pytest
 from click.testing import CliRunner, Result
 from litestar.testing import AsyncTestClient
 
@@ -95,6 +96,8 @@ async def test_a_write_command_refuses_in_one_line_while_the_server_owns_the_dat
         settings: Settings) -> None:
     from tests.conftest import running
 
+    if not settings.embedded:
+        pytest.skip("the data-directory lock guards the embedded store; a MongoDB server serves many processes")
     async with running(create_app(settings)):
         result = await asyncio.to_thread(create_admin, settings, "late@example.com", "--password-stdin",
                                          input=ADMIN_PASSWORD + "\n")
