@@ -107,6 +107,14 @@ def shopper_with_consent(shop: LiveServer) -> str:
     return str(token)
 
 
+def issued_anonymous_id(shop: LiveServer) -> str:
+    """An anonymous id the shop signed: only such an id can be linked to an account (the storefront sets it as
+    the Segment library's anonymousId)."""
+    status, body = shop.call("POST", "/v1/anonymous-ids")
+    assert status == 201, body
+    return str(body["anonymous_id"])
+
+
 def link(shop: LiveServer, token: str, anonymous_id: str) -> None:
     """What the storefront does right after sign-in: the browser's anonymous id becomes the user's."""
     status, body = shop.call("POST", "/v1/me/anonymous-id", token, {"anonymous_id": anonymous_id})
@@ -135,7 +143,7 @@ def wait_for_history(shop: LiveServer, token: str, wine_name: str, query: str) -
 def test_the_segment_python_library_sends_views_and_searches_into_history(shop: LiveServer) -> None:
     analytics = pytest.importorskip("segment.analytics", reason="pip install segment-analytics-python (test extra)")
     token = shopper_with_consent(shop)
-    anonymous_id = str(uuid4())
+    anonymous_id = issued_anonymous_id(shop)
     link(shop, token, anonymous_id)
     wine = two_wines(shop)[0]
     errors: list[Exception] = []
@@ -175,8 +183,9 @@ def test_analytics_next_in_a_browser_sends_views_and_searches_into_history(
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto("/")
         api_host = shop.url.removeprefix("http://") + "/v1"
-        anonymous_id = page.evaluate("([host, key, strategy]) => loadSegment(host, key, strategy)",
-                                     [api_host, WEB_KEY, strategy])
+        page.evaluate("([host, key, strategy]) => loadSegment(host, key, strategy)", [api_host, WEB_KEY, strategy])
+        anonymous_id = issued_anonymous_id(shop)
+        assert page.evaluate("(id) => segment.setAnonymousId(id)", anonymous_id) == anonymous_id
         link(shop, token, anonymous_id)
         page.evaluate("""([wineId, query]) => Promise.all([
             segment.page("Wine Detail"),
