@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
@@ -25,7 +27,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CONSENT_KINDS = ("personalisation", "analytics", "marketing")
 # Consent changes are rare; the cap only stops a scripted toggle loop from growing the user document forever.
 MAX_CONSENT_LEDGER = 1000
-_SWAP_ATTEMPTS = 5
+_SWAP_ATTEMPTS = 20  # writers of one unit (e.g. `extra`) each win once: room for a burst of them
 R = TypeVar("R")
 # Told of every consent request once it is stored: (user_id, the changes asked for, the resulting state).
 ConsentListener = Callable[[str, dict[str, bool], ConsentState], Awaitable[None]]
@@ -172,7 +174,9 @@ class AccountService:
         change are matched and `$set`, one by one: concurrent writes of different fields never conflict.
         """
         collection = User.get_pymongo_collection()
-        for _ in range(_SWAP_ATTEMPTS):
+        for attempt in range(_SWAP_ATTEMPTS):
+            if attempt:  # lost the race: step aside a little (jittered), so the contenders do not collide again
+                await asyncio.sleep(random.uniform(0, 0.002 * attempt))
             raw = await collection.find_one({"_id": user_id}, {field: 1})
             if raw is None:
                 raise NotFound("user", user_id)
