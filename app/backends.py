@@ -59,8 +59,9 @@ class Backends:
 async def _try_redis(url: str, timeout_s: float) -> Any | None:
     # Connecting fails fast (a Redis that is down answers 503 at once); reads may wait longer than a
     # connect because the worker's XREADGROUP blocks for up to a second.
-    client = aioredis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=REDIS_READ_TIMEOUT_S,
-                               health_check_interval=30)
+    client = aioredis.from_url(
+        url, socket_connect_timeout=timeout_s, socket_timeout=REDIS_READ_TIMEOUT_S, health_check_interval=30
+    )
     try:
         await client.ping()
     except (RedisError, OSError):
@@ -75,7 +76,8 @@ async def open_redis(settings: Settings) -> tuple[Any, str]:
         client = await _try_redis(settings.redis_url, 3.0)
         if client is None:
             raise BackendUnavailable(
-                f"Redis at {redacted_url(settings.redis_url)} did not answer: start it or fix CUVEE_REDIS_URL")
+                f"Redis at {redacted_url(settings.redis_url)} did not answer: start it or fix CUVEE_REDIS_URL"
+            )
         return client, f"server {redacted_url(settings.redis_url)}"
     client = await _try_redis(LOCAL_REDIS, 0.5)
     if client is not None:
@@ -83,8 +85,7 @@ async def open_redis(settings: Settings) -> tuple[Any, str]:
         return client, f"server {LOCAL_REDIS}"
     import fakeredis  # only where no Redis server is reachable
 
-    log.info("clickstream: no Redis at %s; using the in-process Redis (events do not survive a restart)",
-             LOCAL_REDIS)
+    log.info("clickstream: no Redis at %s; using the in-process Redis (events do not survive a restart)", LOCAL_REDIS)
     return fakeredis.FakeAsyncRedis(), "in-process"
 
 
@@ -126,8 +127,9 @@ async def probe_backends(settings: Settings) -> None:
 
 async def _open_db(settings: Settings, *, snapshot: bool = True) -> Database:
     try:
-        return await connect(settings.mongodb_url, name=settings.mongodb_db,
-                             snapshot_path=settings.snapshot_path if snapshot else None)
+        return await connect(
+            settings.mongodb_url, name=settings.mongodb_db, snapshot_path=settings.snapshot_path if snapshot else None
+        )
     except DataDirLocked as exc:
         raise BackendUnavailable(str(exc)) from exc
     except DatabaseUnavailable as exc:
@@ -143,6 +145,8 @@ async def _open_search(settings: Settings) -> SearchIndex:
         await search.ping()
     except SearchUnavailable as exc:
         await search.close()  # the client holds a connection pool even when nothing answered
-        raise BackendUnavailable(f"search engine at {redacted_url(settings.effective_search_url)} did not answer: "
-                                 f"{exc}: start it or fix CUVEE_SEARCH_URL") from exc
+        raise BackendUnavailable(
+            f"search engine at {redacted_url(settings.effective_search_url)} did not answer: "
+            f"{exc}: start it or fix CUVEE_SEARCH_URL"
+        ) from exc
     return search

@@ -65,8 +65,13 @@ def version() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--reload", is_flag=True, help="Restart on code changes (development; uses uvicorn).")
-@click.option("--workers", default=1, show_default=True, type=int,
-              help="Worker processes (only with real MongoDB: the in-process one lives in one process).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Worker processes (only with real MongoDB: the in-process one lives in one process).",
+)
 def serve(host: str, port: int, reload: bool, workers: int) -> None:
     """Serve the API (and, in the embedded mode, the clickstream worker) until interrupted."""
     settings = Settings()
@@ -82,8 +87,15 @@ def serve(host: str, port: int, reload: bool, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    Granian("app.cli:served_app", factory=True, interface=Interfaces.ASGI, address=host, port=port,
-            workers=workers, log_access=False).serve()
+    Granian(
+        "app.cli:served_app",
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=host,
+        port=port,
+        workers=workers,
+        log_access=False,
+    ).serve()
 
 
 def served_app() -> Any:
@@ -138,8 +150,13 @@ def reindex() -> None:
 
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
-              help="File format (default: from the name: .csv, .jsonl or .ndjson, optionally .gz).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default=None,
+    help="File format (default: from the name: .csv, .jsonl or .ndjson, optionally .gz).",
+)
 def import_(file: Path, fmt: str | None) -> None:
     """Add or update wines from an X-Wines CSV or a JSON Lines file (upsert by id or source_id)."""
     from app.catalog.importer import ImportFormat, decode_upload
@@ -160,8 +177,9 @@ def import_(file: Path, fmt: str | None) -> None:
         async with open_services() as services:
             update, close = progress_bar(rows, f"importing {file.name}")
             try:
-                report = await services.catalog.import_wines(text, chosen, None, source=f"cli:{file.name}",
-                                                              progress=update)
+                report = await services.catalog.import_wines(
+                    text, chosen, None, source=f"cli:{file.name}", progress=update
+                )
             finally:
                 close()
             click.echo(f"import: {report}")
@@ -175,18 +193,26 @@ def import_(file: Path, fmt: str | None) -> None:
 
 @cli.command()
 @click.option("--consumer", default=None, help="Consumer name in the group (default: host-pid-random).")
-@click.option("--batch", default=200, show_default=True, type=click.IntRange(1, 10_000),
-              help="Events read and written per batch.")
-@click.option("--claim-idle", default=60.0, show_default=True, type=click.FloatRange(0.1),
-              help="Seconds after which another consumer's unacknowledged events are taken over.")
+@click.option(
+    "--batch", default=200, show_default=True, type=click.IntRange(1, 10_000), help="Events read and written per batch."
+)
+@click.option(
+    "--claim-idle",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds after which another consumer's unacknowledged events are taken over.",
+)
 def worker(consumer: str | None, batch: int, claim_idle: float) -> None:
     """Run the clickstream worker until SIGTERM/SIGINT (the batch in hand is finished first)."""
     from app.clickstream.worker import WorkerConfig, run_until_signalled
 
     settings = Settings()
     if settings.embedded:
-        raise click.ClickException("the worker needs a shared MongoDB (set CUVEE_MONGODB_URL); "
-                                   "in the embedded mode it runs inside `cuvee serve`")
+        raise click.ClickException(
+            "the worker needs a shared MongoDB (set CUVEE_MONGODB_URL); "
+            "in the embedded mode it runs inside `cuvee serve`"
+        )
 
     async def main() -> None:
         async with open_services(settings) as services:
@@ -241,8 +267,13 @@ def privacy() -> None:
 
 @privacy.command("export")
 @click.argument("email")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the JSON document to this file (readable by its owner only) instead of standard output.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON document to this file (readable by its owner only) instead of standard output.",
+)
 def privacy_export(email: str, output: Path | None) -> None:
     """Everything held about the customer with EMAIL, as the JSON document GET /v1/me/export returns."""
     from app.errors import AppError
@@ -287,9 +318,13 @@ def privacy_erase(email: str, yes: bool) -> None:
 
 
 @cli.command()
-@click.option("--xwines-ratings", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Also learn from an X-Wines ratings CSV(.gz) for the demo wines (ids xw<WineID>); kept in the "
-                   "data dir so later retrainings use it too.")
+@click.option(
+    "--xwines-ratings",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Also learn from an X-Wines ratings CSV(.gz) for the demo wines (ids xw<WineID>); kept in the "
+    "data dir so later retrainings use it too.",
+)
 def train(xwines_ratings: Path | None) -> None:
     """Train the recommenders from MongoDB now and save the model in the data dir (the API loads it at start)."""
     from app.recommendations.trainer import extra_ratings_path
@@ -319,24 +354,49 @@ def train(xwines_ratings: Path | None) -> None:
 @cli.command()
 @click.option("--wines", required=True, type=click.Path(exists=True, dir_okay=False), help="X-Wines wines CSV")
 @click.option("--ratings", type=click.Path(exists=True, dir_okay=False), help="X-Wines ratings CSV(.gz), split here")
-@click.option("--train", "train_file", type=click.Path(exists=True, dir_okay=False),
-              help="Training ratings of a fixed split (with --test)")
-@click.option("--test", "test_file", type=click.Path(exists=True, dir_okay=False),
-              help="Test ratings of a fixed split (with --train)")
+@click.option(
+    "--train",
+    "train_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Training ratings of a fixed split (with --test)",
+)
+@click.option(
+    "--test",
+    "test_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Test ratings of a fixed split (with --train)",
+)
 @click.option("--test-size", default=0.2, show_default=True, type=click.FloatRange(0, 1, min_open=True))
 @click.option("--seed", default=42, show_default=True, type=int)
 @click.option("--relevance", default=5.0, show_default=True, type=float, help="Ratings at least this are positives")
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1))
-def evaluate(wines: str, ratings: str | None, train_file: str | None, test_file: str | None, test_size: float,
-             seed: int, relevance: float, k: int) -> None:
+def evaluate(
+    wines: str,
+    ratings: str | None,
+    train_file: str | None,
+    test_file: str | None,
+    test_size: float,
+    seed: int,
+    relevance: float,
+    k: int,
+) -> None:
     """Offline evaluation on X-Wines (Cornac RatioSplit protocol): most-popular, tuned EASE and ours."""
     from app.recommendations.evaluation import evaluate as run_evaluation
     from app.recommendations.evaluation import format_report
 
     if (ratings is None) == (train_file is None or test_file is None):
         raise click.UsageError("give --ratings, or both --train and --test")
-    report = run_evaluation(wines, ratings, train_path=train_file, test_path=test_file, test_size=test_size,
-                            seed=seed, relevance=relevance, k=k, progress=sys.stderr.isatty())
+    report = run_evaluation(
+        wines,
+        ratings,
+        train_path=train_file,
+        test_path=test_file,
+        test_size=test_size,
+        seed=seed,
+        relevance=relevance,
+        k=k,
+        progress=sys.stderr.isatty(),
+    )
     click.echo(format_report(report))
 
 

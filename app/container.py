@@ -61,27 +61,63 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     pricing = PricingService(clock, audit, sync_index=catalog.sync_to_index)
     catalog.reprice = pricing.reprice
     search = SearchService(backends.search)
-    accounts = AccountService(tokens, passwords, limiter, settings.login_attempts_per_minute, clock,
-                              registrations_per_hour=settings.registrations_per_hour)
+    accounts = AccountService(
+        tokens,
+        passwords,
+        limiter,
+        settings.login_attempts_per_minute,
+        clock,
+        registrations_per_hour=settings.registrations_per_hour,
+    )
     search.needs_for = accounts.dietary_needs
-    commerce = CommerceService(catalog, accounts, clock, abandoned_cart_hours=settings.abandoned_cart_hours,
-                               checkout_stale_after=timedelta(seconds=settings.checkout_stale_s),
-                               on_wines_changed=catalog.sync_to_index, on_wines_sold=pricing.wines_sold,
-                               price_alerts=pricing.alerts, price_history=pricing.history_since)
-    clickstream = ClickstreamService(backends.redis, settings.stream_prefix, accounts, catalog, clock,
-                                     maxlen=settings.events_maxlen, dedup_ttl_s=settings.event_dedup_ttl_s,
-                                     events_per_minute=settings.events_per_minute,
-                                     secret=settings.resolved_secret())
+    commerce = CommerceService(
+        catalog,
+        accounts,
+        clock,
+        abandoned_cart_hours=settings.abandoned_cart_hours,
+        checkout_stale_after=timedelta(seconds=settings.checkout_stale_s),
+        on_wines_changed=catalog.sync_to_index,
+        on_wines_sold=pricing.wines_sold,
+        price_alerts=pricing.alerts,
+        price_history=pricing.history_since,
+    )
+    clickstream = ClickstreamService(
+        backends.redis,
+        settings.stream_prefix,
+        accounts,
+        catalog,
+        clock,
+        maxlen=settings.events_maxlen,
+        dedup_ttl_s=settings.event_dedup_ttl_s,
+        events_per_minute=settings.events_per_minute,
+        secret=settings.resolved_secret(),
+    )
     recommendations = build_recommendations(settings, backends, catalog, accounts, commerce, search, clock)
-    profile = ProfileService(accounts, purchase_history=commerce.purchase_history, wishlist=commerce.wishlist,
-                             recently_viewed=clickstream.recently_viewed,
-                             search_history=clickstream.search_history)
-    privacy = PrivacyService(settings.resolved_secret(), accounts, commerce, clickstream, recommendations, limiter,
-                             clock, persist=backends.db.compact, audit=audit)
+    profile = ProfileService(
+        accounts,
+        purchase_history=commerce.purchase_history,
+        wishlist=commerce.wishlist,
+        recently_viewed=clickstream.recently_viewed,
+        search_history=clickstream.search_history,
+    )
+    privacy = PrivacyService(
+        settings.resolved_secret(),
+        accounts,
+        commerce,
+        clickstream,
+        recommendations,
+        limiter,
+        clock,
+        persist=backends.db.compact,
+        audit=audit,
+    )
     accounts.consent_listeners.append(privacy.consent_changed)
-    segment = SegmentService(clickstream.ingest_events,
-                             {s: k.get_secret_value() for s, k in settings.segment_write_keys.items()},
-                             settings.segment_consent_categories, clock)
+    segment = SegmentService(
+        clickstream.ingest_events,
+        {s: k.get_secret_value() for s, k in settings.segment_write_keys.items()},
+        settings.segment_consent_categories,
+        clock,
+    )
     return Services(
         settings=settings,
         backends=backends,
@@ -102,13 +138,27 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     )
 
 
-def build_recommendations(settings: Settings, backends: Backends, catalog: CatalogService, accounts: AccountService,
-                          commerce: CommerceService, search: SearchService, clock: Clock) -> RecommendationService:
+def build_recommendations(
+    settings: Settings,
+    backends: Backends,
+    catalog: CatalogService,
+    accounts: AccountService,
+    commerce: CommerceService,
+    search: SearchService,
+    clock: Clock,
+) -> RecommendationService:
     """The recommender, hooked into checkout (attribution), order changes and search (personal boosts)."""
-    trainer = Trainer(commerce, accounts, clock, model_dir=settings.data_dir / "recommendations",
-                      interval_s=settings.retrain_interval_s, demo_ratings=settings.seed_demo)
-    recommendations = RecommendationService(catalog, accounts, commerce, backends.search, trainer, clock,
-                                            live_purchases=not settings.embedded)
+    trainer = Trainer(
+        commerce,
+        accounts,
+        clock,
+        model_dir=settings.data_dir / "recommendations",
+        interval_s=settings.retrain_interval_s,
+        demo_ratings=settings.seed_demo,
+    )
+    recommendations = RecommendationService(
+        catalog, accounts, commerce, backends.search, trainer, clock, live_purchases=not settings.embedded
+    )
     commerce.on_order_placed = recommendations.order_placed
     commerce.orders.status_listeners.append(recommendations.order_changed)
     search.boost_for = recommendations.boost_for

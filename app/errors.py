@@ -19,8 +19,14 @@ class AppError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, detail: str, *, code: str | None = None, errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         if code:
@@ -89,8 +95,15 @@ class Unavailable(AppError):
     code = "unavailable"
 
 
-def problem(status: int, code: str, title: str, detail: str, instance: str,
-            errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    instance: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
     body: dict[str, Any] = {
         "type": f"urn:cuvee:problem:{code}",
         "title": title,
@@ -104,9 +117,20 @@ def problem(status: int, code: str, title: str, detail: str, instance: str,
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-           409: "Conflict", 413: "Payload too large", 415: "Unsupported media type", 422: "Invalid input",
-           429: "Too many requests", 500: "Internal server error", 503: "Service unavailable"}
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
 
 
 def _title(status: int) -> str:
@@ -114,8 +138,9 @@ def _title(status: int) -> str:
 
 
 def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
-    return problem(exc.status_code, exc.code, _title(exc.status_code), exc.detail, request.url.path,
-                   exc.errors, exc.headers)
+    return problem(
+        exc.status_code, exc.code, _title(exc.status_code), exc.detail, request.url.path, exc.errors, exc.headers
+    )
 
 
 def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
@@ -123,8 +148,13 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
     out = []
     for item in extra:
         if isinstance(item, dict):
-            out.append({"field": str(item.get("key") or "body"), "source": item.get("source", "body"),
-                        "message": str(item.get("message", "invalid"))})
+            out.append(
+                {
+                    "field": str(item.get("key") or "body"),
+                    "source": item.get("source", "body"),
+                    "message": str(item.get("message", "invalid")),
+                }
+            )
     return out
 
 
@@ -132,14 +162,23 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc)
         fields = ", ".join(sorted({e["field"] for e in errors})) or "the request"
-        detail = f"invalid value for {fields}: " + "; ".join(e["message"] for e in errors[:5]) if errors \
+        detail = (
+            f"invalid value for {fields}: " + "; ".join(e["message"] for e in errors[:5])
+            if errors
             else (exc.detail or "invalid request")
+        )
         return problem(422, "validation_failed", _title(422), detail, request.url.path, errors)
     if isinstance(exc, NotFoundException):
         return problem(404, "not_found", _title(404), "no such resource", request.url.path)
     status = exc.status_code
-    code = {405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
-            401: "unauthorized", 403: "forbidden", 429: "too_many_requests"}.get(status, "http_error")
+    code = {
+        405: "method_not_allowed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        401: "unauthorized",
+        403: "forbidden",
+        429: "too_many_requests",
+    }.get(status, "http_error")
     detail = exc.detail if status < 500 else "the service failed; try again"
     return problem(status, code, _title(status), detail, request.url.path, headers=exc.headers)
 
@@ -151,11 +190,14 @@ def too_deep_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Re
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     request_id = request.scope.get("state", {}).get("request_id", "-")
-    log.error("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id,
-              exc_info=exc)
-    return problem(500, "internal_error", _title(500),
-                   f"an internal error occurred; quote request id {request_id} when reporting it",
-                   request.url.path)
+    log.error("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id, exc_info=exc)
+    return problem(
+        500,
+        "internal_error",
+        _title(500),
+        f"an internal error occurred; quote request id {request_id} when reporting it",
+        request.url.path,
+    )
 
 
 EXCEPTION_HANDLERS = {

@@ -87,8 +87,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             raise
         services = build_services(settings, backends)
         app.state.services = services
-        log.info("cuvee %s: mongodb=%s search=%s redis=%s", __version__, redacted_url(settings.mongodb_url),
-                 redacted_url(settings.effective_search_url), backends.redis_kind)
+        log.info(
+            "cuvee %s: mongodb=%s search=%s redis=%s",
+            __version__,
+            redacted_url(settings.mongodb_url),
+            redacted_url(settings.effective_search_url),
+            backends.redis_kind,
+        )
         try:
             await start_background(services)
             yield
@@ -97,14 +102,33 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await backends.close()
 
     app = Litestar(
-        route_handlers=[HealthController, AuthController, WineController, AdminWineController, SearchController,
-                        MeController, TasteQuizController, AdminUserController,
-                        CartController, OrderController, WishlistController, ReviewController,
-                        AdminCommerceController, EventsController, AnonymousIdIssuer, AnonymousIdController,
-                        SegmentController,
-                        ClickstreamAdminController, MyRecommendationsController, RecommendationController,
-                        AdminRecommendationController, AdminPricingController, PrivacyController, StorefrontController,
-                        static_files_router()],
+        route_handlers=[
+            HealthController,
+            AuthController,
+            WineController,
+            AdminWineController,
+            SearchController,
+            MeController,
+            TasteQuizController,
+            AdminUserController,
+            CartController,
+            OrderController,
+            WishlistController,
+            ReviewController,
+            AdminCommerceController,
+            EventsController,
+            AnonymousIdIssuer,
+            AnonymousIdController,
+            SegmentController,
+            ClickstreamAdminController,
+            MyRecommendationsController,
+            RecommendationController,
+            AdminRecommendationController,
+            AdminPricingController,
+            PrivacyController,
+            StorefrontController,
+            static_files_router(),
+        ],
         lifespan=[lifespan],
         guards=[body_within_limit, authorize, account_still_exists],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

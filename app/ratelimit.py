@@ -25,8 +25,9 @@ class RateLimiter:
                 pipe.ttl(name)
                 count, _, ttl = await pipe.execute()
         except (RedisError, OSError) as exc:
-            raise Unavailable("rate limiting is unavailable (Redis did not answer); try again shortly",
-                              code="redis_unavailable") from exc
+            raise Unavailable(
+                "rate limiting is unavailable (Redis did not answer); try again shortly", code="redis_unavailable"
+            ) from exc
         if count > limit:
             raise TooMany(f"too many {what}; try again in {max(1, ttl)} s", retry_after_s=max(1, int(ttl)))
 

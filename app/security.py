@@ -74,8 +74,9 @@ class Passwords:
             return False
 
 
-def bearer_principal(connection: ASGIConnection[Any, Any, Any, Any], codec: TokenCodec,
-                     allow_basic: bool = False) -> Principal | None:
+def bearer_principal(
+    connection: ASGIConnection[Any, Any, Any, Any], codec: TokenCodec, allow_basic: bool = False
+) -> Principal | None:
     header = connection.headers.get("authorization")
     if not header:
         return None

@@ -80,11 +80,21 @@ def interleave() -> None:
         async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
             await asyncio.sleep(0)
             return await original(self, *args, **kwargs)
+
         return call
 
     collection = pymongo_async_mock.AsyncMongoMockCollection
-    for name in ("find_one", "find_one_and_update", "find_one_and_delete", "update_one", "update_many",
-                 "insert_one", "delete_one", "count_documents", "aggregate"):
+    for name in (
+        "find_one",
+        "find_one_and_update",
+        "find_one_and_delete",
+        "update_one",
+        "update_many",
+        "insert_one",
+        "delete_one",
+        "count_documents",
+        "aggregate",
+    ):
         setattr(collection, name, yielding(getattr(collection, name)))
     pymongo_async_mock.AsyncCursor.to_list = yielding(pymongo_async_mock.AsyncCursor.to_list)
 
@@ -113,10 +123,13 @@ async def sold_per_wine() -> dict[str, int]:
 
 
 async def one_run(app: Litestar, client: httpx.AsyncClient, buyers: int, checkouts: int) -> Run:
-    hot = Wine(name=f"Hot {uuid4().hex[:6]}", winery="Bench", style=Style.red, price_cents=2500,
-               stock=int(checkouts * 0.8))
-    others = [Wine(name=f"Other {i}", winery="Bench", style=Style.white, price_cents=1000 + i, stock=checkouts)
-              for i in range(OTHER_WINES)]
+    hot = Wine(
+        name=f"Hot {uuid4().hex[:6]}", winery="Bench", style=Style.red, price_cents=2500, stock=int(checkouts * 0.8)
+    )
+    others = [
+        Wine(name=f"Other {i}", winery="Bench", style=Style.white, price_cents=1000 + i, stock=checkouts)
+        for i in range(OTHER_WINES)
+    ]
     for wine in (hot, *others):
         await wine.insert()
     await app.state.services.catalog.sync_to_index([w.id for w in (hot, *others)])
@@ -150,25 +163,38 @@ async def one_run(app: Litestar, client: httpx.AsyncClient, buyers: int, checkou
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     final, after = await stocks(ids), await sold_per_wine()
     sold_matches = all(after.get(i, 0) - before.get(i, 0) == initial[i] - final[i] for i in ids)
-    return Run(buyers=buyers, checkouts=len(codes), ok=codes.count(201), refused=codes.count(409),
-               cart_refused=cart_refusals[0],
-               other=len(codes) - codes.count(201) - codes.count(409), wall_s=wall, cpu_s=cpu, latencies_ms=latencies,
-               sold_matches=sold_matches, lowest_stock=min(lowest[0], *final.values()))
+    return Run(
+        buyers=buyers,
+        checkouts=len(codes),
+        ok=codes.count(201),
+        refused=codes.count(409),
+        cart_refused=cart_refusals[0],
+        other=len(codes) - codes.count(201) - codes.count(409),
+        wall_s=wall,
+        cpu_s=cpu,
+        latencies_ms=latencies,
+        sold_matches=sold_matches,
+        lowest_stock=min(lowest[0], *final.values()),
+    )
 
 
 def print_table(runs: list[Run], engine: str) -> None:
     print(f"\ncheckout through the app on {engine}")
-    header = (f"{'buyers':>6} {'checkouts':>9} {'201':>5} {'409':>5} {'other':>5} {'cart 409':>8} {'checkouts/s':>11} "
-              f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu ms/round':>12}  oversell check")
+    header = (
+        f"{'buyers':>6} {'checkouts':>9} {'201':>5} {'409':>5} {'other':>5} {'cart 409':>8} {'checkouts/s':>11} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu ms/round':>12}  oversell check"
+    )
     print(header)
     print("-" * len(header))
     for r in runs:
         verdict = "ok" if r.sold_matches and r.lowest_stock >= 0 and r.other == 0 else "FAILED"
         check = f"{verdict} (sold == initial - final, lowest stock {r.lowest_stock})"
-        print(f"{r.buyers:>6} {r.checkouts:>9} {r.ok:>5} {r.refused:>5} {r.other:>5} {r.cart_refused:>8} "
-              f"{r.throughput:>11.0f} "
-              f"{statistics.median(r.latencies_ms):>7.2f} {r.percentile(0.99):>7.2f} "
-              f"{max(r.latencies_ms):>7.2f} {r.cpu_s * 1000 / r.checkouts:>12.2f}  {check}")
+        print(
+            f"{r.buyers:>6} {r.checkouts:>9} {r.ok:>5} {r.refused:>5} {r.other:>5} {r.cart_refused:>8} "
+            f"{r.throughput:>11.0f} "
+            f"{statistics.median(r.latencies_ms):>7.2f} {r.percentile(0.99):>7.2f} "
+            f"{max(r.latencies_ms):>7.2f} {r.cpu_s * 1000 / r.checkouts:>12.2f}  {check}"
+        )
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -180,10 +206,18 @@ async def main(args: argparse.Namespace) -> int:
     url = os.environ.get("CUVEE_MONGODB_URL", "memory://")
     with tempfile.TemporaryDirectory() as tmp:
         ns = f"bench{uuid4().hex[:8]}"
-        settings = Settings(mongodb_url=url, mongodb_db=ns, search_url=f"tantivy://{tmp}/search",
-                            search_namespace=ns, stream_prefix=f"cuvee-bench:{ns}", data_dir=Path(tmp) / "data",
-                            secret_key="bench-" + ns + "-0123456789abcdef0123456789abcdef", seed_demo=False,
-                            run_worker=False, snapshot_interval_s=0)
+        settings = Settings(
+            mongodb_url=url,
+            mongodb_db=ns,
+            search_url=f"tantivy://{tmp}/search",
+            search_namespace=ns,
+            stream_prefix=f"cuvee-bench:{ns}",
+            data_dir=Path(tmp) / "data",
+            secret_key="bench-" + ns + "-0123456789abcdef0123456789abcdef",
+            seed_demo=False,
+            run_worker=False,
+            snapshot_interval_s=0,
+        )
         app = create_app(settings)
         runs = []
         async with running(app) as client:
@@ -191,8 +225,9 @@ async def main(args: argparse.Namespace) -> int:
                 runs.append(await one_run(app, client, buyers, args.checkouts))
             if not url.startswith("memory://"):
                 await app.state.services.backends.db.client.drop_database(ns)
-    engine = ("the in-process MongoDB" if url.startswith("memory://") else url) + \
-        (", every call yielding (--interleave)" if args.interleave else "")
+    engine = ("the in-process MongoDB" if url.startswith("memory://") else url) + (
+        ", every call yielding (--interleave)" if args.interleave else ""
+    )
     print_table(runs, engine)
     return 0 if all(r.sold_matches and r.lowest_stock >= 0 and r.other == 0 for r in runs) else 1
 

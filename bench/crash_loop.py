@@ -28,12 +28,21 @@ PASSWORD = "correct horse battery"
 
 
 def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CUVEE_DATA_DIR": str(data_dir), "CUVEE_LOG_LEVEL": "WARNING",
-           "CUVEE_SECRET_KEY": "crash-loop-secret-0123456789abcdef0123456789abcdef",
-           "CUVEE_REGISTRATIONS_PER_HOUR": "1000000",
-           "CUVEE_LOGIN_ATTEMPTS_PER_MINUTE": "1000000", "CUVEE_RETRAIN_INTERVAL_S": "0"}
-    process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "CUVEE_DATA_DIR": str(data_dir),
+        "CUVEE_LOG_LEVEL": "WARNING",
+        "CUVEE_SECRET_KEY": "crash-loop-secret-0123456789abcdef0123456789abcdef",
+        "CUVEE_REGISTRATIONS_PER_HOUR": "1000000",
+        "CUVEE_LOGIN_ATTEMPTS_PER_MINUTE": "1000000",
+        "CUVEE_RETRAIN_INTERVAL_S": "0",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
@@ -45,8 +54,9 @@ def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("server did not start within 180 s")
 
 
-def load(url: str, wines: list[str], stop: threading.Event, users: list[tuple[str, str]],
-         orders: list[tuple[str, str]]) -> None:
+def load(
+    url: str, wines: list[str], stop: threading.Event, users: list[tuple[str, str]], orders: list[tuple[str, str]]
+) -> None:
     """Sign up, then buy one bottle, until stopped; records only what was answered 201."""
     with httpx.Client(base_url=url, timeout=30) as http:
         while not stop.is_set():
@@ -109,8 +119,10 @@ def main() -> int:
             stop = threading.Event()
             new_users: list[tuple[str, str]] = []
             new_orders: list[tuple[str, str]] = []
-            threads = [threading.Thread(target=load, args=(url, wines, stop, new_users, new_orders))
-                       for _ in range(args.clients)]
+            threads = [
+                threading.Thread(target=load, args=(url, wines, stop, new_users, new_orders))
+                for _ in range(args.clients)
+            ]
             for thread in threads:
                 thread.start()
             after = rng.uniform(args.min_s, args.max_s)
@@ -126,12 +138,17 @@ def main() -> int:
             missing_users, missing_orders = check(url, users, orders)
             lost += missing_users + missing_orders
             total_users, total_orders = len(users), len(orders)
-            print(f"{kill:>4} {after:>7.2f} {len(new_users):>14} {len(new_orders):>12} "
-                  f"{missing_users + missing_orders:>7}", flush=True)
+            print(
+                f"{kill:>4} {after:>7.2f} {len(new_users):>14} {len(new_orders):>12} "
+                f"{missing_users + missing_orders:>7}",
+                flush=True,
+            )
         server.send_signal(signal.SIGINT)
         server.wait(timeout=120)
-    print(f"\n{args.kills} kills: {total_users} sign-ups and {total_orders} orders acknowledged, {lost} missing "
-          "after the restarts")
+    print(
+        f"\n{args.kills} kills: {total_users} sign-ups and {total_orders} orders acknowledged, {lost} missing "
+        "after the restarts"
+    )
     return 1 if lost else 0
 
 

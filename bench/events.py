@@ -58,9 +58,11 @@ class EventFactory:
         for _ in range(size):
             self._n += 1
             n = self._n
-            parts.append(b'{"event_id":"%s-%010d","type":"wine_viewed","occurred_at":"%s","anonymous_id":"%s",'
-                         b'"wine_id":"%s"}' % (self._run.encode(), n, self._at, ANONS[n % len(ANONS)].encode(),
-                                               WINES[n % len(WINES)].encode()))
+            parts.append(
+                b'{"event_id":"%s-%010d","type":"wine_viewed","occurred_at":"%s","anonymous_id":"%s",'
+                b'"wine_id":"%s"}'
+                % (self._run.encode(), n, self._at, ANONS[n % len(ANONS)].encode(), WINES[n % len(WINES)].encode())
+            )
         return b"[" + b",".join(parts) + b"]"
 
 
@@ -72,14 +74,38 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, prefix: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CUVEE_DATA_DIR": str(data_dir), "CUVEE_REDIS_URL": REDIS_URL,
-           "CUVEE_STREAM_PREFIX": prefix, "CUVEE_SEED_DEMO": "false", "CUVEE_RUN_WORKER": "false",
-           "CUVEE_SNAPSHOT_INTERVAL_S": "0", "CUVEE_LOG_LEVEL": "WARNING", "CUVEE_EVENTS_MAXLEN": "5000000",
-           "CUVEE_EVENTS_PER_MINUTE": "100000000", "PYTHONPATH": str(ROOT),
-           "CUVEE_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef"}
-    cmd = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--workers", "1",
-           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-ws",
-           "app.main:create_app"]
+    env = {
+        **os.environ,
+        "CUVEE_DATA_DIR": str(data_dir),
+        "CUVEE_REDIS_URL": REDIS_URL,
+        "CUVEE_STREAM_PREFIX": prefix,
+        "CUVEE_SEED_DEMO": "false",
+        "CUVEE_RUN_WORKER": "false",
+        "CUVEE_SNAPSHOT_INTERVAL_S": "0",
+        "CUVEE_LOG_LEVEL": "WARNING",
+        "CUVEE_EVENTS_MAXLEN": "5000000",
+        "CUVEE_EVENTS_PER_MINUTE": "100000000",
+        "PYTHONPATH": str(ROOT),
+        "CUVEE_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "--workers",
+        "1",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-ws",
+        "app.main:create_app",
+    ]
     return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
 
 
@@ -118,8 +144,17 @@ async def redis_cpu_s(redis: Any) -> float:
 
 
 # ---------------------------------------------------------------- the load loop
-async def _connection(port: int, factory: EventFactory, size: int, until: float, latencies: list[float],
-                      statuses: dict[int, int], *, first: float = 0.0, every: float = 0.0) -> None:
+async def _connection(
+    port: int,
+    factory: EventFactory,
+    size: int,
+    until: float,
+    latencies: list[float],
+    statuses: dict[int, int],
+    *,
+    first: float = 0.0,
+    every: float = 0.0,
+) -> None:
     """Closed loop (every=0): the next batch as soon as the last is answered, latency from its sending.
     Open loop: batches due at first, first + every, ... whatever the server does; latency from when due."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -145,48 +180,69 @@ async def _connection(port: int, factory: EventFactory, size: int, until: float,
     writer.close()
 
 
-async def http_load(port: int, sid: int, redis: Any, size: int, seconds: float,
-                    connections: int) -> dict[str, float]:
+async def http_load(port: int, sid: int, redis: Any, size: int, seconds: float, connections: int) -> dict[str, float]:
     factory = EventFactory()
     warm: list[float] = []
-    await asyncio.gather(*(_connection(port, factory, size, time.perf_counter() + 0.5, warm, {})
-                           for _ in range(connections)))
+    await asyncio.gather(
+        *(_connection(port, factory, size, time.perf_counter() + 0.5, warm, {}) for _ in range(connections))
+    )
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     cpu, redis_cpu = session_cpu_s(sid), await redis_cpu_s(redis)
     started = time.perf_counter()
-    await asyncio.gather(*(_connection(port, factory, size, started + seconds, latencies, statuses)
-                           for _ in range(connections)))
+    await asyncio.gather(
+        *(_connection(port, factory, size, started + seconds, latencies, statuses) for _ in range(connections))
+    )
     elapsed = time.perf_counter() - started
     cpu, redis_cpu = session_cpu_s(sid) - cpu, await redis_cpu_s(redis) - redis_cpu
     if set(statuses) != {202}:
         print(f"  warning: statuses {statuses}", file=sys.stderr)
     latencies.sort()
     events = len(latencies) * size
-    return {"events_s": events / elapsed, "req_s": len(latencies) / elapsed,
-            "p50": 1000 * statistics.median(latencies), "p99": 1000 * latencies[int(len(latencies) * 0.99)],
-            "api_cpu_ms": 1000 * cpu / len(latencies), "events_per_api_cpu_s": events / max(cpu, 1e-9),
-            "redis_cpu_us_event": 1e6 * redis_cpu / events}
+    return {
+        "events_s": events / elapsed,
+        "req_s": len(latencies) / elapsed,
+        "p50": 1000 * statistics.median(latencies),
+        "p99": 1000 * latencies[int(len(latencies) * 0.99)],
+        "api_cpu_ms": 1000 * cpu / len(latencies),
+        "events_per_api_cpu_s": events / max(cpu, 1e-9),
+        "redis_cpu_us_event": 1e6 * redis_cpu / events,
+    }
 
 
-async def paced_load(port: int, size: int, events_per_s: float, seconds: float,
-                     connections: int) -> dict[str, float]:
+async def paced_load(port: int, size: int, events_per_s: float, seconds: float, connections: int) -> dict[str, float]:
     """Batches offered at a fixed rate, spread evenly over the connections; latency from when each was due."""
     factory = EventFactory()
     every = size / events_per_s  # between two batches, all connections together
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     started = time.perf_counter() + 0.05
-    await asyncio.gather(*(_connection(port, factory, size, started + seconds, latencies, statuses,
-                                       first=started + k * every, every=every * connections)
-                           for k in range(connections)))
+    await asyncio.gather(
+        *(
+            _connection(
+                port,
+                factory,
+                size,
+                started + seconds,
+                latencies,
+                statuses,
+                first=started + k * every,
+                every=every * connections,
+            )
+            for k in range(connections)
+        )
+    )
     elapsed = time.perf_counter() - started
     if set(statuses) != {202}:
         print(f"  warning: statuses {statuses}", file=sys.stderr)
     latencies.sort()
-    return {"offered": events_per_s, "events_s": len(latencies) * size / elapsed,
-            "p50": 1000 * statistics.median(latencies), "p99": 1000 * latencies[int(len(latencies) * 0.99)],
-            "max": 1000 * latencies[-1]}
+    return {
+        "offered": events_per_s,
+        "events_s": len(latencies) * size / elapsed,
+        "p50": 1000 * statistics.median(latencies),
+        "p99": 1000 * latencies[int(len(latencies) * 0.99)],
+        "max": 1000 * latencies[-1],
+    }
 
 
 # ---------------------------------------------------------------- raw ceilings from this process
@@ -229,8 +285,9 @@ async def script_only(redis: Any, prefix: str, size: int, seconds: float, concur
 
     async def step() -> None:
         payload = factory.batch(1)
-        await appender.append([(uuid4().hex, payload, None) for _ in range(size)],
-                              [keys.rate("events-ip", "bench")], size)
+        await appender.append(
+            [(uuid4().hex, payload, None) for _ in range(size)], [keys.rate("events-ip", "bench")], size
+        )
 
     return await events_per_s(step, size, seconds, concurrency)
 
@@ -249,13 +306,14 @@ async def drain(redis: Any, prefix: str, limit: int, batch: int) -> tuple[int, f
     db = await connect(url, name=f"bench_{uuid4().hex[:8]}")
     try:
         await Wine.get_pymongo_collection().insert_many(
-            [Wine(id=w, name=w, winery="Bench", style="red", price_cents=1000).model_dump(by_alias=True)
-             for w in WINES])
+            [Wine(id=w, name=w, winery="Bench", style="red", price_cents=1000).model_dump(by_alias=True) for w in WINES]
+        )
         keys = StreamKeys(prefix)
         await redis.xtrim(keys.stream, maxlen=limit, approximate=False)
         total = await redis.xlen(keys.stream)
-        worker = ClickstreamWorker(redis, keys, History(utcnow), ConsentGate(accounts=None),
-                                   WorkerConfig(batch_size=batch), consumer="bench")
+        worker = ClickstreamWorker(
+            redis, keys, History(utcnow), ConsentGate(accounts=None), WorkerConfig(batch_size=batch), consumer="bench"
+        )
         await worker.ensure_group()
         started, cpu = time.perf_counter(), time.process_time()
         done = 0
@@ -299,38 +357,58 @@ async def run(args: argparse.Namespace) -> None:
     finally:
         keys = [k async for k in redis.scan_iter(f"{prefix}:*", count=10_000)]
         for i in range(0, len(keys), 10_000):
-            await redis.delete(*keys[i:i + 10_000])
+            await redis.delete(*keys[i : i + 10_000])
         await redis.aclose()
     print_table(rows, paced, args, drained, rate, per_cpu)
 
 
-def print_table(rows: list[tuple[int, dict[str, float], float, float]], paced: list[dict[str, float]],
-                args: argparse.Namespace, drained: int, rate: float, per_cpu: float) -> None:
-    header = (f"{'batch':>5}  {'HTTP events/s':>13} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
-              f"{'API CPU ms/req':>14} {'events/API-CPU-s':>16} {'Redis CPU us/ev':>15}   "
-              f"{'append script ev/s':>18} {'raw XADD ev/s':>13}")
+def print_table(
+    rows: list[tuple[int, dict[str, float], float, float]],
+    paced: list[dict[str, float]],
+    args: argparse.Namespace,
+    drained: int,
+    rate: float,
+    per_cpu: float,
+) -> None:
+    header = (
+        f"{'batch':>5}  {'HTTP events/s':>13} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'API CPU ms/req':>14} {'events/API-CPU-s':>16} {'Redis CPU us/ev':>15}   "
+        f"{'append script ev/s':>18} {'raw XADD ev/s':>13}"
+    )
     print(header)
     print("-" * len(header))
     for size, http, xadd, lua in rows:
-        print(f"{size:>5}  {http['events_s']:>13,.0f} {http['req_s']:>7,.0f} {http['p50']:>7.2f} "
-              f"{http['p99']:>7.2f} {http['api_cpu_ms']:>14.3f} {http['events_per_api_cpu_s']:>16,.0f} "
-              f"{http['redis_cpu_us_event']:>15.1f}   {lua:>18,.0f} {xadd:>13,.0f}")
+        print(
+            f"{size:>5}  {http['events_s']:>13,.0f} {http['req_s']:>7,.0f} {http['p50']:>7.2f} "
+            f"{http['p99']:>7.2f} {http['api_cpu_ms']:>14.3f} {http['events_per_api_cpu_s']:>16,.0f} "
+            f"{http['redis_cpu_us_event']:>15.1f}   {lua:>18,.0f} {xadd:>13,.0f}"
+        )
     if paced:
-        print(f"\nopen loop, batches of 20 offered at {args.rate:,.0f} events/s, {len(paced)} rounds of "
-              f"{args.seconds:g} s (latency from when each batch was due):")
+        print(
+            f"\nopen loop, batches of 20 offered at {args.rate:,.0f} events/s, {len(paced)} rounds of "
+            f"{args.seconds:g} s (latency from when each batch was due):"
+        )
         print(f"{'round':>5}  {'answered ev/s':>13} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}")
         for i, r in enumerate(paced, 1):
             print(f"{i:>5}  {r['events_s']:>13,.0f} {r['p50']:>7.2f} {r['p99']:>7.2f} {r['max']:>7.2f}")
-        print(f"{'median':>5}  {statistics.median(r['events_s'] for r in paced):>13,.0f} "
-              f"{statistics.median(r['p50'] for r in paced):>7.2f} {statistics.median(r['p99'] for r in paced):>7.2f} "
-              f"{statistics.median(r['max'] for r in paced):>7.2f}")
+        print(
+            f"{'median':>5}  {statistics.median(r['events_s'] for r in paced):>13,.0f} "
+            f"{statistics.median(r['p50'] for r in paced):>7.2f} {statistics.median(r['p99'] for r in paced):>7.2f} "
+            f"{statistics.median(r['max'] for r in paced):>7.2f}"
+        )
     mongo = "in-process MongoDB" if not os.environ.get("CUVEE_MONGODB_URL") else "MongoDB server"
-    print(f"\nworker drain into {mongo}: {rate:,.0f} events/s wall, {per_cpu:,.0f} events per worker CPU-second "
-          f"({drained:,} events, batches of {args.worker_batch})")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-          "(wall-clock rates need an otherwise idle machine; CPU-normalised ones do not)")
-    print(f"one API process (granian), {args.connections} keep-alive connections, {args.seconds:g} s per batch "
-          f"size; targets: >= 20,000 events/s in batches of 20 with p99 <= 20 ms; drain >= 5,000 events/s")
+    print(
+        f"\nworker drain into {mongo}: {rate:,.0f} events/s wall, {per_cpu:,.0f} events per worker CPU-second "
+        f"({drained:,} events, batches of {args.worker_batch})"
+    )
+    print(
+        f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+        "(wall-clock rates need an otherwise idle machine; CPU-normalised ones do not)"
+    )
+    print(
+        f"one API process (granian), {args.connections} keep-alive connections, {args.seconds:g} s per batch "
+        f"size; targets: >= 20,000 events/s in batches of 20 with p99 <= 20 ms; drain >= 5,000 events/s"
+    )
 
 
 def main() -> None:
@@ -340,8 +418,12 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 20, 100])
     parser.add_argument("--drain", type=int, default=100_000, help="events the worker drains (at most)")
     parser.add_argument("--worker-batch", type=int, default=500)
-    parser.add_argument("--rate", type=float, default=20_000,
-                        help="events/s offered in batches of 20 for the open-loop rounds (0: skip them)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=20_000,
+        help="events/s offered in batches of 20 for the open-loop rounds (0: skip them)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="open-loop rounds (the VM's tail latency varies)")
     args = parser.parse_args()
     try:  # the load generator shares the 2 cores with the server: the cheaper its loop, the fairer the test

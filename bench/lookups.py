@@ -44,14 +44,22 @@ async def profile(db: Any, user: str) -> Any:
     await orders(db, user)
     await db.wishlist.find({"user_id": user}).sort([("added_at", -1), ("_id", 1)]).limit(50).to_list()
     await history(db, user)
-    return await db.interactions.find({"user_id": user, "type": {"$in": ["search_performed"]}}) \
-        .sort([("occurred_at", -1), ("_id", -1)]).limit(100).to_list()
+    return (
+        await db.interactions.find({"user_id": user, "type": {"$in": ["search_performed"]}})
+        .sort([("occurred_at", -1), ("_id", -1)])
+        .limit(100)
+        .to_list()
+    )
 
 
 async def history(db: Any, user: str) -> Any:
     """Recently viewed (app/clickstream/history.py `recent`)."""
-    return await db.interactions.find({"user_id": user, "type": {"$in": ["wine_viewed"]}}) \
-        .sort([("occurred_at", -1), ("_id", -1)]).limit(100).to_list()
+    return (
+        await db.interactions.find({"user_id": user, "type": {"$in": ["wine_viewed"]}})
+        .sort([("occurred_at", -1), ("_id", -1)])
+        .limit(100)
+        .to_list()
+    )
 
 
 async def orders(db: Any, user: str) -> Any:
@@ -67,8 +75,12 @@ async def rec_logs(db: Any, user: str) -> Any:
     return await db.recommendation_logs.find(query).sort([("served_at", 1), ("_id", 1)]).to_list()
 
 
-QUERIES: dict[str, Query] = {"profile page": profile, "history": history, "orders": orders,
-                             "recommendation log": rec_logs}
+QUERIES: dict[str, Query] = {
+    "profile page": profile,
+    "history": history,
+    "orders": orders,
+    "recommendation log": rec_logs,
+}
 
 
 def load(client: Any, n: int, rng: random.Random) -> Any:
@@ -79,25 +91,46 @@ def load(client: Any, n: int, rng: random.Random) -> Any:
         for index in getattr(settings, "indexes", []):
             db[settings.name].create_indexes([index])
     users = max(n // 10, 1)
-    stores = {name: db[name]._store for name in ("users", "interactions", "orders", "recommendation_logs",
-                                                 "wishlist")}
+    stores = {name: db[name]._store for name in ("users", "interactions", "orders", "recommendation_logs", "wishlist")}
     for u in range(users):
         uid = f"u{u}"
         stores["users"][uid] = {"_id": uid, "email": f"{uid}@example.com", "anonymous_ids": [f"anon-{uid}"]}
         at = T0 + timedelta(seconds=u)
-        stores["orders"][f"o{u}"] = {"_id": f"o{u}", "user_id": f"u{rng.randrange(users)}", "status": "paid",
-                                     "placed_at": at, "items": [{"wine_id": f"w{u % 500}", "quantity": 1}],
-                                     "idempotency_key": f"k{u}", "total_cents": 1200}
-        stores["recommendation_logs"][f"r{u}"] = {"_id": f"r{u}", "user_id": f"u{rng.randrange(users)}",
-                                                  "anonymous_id": None, "surface": "for_you",
-                                                  "model_version": "v1", "served_at": at, "items": []}
-        stores["wishlist"][f"l{u}"] = {"_id": f"l{u}", "user_id": f"u{rng.randrange(users)}",
-                                       "wine_id": f"w{u % 500}", "added_at": at}
+        stores["orders"][f"o{u}"] = {
+            "_id": f"o{u}",
+            "user_id": f"u{rng.randrange(users)}",
+            "status": "paid",
+            "placed_at": at,
+            "items": [{"wine_id": f"w{u % 500}", "quantity": 1}],
+            "idempotency_key": f"k{u}",
+            "total_cents": 1200,
+        }
+        stores["recommendation_logs"][f"r{u}"] = {
+            "_id": f"r{u}",
+            "user_id": f"u{rng.randrange(users)}",
+            "anonymous_id": None,
+            "surface": "for_you",
+            "model_version": "v1",
+            "served_at": at,
+            "items": [],
+        }
+        stores["wishlist"][f"l{u}"] = {
+            "_id": f"l{u}",
+            "user_id": f"u{rng.randrange(users)}",
+            "wine_id": f"w{u % 500}",
+            "added_at": at,
+        }
     for i in range(n):
         stores["interactions"][f"e{i}"] = {
-            "_id": f"e{i}", "type": TYPES[i % 4], "user_id": f"u{rng.randrange(users)}", "anonymous_id": None,
-            "wine_id": f"w{i % 500}", "query": "merlot" if i % 4 == 1 else None,
-            "occurred_at": T0 + timedelta(seconds=i), "recorded_at": T0}
+            "_id": f"e{i}",
+            "type": TYPES[i % 4],
+            "user_id": f"u{rng.randrange(users)}",
+            "anonymous_id": None,
+            "wine_id": f"w{i % 500}",
+            "query": "merlot" if i % 4 == 1 else None,
+            "occurred_at": T0 + timedelta(seconds=i),
+            "recorded_at": T0,
+        }
     for name in stores:  # build the maps now, as the first query after a start would
         db[name].find_one({"user_id": "none"})
     return client.get_database("bench")
@@ -150,8 +183,9 @@ async def main() -> None:
             scan = None
             if n <= args.scan_max:
                 with scanning(db):
-                    scan = statistics.median([await timed(db, query, batch[:max(1, args.users // 5)])
-                                              for batch in users])
+                    scan = statistics.median(
+                        [await timed(db, query, batch[: max(1, args.users // 5)]) for batch in users]
+                    )
             base.setdefault(name, ours)
             scan_text = f"{scan:9.2f} {scan / ours:8.1f}x" if scan is not None else f"{'-':>9} {'-':>9}"
             print(f"{n:>12,} {name:<19} {ours:9.3f} {scan_text} {ours / base[name]:5.2f}x", flush=True)

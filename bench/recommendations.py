@@ -43,17 +43,33 @@ STYLES = ["red", "white", "rosé", "sparkling"]
 
 
 def user_doc(n: int, rng: random.Random, now: datetime) -> dict[str, Any]:
-    taste = {axis: {"value": round(rng.random(), 2), "source": rng.choice(["quiz", "stated"]), "updated_at": now}
-             for axis in rng.sample(TASTE_AXES, rng.randint(0, 5))}
+    taste = {
+        axis: {"value": round(rng.random(), 2), "source": rng.choice(["quiz", "stated"]), "updated_at": now}
+        for axis in rng.sample(TASTE_AXES, rng.randint(0, 5))
+    }
     dietary = ["vegan"] if rng.random() < 0.1 else []
-    return {"_id": f"u{n}", "email": f"u{n}@bench.example", "password_hash": "-", "roles": ["customer"],
-            "preferences": {"styles": rng.sample(STYLES, rng.randint(0, 2)), "regions": [], "countries": [],
-                            "grapes": [], "wineries": [], "price_range": {"min_cents": None, "max_cents": None},
-                            "dietary": dietary, "dislikes": {"styles": [], "grapes": [], "wineries": [],
-                                                             "wine_ids": []}, "extra": {}},
-            "taste_profile": {**taste, "learned_from": 0},
-            "consent": {"personalisation": rng.random() < 0.9, "analytics": True, "marketing": False, "ledger": []},
-            "anonymous_ids": [], "created_at": now, "updated_at": now}
+    return {
+        "_id": f"u{n}",
+        "email": f"u{n}@bench.example",
+        "password_hash": "-",
+        "roles": ["customer"],
+        "preferences": {
+            "styles": rng.sample(STYLES, rng.randint(0, 2)),
+            "regions": [],
+            "countries": [],
+            "grapes": [],
+            "wineries": [],
+            "price_range": {"min_cents": None, "max_cents": None},
+            "dietary": dietary,
+            "dislikes": {"styles": [], "grapes": [], "wineries": [], "wine_ids": []},
+            "extra": {},
+        },
+        "taste_profile": {**taste, "learned_from": 0},
+        "consent": {"personalisation": rng.random() < 0.9, "analytics": True, "marketing": False, "ledger": []},
+        "anonymous_ids": [],
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 async def load(users: int, interactions: int, seed: int = 1) -> tuple[list[str], list[str]]:
@@ -69,25 +85,60 @@ async def load(users: int, interactions: int, seed: int = 1) -> tuple[list[str],
     pairs: set[tuple[str, str]] = set()
     while len(pairs) < n_ratings:
         pairs.add((rng.choice(user_ids), rng.choices(wine_ids, weights)[0]))
-    await Review.get_pymongo_collection().insert_many([
-        {"_id": f"r{n}", "user_id": u, "wine_id": w, "rating": rng.choice([2.5, 3.0, 3.5, 4.0, 4.5, 5.0]),
-         "text": "", "verified": False, "created_at": now, "updated_at": now} for n, (u, w) in enumerate(pairs)])
+    await Review.get_pymongo_collection().insert_many(
+        [
+            {
+                "_id": f"r{n}",
+                "user_id": u,
+                "wine_id": w,
+                "rating": rng.choice([2.5, 3.0, 3.5, 4.0, 4.5, 5.0]),
+                "text": "",
+                "verified": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n, (u, w) in enumerate(pairs)
+        ]
+    )
     orders = []
     for n in range(n_lines // 2):
         lines = rng.choices(wine_ids, weights, k=2)
         at = now - timedelta(days=rng.random() * 120)
-        orders.append({"_id": f"o{n}", "user_id": rng.choice(user_ids), "status": "delivered",
-                       "items": [{"wine_id": w, "name": w, "unit_price_cents": 1500, "quantity": 1, "rec_id": None}
-                                 for w in dict.fromkeys(lines)],
-                       "total_cents": 3000, "currency": "EUR", "placed_at": at, "idempotency_key": f"k{n}",
-                       "gift": {"recipient_name": "x", "message": None} if rng.random() < 0.1 else None,
-                       "history": [], "anonymised": False, "created_at": at, "updated_at": at})
+        orders.append(
+            {
+                "_id": f"o{n}",
+                "user_id": rng.choice(user_ids),
+                "status": "delivered",
+                "items": [
+                    {"wine_id": w, "name": w, "unit_price_cents": 1500, "quantity": 1, "rec_id": None}
+                    for w in dict.fromkeys(lines)
+                ],
+                "total_cents": 3000,
+                "currency": "EUR",
+                "placed_at": at,
+                "idempotency_key": f"k{n}",
+                "gift": {"recipient_name": "x", "message": None} if rng.random() < 0.1 else None,
+                "history": [],
+                "anonymised": False,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
     await Order.get_pymongo_collection().insert_many(orders)
     views = interactions - n_ratings - n_lines
-    await Interaction.get_pymongo_collection().insert_many([
-        {"_id": f"e{n}", "type": "wine_viewed", "user_id": rng.choice(user_ids),
-         "wine_id": rng.choices(wine_ids, weights)[0], "occurred_at": now - timedelta(days=rng.random() * 30),
-         "recorded_at": now} for n in range(views)])
+    await Interaction.get_pymongo_collection().insert_many(
+        [
+            {
+                "_id": f"e{n}",
+                "type": "wine_viewed",
+                "user_id": rng.choice(user_ids),
+                "wine_id": rng.choices(wine_ids, weights)[0],
+                "occurred_at": now - timedelta(days=rng.random() * 30),
+                "recorded_at": now,
+            }
+            for n in range(views)
+        ]
+    )
     return user_ids, wine_ids
 
 
@@ -96,8 +147,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def measure(client: httpx.AsyncClient, name: str,
-                  urls: list[tuple[str, dict[str, str]]]) -> tuple[list[float], list[float]]:
+async def measure(
+    client: httpx.AsyncClient, name: str, urls: list[tuple[str, dict[str, str]]]
+) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU milliseconds per request (CPU time shows the cost when other work shares the cores)."""
     latencies, cpu = [], []
     for url, headers in urls:
@@ -113,15 +165,24 @@ async def measure(client: httpx.AsyncClient, name: str,
 async def main(args: argparse.Namespace) -> None:
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), search_url=f"tantivy://{tmp}/search", seed_demo=False,
-                            run_worker=False, snapshot_interval_s=0, retrain_interval_s=0,
-                            stream_prefix=f"bench-recs-{time.time_ns()}")
+        settings = Settings(
+            data_dir=Path(tmp),
+            search_url=f"tantivy://{tmp}/search",
+            seed_demo=False,
+            run_worker=False,
+            snapshot_interval_s=0,
+            retrain_interval_s=0,
+            stream_prefix=f"bench-recs-{time.time_ns()}",
+        )
         app = create_app(settings)
         async with running(app) as client:
             started = time.perf_counter()
             users, wines = await load(args.users, args.interactions)
-            print(f"loaded {len(users)} users, {len(wines)} wines, {args.interactions} interactions "
-                  f"in {time.perf_counter() - started:.1f} s", flush=True)
+            print(
+                f"loaded {len(users)} users, {len(wines)} wines, {args.interactions} interactions "
+                f"in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
             services = app.state.services
             report = await services.recommendations.retrain()
             print(f"trained {report.version} in {report.seconds:.1f} s on {report.counts}", flush=True)
@@ -141,25 +202,35 @@ async def main(args: argparse.Namespace) -> None:
             plans = {
                 "GET /v1/me/recommendations": [("/v1/me/recommendations?limit=10", auth()) for _ in range(n)],
                 "GET /v1/recommendations/popular": [("/v1/recommendations/popular?limit=10", {}) for _ in range(n)],
-                "GET /v1/wines/{id}/similar": [(f"/v1/wines/{rng.choice(wines)}/similar?limit=10", {})
-                                               for _ in range(n)],
-                "GET /v1/wines/{id}/bought-together": [(f"/v1/wines/{rng.choice(wines)}/bought-together?limit=10",
-                                                        {}) for _ in range(n)],
+                "GET /v1/wines/{id}/similar": [
+                    (f"/v1/wines/{rng.choice(wines)}/similar?limit=10", {}) for _ in range(n)
+                ],
+                "GET /v1/wines/{id}/bought-together": [
+                    (f"/v1/wines/{rng.choice(wines)}/bought-together?limit=10", {}) for _ in range(n)
+                ],
                 "GET /v1/trending": [("/v1/trending?limit=10", {}) for _ in range(n)],
-                "GET /v1/trending?segment=": [(f"/v1/trending?segment={rng.randrange(max(segments, 1))}&limit=10",
-                                               {}) for _ in range(n)] if segments else [],
+                "GET /v1/trending?segment=": [
+                    (f"/v1/trending?segment={rng.randrange(max(segments, 1))}&limit=10", {}) for _ in range(n)
+                ]
+                if segments
+                else [],
                 "GET /v1/me/reorder": [("/v1/me/reorder?limit=10", auth()) for _ in range(n)],
             }
-            print(f"\n{'endpoint':38} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU p50':>8} "
-                  f"{'CPU p99':>8}")
+            print(
+                f"\n{'endpoint':38} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU p50':>8} "
+                f"{'CPU p99':>8}"
+            )
             for name, urls in plans.items():
                 if not urls:
                     continue
                 await measure(client, name, urls[:20])  # warm-up
                 latencies, cpu = await measure(client, name, urls)
-                print(f"{name:38} {len(latencies):8d} {statistics.median(latencies):8.2f} "
-                      f"{percentile(latencies, 0.99):8.2f} {max(latencies):8.2f} {statistics.median(cpu):8.2f} "
-                      f"{percentile(cpu, 0.99):8.2f}", flush=True)
+                print(
+                    f"{name:38} {len(latencies):8d} {statistics.median(latencies):8.2f} "
+                    f"{percentile(latencies, 0.99):8.2f} {max(latencies):8.2f} {statistics.median(cpu):8.2f} "
+                    f"{percentile(cpu, 0.99):8.2f}",
+                    flush=True,
+                )
             print(f"\nload average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

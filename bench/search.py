@@ -39,16 +39,52 @@ SHARED = Path(os.environ.get("CUVEE_SHARED_DATA", ROOT.parent / "shared" / "data
 WINEMAG = SHARED / "winemag" / "winemag-data-130k-v2_rows0-5809.csv.gz"
 XWINES = SHARED / "xwines" / "XWines_Slim_1K_wines.csv"
 
-CUVEES = ("", "", "", "Reserve", "Old Vines", "Single Vineyard", "Barrel Select", "Grand Cru", "Cuvée Spéciale",
-          "Estate", "Small Lot", "Vieilles Vignes", "Riserva", "Gran Reserva", "Late Harvest")
+CUVEES = (
+    "",
+    "",
+    "",
+    "Reserve",
+    "Old Vines",
+    "Single Vineyard",
+    "Barrel Select",
+    "Grand Cru",
+    "Cuvée Spéciale",
+    "Estate",
+    "Small Lot",
+    "Vieilles Vignes",
+    "Riserva",
+    "Gran Reserva",
+    "Late Harvest",
+)
 WINERY_SUFFIXES = ("", "", "Estate", "Vineyards", "Family Wines", "Cellars", "& Fils", "Bodega", "Tenuta")
 DIETARY = ("vegan", "organic", "biodynamic", "sulfite-free", "low-alcohol", "gluten-free")
 
-PLAIN = ["cabernet sauvignon", "pinot noir", "chateau", "barossa shiraz", "blackberry tannins",
-         "crisp citrus minerality", "riesling", "rioja reserva", "champagne brut", "malbec mendoza",
-         "oak vanilla", "sauvignon blanc marlborough"]
-TYPO = ["cabernay sauvignon", "chardonay", "pinot noar", "sauvignon blnc", "tempranilo", "reisling",
-        "shiraz barosa", "merlott", "chateu margaux", "blackbery tanins"]
+PLAIN = [
+    "cabernet sauvignon",
+    "pinot noir",
+    "chateau",
+    "barossa shiraz",
+    "blackberry tannins",
+    "crisp citrus minerality",
+    "riesling",
+    "rioja reserva",
+    "champagne brut",
+    "malbec mendoza",
+    "oak vanilla",
+    "sauvignon blanc marlborough",
+]
+TYPO = [
+    "cabernay sauvignon",
+    "chardonay",
+    "pinot noar",
+    "sauvignon blnc",
+    "tempranilo",
+    "reisling",
+    "shiraz barosa",
+    "merlott",
+    "chateu margaux",
+    "blackbery tanins",
+]
 FILTERED: list[dict[str, Any]] = [
     {"q": "pinot noir", "country": "France", "price_max_cents": 5000},
     {"q": "", "style": "red", "country": "Italy"},
@@ -60,8 +96,23 @@ FILTERED: list[dict[str, Any]] = [
     {"q": "sparkling", "country": "Spain", "page": 3},
 ]
 SUGGEST_FIRST = "suggest, 1st time"
-SUGGEST = ["ca", "cab", "cabern", "pin", "pinot n", "chat", "bar", "rio", "sauv", "mal", "cabernay s",
-           "tempran", "riesl", "napa", "bord"]
+SUGGEST = [
+    "ca",
+    "cab",
+    "cabern",
+    "pin",
+    "pinot n",
+    "chat",
+    "bar",
+    "rio",
+    "sauv",
+    "mal",
+    "cabernay s",
+    "tempran",
+    "riesl",
+    "napa",
+    "bord",
+]
 
 
 # ---------------------------------------------------------------- catalog
@@ -76,10 +127,21 @@ def base_rows() -> list[dict[str, Any]]:
     import ast
 
     with XWINES.open(encoding="utf-8") as f:
-        return [{"name": r["WineName"], "winery": r["WineryName"], "grapes": ast.literal_eval(r["Grapes"]),
-                 "region": r["RegionName"], "country": r["Country"], "style": r["Type"].lower(),
-                 "food_pairings": ast.literal_eval(r["Harmonize"]), "tasting_notes": "", "vintage": 2018,
-                 "price_cents": 2000} for r in csv.DictReader(f)]
+        return [
+            {
+                "name": r["WineName"],
+                "winery": r["WineryName"],
+                "grapes": ast.literal_eval(r["Grapes"]),
+                "region": r["RegionName"],
+                "country": r["Country"],
+                "style": r["Type"].lower(),
+                "food_pairings": ast.literal_eval(r["Harmonize"]),
+                "tasting_notes": "",
+                "vintage": 2018,
+                "price_cents": 2000,
+            }
+            for r in csv.DictReader(f)
+        ]
 
 
 def winemag_notes() -> list[str]:
@@ -134,14 +196,17 @@ async def timed(call: Callable[[], Awaitable[Any]], rounds: int) -> list[float]:
 
 
 def workloads() -> dict[str, list[Any]]:
-    return {"plain text": [SearchQuery(q=q) for q in PLAIN],
-            "typo": [SearchQuery(q=q) for q in TYPO],
-            "filtered+faceted": [SearchQuery(**f) for f in FILTERED],
-            "suggest": SUGGEST}
+    return {
+        "plain text": [SearchQuery(q=q) for q in PLAIN],
+        "typo": [SearchQuery(q=q) for q in TYPO],
+        "filtered+faceted": [SearchQuery(**f) for f in FILTERED],
+        "suggest": SUGGEST,
+    }
 
 
-async def bench_engine(index: SearchIndex, rounds: int, unmemoised: SearchIndex | None = None
-                       ) -> tuple[dict[str, list[float]], dict[str, float]]:
+async def bench_engine(
+    index: SearchIndex, rounds: int, unmemoised: SearchIndex | None = None
+) -> tuple[dict[str, list[float]], dict[str, float]]:
     """Latency samples per workload, and the process CPU per query (all threads): on a busy machine the
     CPU time says what the engine costs, the latency what other processes left of the cores. With
     `unmemoised` (tantivy remembers suggestion candidates per prefix for up to a second), a row of
@@ -155,9 +220,13 @@ async def bench_engine(index: SearchIndex, rounds: int, unmemoised: SearchIndex 
         samples: list[float] = []
         used = 0.0
         for item in items:
-            call = ((lambda p=item: index.suggest(p)) if name == "suggest"
-                    else (lambda p=item: unmemoised.suggest(p)) if name == SUGGEST_FIRST  # type: ignore[union-attr]
-                    else (lambda q=item: index.search(q)))
+            call = (
+                (lambda p=item: index.suggest(p))
+                if name == "suggest"
+                else (lambda p=item: unmemoised.suggest(p))
+                if name == SUGGEST_FIRST  # type: ignore[union-attr]
+                else (lambda q=item: index.search(q))
+            )
             await timed(call, 3)  # warm caches
             before = time.process_time()
             samples += await timed(call, rounds)
@@ -193,14 +262,37 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, search_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CUVEE_DATA_DIR": str(data_dir), "CUVEE_SEARCH_URL": search_url,
-           "CUVEE_SEED_DEMO": "false", "CUVEE_SNAPSHOT_INTERVAL_S": "0", "CUVEE_LOG_LEVEL": "WARNING",
-           "CUVEE_RUN_WORKER": "false",
-           "CUVEE_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--workers", "1",
-           "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "app.main:create_app"]
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "CUVEE_DATA_DIR": str(data_dir),
+        "CUVEE_SEARCH_URL": search_url,
+        "CUVEE_SEED_DEMO": "false",
+        "CUVEE_SNAPSHOT_INTERVAL_S": "0",
+        "CUVEE_LOG_LEVEL": "WARNING",
+        "CUVEE_RUN_WORKER": "false",
+        "CUVEE_SECRET_KEY": "bench-secret-0123456789abcdef0123456789abcdef",
+        "PYTHONPATH": str(ROOT),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "--workers",
+        "1",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "app.main:create_app",
+    ]
+    return subprocess.Popen(
+        cmd, env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def bench_http(data_dir: Path, search_url: str, rounds: int) -> dict[str, list[float]] | None:
@@ -289,8 +381,10 @@ Row = tuple[int, str, dict[str, list[float]], dict[str, float], dict[str, list[f
 
 
 def print_table(rows: list[Row]) -> None:
-    header = (f"{'wines':>7}  {'workload':<17} {'engine p50':>10} {'p95':>7} {'p99':>7} {'cpu/q':>6}   "
-              f"{'HTTP p50':>8} {'p95':>7} {'p99':>7}  {'HTTP/engine p99':>15}")
+    header = (
+        f"{'wines':>7}  {'workload':<17} {'engine p50':>10} {'p95':>7} {'p99':>7} {'cpu/q':>6}   "
+        f"{'HTTP p50':>8} {'p95':>7} {'p99':>7}  {'HTTP/engine p99':>15}"
+    )
     print(header)
     print("-" * len(header))
     for size, name, engine, cpu, http in rows:
@@ -302,8 +396,10 @@ def print_table(rows: list[Row]) -> None:
         else:
             line += f"{'n/a':>8} {'':>7} {'':>7}"
         print(line)
-    print("milliseconds; cpu/q: engine process CPU per query; targets at 100k through HTTP: text+facets "
-          "p99 <= 15, suggest p99 <= 5, HTTP <= 3x engine")
+    print(
+        "milliseconds; cpu/q: engine process CPU per query; targets at 100k through HTTP: text+facets "
+        "p99 <= 15, suggest p99 <= 5, HTTP <= 3x engine"
+    )
 
 
 async def run(args: argparse.Namespace) -> None:

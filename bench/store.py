@@ -35,10 +35,18 @@ from tests.conftest import PASSWORD, running  # noqa: E402
 
 def settings_in(tmp: str) -> Settings:
     ns = f"store{uuid4().hex[:8]}"
-    return Settings(mongodb_db=ns, search_url=f"tantivy://{tmp}/search", search_namespace=ns,
-                    stream_prefix=f"cuvee-bench:{ns}", data_dir=Path(tmp) / "data",
-                    secret_key="bench-" + ns + "-0123456789abcdef0123456789abcdef", seed_demo=False,
-                    run_worker=False, snapshot_interval_s=0, registrations_per_hour=1_000_000)
+    return Settings(
+        mongodb_db=ns,
+        search_url=f"tantivy://{tmp}/search",
+        search_namespace=ns,
+        stream_prefix=f"cuvee-bench:{ns}",
+        data_dir=Path(tmp) / "data",
+        secret_key="bench-" + ns + "-0123456789abcdef0123456789abcdef",
+        seed_demo=False,
+        run_worker=False,
+        snapshot_interval_s=0,
+        registrations_per_hour=1_000_000,
+    )
 
 
 async def workload(kind: str, journal: bool, args: argparse.Namespace) -> tuple[float, list[float], float]:
@@ -56,9 +64,9 @@ async def workload(kind: str, journal: bool, args: argparse.Namespace) -> tuple[
 
                 async def sign_up(i: int) -> None:
                     started = time.perf_counter()
-                    answer = await client.post("/v1/auth/register",
-                                               json={"email": f"{uuid4().hex[:10]}@bench.example",
-                                                     "password": PASSWORD})
+                    answer = await client.post(
+                        "/v1/auth/register", json={"email": f"{uuid4().hex[:10]}@bench.example", "password": PASSWORD}
+                    )
                     assert answer.status_code == 201, answer.text
                     latencies.append((time.perf_counter() - started) * 1000)
 
@@ -85,21 +93,27 @@ def p99(values: list[float]) -> float:
 async def main(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.WARNING)
     kinds = ["sign-ups", *(f"{b} buyers" for b in args.buyers)]
-    header = (f"{'workload':<11} {'on ops/s':>9} {'off ops/s':>9} {'ratio':>6} {'on p50':>7} {'off p50':>7} "
-              f"{'ratio':>6} {'on p99':>7} {'off p99':>7} {'writes/fsync':>12}")
+    header = (
+        f"{'workload':<11} {'on ops/s':>9} {'off ops/s':>9} {'ratio':>6} {'on p50':>7} {'off p50':>7} "
+        f"{'ratio':>6} {'on p99':>7} {'off p99':>7} {'writes/fsync':>12}"
+    )
     rows = []
     for kind in kinds:
         on = await workload(kind, True, args)
         off = await workload(kind, False, args)
         rows.append((kind, on, off))
-    print("\njournal on vs off, through the app on the in-process MongoDB (ms; ratio = off/on for ops/s, on/off "
-          "for latency: 1.00 = free)")
+    print(
+        "\njournal on vs off, through the app on the in-process MongoDB (ms; ratio = off/on for ops/s, on/off "
+        "for latency: 1.00 = free)"
+    )
     print(header)
     print("-" * len(header))
     for kind, (on_rate, on_lat, per_fsync), (off_rate, off_lat, _) in rows:
         on50, off50 = statistics.median(on_lat), statistics.median(off_lat)
-        print(f"{kind:<11} {on_rate:>9.1f} {off_rate:>9.1f} {off_rate / on_rate:>6.2f} {on50:>7.2f} {off50:>7.2f} "
-              f"{on50 / off50:>6.2f} {p99(on_lat):>7.2f} {p99(off_lat):>7.2f} {per_fsync:>12.1f}")
+        print(
+            f"{kind:<11} {on_rate:>9.1f} {off_rate:>9.1f} {off_rate / on_rate:>6.2f} {on50:>7.2f} {off50:>7.2f} "
+            f"{on50 / off50:>6.2f} {p99(on_lat):>7.2f} {p99(off_lat):>7.2f} {per_fsync:>12.1f}"
+        )
 
 
 if __name__ == "__main__":

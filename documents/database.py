@@ -119,7 +119,8 @@ class DirectoryLock:
             os.close(self._fd)
             raise DataDirLocked(
                 f"the data directory {directory} is in use by {holder}: stop that process first, or do this "
-                "through its admin API (see docs/durability.md)") from None
+                "through its admin API (see docs/durability.md)"
+            ) from None
         os.ftruncate(self._fd, 0)
         command = " ".join(Path(a).name for a in sys.argv[:2])
         os.write(self._fd, f"pid {os.getpid()} ({command}, started by pid {os.getppid()})".encode())
@@ -173,8 +174,9 @@ async def connect(
             await client.admin.command("ping")
         except Exception as exc:
             await client.close()
-            raise DatabaseUnavailable(f"MongoDB at {redacted_url(url)} did not answer: {exc.__class__.__name__}") \
-                from exc
+            raise DatabaseUnavailable(
+                f"MongoDB at {redacted_url(url)} did not answer: {exc.__class__.__name__}"
+            ) from exc
         snapshot_path = None
     else:
         raise DatabaseUnavailable(f"CUVEE_MONGODB_URL must be memory:// or mongodb://…, not {redacted_url(url)!r}")
@@ -183,8 +185,9 @@ async def connect(
     await init_beanie(database=db, document_models=ALL_DOCUMENTS)
     if journal is not None:
         memory.attach_journal(client, db_name, journal)
-    return Database(url=url, name=db_name, client=client, db=db, snapshot_path=snapshot_path, journal=journal,
-                    _lock=lock)
+    return Database(
+        url=url, name=db_name, client=client, db=db, snapshot_path=snapshot_path, journal=journal, _lock=lock
+    )
 
 
 def _recover(client: Any, db_name: str, snapshot_path: Path) -> Journal:
@@ -196,11 +199,16 @@ def _recover(client: Any, db_name: str, snapshot_path: Path) -> Journal:
             replayed += memory.replay_journal(client, db_name, path)
         newest = max(newest, gen)
     if loaded or replayed:
-        log.info("in-process MongoDB: %d documents loaded from %s, %d journaled writes replayed",
-                 loaded, snapshot_path, replayed)
+        log.info(
+            "in-process MongoDB: %d documents loaded from %s, %d journaled writes replayed",
+            loaded,
+            snapshot_path,
+            replayed,
+        )
     journal = Journal(snapshot_path.parent, newest + 1)
     journal.remove_before(generation)
     return journal
+
 
 async def drop_retired_indexes(db: Any) -> None:
     for collection, names in RETIRED_INDEXES.items():

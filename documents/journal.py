@@ -35,7 +35,7 @@ def journal_files(directory: Path) -> list[tuple[int, Path]]:
     """The journal files in `directory`, oldest generation first."""
     found = []
     for path in directory.glob(_PREFIX + "*"):
-        suffix = path.name[len(_PREFIX):]
+        suffix = path.name[len(_PREFIX) :]
         if suffix.isdigit():
             found.append((int(suffix), path))
     return sorted(found)
@@ -48,7 +48,7 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
     while offset + _FRAME.size <= len(data):
         size, crc = _FRAME.unpack_from(data, offset)
         start = offset + _FRAME.size
-        payload = data[start:start + size]
+        payload = data[start : start + size]
         if len(payload) != size or zlib.crc32(payload) != crc:
             log.warning("journal %s: dropped a torn record at byte %d (never acknowledged)", path.name, offset)
             return

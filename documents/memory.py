@@ -173,10 +173,13 @@ def _touches_unique_keys(collection: Any, update: Any) -> bool:
     """True unless `update` is made of operators none of which touches a field of a unique index."""
     if not isinstance(update, dict) or not all(str(op).startswith("$") for op in update):
         return True
-    unique_roots = {path.split(".")[0] for index in collection._store.indexes.values() if index.get("unique")
-                    for path, _ in index["key"]}
-    touched = {str(path).split(".")[0] for fields in update.values() if isinstance(fields, dict)
-               for path in fields}
+    unique_roots = {
+        path.split(".")[0]
+        for index in collection._store.indexes.values()
+        if index.get("unique")
+        for path, _ in index["key"]
+    }
+    touched = {str(path).split(".")[0] for fields in update.values() if isinstance(fields, dict) for path in fields}
     return bool(touched & unique_roots) or any(not isinstance(f, dict) for f in update.values())
 
 
@@ -245,9 +248,20 @@ def memory_client() -> AsyncMongoMockClient:
 
 # --- journaling: which documents each write touched --------------------------------------------------------
 
-_WRITE_METHODS = ("bulk_write", "delete_many", "delete_one", "find_one_and_delete", "find_one_and_replace",
-                  "find_one_and_update", "insert_many", "insert_one", "replace_one", "update_many", "update_one",
-                  "drop")
+_WRITE_METHODS = (
+    "bulk_write",
+    "delete_many",
+    "delete_one",
+    "find_one_and_delete",
+    "find_one_and_replace",
+    "find_one_and_update",
+    "insert_many",
+    "insert_one",
+    "replace_one",
+    "update_many",
+    "update_one",
+    "drop",
+)
 _touched: list[tuple[Any, Any]] | None = None  # (collection store, _id) seen by the write now running
 _dropped: list[Any] | None = None  # collection stores dropped by it
 _JOURNALING = False
@@ -305,10 +319,14 @@ def _mend_journaling() -> None:
     from pymongo_async_mock import AsyncMongoMockCollection, AsyncMongoMockDatabase
 
     for name in _WRITE_METHODS:
-        setattr(AsyncMongoMockCollection, name, _journaled(getattr(AsyncMongoMockCollection, name),
-                                                           lambda coll: coll.database.delegate))
+        setattr(
+            AsyncMongoMockCollection,
+            name,
+            _journaled(getattr(AsyncMongoMockCollection, name), lambda coll: coll.database.delegate),
+        )
     AsyncMongoMockDatabase.drop_collection = _journaled(  # type: ignore[method-assign]
-        AsyncMongoMockDatabase.drop_collection, lambda db: db.delegate)
+        AsyncMongoMockDatabase.drop_collection, lambda db: db.delegate
+    )
     _JOURNALING = True
 
 

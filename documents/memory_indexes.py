@@ -153,7 +153,7 @@ def _equality_values(spec: Any) -> list[Any] | None:
     if isinstance(spec, dict):
         if len(spec) != 1:
             return None
-        (op, arg), = spec.items()
+        ((op, arg),) = spec.items()
         if op == "$eq":
             spec = arg
         elif op == "$in" and isinstance(arg, list | tuple) and all(_keyable(v) for v in arg):
@@ -196,8 +196,11 @@ def _mend_store() -> None:
 
 def _mend_queries() -> None:
     collection_class = mongomock.collection.Collection
-    iter_documents, update, aggregate = (collection_class._iter_documents, collection_class._update,
-                                         collection_class.aggregate)
+    iter_documents, update, aggregate = (
+        collection_class._iter_documents,
+        collection_class._update,
+        collection_class.aggregate,
+    )
 
     def _iter_documents(self: Any, filter: Any) -> Any:
         store = self._store
@@ -223,8 +226,13 @@ def _mend_queries() -> None:
 
     def _aggregate(self: Any, pipeline: Any, *args: Any, **kwargs: Any) -> Any:
         # mongomock copies the whole collection before the first stage: copy only what a leading $match finds
-        if pipeline and isinstance(pipeline[0], dict) and list(pipeline[0]) == ["$match"] \
-                and not kwargs.get("session") and _narrows(self._store, pipeline[0]["$match"]):
+        if (
+            pipeline
+            and isinstance(pipeline[0], dict)
+            and list(pipeline[0]) == ["$match"]
+            and not kwargs.get("session")
+            and _narrows(self._store, pipeline[0]["$match"])
+        ):
             in_collection = list(self.find(pipeline[0]["$match"]))
             return mongomock.aggregate.process_pipeline(in_collection, self.database, pipeline, None)
         return aggregate(self, pipeline, *args, **kwargs)

@@ -235,6 +235,7 @@ class Wine(_Timestamped):
     @classmethod
     def _utc_pricing(cls, value: datetime | None) -> datetime | None:
         return _aware(value)
+
     rating: RatingAggregate = Field(default_factory=RatingAggregate)
     view_count: int = Field(default=0, ge=0)
     source_id: str | None = None  # e.g. the X-Wines WineID the wine was imported from
@@ -248,8 +249,12 @@ class Wine(_Timestamped):
             IndexModel([("price_cents", 1)], name="price"),
             IndexModel([("winery", 1)], name="winery"),
             # partial, not sparse: a real MongoDB indexes a null source_id under a sparse index
-            IndexModel([("source_id", 1)], name="source_id", unique=True,
-                       partialFilterExpression={"source_id": {"$type": "string"}}),
+            IndexModel(
+                [("source_id", 1)],
+                name="source_id",
+                unique=True,
+                partialFilterExpression={"source_id": {"$type": "string"}},
+            ),
             IndexModel([("created_at", -1)], name="newest"),
             IndexModel([("holds.at", 1)], name="hold_at", sparse=True),
             IndexModel([("missing", 1)], name="missing", sparse=True),

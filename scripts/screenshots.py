@@ -24,8 +24,14 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 375, "height": 812}
 PASSWORD = "correct horse battery"
@@ -38,8 +44,13 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CUVEE_DATA_DIR": str(data_dir), "CUVEE_STREAM_PREFIX": f"cuvee-shots-{uuid4().hex[:8]}",
-           "CUVEE_SNAPSHOT_INTERVAL_S": "0", "CUVEE_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "CUVEE_DATA_DIR": str(data_dir),
+        "CUVEE_STREAM_PREFIX": f"cuvee-shots-{uuid4().hex[:8]}",
+        "CUVEE_SNAPSHOT_INTERVAL_S": "0",
+        "CUVEE_LOG_LEVEL": "WARNING",
+    }
     server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], cwd=ROOT, env=env)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -130,7 +141,9 @@ def call_api(page: Page, method: str, path: str, body: Any = None, headers: dict
               headers: {...headers, 'Content-Type': 'application/json',
                         Authorization: 'Bearer ' + localStorage.getItem('cuvee.token')}});
             return response.json();
-        }""", [method, path, body, headers or {}])
+        }""",
+        [method, path, body, headers or {}],
+    )
 
 
 def earlier_orders(page: Page) -> None:

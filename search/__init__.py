@@ -48,7 +48,7 @@ def open_index(url: str, *, namespace: str = "cuvee") -> SearchIndex:
     if parsed.scheme == "tantivy":
         from search.tantivy_index import TantivyIndex
 
-        path = Path(url[len("tantivy://"):])
+        path = Path(url[len("tantivy://") :])
         if not str(path) or str(path) == ".":
             raise SearchUnavailable(f"{url!r} names no directory: use tantivy:///absolute/path")
         return TantivyIndex(path)

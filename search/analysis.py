@@ -12,8 +12,15 @@ from vocabulary import fold, grape_spellings, synonym_groups, words  # noqa: F40
 GRAPE_SYNONYMS: tuple[tuple[str, ...], ...] = tuple(synonym_groups())
 
 # Where a word is found decides how much it counts: a name match must outrank a tasting-note match.
-FIELD_WEIGHTS = {"name": 4.0, "grapes": 3.0, "winery": 2.5, "region": 2.0, "country": 1.5,
-                 "tasting_notes": 1.0, "food_pairings": 0.7}
+FIELD_WEIGHTS = {
+    "name": 4.0,
+    "grapes": 3.0,
+    "winery": 2.5,
+    "region": 2.0,
+    "country": 1.5,
+    "tasting_notes": 1.0,
+    "food_pairings": 0.7,
+}
 FUZZY_FIELDS = ("name", "winery", "grapes", "region", "country", "tasting_notes")
 FUZZY_WEIGHT = 0.3  # a typo match scores below the same word spelled right
 TIE_BREAKER = 0.1  # a word found in several fields counts a little more than in one
@@ -23,11 +30,46 @@ SYNONYM_SCORE = 1.0
 VINTAGE_WEIGHT = 2.0  # a typed year matching the vintage
 
 # Lucene's English stop set plus words every wine text has; a query keeps them only if nothing else is left.
-STOPWORDS = frozenset((
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
-    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was",
-    "will", "with", "wine", "wines",
-))
+STOPWORDS = frozenset(
+    (
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "will",
+        "with",
+        "wine",
+        "wines",
+    )
+)
+
 
 def fuzziness(word: str) -> int:
     """Edit distance a word may be off by (Elasticsearch "AUTO:4,8"); numbers (vintages) must be exact."""
@@ -87,7 +129,7 @@ def parse(q: str) -> tuple[Clause, ...]:
     i = 0
     while i < len(tokens):
         for size in range(min(_MAX_SYNONYM_WORDS, len(tokens) - i), 0, -1):
-            phrase = tuple(tokens[i:i + size])
+            phrase = tuple(tokens[i : i + size])
             if phrase in _SYNONYMS:
                 clauses.append(Clause(_SYNONYMS[phrase]))
                 i += size
@@ -139,7 +181,7 @@ def prefix_distance(prefix: str, word: str, limit: int) -> int:
         return 0
     if limit == 0:
         return 1
-    head = word[:len(prefix) + limit]
+    head = word[: len(prefix) + limit]
     if _missing(prefix, head) > limit:
         return limit + 1
     row = _last_row(prefix, head, limit)

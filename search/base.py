@@ -73,12 +73,25 @@ class WineSearchDoc:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (the stored source in both engines)."""
         return {
-            "id": self.id, "name": self.name, "winery": self.winery, "style": self.style,
-            "price_cents": self.price_cents, "currency": self.currency, "grapes": self.grapes,
-            "region": self.region, "country": self.country, "vintage": self.vintage,
-            "tasting_notes": self.tasting_notes, "food_pairings": self.food_pairings, "stock": self.stock,
-            "dietary": self.dietary, "rating_mean": self.rating_mean, "rating_count": self.rating_count,
-            "listed": self.listed, "created_at": self.created_at.isoformat(), "taste": self.taste,
+            "id": self.id,
+            "name": self.name,
+            "winery": self.winery,
+            "style": self.style,
+            "price_cents": self.price_cents,
+            "currency": self.currency,
+            "grapes": self.grapes,
+            "region": self.region,
+            "country": self.country,
+            "vintage": self.vintage,
+            "tasting_notes": self.tasting_notes,
+            "food_pairings": self.food_pairings,
+            "stock": self.stock,
+            "dietary": self.dietary,
+            "rating_mean": self.rating_mean,
+            "rating_count": self.rating_count,
+            "listed": self.listed,
+            "created_at": self.created_at.isoformat(),
+            "taste": self.taste,
         }
 
     @classmethod
@@ -123,8 +136,12 @@ class Boost:
     def items(self) -> list[tuple[str, str, float]]:
         """(filter field, value, weight) for every positive weight."""
         out = []
-        for name, values in (("style", self.styles), ("country", self.countries),
-                             ("region", self.regions), ("grape", self.grapes)):
+        for name, values in (
+            ("style", self.styles),
+            ("country", self.countries),
+            ("region", self.regions),
+            ("grape", self.grapes),
+        ):
             out += [(name, value, float(w)) for value, w in values.items() if w > 0 and value]
         return out
 

@@ -51,8 +51,9 @@ class ElasticsearchIndex:
 
     def __init__(self, url: str, *, namespace: str = "cuvee", client: AsyncElasticsearch | None = None) -> None:
         self._url = url
-        self._es = client or AsyncElasticsearch(url, node_class=_node_class(), request_timeout=10, max_retries=2,
-                                                retry_on_timeout=True)
+        self._es = client or AsyncElasticsearch(
+            url, node_class=_node_class(), request_timeout=10, max_retries=2, retry_on_timeout=True
+        )
         self.alias = f"{namespace}-wines"
         self._ready = False
         self._journal: list[tuple[str, list[Any]]] | None = None  # writes made while a rebuild runs
@@ -81,8 +82,9 @@ class ElasticsearchIndex:
         if not await self._call(self._es.indices.exists_alias(name=self.alias)):
             name = self._new_index_name()
             try:
-                await self._call(self._es.indices.create(index=name,
-                                                         body={**index_body(), "aliases": {self.alias: {}}}))
+                await self._call(
+                    self._es.indices.create(index=name, body={**index_body(), "aliases": {self.alias: {}}})
+                )
             except SearchUnavailable:
                 raise
             except SearchError:
@@ -121,8 +123,12 @@ class ElasticsearchIndex:
             return
         response = await self._call(self._es.bulk(index=index, operations=operations, refresh=refresh))
         if response.get("errors"):
-            failed = [item for item in response["items"] for op in item.values()
-                      if op.get("error") and not (op.get("status") == 404 and "delete" in item)]
+            failed = [
+                item
+                for item in response["items"]
+                for op in item.values()
+                if op.get("error") and not (op.get("status") == 404 and "delete" in item)
+            ]
             if failed:
                 raise SearchError(f"{len(failed)} search index writes failed, first: {failed[0]}")
 
@@ -138,7 +144,7 @@ class ElasticsearchIndex:
         await self._ensure()
         async with self._write_lock:
             for start in range(0, len(items), BULK_CHUNK):
-                chunk = items[start:start + BULK_CHUNK]
+                chunk = items[start : start + BULK_CHUNK]
                 # refresh: searchable when the call returns (admin edits are rare; imports come in chunks).
                 last = start + BULK_CHUNK >= len(items)
                 await self._bulk(self.alias, self._operations(op, chunk), refresh=last)
@@ -205,7 +211,9 @@ class ElasticsearchIndex:
         response = await self._call(self._es.search(index=self.alias, body=body))
         total = int(response["hits"]["total"]["value"])
         result = SearchResult(
-            total=total, page=query.page, per_page=query.per_page,
+            total=total,
+            page=query.page,
+            per_page=query.per_page,
             hits=[eq.read_hit(h, "sort" not in body) for h in response["hits"]["hits"]],
             facets=eq.read_facets(response["aggregations"]),
         )
@@ -213,8 +221,9 @@ class ElasticsearchIndex:
             result.did_you_mean = await self._did_you_mean(query, clauses, total, eq.spelling_options(response))
         return result
 
-    async def _did_you_mean(self, query: SearchQuery, clauses: tuple[Clause, ...], total: int,
-                            options: dict[str, list[tuple[str, int]]]) -> str | None:
+    async def _did_you_mean(
+        self, query: SearchQuery, clauses: tuple[Clause, ...], total: int, options: dict[str, list[tuple[str, int]]]
+    ) -> str | None:
         fixes = {}
         for clause in clauses:
             word = clause.words[0]
@@ -267,5 +276,7 @@ def _fuzzy_words(clauses: tuple[Clause, ...]) -> frozenset[str]:
 
 
 def _wine_candidates(response: Any) -> list[Candidate]:
-    return [Candidate(h["_source"]["name"], "wine", h["_source"].get("rating_count", 0), h["_source"]["id"])
-            for h in response["hits"]["hits"]]
+    return [
+        Candidate(h["_source"]["name"], "wine", h["_source"].get("rating_count", 0), h["_source"]["id"])
+        for h in response["hits"]["hits"]
+    ]

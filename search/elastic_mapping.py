@@ -28,13 +28,21 @@ def analysis() -> dict[str, Any]:
         "normalizer": {"cuvee_folded": {"type": "custom", "filter": _FOLD}},
         "analyzer": {
             "cuvee_folded": {"type": "custom", "tokenizer": "cuvee_words", "filter": _FOLD},
-            "cuvee_folded_search": {"type": "custom", "tokenizer": "cuvee_words",
-                                    "filter": [*_FOLD, "cuvee_grape_synonyms"]},
-            "cuvee_english": {"type": "custom", "tokenizer": "cuvee_words",
-                              "filter": ["cuvee_english_possessive", *_FOLD, "cuvee_english_stemmer"]},
-            "cuvee_english_search": {"type": "custom", "tokenizer": "cuvee_words",
-                                     "filter": ["cuvee_english_possessive", *_FOLD, "cuvee_grape_synonyms",
-                                                "cuvee_english_stemmer"]},
+            "cuvee_folded_search": {
+                "type": "custom",
+                "tokenizer": "cuvee_words",
+                "filter": [*_FOLD, "cuvee_grape_synonyms"],
+            },
+            "cuvee_english": {
+                "type": "custom",
+                "tokenizer": "cuvee_words",
+                "filter": ["cuvee_english_possessive", *_FOLD, "cuvee_english_stemmer"],
+            },
+            "cuvee_english_search": {
+                "type": "custom",
+                "tokenizer": "cuvee_words",
+                "filter": ["cuvee_english_possessive", *_FOLD, "cuvee_grape_synonyms", "cuvee_english_stemmer"],
+            },
         },
     }
 
@@ -45,8 +53,10 @@ def _text(analyzer: str, *, synonyms: bool = False, keyword: bool = False, **ext
         field["search_analyzer"] = f"{analyzer}_search"
     if keyword:
         # kw: the value as written (facets); folded: case- and accent-blind (filters).
-        field["fields"] = {"kw": {"type": "keyword", "ignore_above": 256},
-                           "folded": {"type": "keyword", "normalizer": "cuvee_folded", "ignore_above": 256}}
+        field["fields"] = {
+            "kw": {"type": "keyword", "ignore_above": 256},
+            "folded": {"type": "keyword", "normalizer": "cuvee_folded", "ignore_above": 256},
+        }
     return field
 
 
@@ -102,8 +112,13 @@ def index_body() -> dict[str, Any]:
 
 def to_source(doc: WineSearchDoc) -> dict[str, Any]:
     """The indexed document: the summary plus the as-you-type fields (kept out of search responses)."""
-    source = {**doc.to_dict(), "suggest_name": doc.name, "suggest_winery": doc.winery,
-              "suggest_grapes": doc.grapes, "suggest_region": doc.region}
+    source = {
+        **doc.to_dict(),
+        "suggest_name": doc.name,
+        "suggest_winery": doc.winery,
+        "suggest_grapes": doc.grapes,
+        "suggest_region": doc.region,
+    }
     for field in ("region", "country", "suggest_region"):
         source[field] = source[field] or None  # "" would become an empty facet value and term
     return source

@@ -23,24 +23,47 @@ from search.suggest import engine_words
 from vocabulary import country_spellings
 
 LISTED = {"term": {"listed": True}}
-FIELD_ANALYZERS = {"name": "cuvee_folded", "grapes": "cuvee_folded", "winery": "cuvee_folded",
-                   "region": "cuvee_folded", "country": "cuvee_folded", "tasting_notes": "cuvee_english",
-                   "food_pairings": "cuvee_english"}
+FIELD_ANALYZERS = {
+    "name": "cuvee_folded",
+    "grapes": "cuvee_folded",
+    "winery": "cuvee_folded",
+    "region": "cuvee_folded",
+    "country": "cuvee_folded",
+    "tasting_notes": "cuvee_english",
+    "food_pairings": "cuvee_english",
+}
 FACETS = {"style": "style", "country": "country.kw", "region": "region.kw", "grape": "grapes.kw"}
-FILTERS = {"style": "style.folded", "country": "country.folded", "region": "region.folded",
-           "grape": "grapes.folded"}
+FILTERS = {"style": "style.folded", "country": "country.folded", "region": "region.folded", "grape": "grapes.folded"}
 SORTS: dict[Sort, list[Any]] = {
     Sort.price_asc: [{"price_cents": "asc"}],
     Sort.price_desc: [{"price_cents": "desc"}],
     Sort.rating: [{"rating_mean": {"order": "desc", "missing": "_last"}}],
     Sort.newest: [{"created_at": "desc"}],
 }
-SOURCE = ["id", "name", "winery", "style", "price_cents", "currency", "grapes", "region", "country", "vintage",
-          "stock", "dietary", "rating_mean", "rating_count"]
+SOURCE = [
+    "id",
+    "name",
+    "winery",
+    "style",
+    "price_cents",
+    "currency",
+    "grapes",
+    "region",
+    "country",
+    "vintage",
+    "stock",
+    "dietary",
+    "rating_mean",
+    "rating_count",
+]
 NOTES_FRAGMENT_CHARS = 200
 FACETS_BY_KIND = {"winery": "winery.kw", "grape": "grapes.kw", "region": "region.kw"}
-SUGGEST_FIELDS = {"wine": "suggest_name", "winery": "suggest_winery", "grape": "suggest_grapes",
-                  "region": "suggest_region"}
+SUGGEST_FIELDS = {
+    "wine": "suggest_name",
+    "winery": "suggest_winery",
+    "grape": "suggest_grapes",
+    "region": "suggest_region",
+}
 
 
 def text_query(clauses: Sequence[Clause], fuzzy: Collection[str]) -> dict[str, Any]:
@@ -64,13 +87,17 @@ def _clause(clause: Clause, fuzzy: bool) -> dict[str, Any]:
             if i == 0:
                 queries.append({kind: {field: {**params, "boost": weight}}})
             else:
-                queries.append({"constant_score": {"filter": {kind: {field: params}},
-                                                   "boost": weight * SYNONYM_SCORE}})
+                queries.append({"constant_score": {"filter": {kind: {field: params}}, "boost": weight * SYNONYM_SCORE}})
         if fuzzy and fuzziness(word) and not clause.is_synonym and field in FUZZY_FIELDS:
             # As in the tantivy engine: one edit at most in the (large) notes vocabulary.
             reach = min(fuzziness(word), 1) if analyzer == "cuvee_english" else fuzziness(word)
-            queries.append({"match": {field: {"query": word, "analyzer": analyzer, "fuzziness": reach,
-                                              "boost": weight * FUZZY_WEIGHT}}})
+            queries.append(
+                {
+                    "match": {
+                        field: {"query": word, "analyzer": analyzer, "fuzziness": reach, "boost": weight * FUZZY_WEIGHT}
+                    }
+                }
+            )
     year = as_vintage(word) if not clause.is_synonym else None
     if year is not None:
         queries.append({"constant_score": {"filter": {"term": {"vintage": year}}, "boost": VINTAGE_WEIGHT}})
@@ -85,19 +112,30 @@ def filters(query: SearchQuery) -> list[dict[str, Any]]:
             out.append({"term": {FILTERS[name]: value}})
     if query.country:  # "USA" finds "United States" and the other way round
         spellings = country_spellings(query.country)
-        out.append({"term": {FILTERS["country"]: spellings[0]}} if len(spellings) == 1
-                   else {"terms": {FILTERS["country"]: list(spellings)}})
+        out.append(
+            {"term": {FILTERS["country"]: spellings[0]}}
+            if len(spellings) == 1
+            else {"terms": {FILTERS["country"]: list(spellings)}}
+        )
     if query.grape:
         out.append({"terms": {FILTERS["grape"]: list(synonyms_of(query.grape))}})
     out += [{"term": {"dietary": d}} for d in query.dietary]
     if query.regions:
         out.append({"terms": {FILTERS["region"]: list(query.regions)}})
     if query.pairings:
-        out.append({"bool": {"should": [{"match_phrase": {"food_pairings": p}} for p in query.pairings],
-                             "minimum_should_match": 1}})
+        out.append(
+            {
+                "bool": {
+                    "should": [{"match_phrase": {"food_pairings": p}} for p in query.pairings],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
     out += [{"range": {f"taste.{axis}": {"gte": low, "lte": high}}} for axis, (low, high) in query.taste.items()]
-    for field, low, high in (("price_cents", query.price_min_cents, query.price_max_cents),
-                             ("vintage", query.vintage_min, query.vintage_max)):
+    for field, low, high in (
+        ("price_cents", query.price_min_cents, query.price_max_cents),
+        ("vintage", query.vintage_min, query.vintage_max),
+    ):
         if low is not None or high is not None:
             bounds = {k: v for k, v in (("gte", low), ("lte", high)) if v is not None}
             out.append({"range": {field: bounds}})
@@ -133,9 +171,14 @@ def search_body(query: SearchQuery, clauses: Sequence[Clause], fuzzy: Collection
         body["sort"] = SORTS[query.sort]
     if clauses:
         body["highlight"] = {
-            "pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html", "require_field_match": True,
-            "fields": {"name": {"number_of_fragments": 0},
-                       "tasting_notes": {"fragment_size": NOTES_FRAGMENT_CHARS, "number_of_fragments": 1}},
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
+            "encoder": "html",
+            "require_field_match": True,
+            "fields": {
+                "name": {"number_of_fragments": 0},
+                "tasting_notes": {"fragment_size": NOTES_FRAGMENT_CHARS, "number_of_fragments": 1},
+            },
         }
         words = [c.words[0] for c in clauses if not c.is_synonym]
         if words:
@@ -150,8 +193,19 @@ def count_body(query: SearchQuery, clauses: Sequence[Clause], fuzzy: Collection[
 
 def spelling_suggest(text: str) -> dict[str, Any]:
     """Term suggester over every word shoppers search; "popular" only offers words more wines use."""
-    return {"spelling": {"text": text, "term": {"field": "spell", "suggest_mode": "popular", "max_edits": 2,
-                                                "prefix_length": 1, "min_word_length": 4, "size": 5}}}
+    return {
+        "spelling": {
+            "text": text,
+            "term": {
+                "field": "spell",
+                "suggest_mode": "popular",
+                "max_edits": 2,
+                "prefix_length": 1,
+                "min_word_length": 4,
+                "size": 5,
+            },
+        }
+    }
 
 
 def facet_aggs() -> dict[str, Any]:
@@ -162,8 +216,7 @@ def facet_aggs() -> dict[str, Any]:
 
 def read_facets(aggs: dict[str, Any]) -> Facets:
     counts = {name: {b["key"]: b["doc_count"] for b in aggs[name]["buckets"]} for name in FACETS}
-    facets = Facets(style=counts["style"], country=counts["country"], region=counts["region"],
-                    grape=counts["grape"])
+    facets = Facets(style=counts["style"], country=counts["country"], region=counts["region"], grape=counts["grape"])
     if aggs["price"]["count"]:
         facets.price_min_cents = int(aggs["price"]["min"])
         facets.price_max_cents = int(aggs["price"]["max"])
@@ -173,11 +226,21 @@ def read_facets(aggs: dict[str, Any]) -> Facets:
 def read_hit(hit: dict[str, Any], scored: bool) -> SearchHit:
     src = hit["_source"]
     out = SearchHit(
-        id=src["id"], score=hit.get("_score") if scored else None, name=src["name"], winery=src["winery"],
-        style=src["style"], price_cents=src["price_cents"], currency=src["currency"], grapes=src["grapes"],
-        region=src.get("region") or "", country=src.get("country") or "", vintage=src.get("vintage"),
+        id=src["id"],
+        score=hit.get("_score") if scored else None,
+        name=src["name"],
+        winery=src["winery"],
+        style=src["style"],
+        price_cents=src["price_cents"],
+        currency=src["currency"],
+        grapes=src["grapes"],
+        region=src.get("region") or "",
+        country=src.get("country") or "",
+        vintage=src.get("vintage"),
         stock=src["stock"],
-        in_stock=src["stock"] > 0, dietary=src["dietary"], rating_mean=src.get("rating_mean"),
+        in_stock=src["stock"] > 0,
+        dietary=src["dietary"],
+        rating_mean=src.get("rating_mean"),
         rating_count=src["rating_count"],
     )
     for field, fragments in hit.get("highlight", {}).items():
@@ -201,16 +264,25 @@ def suggest_query(kind: str, typed: list[str], *, fuzzy: bool) -> dict[str, Any]
     if not fuzzy:
         match: dict[str, Any]
         if prefix:
-            match = {"multi_match": {"query": " ".join([*whole, prefix]), "type": "bool_prefix", "operator": "and",
-                                     "fields": [field, f"{field}._2gram", f"{field}._3gram"]}}
+            match = {
+                "multi_match": {
+                    "query": " ".join([*whole, prefix]),
+                    "type": "bool_prefix",
+                    "operator": "and",
+                    "fields": [field, f"{field}._2gram", f"{field}._3gram"],
+                }
+            }
         else:
             match = {"match": {field: {"query": " ".join(whole), "operator": "and"}}}
         return {"bool": {"filter": [LISTED], "must": [match]}}
     musts: list[dict[str, Any]] = [{"match": {field: {"query": w, "fuzziness": fuzziness(w)}}} for w in whole]
     if prefix:
         d = fuzziness(prefix)
-        musts.append({"match": {f"{field}._index_prefix": {"query": prefix, "fuzziness": d}}} if d
-                     else {"prefix": {field: {"value": prefix}}})
+        musts.append(
+            {"match": {f"{field}._index_prefix": {"query": prefix, "fuzziness": d}}}
+            if d
+            else {"prefix": {field: {"value": prefix}}}
+        )
     return {"bool": {"filter": [LISTED], "must": musts}}
 
 
@@ -218,22 +290,45 @@ def suggest_body(typed: list[str], limit: int) -> dict[str, Any]:
     """Exact prefixes: the most popular matching wines as hits, distinct values of the other kinds as
     global aggregations (each kind filtered by its own field)."""
     aggs = {
-        kind: {"global": {}, "aggs": {"m": {"filter": suggest_query(kind, typed, fuzzy=False), "aggs": {
-            "v": {"terms": {"field": FACETS_BY_KIND[kind], "size": 2 * limit}}}}}}
+        kind: {
+            "global": {},
+            "aggs": {
+                "m": {
+                    "filter": suggest_query(kind, typed, fuzzy=False),
+                    "aggs": {"v": {"terms": {"field": FACETS_BY_KIND[kind], "size": 2 * limit}}},
+                }
+            },
+        }
         for kind in ("winery", "grape", "region")
     }
-    return {"query": suggest_query("wine", typed, fuzzy=False), "size": limit,
-            "sort": [{"rating_count": "desc"}], "_source": ["id", "name", "rating_count"], "aggs": aggs}
+    return {
+        "query": suggest_query("wine", typed, fuzzy=False),
+        "size": limit,
+        "sort": [{"rating_count": "desc"}],
+        "_source": ["id", "name", "rating_count"],
+        "aggs": aggs,
+    }
 
 
 def fuzzy_suggest_bodies(typed: list[str], limit: int, sample: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Typo path: wines by name, and a sample of the most popular wines matching in winery, grapes or
     region whose values are then ranked (as the tantivy engine does)."""
-    wines = {"query": suggest_query("wine", typed, fuzzy=True), "size": limit,
-             "sort": [{"rating_count": "desc"}], "_source": ["id", "name", "rating_count"]}
-    either = {"bool": {"should": [suggest_query(k, typed, fuzzy=True) for k in ("winery", "grape", "region")],
-                       "minimum_should_match": 1}}
-    values = {"query": either, "size": sample, "sort": [{"rating_count": "desc"}],
-              "_source": ["winery", "grapes", "region"]}
+    wines = {
+        "query": suggest_query("wine", typed, fuzzy=True),
+        "size": limit,
+        "sort": [{"rating_count": "desc"}],
+        "_source": ["id", "name", "rating_count"],
+    }
+    either = {
+        "bool": {
+            "should": [suggest_query(k, typed, fuzzy=True) for k in ("winery", "grape", "region")],
+            "minimum_should_match": 1,
+        }
+    }
+    values = {
+        "query": either,
+        "size": sample,
+        "sort": [{"rating_count": "desc"}],
+        "_source": ["winery", "grapes", "region"],
+    }
     return wines, values
-

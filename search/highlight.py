@@ -15,8 +15,9 @@ MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 class TermMatcher:
     """Decides whether a word of a document matches a query word, as the engine's query would."""
 
-    def __init__(self, clauses: Iterable[Clause], fuzzy: Collection[str] = (),
-                 stem: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self, clauses: Iterable[Clause], fuzzy: Collection[str] = (), stem: Callable[[str], str] | None = None
+    ) -> None:
         self._stem = stem or (lambda w: w)
         self._exact: set[str] = set()
         self._fuzzy: list[tuple[str, int]] = []
@@ -33,11 +34,13 @@ class TermMatcher:
         # checks those only. A typo in the first letter is found by the engine but not marked.
         prefixes = sorted({_common_prefix(w, self._stem(w)) for w in self._exact}, key=len, reverse=True)
         patterns = [re.escape(p) + r"[^\W_]*" for p in prefixes]
-        patterns += [re.escape(q[0]) + f"[^\\W_]{{{max(0, len(q) - 1 - d)},{len(q) - 1 + d}}}\\b"
-                     for q, d in self._fuzzy]
+        patterns += [
+            re.escape(q[0]) + f"[^\\W_]{{{max(0, len(q) - 1 - d)},{len(q) - 1 + d}}}\\b" for q, d in self._fuzzy
+        ]
         ascii_only = all(p.isascii() for p in prefixes) and all(q.isascii() for q, _ in self._fuzzy)
-        self._candidates = (re.compile(r"\b(?:" + "|".join(patterns) + ")", re.IGNORECASE)
-                            if patterns and ascii_only else None)
+        self._candidates = (
+            re.compile(r"\b(?:" + "|".join(patterns) + ")", re.IGNORECASE) if patterns and ascii_only else None
+        )
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the matching words are in `text`."""
@@ -91,7 +94,7 @@ def _common_prefix(a: str, b: str) -> str:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:
         n += 1
-    return a[:max(n, 1)]
+    return a[: max(n, 1)]
 
 
 def _window(text: str, spans: list[tuple[int, int]], max_chars: int) -> tuple[int, int]:

@@ -46,8 +46,12 @@ FUZZY_SAMPLE = 30  # wines whose values feed typo-tolerant suggestions
 VERIFY_BELOW = 20  # a suggested value carried by at most this many wines is checked for live ones
 FOLLOW_EVERY_S = 1.0  # how often a process checks whether another one swapped in a new generation
 MEMO_SIZE = 2_048  # typed prefixes whose suggestion candidates are remembered (see _memoised)
-_SORTS = {Sort.price_asc: ("price_cents", tantivy.Order.Asc), Sort.price_desc: ("price_cents", tantivy.Order.Desc),
-          Sort.rating: ("rating_mean", tantivy.Order.Desc), Sort.newest: ("created_ms", tantivy.Order.Desc)}
+_SORTS = {
+    Sort.price_asc: ("price_cents", tantivy.Order.Asc),
+    Sort.price_desc: ("price_cents", tantivy.Order.Desc),
+    Sort.rating: ("rating_mean", tantivy.Order.Desc),
+    Sort.newest: ("created_ms", tantivy.Order.Desc),
+}
 
 
 class TantivyIndex:
@@ -100,8 +104,9 @@ class TantivyIndex:
             try:
                 self._writer = self._index.writer(WRITER_HEAP, 1)
             except ValueError as exc:
-                raise SearchUnavailable(f"the search index at {self._root} is locked by another process "
-                                        f"(one writer per index): {exc}") from exc
+                raise SearchUnavailable(
+                    f"the search index at {self._root} is locked by another process (one writer per index): {exc}"
+                ) from exc
         return self._writer
 
     def _apply(self, writer: tantivy.IndexWriter, ops: Iterable[tuple[str, list[Any]]]) -> None:
@@ -205,8 +210,9 @@ class TantivyIndex:
         try:
             field, order = _SORTS.get(query.sort, (None, tantivy.Order.Desc))
             # No counting here: the facet aggregation counts, and top-k without a count can skip blocks.
-            found = searcher.search(tq, limit=query.per_page, offset=query.offset, count=False,
-                                    order_by_field=field, order=order)
+            found = searcher.search(
+                tq, limit=query.per_page, offset=query.offset, count=False, order_by_field=field, order=order
+            )
             matchers = self._matchers(clauses, fuzzy)
             hits = [self._hit(searcher, value, address, field is None, matchers) for value, address in found.hits]
         finally:
@@ -220,8 +226,11 @@ class TantivyIndex:
     def _unknown_words(searcher: tantivy.Searcher, clauses: tuple[Clause, ...]) -> frozenset[str]:
         """Words that get typo tolerance: those the catalog (nearly) never uses. A word spelled as the
         catalog spells it needs none, and skipping the fuzzy expansion keeps common queries fast."""
-        return frozenset(w for c in clauses if not c.is_synonym and fuzziness(w := c.words[0])
-                         and searcher.doc_freq("spell", w) < KNOWN_WORD_DOCS)
+        return frozenset(
+            w
+            for c in clauses
+            if not c.is_synonym and fuzziness(w := c.words[0]) and searcher.doc_freq("spell", w) < KNOWN_WORD_DOCS
+        )
 
     @staticmethod
     def _matchers(clauses: tuple[Clause, ...], fuzzy: frozenset[str]) -> tuple[TermMatcher, TermMatcher] | None:
@@ -234,20 +243,38 @@ class TantivyIndex:
 
         return TermMatcher(clauses, fuzzy), TermMatcher(clauses, fuzzy, stem)
 
-    def _hit(self, searcher: tantivy.Searcher, value: Any, address: tantivy.DocAddress, scored: bool,
-             matchers: tuple[TermMatcher, TermMatcher] | None) -> SearchHit:
+    def _hit(
+        self,
+        searcher: tantivy.Searcher,
+        value: Any,
+        address: tantivy.DocAddress,
+        scored: bool,
+        matchers: tuple[TermMatcher, TermMatcher] | None,
+    ) -> SearchHit:
         src = _source(searcher, address)
         hit = SearchHit(
-            id=src["id"], score=float(value) if scored else None, name=src["name"], winery=src["winery"],
-            style=src["style"], price_cents=src["price_cents"], currency=src["currency"], grapes=src["grapes"],
-            region=src["region"], country=src["country"], vintage=src["vintage"], stock=src["stock"],
-            in_stock=src["stock"] > 0, dietary=src["dietary"], rating_mean=src["rating_mean"],
+            id=src["id"],
+            score=float(value) if scored else None,
+            name=src["name"],
+            winery=src["winery"],
+            style=src["style"],
+            price_cents=src["price_cents"],
+            currency=src["currency"],
+            grapes=src["grapes"],
+            region=src["region"],
+            country=src["country"],
+            vintage=src["vintage"],
+            stock=src["stock"],
+            in_stock=src["stock"] > 0,
+            dietary=src["dietary"],
+            rating_mean=src["rating_mean"],
             rating_count=src["rating_count"],
         )
         if matchers is not None:
-            for name, text, matcher, size in (("name", hit.name, matchers[0], None),
-                                              ("tasting_notes", src["tasting_notes"], matchers[1],
-                                               NOTES_FRAGMENT_CHARS)):
+            for name, text, matcher, size in (
+                ("name", hit.name, matchers[0], None),
+                ("tasting_notes", src["tasting_notes"], matchers[1], NOTES_FRAGMENT_CHARS),
+            ):
                 fragment = highlight(text, matcher, size)
                 if fragment is not None:
                     hit.highlights[name] = fragment
@@ -255,22 +282,28 @@ class TantivyIndex:
 
     def _facets(self, searcher: tantivy.Searcher, tq: tantivy.Query) -> tuple[Facets, int]:
         """Facet counts and price range of the whole result set, and its size (every wine has a price)."""
-        aggs: dict[str, Any] = {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}}
-                                for name in ("style", "country", "region", "grape")}
+        aggs: dict[str, Any] = {
+            name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}}
+            for name in ("style", "country", "region", "grape")
+        }
         aggs["price"] = {"stats": {"field": "price_cents"}}
         raw = searcher.aggregate(tq, aggs)
-        counts = {name: {b["key"]: b["doc_count"] for b in raw[name]["buckets"]}
-                  for name in ("style", "country", "region", "grape")}
-        facets = Facets(style=counts["style"], country=counts["country"], region=counts["region"],
-                        grape=counts["grape"])
+        counts = {
+            name: {b["key"]: b["doc_count"] for b in raw[name]["buckets"]}
+            for name in ("style", "country", "region", "grape")
+        }
+        facets = Facets(
+            style=counts["style"], country=counts["country"], region=counts["region"], grape=counts["grape"]
+        )
         total = int(raw["price"]["count"])
         if total:
             facets.price_min_cents = int(raw["price"]["min"])
             facets.price_max_cents = int(raw["price"]["max"])
         return facets, total
 
-    def _did_you_mean(self, searcher: tantivy.Searcher, query: SearchQuery, clauses: tuple[Clause, ...],
-                      total: int) -> str | None:
+    def _did_you_mean(
+        self, searcher: tantivy.Searcher, query: SearchQuery, clauses: tuple[Clause, ...], total: int
+    ) -> str | None:
         fixes: dict[str, str] = {}
         for clause in clauses:
             word = clause.words[0]
@@ -298,7 +331,8 @@ class TantivyIndex:
         searcher = self._searcher()
         candidates = self._memoised(searcher, version, typed, limit, fuzzy=False)
         counts: dict[tuple[str, str], int] = {
-            (c.kind, c.text): int(c.popularity) for c in candidates if c.distance == 0}
+            (c.kind, c.text): int(c.popularity) for c in candidates if c.distance == 0
+        }
         found = self._live(searcher, rank(prefix, candidates), limit, counts)
         # Typo tolerance only when the prefix as typed finds little: it costs more and ranks below.
         if len(found) < max(1, limit // 2) and any(fuzziness(w) for w in typed):
@@ -306,8 +340,9 @@ class TantivyIndex:
             found = self._live(searcher, rank(prefix, candidates), limit, counts)
         return found
 
-    def _memoised(self, searcher: tantivy.Searcher, version: int, typed: list[str], limit: int, *,
-                  fuzzy: bool) -> list[Candidate]:
+    def _memoised(
+        self, searcher: tantivy.Searcher, version: int, typed: list[str], limit: int, *, fuzzy: bool
+    ) -> list[Candidate]:
         """_candidates, remembered per typed prefix until this process changes the index, or for
         FOLLOW_EVERY_S at most (commits by another process reach the searcher without telling us).
 
@@ -317,8 +352,7 @@ class TantivyIndex:
         candidates read from a searcher older than the version they would be filed under are never kept.
         """
         now = time.monotonic()
-        if self._memo_of[0] != version or now - self._memo_of[1] > FOLLOW_EVERY_S \
-                or len(self._memo) >= self._memo_size:
+        if self._memo_of[0] != version or now - self._memo_of[1] > FOLLOW_EVERY_S or len(self._memo) >= self._memo_size:
             self._memo, self._memo_of = {}, (version, now)
         key = (tuple(typed), limit, fuzzy)
         found = self._memo.get(key)
@@ -328,8 +362,9 @@ class TantivyIndex:
                 self._memo[key] = found
         return found
 
-    def _live(self, searcher: tantivy.Searcher, ranked: list[Suggestion], limit: int,
-              counts: dict[tuple[str, str], int]) -> list[Suggestion]:
+    def _live(
+        self, searcher: tantivy.Searcher, ranked: list[Suggestion], limit: int, counts: dict[tuple[str, str], int]
+    ) -> list[Suggestion]:
         """The first `limit` suggestions. Term counts read from the dictionary (`counts`) include deleted
         wines until segments merge, so a value that few wines carried is checked against the live listed
         ones (cheap for a short posting list); one that many carried is taken as still there, and values
@@ -338,9 +373,12 @@ class TantivyIndex:
         for s in ranked:
             if s.kind != "wine" and counts.get((s.kind, s.text), VERIFY_BELOW + 1) <= VERIFY_BELOW:
                 term = " ".join(words(s.text)) + SUGGEST_SEPARATOR + s.text
-                q = tantivy.Query.boolean_query([
-                    (tantivy.Occur.Must, tantivy.Query.term_query(self._schema, SUGGEST_FIELDS[s.kind], term)),
-                    (tantivy.Occur.MustNot, self._q.unlisted())])
+                q = tantivy.Query.boolean_query(
+                    [
+                        (tantivy.Occur.Must, tantivy.Query.term_query(self._schema, SUGGEST_FIELDS[s.kind], term)),
+                        (tantivy.Occur.MustNot, self._q.unlisted()),
+                    ]
+                )
                 if not searcher.search(q, 1, count=False).hits:
                     continue
             out.append(s)
@@ -348,8 +386,7 @@ class TantivyIndex:
                 break
         return out
 
-    def _candidates(self, searcher: tantivy.Searcher, typed: list[str], limit: int, *, fuzzy: bool
-                    ) -> list[Candidate]:
+    def _candidates(self, searcher: tantivy.Searcher, typed: list[str], limit: int, *, fuzzy: bool) -> list[Candidate]:
         q = self._q.suggest(("name",), typed, fuzzy=fuzzy)
         out = []
         for _, address in searcher.search(q, limit=limit, order_by_field="rating_count").hits:
@@ -359,8 +396,10 @@ class TantivyIndex:
             prefix = " ".join(typed)
             for kind, field in SUGGEST_FIELDS.items():
                 top = searcher.terms_with_prefix(field, prefix, limit=2 * limit)  # the most frequent first
-                out += [Candidate(t.split(SUGGEST_SEPARATOR, 1)[1], kind, n, distance=0)  # type: ignore[arg-type]
-                        for t, n in top]
+                out += [
+                    Candidate(t.split(SUGGEST_SEPARATOR, 1)[1], kind, n, distance=0)  # type: ignore[arg-type]
+                    for t, n in top
+                ]
             return out
         # Typo path: the values of the most popular wines matching in any of the three fields (a sample
         # is cheaper than aggregating every fuzzy match); rank() drops values that only came along.

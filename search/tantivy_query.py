@@ -53,8 +53,9 @@ class QueryBuilder:
                 else:
                     q = Query.phrase_query(self.schema, field, terms)
                 typed = i == 0
-                alternatives.append(Query.boost_query(q, weight) if typed
-                                    else Query.const_score_query(q, weight * SYNONYM_SCORE))
+                alternatives.append(
+                    Query.boost_query(q, weight) if typed else Query.const_score_query(q, weight * SYNONYM_SCORE)
+                )
             word = clause.words[0]
             distance = fuzziness(word)
             if fuzzy and distance and not clause.is_synonym and field in FUZZY_FIELDS:
@@ -66,8 +67,7 @@ class QueryBuilder:
                     alternatives.append(Query.boost_query(typo, weight * FUZZY_WEIGHT))
         year = as_vintage(clause.words[0]) if not clause.is_synonym else None
         if year is not None:
-            alternatives.append(Query.const_score_query(Query.term_query(self.schema, "vintage", year),
-                                                        VINTAGE_WEIGHT))
+            alternatives.append(Query.const_score_query(Query.term_query(self.schema, "vintage", year), VINTAGE_WEIGHT))
         return Query.disjunction_max_query(alternatives, TIE_BREAKER)
 
     def unlisted(self) -> Query:
@@ -83,8 +83,11 @@ class QueryBuilder:
             if value:
                 out.append(Query.term_query(s, FILTER_FIELDS[name], keyword(value)))
         if query.country:  # "USA" finds "United States" and the other way round
-            out.append(Query.term_set_query(s, FILTER_FIELDS["country"],
-                                            [keyword(c) for c in country_spellings(query.country)]))
+            out.append(
+                Query.term_set_query(
+                    s, FILTER_FIELDS["country"], [keyword(c) for c in country_spellings(query.country)]
+                )
+            )
         if query.grape:
             out.append(Query.term_set_query(s, FILTER_FIELDS["grape"], [keyword(g) for g in synonyms_of(query.grape)]))
         out += [Query.term_query(s, FILTER_FIELDS["dietary"], keyword(d)) for d in query.dietary]
@@ -106,13 +109,17 @@ class QueryBuilder:
 
     def _phrase(self, field: str, text: str) -> Query:
         terms: list[Any] = [t for w in text.split() for t in analyze(field, w)]
-        return Query.term_query(self.schema, field, terms[0]) if len(terms) == 1 else \
-            Query.phrase_query(self.schema, field, terms)
+        return (
+            Query.term_query(self.schema, field, terms[0])
+            if len(terms) == 1
+            else Query.phrase_query(self.schema, field, terms)
+        )
 
     def _range(self, field: str, low: int | None, high: int | None) -> Query:
         # Open ends are spelled as the i64 limits: the binding wants both bounds.
-        return Query.range_query(self.schema, field, FieldType.Integer,
-                                 -(2**63) if low is None else low, 2**63 - 1 if high is None else high)
+        return Query.range_query(
+            self.schema, field, FieldType.Integer, -(2**63) if low is None else low, 2**63 - 1 if high is None else high
+        )
 
     def search(self, query: SearchQuery, clauses: Sequence[Clause], fuzzy: Collection[str] = ()) -> Query:
         """The full query: text (or everything), filters that do not score, boosts that only score."""

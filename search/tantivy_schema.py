@@ -18,10 +18,20 @@ KEYWORD = "cuvee_keyword"  # a whole value as one folded term: filters ("Côte R
 
 TEXT_FIELDS = ("name", "winery", "grapes", "region", "country", "tasting_notes", "food_pairings")
 STEMMED_FIELDS = ("tasting_notes", "food_pairings")
-FACET_FIELDS = {"style": "style_k", "country": "country_k", "region": "region_k", "grape": "grape_k",
-                "winery": "winery_k"}
-FILTER_FIELDS = {"style": "style_f", "country": "country_f", "region": "region_f", "grape": "grape_f",
-                 "dietary": "dietary_f"}
+FACET_FIELDS = {
+    "style": "style_k",
+    "country": "country_k",
+    "region": "region_k",
+    "grape": "grape_k",
+    "winery": "winery_k",
+}
+FILTER_FIELDS = {
+    "style": "style_f",
+    "country": "country_f",
+    "region": "region_f",
+    "grape": "grape_f",
+    "dietary": "dietary_f",
+}
 # As-you-type values: one raw term per word position, "<folded words from here>\x1f<display value>", so a
 # prefix scan of the term dictionary yields distinct values with their live document counts.
 SUGGEST_FIELDS = {"winery": "sv_winery", "grape": "sv_grape", "region": "sv_region"}
@@ -97,9 +107,15 @@ def to_document(doc: WineSearchDoc) -> tantivy.Document:
         "tasting_notes": doc.tasting_notes,
         "food_pairings": doc.food_pairings,
         "spell": [doc.name, doc.winery, *doc.grapes, doc.region, doc.country, doc.tasting_notes],
-        "style_k": doc.style, "country_k": doc.country, "region_k": doc.region, "grape_k": doc.grapes,
+        "style_k": doc.style,
+        "country_k": doc.country,
+        "region_k": doc.region,
+        "grape_k": doc.grapes,
         "winery_k": doc.winery,
-        "style_f": doc.style, "country_f": doc.country, "region_f": doc.region, "grape_f": doc.grapes,
+        "style_f": doc.style,
+        "country_f": doc.country,
+        "region_f": doc.region,
+        "grape_f": doc.grapes,
         "dietary_f": doc.dietary,
         "sv_winery": suggest_terms([doc.winery]),
         "sv_grape": suggest_terms(doc.grapes),
@@ -119,7 +135,7 @@ def to_document(doc: WineSearchDoc) -> tantivy.Document:
 
 
 def suggest_terms(values: list[str]) -> list[str]:
-    """"Napa Valley" -> ["napa valley\x1fNapa Valley", "valley\x1fNapa Valley"]: found by any word's prefix."""
+    """ "Napa Valley" -> ["napa valley\x1fNapa Valley", "valley\x1fNapa Valley"]: found by any word's prefix."""
     out = []
     for value in values:
         folded = words(value)

@@ -76,8 +76,9 @@ class AppClient(httpx.AsyncClient):
     app's Redis and MongoDB objects). Litestar's AsyncTestClient runs the app in another thread and loop."""
 
     def __init__(self, app: Litestar) -> None:
-        super().__init__(transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50000)),
-                         base_url="http://testserver")
+        super().__init__(
+            transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50000)), base_url="http://testserver"
+        )
         self.app = app
 
 
@@ -139,8 +140,9 @@ async def sign_up(client: AppClient, email: str | None = None) -> Shopper:
 
 async def make_admin(client: AppClient) -> Shopper:
     accounts = client.app.state.services.accounts
-    user = await accounts.register(f"admin-{uuid4().hex[:8]}@example.com", PASSWORD, "admin",
-                                   roles=["customer", "admin"])
+    user = await accounts.register(
+        f"admin-{uuid4().hex[:8]}@example.com", PASSWORD, "admin", roles=["customer", "admin"]
+    )
     return Shopper(user.id, user.email, accounts.issue_token(user))
 
 

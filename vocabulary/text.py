@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPECIAL_FOLDS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "þ": "th",
-                                "ð": "d", "\u0131": "i"})  # \u0131: dotless i
+_SPECIAL_FOLDS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "þ": "th", "ð": "d", "\u0131": "i"}
+)  # \u0131: dotless i
 _WORD = re.compile(r"[^\W_]+")
 _NON_WORD = re.compile(r"[\W_]+")
 

@@ -42,8 +42,7 @@ class AuthController(Controller):
         Sign-ups from one address are limited per hour (429)."""
         client = request.client.host if request.client else "unknown"
         user = await accounts.register(data.email, data.password, data.username, client_address=client)
-        return RegisteredRead(user_id=user.id, access_token=accounts.issue_token(user),
-                              expires_in=accounts.token_ttl_s)
+        return RegisteredRead(user_id=user.id, access_token=accounts.issue_token(user), expires_in=accounts.token_ttl_s)
 
     @post("/login", status_code=200)
     async def login(self, accounts: AccountService, data: LoginInput, request: Request) -> TokenRead:
@@ -61,10 +60,15 @@ class TasteQuizController(Controller):
     @get("/")
     async def get_quiz(self) -> QuizRead:
         """The onboarding quiz: answer any of the questions, then POST the answers to /v1/me/taste-quiz."""
-        return QuizRead(version=QUIZ_VERSION, questions=[
-            QuizQuestionRead(id=q.id, text=q.text, options=[QuizOptionRead(id=o.id, label=o.label)
-                                                             for o in q.options])
-            for q in QUESTIONS])
+        return QuizRead(
+            version=QUIZ_VERSION,
+            questions=[
+                QuizQuestionRead(
+                    id=q.id, text=q.text, options=[QuizOptionRead(id=o.id, label=o.label) for o in q.options]
+                )
+                for q in QUESTIONS
+            ],
+        )
 
 
 class MeController(Controller):
@@ -73,9 +77,11 @@ class MeController(Controller):
     path = "/v1/me"
     tags = ["accounts"]
     opt = USER
-    dependencies = {"accounts": Provide(provide_accounts, sync_to_thread=False),
-                    "profiles": Provide(provide_profile, sync_to_thread=False),
-                    "principal": Provide(provide_principal, sync_to_thread=False)}
+    dependencies = {
+        "accounts": Provide(provide_accounts, sync_to_thread=False),
+        "profiles": Provide(provide_profile, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
 
     @get("/profile")
     async def get_profile(self, profiles: ProfileService, principal: Principal) -> ProfileRead:
@@ -83,30 +89,33 @@ class MeController(Controller):
         return ProfileRead.of(await profiles.get_profile(principal.user_id))
 
     @patch("/preferences")
-    async def update_preferences(self, accounts: AccountService, principal: Principal,
-                                 data: PreferencesUpdate) -> PreferencesRead:
+    async def update_preferences(
+        self, accounts: AccountService, principal: Principal, data: PreferencesUpdate
+    ) -> PreferencesRead:
         """Change some preferences: only the fields sent change. Names are normalised ("shiraz" → "Syrah");
         prices are in currency units."""
         return PreferencesRead.of(await accounts.update_preferences(principal.user_id, data.to_patch()))
 
     @put("/taste-profile")
-    async def state_taste(self, accounts: AccountService, principal: Principal,
-                          data: TasteProfileInput) -> TasteProfileRead:
+    async def state_taste(
+        self, accounts: AccountService, principal: Principal, data: TasteProfileInput
+    ) -> TasteProfileRead:
         """State your taste (each axis 0..1). Stated axes are never replaced by the quiz or by learning."""
         return TasteProfileRead.of(await accounts.state_taste(principal.user_id, data.axes()))
 
     @post("/taste-quiz", status_code=200)
-    async def take_quiz(self, accounts: AccountService, principal: Principal,
-                        data: QuizAnswersInput) -> QuizResultRead:
+    async def take_quiz(self, accounts: AccountService, principal: Principal, data: QuizAnswersInput) -> QuizResultRead:
         """Score quiz answers into your taste profile. Axes you stated are kept unless `override_stated`."""
-        scored, result = await accounts.take_quiz(principal.user_id, data.answers,
-                                                  override_stated=data.override_stated)
-        return QuizResultRead(scored=scored, applied=result.applied, kept_stated=result.kept_stated,
-                              taste_profile=TasteProfileRead.of(result.profile))
+        scored, result = await accounts.take_quiz(principal.user_id, data.answers, override_stated=data.override_stated)
+        return QuizResultRead(
+            scored=scored,
+            applied=result.applied,
+            kept_stated=result.kept_stated,
+            taste_profile=TasteProfileRead.of(result.profile),
+        )
 
     @put("/consent")
-    async def set_consent(self, accounts: AccountService, principal: Principal,
-                          data: ConsentInput) -> ConsentRead:
+    async def set_consent(self, accounts: AccountService, principal: Principal, data: ConsentInput) -> ConsentRead:
         """Give or withdraw consent; every change is kept with its time."""
         return ConsentRead.of(await accounts.set_consent(principal.user_id, data.changes()))
 

@@ -38,7 +38,8 @@ def _check_value(value: Any, path: str, depth: int) -> None:
             if not isinstance(key, str) or len(key) > MAX_EXTRA_KEY_LENGTH or not _KEY.match(key):
                 shown = str(key)[:50]
                 raise PreferenceError(
-                    f"key {shown!r} must be 1..{MAX_EXTRA_KEY_LENGTH} letters, digits, '_' or '-'", path)
+                    f"key {shown!r} must be 1..{MAX_EXTRA_KEY_LENGTH} letters, digits, '_' or '-'", path
+                )
             _check_value(item, f"{path}.{key}", depth + 1)
     elif isinstance(value, list):
         if len(value) > MAX_EXTRA_LIST:

@@ -42,9 +42,15 @@ async def _nothing(user_id: str, limit: int) -> Sequence[Any]:
 
 
 class ProfileService:
-    def __init__(self, accounts: AccountService, *, purchase_history: Provider | None = None,
-                 wishlist: Provider | None = None, recently_viewed: Provider | None = None,
-                 search_history: Provider | None = None) -> None:
+    def __init__(
+        self,
+        accounts: AccountService,
+        *,
+        purchase_history: Provider | None = None,
+        wishlist: Provider | None = None,
+        recently_viewed: Provider | None = None,
+        search_history: Provider | None = None,
+    ) -> None:
         self._accounts = accounts
         self._purchase_history = purchase_history or _nothing
         self._wishlist = wishlist or _nothing

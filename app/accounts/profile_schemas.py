@@ -40,10 +40,20 @@ class PurchaseRead(_FromAnything):
     @classmethod
     def of(cls, item: Any) -> PurchaseRead:
         if isinstance(item, Order):
-            return cls(order_id=item.id, date=item.placed_at, status=str(item.status),
-                       items=[PurchaseItemRead(wine_id=i.wine_id, name=i.name, quantity=i.quantity,
-                                               price=money(i.unit_price_cents)) for i in item.items],
-                       total=money(item.total_cents), currency=item.currency, gift=item.gift is not None)
+            return cls(
+                order_id=item.id,
+                date=item.placed_at,
+                status=str(item.status),
+                items=[
+                    PurchaseItemRead(
+                        wine_id=i.wine_id, name=i.name, quantity=i.quantity, price=money(i.unit_price_cents)
+                    )
+                    for i in item.items
+                ],
+                total=money(item.total_cents),
+                currency=item.currency,
+                gift=item.gift is not None,
+            )
         return cls.model_validate(item)
 
 
@@ -82,13 +92,20 @@ class ProfileRead(BaseModel):
     @classmethod
     def of(cls, profile: Profile) -> ProfileRead:
         user = profile.user
-        return cls(user_id=user.id, email=user.email, username=user.username, roles=user.roles,
-                   created_at=user.created_at, preferences=PreferencesRead.of(user.preferences),
-                   taste_profile=TasteProfileRead.of(user.taste_profile), consent=ConsentRead.of(user.consent),
-                   purchase_history=[PurchaseRead.of(p) for p in profile.purchase_history],
-                   wishlist=_each(WishlistItemRead, profile.wishlist),
-                   recently_viewed=_each(RecentlyViewedRead, profile.recently_viewed),
-                   search_history=_each(SearchRead, profile.search_history))
+        return cls(
+            user_id=user.id,
+            email=user.email,
+            username=user.username,
+            roles=user.roles,
+            created_at=user.created_at,
+            preferences=PreferencesRead.of(user.preferences),
+            taste_profile=TasteProfileRead.of(user.taste_profile),
+            consent=ConsentRead.of(user.consent),
+            purchase_history=[PurchaseRead.of(p) for p in profile.purchase_history],
+            wishlist=_each(WishlistItemRead, profile.wishlist),
+            recently_viewed=_each(RecentlyViewedRead, profile.recently_viewed),
+            search_history=_each(SearchRead, profile.search_history),
+        )
 
 
 def _each(model: type[_FromAnything], items: Sequence[Any]) -> list[Any]:

@@ -28,8 +28,7 @@ MAX_PRICE = Decimal("1000000")
 
 class RegisterInput(Input):
     email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=MIN_PASSWORD, max_length=256,
-                          description=f"At least {MIN_PASSWORD} characters.")
+    password: str = Field(min_length=MIN_PASSWORD, max_length=256, description=f"At least {MIN_PASSWORD} characters.")
     username: str | None = Field(default=None, min_length=1, max_length=60)
 
 
@@ -107,8 +106,10 @@ class PriceRangeInput(Input):
         return self
 
     def to_patch(self) -> dict[str, int | None]:
-        return {f"{name}_cents": None if getattr(self, name) is None else to_cents(getattr(self, name))
-                for name in self.model_fields_set}
+        return {
+            f"{name}_cents": None if getattr(self, name) is None else to_cents(getattr(self, name))
+            for name in self.model_fields_set
+        }
 
 
 class DislikesInput(Input):
@@ -135,7 +136,8 @@ class PreferencesUpdate(Input):
     extra: dict[str, Any] = Field(
         default_factory=dict,
         description="Free-form preferences not modelled yet; merged by key (null removes a key). Bounded: "
-                    "20 keys per object, keys of 40 letters/digits/_/-, 3 levels, 50 items a list, 4 KiB.")
+        "20 keys per object, keys of 40 letters/digits/_/-, 3 levels, 50 items a list, 4 KiB.",
+    )
 
     @field_validator("extra")
     @classmethod
@@ -188,14 +190,21 @@ class PreferencesRead(BaseModel):
     def of(cls, prefs: Preferences) -> PreferencesRead:
         low, high = prefs.price_range.min_cents, prefs.price_range.max_cents
         d = prefs.dislikes
-        return cls(wine_style=[str(s) for s in prefs.styles], regions=prefs.regions,
-                   countries=prefs.countries, grapes=prefs.grapes, wineries=prefs.wineries,
-                   price_range=PriceRangeRead(min=None if low is None else money(low),
-                                              max=None if high is None else money(high)),
-                   dietary=[str(x) for x in prefs.dietary],
-                   dislikes=DislikesRead(styles=[str(s) for s in d.styles], grapes=d.grapes,
-                                         wineries=d.wineries, wine_ids=d.wine_ids),
-                   extra=prefs.extra)
+        return cls(
+            wine_style=[str(s) for s in prefs.styles],
+            regions=prefs.regions,
+            countries=prefs.countries,
+            grapes=prefs.grapes,
+            wineries=prefs.wineries,
+            price_range=PriceRangeRead(
+                min=None if low is None else money(low), max=None if high is None else money(high)
+            ),
+            dietary=[str(x) for x in prefs.dietary],
+            dislikes=DislikesRead(
+                styles=[str(s) for s in d.styles], grapes=d.grapes, wineries=d.wineries, wine_ids=d.wine_ids
+            ),
+            extra=prefs.extra,
+        )
 
 
 # ---------------------------------------------------------------- taste
@@ -236,10 +245,12 @@ class TasteProfileRead(BaseModel):
     @classmethod
     def of(cls, taste: TasteProfile) -> TasteProfileRead:
         axes = {name: getattr(taste, name) for name in TASTE_AXES}
-        return cls(**{name: a.value if a else None for name, a in axes.items()},
-                   sources={name: a.source for name, a in axes.items() if a},
-                   updated_at={name: a.updated_at for name, a in axes.items() if a},
-                   learned_from=taste.learned_from)
+        return cls(
+            **{name: a.value if a else None for name, a in axes.items()},
+            sources={name: a.source for name, a in axes.items() if a},
+            updated_at={name: a.updated_at for name, a in axes.items() if a},
+            learned_from=taste.learned_from,
+        )
 
 
 class QuizOptionRead(BaseModel):
@@ -259,10 +270,13 @@ class QuizRead(BaseModel):
 
 
 class QuizAnswersInput(Input):
-    answers: Annotated[dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=40)]],
-                       Field(min_length=1, max_length=20, description="question id → option id; skip any")]
+    answers: Annotated[
+        dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=40)]],
+        Field(min_length=1, max_length=20, description="question id → option id; skip any"),
+    ]
     override_stated: StrictBool = Field(
-        default=False, description="also replace axes you set yourself (by default they are kept)")
+        default=False, description="also replace axes you set yourself (by default they are kept)"
+    )
 
 
 class QuizResultRead(BaseModel):
@@ -308,5 +322,9 @@ class ConsentRead(BaseModel):
     @classmethod
     def of(cls, consent: ConsentState) -> ConsentRead:
         history = [ConsentChangeRead(kind=c.kind, granted=c.granted, at=c.at) for c in consent.ledger]
-        return cls(personalisation=consent.personalisation, analytics=consent.analytics,
-                   marketing=consent.marketing, history=history)
+        return cls(
+            personalisation=consent.personalisation,
+            analytics=consent.analytics,
+            marketing=consent.marketing,
+            history=history,
+        )

@@ -41,14 +41,20 @@ def fold_email(raw: str) -> str:
 def normalise_email(raw: str) -> str:
     email = fold_email(raw)
     if not _EMAIL.match(email):
-        raise Invalid("email must look like name@example.com", code="email_invalid",
-                      errors=[{"field": "email", "source": "body", "message": "not an email address"}])
+        raise Invalid(
+            "email must look like name@example.com",
+            code="email_invalid",
+            errors=[{"field": "email", "source": "body", "message": "not an email address"}],
+        )
     return email
 
 
 def _invalid(field: str, message: str, code: str = "invalid") -> Invalid:
-    return Invalid(f"invalid value for {field}: {message}", code=code,
-                   errors=[{"field": field, "source": "body", "message": message}])
+    return Invalid(
+        f"invalid value for {field}: {message}",
+        code=code,
+        errors=[{"field": field, "source": "body", "message": message}],
+    )
 
 
 # Sub-documents of preferences whose fields change independently; price_range (min <= max) and extra (bounded
@@ -77,9 +83,16 @@ def _plain(value: Any) -> Any:
 
 
 class AccountService:
-    def __init__(self, tokens: TokenCodec, passwords: Passwords, limiter: RateLimiter,
-                 login_attempts_per_minute: int, clock: Callable[[], datetime] = utcnow, *,
-                 registrations_per_hour: int | None = None) -> None:
+    def __init__(
+        self,
+        tokens: TokenCodec,
+        passwords: Passwords,
+        limiter: RateLimiter,
+        login_attempts_per_minute: int,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        registrations_per_hour: int | None = None,
+    ) -> None:
         self._tokens = tokens
         self._passwords = passwords
         self._limiter = limiter
@@ -89,19 +102,34 @@ class AccountService:
         self.consent_listeners: list[ConsentListener] = []
 
     # ------------------------------------------------------------ sign-up, login, roles
-    async def register(self, email: str, password: str, username: str | None, *,
-                       roles: list[str] | None = None, client_address: str | None = None) -> User:
+    async def register(
+        self,
+        email: str,
+        password: str,
+        username: str | None,
+        *,
+        roles: list[str] | None = None,
+        client_address: str | None = None,
+    ) -> User:
         """A new account; sign-ups from one client address are limited per hour when it is given."""
         if client_address is not None and self._registration_limit is not None:
-            await self._limiter.hit("register-ip", client_address, limit=self._registration_limit, window_s=3600,
-                                    what="sign-ups from this address")
-        user = User(email=normalise_email(email), username=username,
-                    password_hash=self._passwords.hash(password), roles=roles or ["customer"])
+            await self._limiter.hit(
+                "register-ip",
+                client_address,
+                limit=self._registration_limit,
+                window_s=3600,
+                what="sign-ups from this address",
+            )
+        user = User(
+            email=normalise_email(email),
+            username=username,
+            password_hash=self._passwords.hash(password),
+            roles=roles or ["customer"],
+        )
         try:
             await user.insert()
         except DuplicateKeyError as exc:
-            raise Conflict("an account with this email already exists; log in instead",
-                           code="email_taken") from exc
+            raise Conflict("an account with this email already exists; log in instead", code="email_taken") from exc
         return user
 
     def issue_token(self, user: User) -> str:
@@ -123,8 +151,7 @@ class AccountService:
         await self._limiter.reset("login-email", email)
         return user, self.issue_token(user)
 
-    async def ensure_admin(self, email: str, password: str | None, username: str | None = None
-                           ) -> tuple[User, bool]:
+    async def ensure_admin(self, email: str, password: str | None, username: str | None = None) -> tuple[User, bool]:
         """Promote the account with this email to admin, or create it (then `password` is required).
 
         Returns the user and whether it was created. An existing account keeps its password.
@@ -132,7 +159,8 @@ class AccountService:
         existing = await self.find_user_by_email(email)
         if existing is not None:
             await User.get_pymongo_collection().update_one(
-                {"_id": existing.id}, {"$addToSet": {"roles": "admin"}, "$set": {"updated_at": self._clock()}})
+                {"_id": existing.id}, {"$addToSet": {"roles": "admin"}, "$set": {"updated_at": self._clock()}}
+            )
             return await self.get_user(existing.id), False
         if password is None or len(password) < MIN_PASSWORD:
             raise _invalid("password", f"at least {MIN_PASSWORD} characters are needed", "password_too_short")
@@ -165,8 +193,14 @@ class AccountService:
         now = self._clock()
         return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
-    async def _swap(self, user_id: str, field: str, change: Callable[[Any], tuple[BaseModel, R]], *,
-                    split: tuple[str, ...] | None = None) -> R:
+    async def _swap(
+        self,
+        user_id: str,
+        field: str,
+        change: Callable[[Any], tuple[BaseModel, R]],
+        *,
+        split: tuple[str, ...] | None = None,
+    ) -> R:
         """Compare-and-set one embedded part of the user: re-read and retry when another write got there first.
 
         The in-process MongoDB has no transactions; matching on the exact old value makes the read-modify-write
@@ -191,15 +225,16 @@ class AccountService:
             if not changed:
                 return result  # nothing changes: no write, no new updated_at
             guard = {path: was.get(path, {"$exists": False}) for path in changed}
-            done = await collection.update_one({"_id": user_id, **guard},
-                                               {"$set": {**changed, "updated_at": self._now()}})
+            done = await collection.update_one(
+                {"_id": user_id, **guard}, {"$set": {**changed, "updated_at": self._now()}}
+            )
             if done.matched_count:
                 return result
-        raise Conflict(f"your {field.replace('_', ' ')} changed at the same time; try again",
-                       code="concurrent_update")
+        raise Conflict(f"your {field.replace('_', ' ')} changed at the same time; try again", code="concurrent_update")
 
     async def update_preferences(self, user_id: str, patch: dict[str, Any]) -> Preferences:
         """Apply a partial update (storage field names; only those present change) and return the result."""
+
         def change(old: Any) -> tuple[Preferences, Preferences]:
             try:
                 new = apply_patch(Preferences.model_validate(old or {}), patch)
@@ -210,8 +245,9 @@ class AccountService:
         return await self._swap(user_id, "preferences", change, split=_INDEPENDENT_PREFERENCES)
 
     async def dislike_wine(self, user_id: str, wine_id: str, *, keep_last: int = 500) -> Preferences:
-        """"Not for me" on a wine: appended to `dislikes.wine_ids` (moved to the end if already there), keeping
+        """ "Not for me" on a wine: appended to `dislikes.wine_ids` (moved to the end if already there), keeping
         the last `keep_last`. Safe against concurrent dismissals, unlike a read followed by a patch."""
+
         def change(old: Any) -> tuple[Preferences, Preferences]:
             prefs = Preferences.model_validate(old or {})
             kept = [w for w in prefs.dislikes.wine_ids if w != wine_id] + [wine_id]
@@ -223,14 +259,22 @@ class AccountService:
 
         return await self._swap(user_id, "preferences", change, split=_INDEPENDENT_PREFERENCES)
 
-    async def _set_taste(self, user_id: str, axes: dict[str, float | None], source: str, *,
-                         override_stated: bool = False, learned_from: int | None = None) -> TasteChange:
+    async def _set_taste(
+        self,
+        user_id: str,
+        axes: dict[str, float | None],
+        source: str,
+        *,
+        override_stated: bool = False,
+        learned_from: int | None = None,
+    ) -> TasteChange:
         now = self._now()
 
         def change(old: Any) -> tuple[TasteProfile, TasteChange]:
             try:
-                result = apply_axes(TasteProfile.model_validate(old or {}), axes, source, now,
-                                    override_stated=override_stated)
+                result = apply_axes(
+                    TasteProfile.model_validate(old or {}), axes, source, now, override_stated=override_stated
+                )
             except ValueError as exc:
                 raise _invalid("taste_profile", str(exc)) from exc
             if learned_from is not None:
@@ -243,8 +287,9 @@ class AccountService:
         """The customer's own values: they replace any source; None clears an axis."""
         return (await self._set_taste(user_id, axes, "stated")).profile
 
-    async def take_quiz(self, user_id: str, answers: dict[str, str], *, override_stated: bool = False
-                        ) -> tuple[dict[str, float], TasteChange]:
+    async def take_quiz(
+        self, user_id: str, answers: dict[str, str], *, override_stated: bool = False
+    ) -> tuple[dict[str, float], TasteChange]:
         """Score the quiz into the profile; axes the customer stated are kept unless `override_stated`."""
         try:
             scored = score(answers)

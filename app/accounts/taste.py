@@ -35,8 +35,9 @@ def check_axes(axes: dict[str, float | None]) -> None:
             raise ValueError(f"{axis} must be between 0 and 1, not {value}")
 
 
-def apply_axes(profile: TasteProfile, axes: dict[str, float | None], source: str, now: datetime, *,
-               override_stated: bool = False) -> TasteChange:
+def apply_axes(
+    profile: TasteProfile, axes: dict[str, float | None], source: str, now: datetime, *, override_stated: bool = False
+) -> TasteChange:
     """Write `axes` from `source` over `profile` following the precedence above; the input is not changed."""
     if source not in SOURCES:
         raise ValueError(f"unknown taste source {source!r}")
@@ -49,7 +50,6 @@ def apply_axes(profile: TasteProfile, axes: dict[str, float | None], source: str
         if not may_write:
             change.kept_stated.append(axis)
             continue
-        setattr(new, axis, None if value is None else TasteAxis(value=round(value, 4), source=source,
-                                                                 updated_at=now))
+        setattr(new, axis, None if value is None else TasteAxis(value=round(value, 4), source=source, updated_at=now))
         change.applied.append(axis)
     return change

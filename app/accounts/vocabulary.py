@@ -16,8 +16,31 @@ T = TypeVar("T", bound=str)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Lower-case inside a place or grape name ("Côtes du Rhône", "Ribera del Duero"), unless first.
 _PARTICLES = frozenset(
-    ["de", "du", "des", "del", "della", "di", "da", "do", "dos", "das", "la", "le", "les", "y", "e", "et",
-     "en", "sur", "am", "an", "der", "von", "im"]
+    [
+        "de",
+        "du",
+        "des",
+        "del",
+        "della",
+        "di",
+        "da",
+        "do",
+        "dos",
+        "das",
+        "la",
+        "le",
+        "les",
+        "y",
+        "e",
+        "et",
+        "en",
+        "sur",
+        "am",
+        "an",
+        "der",
+        "von",
+        "im",
+    ]
 )
 
 
@@ -46,14 +69,19 @@ GRAPES = GRAPE_NAMES
 
 STYLE_ALIASES: dict[str, Style] = {
     **{fold(s.value): s for s in Style},
-    "rosado": Style.rose, "rosato": Style.rose, "pink": Style.rose,
+    "rosado": Style.rose,
+    "rosato": Style.rose,
+    "pink": Style.rose,
     **{fold(w): Style(s) for w, s in STYLES.items()},
     "sweet": Style.dessert,  # as a style preference "sweet" means dessert wines (in search it is a taste word)
 }
 DIETARY_ALIASES: dict[str, Dietary] = {
     **{fold(d.value): d for d in Dietary},
-    "sulphite free": Dietary.sulfite_free, "no sulfites": Dietary.sulfite_free,
-    "no added sulfites": Dietary.sulfite_free, "low abv": Dietary.low_alcohol, "bio": Dietary.organic,
+    "sulphite free": Dietary.sulfite_free,
+    "no sulfites": Dietary.sulfite_free,
+    "no added sulfites": Dietary.sulfite_free,
+    "low abv": Dietary.low_alcohol,
+    "bio": Dietary.organic,
 }
 
 

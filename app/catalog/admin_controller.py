@@ -80,8 +80,18 @@ class AdminWineController(Controller):
             rejected=[Rejection(row=line, reason=reason) for line, reason in report.rejected],
             rejected_truncated=report.rejected_count > len(report.rejected),
             drafts=report.drafts,
-            details=[RowDetailRead(row=d.line, wine_id=d.wine_id, outcome=d.outcome, derived=d.derived,
-                                   empty=d.empty, missing=d.missing, errors=d.errors) for d in report.details],
+            details=[
+                RowDetailRead(
+                    row=d.line,
+                    wine_id=d.wine_id,
+                    outcome=d.outcome,
+                    derived=d.derived,
+                    empty=d.empty,
+                    missing=d.missing,
+                    errors=d.errors,
+                )
+                for d in report.details
+            ],
             details_truncated=report.detail_count > len(report.details),
             derived_counts=report.derived_counts,
             empty_counts=report.empty_counts,
@@ -98,8 +108,12 @@ class AdminWineController(Controller):
         """Wines an import left unlisted because they lack a price or a stock, with what each lacks. Give
         them what they lack with PATCH, then list them with `{"listed": true}`."""
         wines, total = await catalog.list_drafts(page=page, per_page=per_page)
-        items = [DraftRead(id=w.id, name=w.name, winery=w.winery, missing=w.missing, source_id=w.source_id,
-                           created_at=w.created_at) for w in wines]
+        items = [
+            DraftRead(
+                id=w.id, name=w.name, winery=w.winery, missing=w.missing, source_id=w.source_id, created_at=w.created_at
+            )
+            for w in wines
+        ]
         return Page(items=items, page=page, per_page=per_page, total=total)
 
     @get("/demo-data")

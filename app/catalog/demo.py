@@ -36,21 +36,37 @@ SHIPPED_FIELDS = CATALOG_FACTS | {"id", "price_cents", "currency", "stock", "lis
 DEMO_FIELDS = ["price_cents", "stock", "tasting_notes"]
 
 # Typical shelf price in euros per style, before what the region, the label and the ratings say.
-_STYLE_EUR = {Style.red: 14.0, Style.white: 12.0, Style.rose: 10.0, Style.sparkling: 15.0, Style.dessert: 24.0,
-              Style.fortified: 19.0}
-_REGION_LIFT = [(re.compile(p, re.IGNORECASE), v) for p, v in [
-    (r"pauillac|margaux|saint-julien|pomerol|saint-est[eè]phe|pessac|sauternes|montrachet|romanée|"
-     r"chambertin|musigny|corton|meursault|napa|barolo|barbaresco|brunello|bolgheri|champagne|"
-     r"priorat|ribera del duero|amarone|tokaj|hermitage|côte-rôtie", 2.4),
-    (r"saint-émilion|châteauneuf|bourgogne|chablis|rioja|toscana|langhe|mosel|rheingau|margaret river|"
-     r"sonoma|willamette|douro|porto|sancerre|south australia|barossa|stellenbosch|wachau", 1.5),
-]]
+_STYLE_EUR = {
+    Style.red: 14.0,
+    Style.white: 12.0,
+    Style.rose: 10.0,
+    Style.sparkling: 15.0,
+    Style.dessert: 24.0,
+    Style.fortified: 19.0,
+}
+_REGION_LIFT = [
+    (re.compile(p, re.IGNORECASE), v)
+    for p, v in [
+        (
+            r"pauillac|margaux|saint-julien|pomerol|saint-est[eè]phe|pessac|sauternes|montrachet|romanée|"
+            r"chambertin|musigny|corton|meursault|napa|barolo|barbaresco|brunello|bolgheri|champagne|"
+            r"priorat|ribera del duero|amarone|tokaj|hermitage|côte-rôtie",
+            2.4,
+        ),
+        (
+            r"saint-émilion|châteauneuf|bourgogne|chablis|rioja|toscana|langhe|mosel|rheingau|margaret river|"
+            r"sonoma|willamette|douro|porto|sancerre|south australia|barossa|stellenbosch|wachau",
+            1.5,
+        ),
+    ]
+]
 # Icons: the merchant's top shelf, whatever the formula says (Penfolds Grange is not a €10 wine).
 _ICONS = re.compile(
     r"\bgrange\b|sassicaia|ornellaia|tignanello|opus one|unico|p[ée]trus|dom p[ée]rignon|cristal|"
     r"mouton rothschild|lafite|ch[âa]teau margaux|ch[âa]teau latour|haut-brion|coche-dury|krug|"
-    r"romanée-conti|hill of grace|screaming eagle|masseto|premier grand cru class[ée]", re.IGNORECASE)
-
+    r"romanée-conti|hill of grace|screaming eagle|masseto|premier grand cru class[ée]",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +105,9 @@ def demo_stock(key: str) -> int:
     return 6 + int(stable_fraction(key, "stock-high") * 145)
 
 
-def with_demo_shop_data(wine: Wine, *, label: str = "", rating_mean: float | None = None,
-                        key: str | None = None) -> Wine:
+def with_demo_shop_data(
+    wine: Wine, *, label: str = "", rating_mean: float | None = None, key: str | None = None
+) -> Wine:
     """The wine with generated demo price, stock and notes, each named in `demo_fields`; dietary flags
     are never generated."""
     key = key or wine.id
@@ -107,7 +124,7 @@ def xwines_rating_means(path: Path | None) -> dict[str, float]:
     if path is None or not path.exists():
         return {}
     totals: dict[str, list[float]] = {}
-    with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")) as src:
+    with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8") as src:
         for row in csv.DictReader(src):
             pair = totals.setdefault(row["WineID"], [0.0, 0.0])
             pair[0] += float(row["Rating"])

@@ -108,6 +108,7 @@ class Row:
 def _rejected(line: int, *reasons: str) -> Row:
     return Row(line, reasons=list(reasons))
 
+
 def _explain(exc: ValidationError) -> list[str]:
     return [f"{'.'.join(str(part) for part in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()]
 
@@ -170,8 +171,11 @@ def jsonl_rows(text: Iterable[str]) -> Iterator[Row]:
         wine = Wine(**parsed.model_dump(exclude_none=True))
         wine.dietary_sources = {str(flag): f"import line {line}" for flag in wine.dietary}
         stated = parsed.model_fields_set
-        empty = [f for f in ("price_cents", "stock", "tasting_notes", "dietary", "vintage", "abv")
-                 if f not in stated or getattr(wine, f) in (None, "", [])]
+        empty = [
+            f
+            for f in ("price_cents", "stock", "tasting_notes", "dietary", "vintage", "abv")
+            if f not in stated or getattr(wine, f) in (None, "", [])
+        ]
         yield Row(line, wine, live=LIVE_FIELDS & stated, empty=empty)
 
 
@@ -193,7 +197,6 @@ class RowDetail:
     empty: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
 
 
 @dataclass
@@ -349,8 +352,11 @@ class BatchWriter:
         if "price_cents" in values:  # the list price: PricingService works out the effective price from it
             values["list_price_cents"] = values.pop("price_cents")
         # a stated value is no longer demo data, and a draft given its price or stock lacks it no more
-        values["demo_fields"] = [f for f in stored.get("demo_fields", []) if f not in live] \
-            if "demo_fields" not in live else values["demo_fields"]
+        values["demo_fields"] = (
+            [f for f in stored.get("demo_fields", []) if f not in live]
+            if "demo_fields" not in live
+            else values["demo_fields"]
+        )
         values["missing"] = [name for name, key in _SELLABLE if name in stored.get("missing", []) and key not in live]
         if values["missing"] and values.get("listed"):
             values["listed"] = False  # a draft is listed by an operator once it lacks nothing

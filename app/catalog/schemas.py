@@ -47,8 +47,10 @@ class WineSummary(BaseModel):
     in_stock: bool
     rating_mean: float | None
     rating_count: int
-    demo_fields: list[str] = Field(description="Fields holding generated demo data (e.g. price_cents), "
-                                   "not the shop's own: replace them before selling for real.")
+    demo_fields: list[str] = Field(
+        description="Fields holding generated demo data (e.g. price_cents), "
+        "not the shop's own: replace them before selling for real."
+    )
     list_price: Decimal | None = Field(description="The shop's own price before any rule.")
     price_rule: str | None = Field(description="The promotion or schedule that sets `price` now, if any.")
     price_until: datetime | None = Field(description="When `price` may change next (a rule boundary).")
@@ -225,8 +227,9 @@ class Rejection(BaseModel):
 class RowDetailRead(BaseModel):
     row: int = Field(description="Line of the file where the row starts.")
     wine_id: str | None
-    outcome: str = Field(description="inserted, draft (inserted unlisted: it lacks `missing`), updated, "
-                         "unchanged or rejected")
+    outcome: str = Field(
+        description="inserted, draft (inserted unlisted: it lacks `missing`), updated, unchanged or rejected"
+    )
     derived: list[str] = Field(description="Fields worked out from the row rather than read (see derived_meaning).")
     empty: list[str] = Field(description="Fields the row left empty: nothing was made up for them.")
     missing: list[str] = Field(description="What the wine still lacks before it can be sold.")
@@ -315,11 +318,14 @@ class SearchResponse(msgspec.Struct, kw_only=True):
     ]
     understood: Annotated[
         dict[str, str],
-        msgspec.Meta(description=(
-            "What was read from the words (style, country, region, grape, pairing, taste, price_min/max, "
-            'dietary), e.g. "red under 30" → style red, price_max 30; "relaxed": readings let go because '
-            'nothing fitted them all; "your_needs": the signed-in shopper\'s dietary needs applied. '
-            "Pass `ignore=<reading>` to drop one, `include_all=true` to lift the needs.")),
+        msgspec.Meta(
+            description=(
+                "What was read from the words (style, country, region, grape, pairing, taste, price_min/max, "
+                'dietary), e.g. "red under 30" → style red, price_max 30; "relaxed": readings let go because '
+                'nothing fitted them all; "your_needs": the signed-in shopper\'s dietary needs applied. '
+                "Pass `ignore=<reading>` to drop one, `include_all=true` to lift the needs."
+            )
+        ),
     ] = msgspec.field(default_factory=dict)
 
 

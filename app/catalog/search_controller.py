@@ -112,10 +112,13 @@ class SearchController(Controller):
         sort: Sort = Sort.relevance,
         page: Annotated[int, Parameter(ge=1, le=1000)] = 1,
         per_page: Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE)] = 20,
-        ignore: Annotated[list[Reading] | None, Parameter(
-            description="Readings of `q` not to apply (repeat for several): the chips the shopper removed")] = None,
-        include_all: Annotated[bool, Parameter(
-            description="true: search everything, not only wines fitting the signed-in shopper's needs")] = False,
+        ignore: Annotated[
+            list[Reading] | None,
+            Parameter(description="Readings of `q` not to apply (repeat for several): the chips the shopper removed"),
+        ] = None,
+        include_all: Annotated[
+            bool, Parameter(description="true: search everything, not only wines fitting the signed-in shopper's needs")
+        ] = False,
     ) -> SearchResponse:
         """Search the catalog: typo-tolerant, accent-blind and grape-synonym-aware text over names,
         wineries, grapes, regions and tasting notes, with filters, facets, sorting and highlights. An empty

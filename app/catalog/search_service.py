@@ -139,8 +139,9 @@ class SearchService:
         self.boost_for = boost_for  # set by the composition root once recommendations exist
         self.needs_for: Callable[[str], Awaitable[list[str]]] | None = None  # a user's dietary needs
 
-    async def search(self, params: SearchParams,
-                     principal: Principal | None = None) -> tuple[SearchResult, dict[str, str]]:
+    async def search(
+        self, params: SearchParams, principal: Principal | None = None
+    ) -> tuple[SearchResult, dict[str, str]]:
         """The result page, and what was read from the words ("red under 30" → style and price_max). When the
         strict reading finds nothing, readings are let go one at a time and `understood["relaxed"]` says which."""
         _check(params)
@@ -153,19 +154,33 @@ class SearchService:
             understood["your_needs"] = ", ".join(needs)  # the storefront offers "include everything"
         return result, understood
 
-    async def _understood(self, params: SearchParams,
-                          principal: Principal | None) -> tuple[SearchResult, dict[str, str]]:
+    async def _understood(
+        self, params: SearchParams, principal: Principal | None
+    ) -> tuple[SearchResult, dict[str, str]]:
         intent = read(params.q) if params.q.strip() else None
         ignored = frozenset(params.ignore)
-        understood = {k: v for k, v in (intent.understood() if intent is not None else {}).items()
-                      if _reading(k) not in ignored}
+        understood = {
+            k: v for k, v in (intent.understood() if intent is not None else {}).items() if _reading(k) not in ignored
+        }
         if intent is None or not understood:
             plain = apply(params, intent, ignored) if intent is not None and ignored else params
             return await self._run(plain, principal), {}
         dropped: list[str] = []
         result = await self._run(apply(params, intent, ignored), principal)
-        explicit = any(getattr(params, n) is not None for n in (
-            "style", "country", "region", "grape", "price_min", "price_max", "vintage_min", "vintage_max", "in_stock"))
+        explicit = any(
+            getattr(params, n) is not None
+            for n in (
+                "style",
+                "country",
+                "region",
+                "grape",
+                "price_min",
+                "price_max",
+                "vintage_min",
+                "vintage_max",
+                "in_stock",
+            )
+        )
         for step in relaxations(intent):
             if result.total:
                 break

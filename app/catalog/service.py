@@ -50,6 +50,7 @@ class CatalogService:
         if self.reprice is not None and await self.reprice([wine.id], cause=cause):
             return await self.get_wine(wine.id, include_drafts=True)
         return wine
+
     def _now(self) -> datetime:
         """The clock at MongoDB's precision, so what a write returns is what later reads return."""
         now = self._clock()
@@ -72,12 +73,18 @@ class CatalogService:
         return await self._page({"demo_fields.0": {"$exists": True}}, page, per_page, [("name", 1)])
 
     @staticmethod
-    async def _page(query: dict[str, Any], page: int, per_page: int,
-                    order: list[tuple[str, int]]) -> tuple[list[Wine], int]:
+    async def _page(
+        query: dict[str, Any], page: int, per_page: int, order: list[tuple[str, int]]
+    ) -> tuple[list[Wine], int]:
         total = await Wine.find(query).count()
         sort = [(k, SortDirection.ASCENDING if d > 0 else SortDirection.DESCENDING) for k, d in order]
-        wines = await Wine.find(query).sort([*sort, ("_id", SortDirection.ASCENDING)]) \
-            .skip((page - 1) * per_page).limit(per_page).to_list()
+        wines = (
+            await Wine.find(query)
+            .sort([*sort, ("_id", SortDirection.ASCENDING)])
+            .skip((page - 1) * per_page)
+            .limit(per_page)
+            .to_list()
+        )
         return wines, total
 
     async def find_wines(self, wine_ids: list[str]) -> dict[str, Wine]:
@@ -163,8 +170,11 @@ class CatalogService:
         await self._check_source_free(data.source_id)
         now = self._now()
         wine = Wine(
-            **data.model_dump(exclude={"price"}), price_cents=to_cents(data.price),
-            list_price_cents=to_cents(data.price), created_at=now, updated_at=now
+            **data.model_dump(exclude={"price"}),
+            price_cents=to_cents(data.price),
+            list_price_cents=to_cents(data.price),
+            created_at=now,
+            updated_at=now,
         )
         wine.dietary_sources = {str(flag): f"operator {actor_id}" for flag in wine.dietary}
         try:
@@ -278,17 +288,21 @@ def _provenance(wine: Wine, data: WineUpdate, actor_id: str | None) -> dict[str,
     given |= {"tasting_notes"} if "tasting_notes" in sent else set()
     missing = [m for m in wine.missing if {"price": "price_cents"}.get(m, m) not in given]
     if data.listed and missing:
-        raise Conflict(f"«{wine.name}» is a draft that lacks {' and '.join(missing)}: set "
-                       f"{'them' if len(missing) > 1 else 'it'} before listing it", code="wine_incomplete",
-                       errors=[{"field": m, "source": "body", "message": "missing"} for m in missing])
+        raise Conflict(
+            f"«{wine.name}» is a draft that lacks {' and '.join(missing)}: set "
+            f"{'them' if len(missing) > 1 else 'it'} before listing it",
+            code="wine_incomplete",
+            errors=[{"field": m, "source": "body", "message": "missing"} for m in missing],
+        )
     out: dict[str, Any] = {}
     if missing != wine.missing:
         out["missing"] = missing
     if given & set(wine.demo_fields):
         out["demo_fields"] = [f for f in wine.demo_fields if f not in given]
     if data.dietary is not None:
-        out["dietary_sources"] = {str(flag): wine.dietary_sources.get(str(flag), f"operator {actor_id}")
-                                  for flag in data.dietary}
+        out["dietary_sources"] = {
+            str(flag): wine.dietary_sources.get(str(flag), f"operator {actor_id}") for flag in data.dietary
+        }
     return out
 
 

@@ -341,16 +341,37 @@ def convert_xwines_row(row: dict[str, str]) -> Converted:
         stated.add("currency")
     try:
         wine = Wine(
-            id=f"xw{wine_id}", source_id=f"xwines:{wine_id}", name=name, winery=winery, vintage=vintage,
-            grapes=grapes, region=_text(row, "RegionName"), country=_text(row, "Country"), style=style,
-            taste=taste, food_pairings=pairings, abv=abv, price_cents=price, currency=currency,
+            id=f"xw{wine_id}",
+            source_id=f"xwines:{wine_id}",
+            name=name,
+            winery=winery,
+            vintage=vintage,
+            grapes=grapes,
+            region=_text(row, "RegionName"),
+            country=_text(row, "Country"),
+            style=style,
+            taste=taste,
+            food_pairings=pairings,
+            abv=abv,
+            price_cents=price,
+            currency=currency,
             stock=stock or 0,
         )
     except ValidationError as exc:
         raise RowError(_explain(exc)) from None
     derived = ["taste"] + (["vintage"] if vintage is not None else [])
-    empty = [f for f, v in (("abv", abv), ("vintage", vintage), ("region", wine.region), ("country", wine.country),
-                            ("grapes", grapes), ("food_pairings", pairings)) if v in (None, "", [])]
+    empty = [
+        f
+        for f, v in (
+            ("abv", abv),
+            ("vintage", vintage),
+            ("region", wine.region),
+            ("country", wine.country),
+            ("grapes", grapes),
+            ("food_pairings", pairings),
+        )
+        if v in (None, "", [])
+    ]
     empty += [f for f in ("price_cents", "stock") if f not in stated] + ["dietary", "tasting_notes"]
     return Converted(wine=wine, stated=frozenset(stated), derived=derived, empty=empty)
 

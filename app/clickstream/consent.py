@@ -103,8 +103,9 @@ class ConsentGate:
                 unknown.append(anonymous_id)
         if unknown:
             # Read here rather than through AccountService, which has no lookup by anonymous id (yet).
-            found = User.get_pymongo_collection().find({"anonymous_ids": {"$in": unknown}},
-                                                       {"_id": 1, "anonymous_ids": 1})
+            found = User.get_pymongo_collection().find(
+                {"anonymous_ids": {"$in": unknown}}, {"_id": 1, "anonymous_ids": 1}
+            )
             linked = {anon: doc["_id"] async for doc in found for anon in doc.get("anonymous_ids", ())}
             for anonymous_id in unknown:
                 owners[anonymous_id] = linked.get(anonymous_id)

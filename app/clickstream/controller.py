@@ -42,8 +42,9 @@ class EventsController(Controller):
         """
         media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if media_type not in BEACON_MEDIA_TYPES:
-            raise UnsupportedMediaType("send the batch as application/json or text/plain",
-                                       code="unsupported_media_type")
+            raise UnsupportedMediaType(
+                "send the batch as application/json or text/plain", code="unsupported_media_type"
+            )
         client = request.client.host if request.client else "unknown"
         return await clickstream.ingest(await request.body(), provide_optional_principal(request), client)
 

@@ -94,14 +94,12 @@ def parse_batch(body: bytes) -> list[msgspec.Raw]:
     try:
         decoded = _BATCH.decode(body)
     except msgspec.DecodeError as exc:
-        raise BadRequest(f'send a JSON array of events or {{"events": [...]}}: {exc}',
-                         code="malformed_batch") from exc
+        raise BadRequest(f'send a JSON array of events or {{"events": [...]}}: {exc}', code="malformed_batch") from exc
     events = decoded.events if isinstance(decoded, Envelope) else decoded
     if not events:
         raise BadRequest("the batch holds no events", code="empty_batch")
     if len(events) > MAX_EVENTS:
-        raise PayloadTooLarge(f"a batch holds at most {MAX_EVENTS} events, not {len(events)}",
-                              code="too_many_events")
+        raise PayloadTooLarge(f"a batch holds at most {MAX_EVENTS} events, not {len(events)}", code="too_many_events")
     return events
 
 

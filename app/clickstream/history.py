@@ -11,6 +11,7 @@ A redelivered view with a stored interaction got past step 1 before: it is not c
 past step 1 or not: if it did, its id is still on the wine's list (step 3 comes after step 2), and the guard
 stops a second `$inc`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,12 @@ def _aware(value: datetime) -> datetime:
 
 def _document(item: Attributed, now: datetime) -> dict[str, Any]:
     ev = item.event
-    doc: dict[str, Any] = {"_id": ev.event_id, "type": ev.type, "occurred_at": _aware(ev.occurred_at),
-                           "recorded_at": now}
+    doc: dict[str, Any] = {
+        "_id": ev.event_id,
+        "type": ev.type,
+        "occurred_at": _aware(ev.occurred_at),
+        "recorded_at": now,
+    }
     for name in ("anonymous_id", "wine_id", "query", "results_count", "rec_id", "position", "surface"):
         value = getattr(ev, name)
         if value is not None:
@@ -129,8 +134,10 @@ class History:
         if not events:
             return
         events = list({ev.event_id: ev for ev in events}.values())  # an id twice in a batch is one view
-        stored = {doc["_id"] async for doc in self._interactions().find(
-            {"_id": {"$in": [ev.event_id for ev in events]}}, {"_id": 1})}
+        stored = {
+            doc["_id"]
+            async for doc in self._interactions().find({"_id": {"$in": [ev.event_id for ev in events]}}, {"_id": 1})
+        }
         per_wine = _by_wine([ev for ev in events if ev.event_id not in stored])
         if not per_wine:
             return
@@ -139,14 +146,26 @@ class History:
         # guarded $inc can only happen once, so repeating them is safe.
         wines = Wine.get_pymongo_collection()
         result = await wines.bulk_write(
-            [UpdateOne({"_id": wid, "counting": {"$nin": eids}},
-                       {"$inc": {"view_count": len(eids)}, "$push": {"counting": {"$each": eids}}})
-             for wid, eids in per_wine.items()], ordered=False)
+            [
+                UpdateOne(
+                    {"_id": wid, "counting": {"$nin": eids}},
+                    {"$inc": {"view_count": len(eids)}, "$push": {"counting": {"$each": eids}}},
+                )
+                for wid, eids in per_wine.items()
+            ],
+            ordered=False,
+        )
         if result.matched_count < len(per_wine):
             await wines.bulk_write(
-                [UpdateOne({"_id": wid, "counting": {"$ne": eid}},
-                           {"$inc": {"view_count": 1}, "$push": {"counting": eid}})
-                 for wid, eids in per_wine.items() for eid in eids], ordered=False)
+                [
+                    UpdateOne(
+                        {"_id": wid, "counting": {"$ne": eid}}, {"$inc": {"view_count": 1}, "$push": {"counting": eid}}
+                    )
+                    for wid, eids in per_wine.items()
+                    for eid in eids
+                ],
+                ordered=False,
+            )
 
     async def _release_views(self, events: list[Event]) -> None:
         """Step 3: the views are stored, their ids leave the wines' lists."""
@@ -154,16 +173,28 @@ class History:
         if per_wine:
             await Wine.get_pymongo_collection().bulk_write(
                 [UpdateOne({"_id": wid}, {"$pull": {"counting": {"$in": eids}}}) for wid, eids in per_wine.items()],
-                ordered=False)
+                ordered=False,
+            )
 
     async def _record_actions(self, items: list[Attributed]) -> None:
         """Feedback joins a recommendation log only when it comes from whom the list was served to: the user,
         or for a list served anonymously an anonymous event (of that anonymous id when the log names one)."""
         updates = [
-            UpdateOne({"_id": item.event.rec_id, **_served_to(item), "actions.ref": {"$ne": item.event.event_id}},
-                      {"$push": {"actions": {"type": REC_ACTIONS[item.event.type], "wine_id": item.event.wine_id,
-                                             "at": _aware(item.event.occurred_at), "ref": item.event.event_id}}})
-            for item in items if item.event.rec_id and item.event.type in REC_ACTIONS
+            UpdateOne(
+                {"_id": item.event.rec_id, **_served_to(item), "actions.ref": {"$ne": item.event.event_id}},
+                {
+                    "$push": {
+                        "actions": {
+                            "type": REC_ACTIONS[item.event.type],
+                            "wine_id": item.event.wine_id,
+                            "at": _aware(item.event.occurred_at),
+                            "ref": item.event.event_id,
+                        }
+                    }
+                },
+            )
+            for item in items
+            if item.event.rec_id and item.event.type in REC_ACTIONS
         ]
         if updates:
             await RecommendationLog.get_pymongo_collection().bulk_write(updates, ordered=False)
@@ -174,8 +205,7 @@ class History:
             self._sizes.clear()
         for user_id, n in added.items():
             size = self._sizes.get(user_id)
-            size = await self._interactions().count_documents({"user_id": user_id}) if size is None \
-                else size + n
+            size = await self._interactions().count_documents({"user_id": user_id}) if size is None else size + n
             if size > self.bounds.per_user + self.bounds.slack:
                 await self.trim_user(user_id)
                 size = self.bounds.per_user
@@ -183,14 +213,20 @@ class History:
 
     async def trim_user(self, user_id: str) -> int:
         """Delete all but the user's `per_user` newest interactions; returns how many went."""
-        cursor = (self._interactions().find({"user_id": user_id}, {"occurred_at": 1})
-                  .sort([("occurred_at", -1), ("_id", -1)]).skip(self.bounds.per_user).limit(1))
+        cursor = (
+            self._interactions()
+            .find({"user_id": user_id}, {"occurred_at": 1})
+            .sort([("occurred_at", -1), ("_id", -1)])
+            .skip(self.bounds.per_user)
+            .limit(1)
+        )
         edge = await cursor.to_list(1)
         if not edge:
             return 0
         at, eid = edge[0]["occurred_at"], edge[0]["_id"]
         result = await self._interactions().delete_many(
-            {"user_id": user_id, "$or": [{"occurred_at": {"$lt": at}}, {"occurred_at": at, "_id": {"$lte": eid}}]})
+            {"user_id": user_id, "$or": [{"occurred_at": {"$lt": at}}, {"occurred_at": at, "_id": {"$lte": eid}}]}
+        )
         return int(result.deleted_count)
 
     async def sweep_anonymous(self) -> int:
@@ -202,7 +238,8 @@ class History:
     async def link(self, user_id: str, anonymous_id: str) -> int:
         """Attribute the anonymous id's retained history to the user; returns interactions linked."""
         result = await self._interactions().update_many(
-            {"anonymous_id": anonymous_id, "user_id": None}, {"$set": {"user_id": user_id}})
+            {"anonymous_id": anonymous_id, "user_id": None}, {"$set": {"user_id": user_id}}
+        )
         self._sizes.pop(user_id, None)
         if result.modified_count:
             await self.trim_user(user_id)
@@ -214,6 +251,10 @@ class History:
 
     async def recent(self, user_id: str, types: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
         """The user's newest interactions of the given types, newest first (raw documents)."""
-        cursor = (self._interactions().find({"user_id": user_id, "type": {"$in": list(types)}})
-                  .sort([("occurred_at", -1), ("_id", -1)]).limit(limit))
+        cursor = (
+            self._interactions()
+            .find({"user_id": user_id, "type": {"$in": list(types)}})
+            .sort([("occurred_at", -1), ("_id", -1)])
+            .limit(limit)
+        )
         return await cursor.to_list(limit)  # type: ignore[no-any-return]

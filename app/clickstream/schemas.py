@@ -10,8 +10,12 @@ from app.schemas import Input
 
 
 class AnonymousIdInput(Input):
-    anonymous_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
-                              description="an id issued by POST /v1/anonymous-ids to this browser")
+    anonymous_id: str = Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+        description="an id issued by POST /v1/anonymous-ids to this browser",
+    )
 
 
 class AnonymousIdRead(BaseModel):

@@ -42,8 +42,9 @@ TRACKED: dict[str, str] = {
     "Product Removed from Wishlist": "wishlist_removed",
 }
 # Per-call routes by path (analytics-next posts to the first letter, the server libraries to the full name).
-CALLS: dict[str, str] = {name: call for call in ("track", "page", "screen", "identify", "group", "alias")
-                         for name in (call, call[0])}
+CALLS: dict[str, str] = {
+    name: call for call in ("track", "page", "screen", "identify", "group", "alias") for name in (call, call[0])
+}
 
 _IDENT = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _NOT_SURFACE = re.compile(r"[^a-z0-9_.:-]+")
@@ -214,8 +215,14 @@ class Refused(msgspec.Struct):
     detail: str
 
 
-def translate(message: Message, kind: str | None, received_at: datetime, batch_sent_at: Any,
-              raw: bytes, consent_categories: Iterable[str]) -> dict[str, Any] | Ignored | Refused:
+def translate(
+    message: Message,
+    kind: str | None,
+    received_at: datetime,
+    batch_sent_at: Any,
+    raw: bytes,
+    consent_categories: Iterable[str],
+) -> dict[str, Any] | Ignored | Refused:
     """One Segment call as our beacon event (its fields only), or why it is ignored or refused."""
     call = kind or message.type
     props = message.properties if isinstance(message.properties, dict) else {}
@@ -234,12 +241,17 @@ def translate(message: Message, kind: str | None, received_at: datetime, batch_s
     if _refused_by(message.context, consent_categories):
         return Refused("no_consent", "context.consent refuses analytics: the event was not stored")
     try:
-        occurred = corrected_time(parse_time(message.timestamp), parse_time(message.sent_at or batch_sent_at),
-                                  received_at)
+        occurred = corrected_time(
+            parse_time(message.timestamp), parse_time(message.sent_at or batch_sent_at), received_at
+        )
     except ValueError as exc:
         return Refused("invalid", f"timestamp/sentAt: {exc}")
-    event: dict[str, Any] = {"event_id": event_id_for(message.message_id, raw), "type": type_,
-                             "occurred_at": occurred, "anonymous_id": _text(message.anonymous_id)}
+    event: dict[str, Any] = {
+        "event_id": event_id_for(message.message_id, raw),
+        "type": type_,
+        "occurred_at": occurred,
+        "anonymous_id": _text(message.anonymous_id),
+    }
     if type_ == "page_viewed":
         event["surface"] = _surface(props.get("surface")) or _surface(message.name) or _surface(props.get("name"))
     elif type_ == "search_performed":
@@ -271,8 +283,13 @@ Ingest = Callable[[list[msgspec.Raw], Principal | None, str], Any]
 class SegmentService:
     """Reads Segment calls, translates them, and hands the events to the clickstream's one ingest path."""
 
-    def __init__(self, ingest_events: Ingest, write_keys: dict[str, str], consent_categories: list[str],
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        ingest_events: Ingest,
+        write_keys: dict[str, str],
+        consent_categories: list[str],
+        clock: Callable[[], datetime],
+    ) -> None:
         self._ingest = ingest_events
         self._keys = WriteKeys(write_keys)
         self._categories = tuple(consent_categories)
@@ -300,8 +317,9 @@ class SegmentService:
         source = self._keys.source_of(request.authorization, write_key)
         return await self._ingest_calls(source, [(kind, raw)], None, request)
 
-    async def _ingest_calls(self, source: str, calls: list[tuple[str | None, msgspec.Raw]], batch_sent_at: Any,
-                            request: SegmentRequest) -> SegmentReceipt:
+    async def _ingest_calls(
+        self, source: str, calls: list[tuple[str | None, msgspec.Raw]], batch_sent_at: Any, request: SegmentRequest
+    ) -> SegmentReceipt:
         received_at = self._clock()
         verdicts: list[Verdict] = []
         events: list[msgspec.Raw] = []
@@ -323,8 +341,9 @@ class SegmentService:
                 verdicts[pos] = Verdict(pos, verdict.status, verdict.event_id, verdict.reason, verdict.detail)
         return _receipt(source, verdicts)
 
-    def _translate(self, kind: str | None, raw: msgspec.Raw, received_at: datetime,
-                   batch_sent_at: Any) -> dict[str, Any] | Ignored | Refused:
+    def _translate(
+        self, kind: str | None, raw: msgspec.Raw, received_at: datetime, batch_sent_at: Any
+    ) -> dict[str, Any] | Ignored | Refused:
         if len(raw) > MAX_CALL_BYTES:
             return Refused("call_too_large", f"a call must not exceed {MAX_CALL_BYTES} bytes")
         try:
@@ -343,7 +362,15 @@ def _first_write_key(batch: list[msgspec.Raw]) -> Any:
 
 
 def _receipt(source: str, verdicts: list[Verdict]) -> SegmentReceipt:
-    count = {status: sum(v.status == status for v in verdicts)
-             for status in ("accepted", "duplicate", "rejected", "ignored")}
-    return SegmentReceipt(success=True, source=source, accepted=count["accepted"], duplicates=count["duplicate"],
-                          rejected=count["rejected"], ignored=count["ignored"], results=verdicts)
+    count = {
+        status: sum(v.status == status for v in verdicts) for status in ("accepted", "duplicate", "rejected", "ignored")
+    }
+    return SegmentReceipt(
+        success=True,
+        source=source,
+        accepted=count["accepted"],
+        duplicates=count["duplicate"],
+        rejected=count["rejected"],
+        ignored=count["ignored"],
+        results=verdicts,
+    )

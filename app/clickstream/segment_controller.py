@@ -18,10 +18,13 @@ def _read(request: Request[Any, Any, Any], body: bytes) -> SegmentRequest:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type not in BEACON_MEDIA_TYPES:
         raise UnsupportedMediaType("send the call as application/json or text/plain", code="unsupported_media_type")
-    return SegmentRequest(body=body, content_encoding=request.headers.get("content-encoding"),
-                          authorization=request.headers.get("authorization"),
-                          principal=provide_optional_principal(request),
-                          client_address=request.client.host if request.client else "unknown")
+    return SegmentRequest(
+        body=body,
+        content_encoding=request.headers.get("content-encoding"),
+        authorization=request.headers.get("authorization"),
+        principal=provide_optional_principal(request),
+        client_address=request.client.host if request.client else "unknown",
+    )
 
 
 class SegmentController(Controller):

@@ -46,9 +46,20 @@ def _text(value: Any) -> str:
 
 
 class ClickstreamService:
-    def __init__(self, redis: Any, prefix: str, accounts: Any, catalog: Any, clock: Callable[[], datetime], *,
-                 maxlen: int, dedup_ttl_s: int, events_per_minute: int, secret: str,
-                 bounds: HistoryBounds | None = None) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        prefix: str,
+        accounts: Any,
+        catalog: Any,
+        clock: Callable[[], datetime],
+        *,
+        maxlen: int,
+        dedup_ttl_s: int,
+        events_per_minute: int,
+        secret: str,
+        bounds: HistoryBounds | None = None,
+    ) -> None:
         self._redis = redis
         self._anonymous_ids = AnonymousIds(secret)
         self.keys = StreamKeys(prefix)
@@ -66,27 +77,38 @@ class ClickstreamService:
         """Check each event of a raw batch, drop duplicates, append the rest; one verdict per event."""
         return await self.ingest_events(parse_batch(body), principal, client_address)
 
-    async def ingest_events(self, raws: list[msgspec.Raw], principal: Principal | None,
-                            client_address: str) -> EventsReceipt:
+    async def ingest_events(
+        self, raws: list[msgspec.Raw], principal: Principal | None, client_address: str
+    ) -> EventsReceipt:
         """The one way into the stream, for the beacon and for events translated from other formats (Segment)."""
         verdicts, candidates = self._check_all(raws, anonymous=principal is None)
         user_id = principal.user_id if principal else None
         if user_id and candidates and not await self.gate.allows_analytics(user_id):
             for c in candidates:
-                verdicts[c.pos] = Verdict(c.pos, "rejected", c.event_id, "no_consent",
-                                            "analytics consent is not given: the event was not stored")
+                verdicts[c.pos] = Verdict(
+                    c.pos,
+                    "rejected",
+                    c.event_id,
+                    "no_consent",
+                    "analytics consent is not given: the event was not stored",
+                )
             candidates = []
-        codes = await self._appender.append([(c.event_id, c.payload, user_id) for c in candidates],
-                                            self._rate_keys(client_address, user_id, candidates), len(verdicts))
+        codes = await self._appender.append(
+            [(c.event_id, c.payload, user_id) for c in candidates],
+            self._rate_keys(client_address, user_id, candidates),
+            len(verdicts),
+        )
         for c, code in zip(candidates, codes, strict=True):
             verdicts[c.pos] = (
-                Verdict(c.pos, "accepted", c.event_id) if code == ACCEPTED
-                else Verdict(c.pos, "duplicate", c.event_id) if code == DUPLICATE
-                else Verdict(c.pos, "rejected", c.event_id, "not_stored", "the stream refused it; retry"))
+                Verdict(c.pos, "accepted", c.event_id)
+                if code == ACCEPTED
+                else Verdict(c.pos, "duplicate", c.event_id)
+                if code == DUPLICATE
+                else Verdict(c.pos, "rejected", c.event_id, "not_stored", "the stream refused it; retry")
+            )
         return _receipt([v for v in verdicts if v is not None])
 
-    def _check_all(self, raws: list[msgspec.Raw], *,
-                   anonymous: bool) -> tuple[list[Verdict | None], list[_Candidate]]:
+    def _check_all(self, raws: list[msgspec.Raw], *, anonymous: bool) -> tuple[list[Verdict | None], list[_Candidate]]:
         """Verdicts for the events refused on sight; the others become candidates for the stream."""
         now = self._clock()
         verdicts: list[Verdict | None] = [None] * len(raws)
@@ -97,8 +119,13 @@ class ClickstreamService:
             if isinstance(checked, Rejection):
                 verdicts[i] = Verdict(i, "rejected", checked.event_id, checked.reason, checked.detail)
             elif anonymous and checked.anonymous_id is None:
-                verdicts[i] = Verdict(i, "rejected", checked.event_id, "anonymous_id_required",
-                                      "events sent without a token must carry an anonymous_id")
+                verdicts[i] = Verdict(
+                    i,
+                    "rejected",
+                    checked.event_id,
+                    "anonymous_id_required",
+                    "events sent without a token must carry an anonymous_id",
+                )
             elif checked.event_id in in_batch:
                 verdicts[i] = Verdict(i, "duplicate", checked.event_id)
             else:
@@ -127,21 +154,25 @@ class ClickstreamService:
         is refused (409): the storefront must start a new anonymous id when a user signs out.
         """
         if not self._anonymous_ids.is_issued(anonymous_id):
-            raise Invalid("this anonymous id was not issued by this shop; get one from POST /v1/anonymous-ids",
-                          code="anonymous_id_not_issued",
-                          errors=[{"field": "anonymous_id", "source": "body", "message": "not issued here"}])
+            raise Invalid(
+                "this anonymous id was not issued by this shop; get one from POST /v1/anonymous-ids",
+                code="anonymous_id_not_issued",
+                errors=[{"field": "anonymous_id", "source": "body", "message": "not issued here"}],
+            )
         self.gate.forget(user_id=user_id, anonymous_id=anonymous_id)
         if not await self.gate.allows_analytics(user_id):
             return LinkRead(linked=False, interactions=0)
         owner = await self.gate.owner_of(anonymous_id)
         if owner is not None and owner != user_id:
-            raise Conflict("this anonymous id belongs to another account; start a new one at sign-out",
-                           code="anonymous_id_taken")
+            raise Conflict(
+                "this anonymous id belongs to another account; start a new one at sign-out", code="anonymous_id_taken"
+            )
         # Written here because AccountService has no anonymous-id API yet; bounded to the newest few.
         users = User.get_pymongo_collection()
         await users.update_one({"_id": user_id}, {"$pull": {"anonymous_ids": anonymous_id}})
-        await users.update_one({"_id": user_id}, {"$push": {"anonymous_ids": {
-            "$each": [anonymous_id], "$slice": -MAX_ANONYMOUS_IDS}}})
+        await users.update_one(
+            {"_id": user_id}, {"$push": {"anonymous_ids": {"$each": [anonymous_id], "$slice": -MAX_ANONYMOUS_IDS}}}
+        )
         self.gate.forget(anonymous_id=anonymous_id)
         return LinkRead(linked=True, interactions=await self.history.link(user_id, anonymous_id))
 
@@ -171,8 +202,9 @@ class ClickstreamService:
         for doc in docs:
             latest.setdefault(doc["wine_id"], doc["occurred_at"])
         wines = await self._catalog.find_wines(list(latest))
-        return [ViewedWine(wine_id=wid, name=wines[wid].name, viewed_at=at)
-                for wid, at in latest.items() if wid in wines][:limit]
+        return [
+            ViewedWine(wine_id=wid, name=wines[wid].name, viewed_at=at) for wid, at in latest.items() if wid in wines
+        ][:limit]
 
     async def search_history(self, user_id: str, limit: int = 20) -> list[SearchEntry]:
         """The user's searches, newest first, each query once (its latest run)."""
@@ -183,8 +215,11 @@ class ClickstreamService:
             key = doc["query"].strip().casefold()
             if key not in seen and len(out) < limit:
                 seen.add(key)
-                out.append(SearchEntry(query=doc["query"], results_count=doc.get("results_count"),
-                                       searched_at=doc["occurred_at"]))
+                out.append(
+                    SearchEntry(
+                        query=doc["query"], results_count=doc.get("results_count"), searched_at=doc["occurred_at"]
+                    )
+                )
         return out
 
     # ------------------------------------------------------------ the worker and its lag
@@ -220,15 +255,19 @@ class ClickstreamService:
         for reply in (length, dead):
             if isinstance(reply, Exception):
                 raise reply
-        group = next((g for g in groups if _text(g["name"]) == self.keys.group), None) \
-            if isinstance(groups, list) else None
+        group = (
+            next((g for g in groups if _text(g["name"]) == self.keys.group), None) if isinstance(groups, list) else None
+        )
         members = consumers if isinstance(consumers, list) else []
         return ClickstreamStats(
-            stream=self.keys.stream, length=length, dead_letter=dead,
+            stream=self.keys.stream,
+            length=length,
+            dead_letter=dead,
             pending=int(group["pending"]) if group else 0,
             lag=(int(group["lag"]) if group.get("lag") is not None else None) if group else length,
-            consumers=[ConsumerRead(name=_text(c["name"]), pending=int(c["pending"]), idle_ms=int(c["idle"]))
-                       for c in members],
+            consumers=[
+                ConsumerRead(name=_text(c["name"]), pending=int(c["pending"]), idle_ms=int(c["idle"])) for c in members
+            ],
             worker=dict(self._worker.counters) if self._worker else None,
         )
 
@@ -238,12 +277,18 @@ class ClickstreamService:
             stats = await self.stats()
         except Exception as exc:
             return f"down: {exc.__class__.__name__}"
-        return {"pending": stats.pending, "lag": stats.lag, "dead_letter": stats.dead_letter,
-                "consumers": len(stats.consumers), "length": stats.length}
+        return {
+            "pending": stats.pending,
+            "lag": stats.lag,
+            "dead_letter": stats.dead_letter,
+            "consumers": len(stats.consumers),
+            "length": stats.length,
+        }
 
 
 def _receipt(verdicts: list[Verdict]) -> EventsReceipt:
     accepted = sum(v.status == "accepted" for v in verdicts)
     duplicates = sum(v.status == "duplicate" for v in verdicts)
-    return EventsReceipt(accepted=accepted, duplicates=duplicates,
-                         rejected=len(verdicts) - accepted - duplicates, results=verdicts)
+    return EventsReceipt(
+        accepted=accepted, duplicates=duplicates, rejected=len(verdicts) - accepted - duplicates, results=verdicts
+    )

@@ -110,8 +110,9 @@ _US, _RS = b"\x1f", b"\x1e"
 
 def unavailable(exc: BaseException) -> Unavailable:
     log.warning("clickstream: Redis did not answer: %s", exc.__class__.__name__)
-    return Unavailable("the event stream is unavailable (Redis did not answer); try again shortly",
-                       code="stream_unavailable")
+    return Unavailable(
+        "the event stream is unavailable (Redis did not answer); try again shortly", code="stream_unavailable"
+    )
 
 
 class StreamAppender:
@@ -124,8 +125,7 @@ class StreamAppender:
         self._script = redis.register_script(_APPEND_LUA)
         self._lua: bool | None = None  # unknown until the first call tells
 
-    async def append(self, items: list[tuple[str, bytes, str | None]], rate_keys: list[str],
-                     weight: int) -> list[int]:
+    async def append(self, items: list[tuple[str, bytes, str | None]], rate_keys: list[str], weight: int) -> list[int]:
         """One code per (event_id, payload, user_id): ACCEPTED, DUPLICATE or NOT_STORED.
 
         Raises TooMany past the rate limit (nothing stored) and Unavailable when Redis does not answer.
@@ -145,15 +145,27 @@ class StreamAppender:
         except (RedisError, OSError, TimeoutError) as exc:
             raise unavailable(exc) from exc
 
-    async def _append_lua(self, items: list[tuple[str, bytes, str | None]], rate_keys: list[str],
-                          weight: int) -> list[int]:
+    async def _append_lua(
+        self, items: list[tuple[str, bytes, str | None]], rate_keys: list[str], weight: int
+    ) -> list[int]:
         lim = self._limits
-        packed = _RS.join(b"%s%s%s%s%s" % (eid.encode(), _US, (user_id or "").encode(), _US, payload)
-                          for eid, payload, user_id in items)
+        packed = _RS.join(
+            b"%s%s%s%s%s" % (eid.encode(), _US, (user_id or "").encode(), _US, payload)
+            for eid, payload, user_id in items
+        )
         result = await self._script(
             keys=[self._keys.stream, *rate_keys],
-            args=[lim.maxlen, lim.dedup_ttl_s, lim.per_window, lim.window_s, len(rate_keys), weight,
-                  self._keys.seen_prefix, packed])
+            args=[
+                lim.maxlen,
+                lim.dedup_ttl_s,
+                lim.per_window,
+                lim.window_s,
+                len(rate_keys),
+                weight,
+                self._keys.seen_prefix,
+                packed,
+            ],
+        )
         if result[0] == -1:
             raise self._too_many(int(result[1]))
         return [int(code) for code in result[1:]]
@@ -161,8 +173,9 @@ class StreamAppender:
     def _too_many(self, ttl: int) -> TooMany:
         return TooMany(f"too many events; try again in {max(1, ttl)} s", retry_after_s=max(1, ttl))
 
-    async def _append_pipelined(self, items: list[tuple[str, bytes, str | None]], rate_keys: list[str],
-                                weight: int) -> list[int]:
+    async def _append_pipelined(
+        self, items: list[tuple[str, bytes, str | None]], rate_keys: list[str], weight: int
+    ) -> list[int]:
         lim = self._limits
         async with self._redis.pipeline(transaction=True) as pipe:
             for key in rate_keys:
@@ -174,10 +187,11 @@ class StreamAppender:
             replies = await pipe.execute()
         for i in range(len(rate_keys)):
             if replies[3 * i] > lim.per_window:
-                await self._forget([eid for (eid, _, _), new in zip(items, replies[3 * len(rate_keys):],
-                                                                    strict=True) if new])
+                await self._forget(
+                    [eid for (eid, _, _), new in zip(items, replies[3 * len(rate_keys) :], strict=True) if new]
+                )
                 raise self._too_many(int(replies[3 * i + 2]))
-        fresh = [bool(new) for new in replies[3 * len(rate_keys):]]
+        fresh = [bool(new) for new in replies[3 * len(rate_keys) :]]
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
                 for (_, payload, user_id), new in zip(items, fresh, strict=True):

@@ -54,9 +54,16 @@ def _text(value: bytes | str) -> str:
 
 
 class ClickstreamWorker:
-    def __init__(self, redis: Any, keys: StreamKeys, history: History, gate: ConsentGate,
-                 config: WorkerConfig | None = None, consumer: str | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        keys: StreamKeys,
+        history: History,
+        gate: ConsentGate,
+        config: WorkerConfig | None = None,
+        consumer: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._redis = redis
         self._clock = clock  # monotonic seconds; injected so tests can tell a blocking read from an instant one
         self._keys = keys
@@ -82,16 +89,23 @@ class ClickstreamWorker:
     async def read_new(self, block_ms: int | None = None) -> list[Entry]:
         """Entries never delivered to any consumer of the group, now delivered to this one."""
         self.counters["reads"] += 1
-        reply = await self._redis.xreadgroup(self._keys.group, self.consumer, {self._keys.stream: ">"},
-                                             count=self.config.batch_size, block=block_ms)
+        reply = await self._redis.xreadgroup(
+            self._keys.group, self.consumer, {self._keys.stream: ">"}, count=self.config.batch_size, block=block_ms
+        )
         return list(reply[0][1]) if reply else []
 
     async def reclaim(self) -> int:
         """Take over entries idle past `claim_idle_ms` (a dead consumer's, or our own failures) and handle them."""
         handled, cursor = 0, b"0-0"
         while True:
-            reply = await self._redis.xautoclaim(self._keys.stream, self._keys.group, self.consumer,
-                                                 self.config.claim_idle_ms, cursor, count=self.config.batch_size)
+            reply = await self._redis.xautoclaim(
+                self._keys.stream,
+                self._keys.group,
+                self.consumer,
+                self.config.claim_idle_ms,
+                cursor,
+                count=self.config.batch_size,
+            )
             cursor, entries = reply[0], reply[1]
             deleted = reply[2] if len(reply) > 2 else []
             if deleted:  # trimmed by MAXLEN before anyone processed them; Redis already dropped them
@@ -153,8 +167,9 @@ class ClickstreamWorker:
 
     async def _attribute(self, items: list[tuple[bytes, Attributed]]) -> list[tuple[bytes, Attributed]]:
         """Who each event belongs to now; events of users without analytics consent are dropped."""
-        owners = await self._gate.owners_of(item.event.anonymous_id for _, item in items
-                                            if item.user_id is None and item.event.anonymous_id)
+        owners = await self._gate.owners_of(
+            item.event.anonymous_id for _, item in items if item.user_id is None and item.event.anonymous_id
+        )
         kept = []
         for entry_id, item in items:
             user_id = item.user_id
@@ -181,8 +196,7 @@ class ClickstreamWorker:
                 pipe.xack(self._keys.stream, self._keys.group, entry_id)
                 await pipe.execute()
             self.counters["dead_lettered"] += 1
-            log.warning("clickstream: entry %s dead-lettered after %d attempts: %s", _text(entry_id), attempts,
-                        error)
+            log.warning("clickstream: entry %s dead-lettered after %d attempts: %s", _text(entry_id), attempts, error)
 
     async def run(self) -> None:
         """Poll until stopped; outages and bugs are logged and retried with backoff, never fatal."""
@@ -251,8 +265,9 @@ class ClickstreamWorker:
     async def _leave_group(self) -> None:
         """Remove this consumer from the group when it holds nothing pending (keeps XINFO tidy)."""
         try:
-            info = await self._redis.xpending_range(self._keys.stream, self._keys.group, "-", "+", 1,
-                                                    consumername=self.consumer)
+            info = await self._redis.xpending_range(
+                self._keys.stream, self._keys.group, "-", "+", 1, consumername=self.consumer
+            )
             if not info:
                 await self._redis.xgroup_delconsumer(self._keys.stream, self._keys.group, self.consumer)
         except (RedisError, OSError):

@@ -26,8 +26,9 @@ class AdminCommerceController(Controller):
     dependencies = {"commerce": Provide(provide_commerce, sync_to_thread=False)}
 
     @get("/orders")
-    async def list_orders(self, commerce: CommerceService, status: OrderStatus | None = None, page: PageNo = 1,
-                          per_page: PerPage = 20) -> Page[AdminOrderRead]:
+    async def list_orders(
+        self, commerce: CommerceService, status: OrderStatus | None = None, page: PageNo = 1, per_page: PerPage = 20
+    ) -> Page[AdminOrderRead]:
         """Every customer's orders, newest first, optionally only those in one status."""
         orders, total = await commerce.orders.list_all(status=status, page=page, per_page=per_page)
         return Page(items=[AdminOrderRead.of(o) for o in orders], page=page, per_page=per_page, total=total)
@@ -45,8 +46,9 @@ class AdminCommerceController(Controller):
         return AdminOrderRead.of(await commerce.orders.set_status(order_id, OrderStatus(data.status)))
 
     @get("/carts/abandoned")
-    async def abandoned_carts(self, commerce: CommerceService, page: PageNo = 1,
-                              per_page: PerPage = 50) -> Page[AbandonedCartRead]:
+    async def abandoned_carts(
+        self, commerce: CommerceService, page: PageNo = 1, per_page: PerPage = 50
+    ) -> Page[AbandonedCartRead]:
         """Carts with items and no change for CUVEE_ABANDONED_CART_HOURS (default 24), most recently
         abandoned first: who, what, its value and how long it has been idle. Send reminders only to
         customers with `marketing_consent`."""

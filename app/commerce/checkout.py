@@ -50,16 +50,25 @@ def order_items(view: CartView) -> tuple[list[OrderItem], str]:
     for line in sorted(view.lines, key=lambda ln: ln.item.wine_id):
         if line.wine is None or not line.available:
             name = f"«{line.wine.name}»" if line.wine is not None else f"wine {line.item.wine_id}"
-            raise Conflict(f"{name} is no longer sold; remove it from your cart", code="wine_unavailable",
-                           errors=[_line_error(line.item.wine_id, "no longer sold")])
-        items.append(OrderItem(wine_id=line.wine.id, name=line.wine.name,
-                               unit_price_cents=line.unit_price_cents, quantity=line.item.quantity,
-                               rec_id=line.item.rec_id, list_price_cents=line.wine.list_price_cents,
-                               price_rule=line.wine.price_rule))
+            raise Conflict(
+                f"{name} is no longer sold; remove it from your cart",
+                code="wine_unavailable",
+                errors=[_line_error(line.item.wine_id, "no longer sold")],
+            )
+        items.append(
+            OrderItem(
+                wine_id=line.wine.id,
+                name=line.wine.name,
+                unit_price_cents=line.unit_price_cents,
+                quantity=line.item.quantity,
+                rec_id=line.item.rec_id,
+                list_price_cents=line.wine.list_price_cents,
+                price_rule=line.wine.price_rule,
+            )
+        )
     currencies = {line.wine.currency for line in view.lines if line.wine is not None}
     if len(currencies) > 1:
-        raise Conflict("the cart mixes currencies; check out each currency separately",
-                       code="mixed_currencies")
+        raise Conflict("the cart mixes currencies; check out each currency separately", code="mixed_currencies")
     return items, currencies.pop()
 
 
@@ -75,15 +84,27 @@ def check_seen_prices(view: CartView, items: list[OrderItem], seen: dict[str, in
     for item in items:
         shown = (seen or {}).get(item.wine_id, remembered.get(item.wine_id))
         if shown is not None and item.unit_price_cents > shown:
-            dearer.append({**_line_error(item.wine_id, f"price changed from {money(shown)} to "
-                                                       f"{money(item.unit_price_cents)}"),
-                           "seen_price": str(money(shown)), "seen_price_cents": shown,
-                           "price": str(money(item.unit_price_cents)), "price_cents": item.unit_price_cents})
+            dearer.append(
+                {
+                    **_line_error(item.wine_id, f"price changed from {money(shown)} to {money(item.unit_price_cents)}"),
+                    "seen_price": str(money(shown)),
+                    "seen_price_cents": shown,
+                    "price": str(money(item.unit_price_cents)),
+                    "price_cents": item.unit_price_cents,
+                }
+            )
     if dearer:
-        names = ", ".join(f"«{i.name}»" for i in items if any(e["price_cents"] == i.unit_price_cents
-                                                              and e["field"] == f"items.{i.wine_id}" for e in dearer))
-        raise Conflict(f"the price of {names} went up since your cart was shown; nothing was charged: review "
-                       "the cart and check out again", code="price_changed", errors=dearer)
+        names = ", ".join(
+            f"«{i.name}»"
+            for i in items
+            if any(e["price_cents"] == i.unit_price_cents and e["field"] == f"items.{i.wine_id}" for e in dearer)
+        )
+        raise Conflict(
+            f"the price of {names} went up since your cart was shown; nothing was charged: review "
+            "the cart and check out again",
+            code="price_changed",
+            errors=dearer,
+        )
 
 
 class _PriceMoved(Exception):
@@ -91,9 +112,17 @@ class _PriceMoved(Exception):
 
 
 class CheckoutService:
-    def __init__(self, carts: CartService, clock: Clock, *, on_order_placed: OrderListener | None = None,
-                 on_wines_changed: WinesListener | None = None, claim_wait_s: float = 2.0,
-                 stale_after: timedelta = timedelta(minutes=5), on_wines_sold: WinesListener | None = None) -> None:
+    def __init__(
+        self,
+        carts: CartService,
+        clock: Clock,
+        *,
+        on_order_placed: OrderListener | None = None,
+        on_wines_changed: WinesListener | None = None,
+        claim_wait_s: float = 2.0,
+        stale_after: timedelta = timedelta(minutes=5),
+        on_wines_sold: WinesListener | None = None,
+    ) -> None:
         self._carts = carts
         self._clock = clock
         self.on_order_placed = on_order_placed  # attribution of purchases to rec_ids (recommendations)
@@ -103,8 +132,14 @@ class CheckoutService:
         self.stale_after = stale_after  # far above any live checkout (they take milliseconds)
         self._sweeper: asyncio.Task[None] | None = None
 
-    async def checkout(self, user_id: str, *, gift: GiftInfo | None,
-                       idempotency_key: str | None, seen_prices: dict[str, int] | None = None) -> tuple[Order, bool]:
+    async def checkout(
+        self,
+        user_id: str,
+        *,
+        gift: GiftInfo | None,
+        idempotency_key: str | None,
+        seen_prices: dict[str, int] | None = None,
+    ) -> tuple[Order, bool]:
         """Turn the cart into an order at the effective prices of this moment; returns (order, created). A
         repeated key returns the first order. A price above the one the shopper saw is a 409 price_changed."""
         attempts = 0
@@ -115,8 +150,11 @@ class CheckoutService:
             existing = await Order.find_one({"user_id": user_id, "idempotency_key": key})
             if existing is not None:
                 if existing.request_hash != fingerprint:
-                    raise Invalid("this Idempotency-Key was already used for a different checkout request; "
-                                  "use a new key for a new request", code="idempotency_key_reused")
+                    raise Invalid(
+                        "this Idempotency-Key was already used for a different checkout request; "
+                        "use a new key for a new request",
+                        code="idempotency_key_reused",
+                    )
                 if existing.status != OrderStatus.reserving:
                     return existing, False
                 if existing.placed_at < self._clock() - self.stale_after:
@@ -143,21 +181,35 @@ class CheckoutService:
             except _PriceMoved:
                 attempts += 1  # the claim is released: read the new prices and check them against the seen ones
                 if attempts >= 3:
-                    raise Conflict("prices are changing right now; please check out again in a moment",
-                                   code="price_changed") from None
+                    raise Conflict(
+                        "prices are changing right now; please check out again in a moment", code="price_changed"
+                    ) from None
 
-    def _claim(self, user_id: str, key: str, fingerprint: str, gift: GiftInfo | None,
-               items: list[OrderItem], currency: str) -> Order:
+    def _claim(
+        self, user_id: str, key: str, fingerprint: str, gift: GiftInfo | None, items: list[OrderItem], currency: str
+    ) -> Order:
         now = self._clock()
-        return Order(user_id=user_id, status=OrderStatus.reserving, items=items,
-                     total_cents=sum(i.unit_price_cents * i.quantity for i in items),
-                     currency=currency, gift=gift, placed_at=now, created_at=now, updated_at=now,
-                     idempotency_key=key, request_hash=fingerprint)
+        return Order(
+            user_id=user_id,
+            status=OrderStatus.reserving,
+            items=items,
+            total_cents=sum(i.unit_price_cents * i.quantity for i in items),
+            currency=currency,
+            gift=gift,
+            placed_at=now,
+            created_at=now,
+            updated_at=now,
+            idempotency_key=key,
+            request_hash=fingerprint,
+        )
 
     async def _wait_for_claim(self, deadline: float) -> None:
         if time.monotonic() >= deadline:
-            raise Conflict("a checkout with this Idempotency-Key is still in progress; retry in a moment",
-                           code="checkout_in_progress", headers={"Retry-After": "1"})
+            raise Conflict(
+                "a checkout with this Idempotency-Key is still in progress; retry in a moment",
+                code="checkout_in_progress",
+                headers={"Retry-After": "1"},
+            )
         await asyncio.sleep(0.02)
 
     async def _place(self, claim: Order) -> Order:
@@ -165,13 +217,19 @@ class CheckoutService:
         now = self._clock()
         raw = await Order.get_pymongo_collection().find_one_and_update(
             {"_id": claim.id, "status": OrderStatus.reserving.value},
-            {"$set": {"status": OrderStatus.pending.value, "placed_at": now, "updated_at": now},
-             "$push": {"history": {"status": OrderStatus.pending.value, "at": now}}},
-            return_document=ReturnDocument.AFTER)
+            {
+                "$set": {"status": OrderStatus.pending.value, "placed_at": now, "updated_at": now},
+                "$push": {"history": {"status": OrderStatus.pending.value, "at": now}},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
         if raw is None:  # released as stale meanwhile (this request stalled for minutes): undo, say so
             await self._release(claim)
-            raise Conflict("this checkout took too long and was cancelled; nothing was charged or reserved, "
-                           "please check out again", code="checkout_expired")
+            raise Conflict(
+                "this checkout took too long and was cancelled; nothing was charged or reserved, "
+                "please check out again",
+                code="checkout_expired",
+            )
         order = Order.model_validate(raw)
         await _drop_holds(order)
         await self._carts.remove_lines(claim.user_id, [i.wine_id for i in order.items])
@@ -193,10 +251,16 @@ class CheckoutService:
                 hold = {"order_id": claim.id, "quantity": item.quantity, "at": now}
                 # only at the price the order snapshotted: a price changed meanwhile is never charged unseen
                 left = await wines.find_one_and_update(
-                    {"_id": item.wine_id, "stock": {"$gte": item.quantity}, "listed": True,
-                     "price_cents": item.unit_price_cents},
+                    {
+                        "_id": item.wine_id,
+                        "stock": {"$gte": item.quantity},
+                        "listed": True,
+                        "price_cents": item.unit_price_cents,
+                    },
                     {"$inc": {"stock": -item.quantity}, "$push": {"holds": hold}, "$set": {"last_sold_at": now}},
-                    projection={"stock": 1}, return_document=ReturnDocument.AFTER)
+                    projection={"stock": 1},
+                    return_document=ReturnDocument.AFTER,
+                )
                 if left is None:
                     raise await self._shortage(item)
                 if left["stock"] == 0:
@@ -215,7 +279,9 @@ class CheckoutService:
             after = await wines.find_one_and_update(
                 {"_id": item.wine_id, "holds.order_id": claim.id},
                 {"$inc": {"stock": item.quantity}, "$pull": {"holds": {"order_id": claim.id}}},
-                projection={"stock": 1}, return_document=ReturnDocument.AFTER)
+                projection={"stock": 1},
+                return_document=ReturnDocument.AFTER,
+            )
             if after is not None and after["stock"] == item.quantity:
                 back.append(item.wine_id)
         await Order.get_pymongo_collection().delete_one({"_id": claim.id, "status": OrderStatus.reserving.value})
@@ -229,8 +295,9 @@ class CheckoutService:
         cutoff = self._clock() - self.stale_after
         claims = await Order.find({"status": OrderStatus.reserving.value, "placed_at": {"$lt": cutoff}}).to_list()
         for claim in claims:
-            log.warning("checkout claim %s of user %s died mid-checkout: giving back its stock", claim.id,
-                        claim.user_id)
+            log.warning(
+                "checkout claim %s of user %s died mid-checkout: giving back its stock", claim.id, claim.user_id
+            )
             await self._release(claim)
         async for raw in Wine.get_pymongo_collection().find({"holds.at": {"$lt": cutoff}}, {"holds": 1}):
             for hold in raw["holds"]:
@@ -242,7 +309,8 @@ class CheckoutService:
                 elif order is None:  # its claim went without it (a release raced a late reservation)
                     await Wine.get_pymongo_collection().update_one(
                         {"_id": raw["_id"], "holds.order_id": hold["order_id"]},
-                        {"$inc": {"stock": hold["quantity"]}, "$pull": {"holds": {"order_id": hold["order_id"]}}})
+                        {"$inc": {"stock": hold["quantity"]}, "$pull": {"holds": {"order_id": hold["order_id"]}}},
+                    )
         return len(claims)
 
     def start_sweeper(self, every_s: float = 60.0) -> None:
@@ -270,16 +338,22 @@ class CheckoutService:
     @staticmethod
     async def _shortage(item: OrderItem) -> Exception:
         wine = await Wine.get(item.wine_id)
-        if wine is not None and wine.listed and wine.stock >= item.quantity \
-                and wine.price_cents != item.unit_price_cents:
+        if (
+            wine is not None
+            and wine.listed
+            and wine.stock >= item.quantity
+            and wine.price_cents != item.unit_price_cents
+        ):
             return _PriceMoved()
         if wine is None or not wine.listed:
             message = "no longer sold"
             detail = f"«{item.name}» is no longer sold; remove it from your cart"
         else:
             message = f"{wine.stock} left" if wine.stock else "out of stock"
-            detail = (f"not enough stock of «{item.name}»: {message}, your cart asks for {item.quantity}; "
-                      "nothing was charged or reserved")
+            detail = (
+                f"not enough stock of «{item.name}»: {message}, your cart asks for {item.quantity}; "
+                "nothing was charged or reserved"
+            )
         return Conflict(detail, code="insufficient_stock", errors=[_line_error(item.wine_id, message)])
 
 
@@ -287,4 +361,5 @@ async def _drop_holds(order: Order) -> None:
     """The order is placed: its bottles are sold, nothing is held for it any more."""
     await Wine.get_pymongo_collection().update_many(
         {"_id": {"$in": [i.wine_id for i in order.items]}, "holds.order_id": order.id},
-        {"$pull": {"holds": {"order_id": order.id}}})
+        {"$pull": {"holds": {"order_id": order.id}}},
+    )

@@ -23,13 +23,23 @@ from app.security import USER, Principal
 
 PageNo = Annotated[int, Parameter(ge=1, le=10_000)]
 PerPage = Annotated[int, Parameter(ge=1, le=100)]
-IdempotencyKey = Annotated[str | None, Parameter(
-    header="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$", required=False,
-    description="One fresh key per checkout attempt (e.g. a UUID). Sending the same key again returns the "
-                "order it created instead of buying twice; the same key with a different body is a 422.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        required=False,
+        description="One fresh key per checkout attempt (e.g. a UUID). Sending the same key again returns the "
+        "order it created instead of buying twice; the same key with a different body is a 422.",
+    ),
+]
 
-_DEPENDENCIES = {"commerce": Provide(provide_commerce, sync_to_thread=False),
-                 "principal": Provide(provide_principal, sync_to_thread=False)}
+_DEPENDENCIES = {
+    "commerce": Provide(provide_commerce, sync_to_thread=False),
+    "principal": Provide(provide_principal, sync_to_thread=False),
+}
 
 
 class CartController(Controller):
@@ -46,8 +56,9 @@ class CartController(Controller):
         return CartRead.of(await commerce.carts.view(principal.user_id))
 
     @put("/items/{wine_id:str}")
-    async def set_item(self, commerce: CommerceService, principal: Principal, wine_id: str,
-                       data: CartItemInput) -> CartRead:
+    async def set_item(
+        self, commerce: CommerceService, principal: Principal, wine_id: str, data: CartItemInput
+    ) -> CartRead:
         """Set how many bottles of a wine the cart holds (0 removes it). 404 for an unknown wine, 409 when
         it is no longer sold or fewer bottles are in stock."""
         return CartRead.of(await commerce.carts.set_item(principal.user_id, wine_id, data.quantity, data.rec_id))
@@ -67,22 +78,31 @@ class OrderController(Controller):
     dependencies = _DEPENDENCIES
 
     @post("/checkout")
-    async def checkout(self, commerce: CommerceService, principal: Principal, idempotency_key: IdempotencyKey,
-                       data: CheckoutInput | None = None) -> Response[OrderRead]:
+    async def checkout(
+        self,
+        commerce: CommerceService,
+        principal: Principal,
+        idempotency_key: IdempotencyKey,
+        data: CheckoutInput | None = None,
+    ) -> Response[OrderRead]:
         """Buy what is in the cart: stock is reserved for every line or for none (409 naming the wine that
         is short), the order keeps each wine's name, effective price and the rule behind it as they are now, and
         the cart is emptied. A price higher than the one you were shown (`seen_prices`) is a 409 price_changed
         with both prices; a lower one is charged as it is.
         201 with the new order; 200 with the same order when an Idempotency-Key is repeated."""
         gift = data.gift_info() if data else None
-        order, created = await commerce.checkouts.checkout(principal.user_id, gift=gift,
-                                                           idempotency_key=idempotency_key,
-                                                           seen_prices=data.seen_prices if data else None)
+        order, created = await commerce.checkouts.checkout(
+            principal.user_id,
+            gift=gift,
+            idempotency_key=idempotency_key,
+            seen_prices=data.seen_prices if data else None,
+        )
         return Response(OrderRead.of(order), status_code=201 if created else 200)
 
     @get("/orders")
-    async def list_orders(self, commerce: CommerceService, principal: Principal, page: PageNo = 1,
-                          per_page: PerPage = 20) -> Page[OrderRead]:
+    async def list_orders(
+        self, commerce: CommerceService, principal: Principal, page: PageNo = 1, per_page: PerPage = 20
+    ) -> Page[OrderRead]:
         """Your orders, newest first."""
         orders, total = await commerce.orders.list_orders(principal.user_id, page=page, per_page=per_page)
         return Page(items=[OrderRead.of(o) for o in orders], page=page, per_page=per_page, total=total)
@@ -98,13 +118,19 @@ class OrderController(Controller):
         return OrderRead.of(await commerce.orders.cancel(principal.user_id, order_id))
 
     @get("/purchases")
-    async def list_purchases(self, commerce: CommerceService, principal: Principal,
-                             min_times: Annotated[int, Parameter(ge=1, le=1000)] = 1, page: PageNo = 1,
-                             per_page: PerPage = 20) -> Page[PurchaseRead]:
+    async def list_purchases(
+        self,
+        commerce: CommerceService,
+        principal: Principal,
+        min_times: Annotated[int, Parameter(ge=1, le=1000)] = 1,
+        page: PageNo = 1,
+        per_page: PerPage = 20,
+    ) -> Page[PurchaseRead]:
         """Wines you bought for yourself (gifts left out), most often and most recently bought first, with
         how many times: the basis of "buy again". `min_times=2` lists only repeat purchases."""
-        counts, total = await commerce.orders.list_purchases(principal.user_id, min_times=min_times, page=page,
-                                                             per_page=per_page)
+        counts, total = await commerce.orders.list_purchases(
+            principal.user_id, min_times=min_times, page=page, per_page=per_page
+        )
         return Page(items=[PurchaseRead.of(c) for c in counts], page=page, per_page=per_page, total=total)
 
 
@@ -117,8 +143,9 @@ class WishlistController(Controller):
     dependencies = _DEPENDENCIES
 
     @get("/")
-    async def list_wishlist(self, commerce: CommerceService, principal: Principal, page: PageNo = 1,
-                            per_page: PerPage = 50) -> Page[WishlistEntryRead]:
+    async def list_wishlist(
+        self, commerce: CommerceService, principal: Principal, page: PageNo = 1, per_page: PerPage = 50
+    ) -> Page[WishlistEntryRead]:
         """Your wishlist, most recently added first."""
         lines, total = await commerce.wishlists.list_entries(principal.user_id, page=page, per_page=per_page)
         return Page(items=[WishlistEntryRead.of(x) for x in lines], page=page, per_page=per_page, total=total)
@@ -129,8 +156,9 @@ class WishlistController(Controller):
         return WishlistEntryRead.of(await commerce.wishlists.get_entry(principal.user_id, wine_id))
 
     @put("/{wine_id:str}")
-    async def add_entry(self, commerce: CommerceService, principal: Principal,
-                        wine_id: str) -> Response[WishlistEntryRead]:
+    async def add_entry(
+        self, commerce: CommerceService, principal: Principal, wine_id: str
+    ) -> Response[WishlistEntryRead]:
         """Add a wine: 201 the first time, 200 after that (nothing changes, the price first seen is kept)."""
         line, created = await commerce.wishlists.add(principal.user_id, wine_id)
         return Response(WishlistEntryRead.of(line), status_code=201 if created else 200)

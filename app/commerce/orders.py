@@ -35,8 +35,12 @@ async def restock(items: list[OrderItem]) -> list[str]:
     wines = Wine.get_pymongo_collection()
     back = []
     for item in items:
-        after = await wines.find_one_and_update({"_id": item.wine_id}, {"$inc": {"stock": item.quantity}},
-                                                projection={"stock": 1}, return_document=ReturnDocument.AFTER)
+        after = await wines.find_one_and_update(
+            {"_id": item.wine_id},
+            {"$inc": {"stock": item.quantity}},
+            projection={"stock": 1},
+            return_document=ReturnDocument.AFTER,
+        )
         if after is not None and after["stock"] == item.quantity:
             back.append(item.wine_id)
     return back
@@ -52,17 +56,26 @@ class OrderService:
         """The user's orders, newest first."""
         query = {"user_id": user_id, "status": {"$ne": S.reserving.value}}
         total = await Order.find(query).count()
-        orders = await Order.find(query).sort([("placed_at", DESC), ("_id", DESC)]).skip((page - 1) * per_page) \
-            .limit(per_page).to_list()
+        orders = (
+            await Order.find(query)
+            .sort([("placed_at", DESC), ("_id", DESC)])
+            .skip((page - 1) * per_page)
+            .limit(per_page)
+            .to_list()
+        )
         return orders, total
 
-    async def list_all(self, *, status: OrderStatus | None, page: int,
-                       per_page: int) -> tuple[list[Order], int]:
+    async def list_all(self, *, status: OrderStatus | None, page: int, per_page: int) -> tuple[list[Order], int]:
         """Every customer's orders (admin), newest first, optionally of one status."""
         query: dict[str, object] = {"status": status.value if status else {"$ne": S.reserving.value}}
         total = await Order.find(query).count()
-        orders = await Order.find(query).sort([("placed_at", DESC), ("_id", DESC)]).skip((page - 1) * per_page) \
-            .limit(per_page).to_list()
+        orders = (
+            await Order.find(query)
+            .sort([("placed_at", DESC), ("_id", DESC)])
+            .skip((page - 1) * per_page)
+            .limit(per_page)
+            .to_list()
+        )
         return orders, total
 
     async def get_order(self, order_id: str, user_id: str | None = None) -> Order:
@@ -76,8 +89,9 @@ class OrderService:
         """The buyer cancels a pending or paid order; its bottles return to stock."""
         order = await self.get_order(order_id, user_id)
         if order.status not in CANCELLABLE:
-            raise Conflict(f"an order that is {order.status.value} can no longer be cancelled",
-                           code="order_not_cancellable")
+            raise Conflict(
+                f"an order that is {order.status.value} can no longer be cancelled", code="order_not_cancellable"
+            )
         return await self._move(order, S.cancelled)
 
     async def set_status(self, order_id: str, status: OrderStatus) -> Order:
@@ -86,8 +100,10 @@ class OrderService:
         allowed = TRANSITIONS.get(order.status, frozenset())
         if status not in allowed:
             options = ", ".join(sorted(s.value for s in allowed)) or "none (final state)"
-            raise Conflict(f"an order cannot go from {order.status.value} to {status.value}; "
-                           f"allowed: {options}", code="illegal_transition")
+            raise Conflict(
+                f"an order cannot go from {order.status.value} to {status.value}; allowed: {options}",
+                code="illegal_transition",
+            )
         return await self._move(order, status)
 
     async def _move(self, order: Order, status: OrderStatus) -> Order:
@@ -95,9 +111,12 @@ class OrderService:
         now = self._clock()
         raw = await Order.get_pymongo_collection().find_one_and_update(
             {"_id": order.id, "status": order.status.value},
-            {"$set": {"status": status.value, "updated_at": now},
-             "$push": {"history": {"status": status.value, "at": now}}},
-            return_document=ReturnDocument.AFTER)
+            {
+                "$set": {"status": status.value, "updated_at": now},
+                "$push": {"history": {"status": status.value, "at": now}},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
         if raw is None:
             raise Conflict("the order changed meanwhile; reload it and try again", code="order_changed")
         if (order.status, status) in RESTOCKING and (back := await restock(order.items)):
@@ -109,17 +128,28 @@ class OrderService:
 
     async def has_bought(self, user_id: str, wine_id: str) -> bool:
         """True when the user has a paid, shipped or delivered order with the wine (a verified purchase)."""
-        found = await Order.find_one(
-            {"user_id": user_id, "items.wine_id": wine_id, "status": {"$in": VERIFYING}})
+        found = await Order.find_one({"user_id": user_id, "items.wine_id": wine_id, "status": {"$in": VERIFYING}})
         return found is not None
 
     async def purchases_for_taste(self, user_id: str) -> list[Purchase]:
         """What the user bought for themselves: gifts, cancelled and refunded orders are left out."""
-        orders = await Order.find({"user_id": user_id, "status": {"$in": BOUGHT}, "gift": None}) \
-            .sort([("placed_at", ASC), ("_id", ASC)]).to_list()
-        return [Purchase(order_id=o.id, wine_id=i.wine_id, quantity=i.quantity,
-                         unit_price_cents=i.unit_price_cents, placed_at=o.placed_at, rec_id=i.rec_id)
-                for o in orders for i in o.items]
+        orders = (
+            await Order.find({"user_id": user_id, "status": {"$in": BOUGHT}, "gift": None})
+            .sort([("placed_at", ASC), ("_id", ASC)])
+            .to_list()
+        )
+        return [
+            Purchase(
+                order_id=o.id,
+                wine_id=i.wine_id,
+                quantity=i.quantity,
+                unit_price_cents=i.unit_price_cents,
+                placed_at=o.placed_at,
+                rec_id=i.rec_id,
+            )
+            for o in orders
+            for i in o.items
+        ]
 
     async def purchase_counts(self, user_id: str, *, include_gifts: bool = False) -> dict[str, PurchaseCount]:
         """Per wine: how many orders contained it, bottles, first and last purchase (repeat purchases)."""
@@ -130,24 +160,40 @@ class OrderService:
             {"$match": match},
             {"$sort": {"placed_at": 1}},
             {"$unwind": "$items"},
-            {"$group": {"_id": "$items.wine_id", "times_bought": {"$sum": 1},
-                        "bottles": {"$sum": "$items.quantity"},
-                        "first": {"$min": "$placed_at"}, "last": {"$max": "$placed_at"},
-                        "name": {"$last": "$items.name"}, "price": {"$last": "$items.unit_price_cents"}}},
+            {
+                "$group": {
+                    "_id": "$items.wine_id",
+                    "times_bought": {"$sum": 1},
+                    "bottles": {"$sum": "$items.quantity"},
+                    "first": {"$min": "$placed_at"},
+                    "last": {"$max": "$placed_at"},
+                    "name": {"$last": "$items.name"},
+                    "price": {"$last": "$items.unit_price_cents"},
+                }
+            },
         ]
         rows = await (await Order.get_pymongo_collection().aggregate(pipeline)).to_list()
-        return {r["_id"]: PurchaseCount(wine_id=r["_id"], name=r["name"], times_bought=r["times_bought"],
-                                        bottles=r["bottles"], first_bought_at=_utc(r["first"]),
-                                        last_bought_at=_utc(r["last"]), last_unit_price_cents=r["price"])
-                for r in rows}
+        return {
+            r["_id"]: PurchaseCount(
+                wine_id=r["_id"],
+                name=r["name"],
+                times_bought=r["times_bought"],
+                bottles=r["bottles"],
+                first_bought_at=_utc(r["first"]),
+                last_bought_at=_utc(r["last"]),
+                last_unit_price_cents=r["price"],
+            )
+            for r in rows
+        }
 
-    async def list_purchases(self, user_id: str, *, min_times: int, page: int,
-                             per_page: int) -> tuple[list[PurchaseCount], int]:
+    async def list_purchases(
+        self, user_id: str, *, min_times: int, page: int, per_page: int
+    ) -> tuple[list[PurchaseCount], int]:
         """The wines the user bought for themselves, most often and most recently bought first."""
         counts = [c for c in (await self.purchase_counts(user_id)).values() if c.times_bought >= min_times]
         counts.sort(key=lambda c: (-c.times_bought, -c.last_bought_at.timestamp(), c.wine_id))
         start = (page - 1) * per_page
-        return counts[start:start + per_page], len(counts)
+        return counts[start : start + per_page], len(counts)
 
 
 def _utc(value: datetime) -> datetime:

@@ -17,18 +17,30 @@ from app.security import PUBLIC, USER, Principal
 class ReviewController(Controller):
     path = "/v1/wines/{wine_id:str}/reviews"
     tags = ["commerce"]
-    dependencies = {"commerce": Provide(provide_commerce, sync_to_thread=False),
-                    "principal": Provide(provide_principal, sync_to_thread=False)}
+    dependencies = {
+        "commerce": Provide(provide_commerce, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
 
     @get("/", opt=PUBLIC)
-    async def list_reviews(self, commerce: CommerceService, wine_id: str,
-                           page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
-                           per_page: Annotated[int, Parameter(ge=1, le=50)] = 20) -> ReviewPage:
+    async def list_reviews(
+        self,
+        commerce: CommerceService,
+        wine_id: str,
+        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
+        per_page: Annotated[int, Parameter(ge=1, le=50)] = 20,
+    ) -> ReviewPage:
         """A wine's reviews, newest first, with its rating count and mean. `verified` marks reviewers who
         bought the wine here."""
         wine, reviews, total = await commerce.reviews.list_for_wine(wine_id, page=page, per_page=per_page)
-        return ReviewPage(items=[ReviewRead.of(r) for r in reviews], page=page, per_page=per_page, total=total,
-                          rating_mean=wine.rating.mean, rating_count=wine.rating.count)
+        return ReviewPage(
+            items=[ReviewRead.of(r) for r in reviews],
+            page=page,
+            per_page=per_page,
+            total=total,
+            rating_mean=wine.rating.mean,
+            rating_count=wine.rating.count,
+        )
 
     @get("/me", opt=USER)
     async def get_my_review(self, commerce: CommerceService, principal: Principal, wine_id: str) -> ReviewRead:
@@ -36,8 +48,9 @@ class ReviewController(Controller):
         return ReviewRead.of(await commerce.reviews.get_mine(principal.user_id, wine_id))
 
     @put("/me", opt=USER)
-    async def put_my_review(self, commerce: CommerceService, principal: Principal, wine_id: str,
-                            data: ReviewInput) -> Response[ReviewRead]:
+    async def put_my_review(
+        self, commerce: CommerceService, principal: Principal, wine_id: str, data: ReviewInput
+    ) -> Response[ReviewRead]:
         """Write your review (rating 1 to 5 in half steps, text up to 2,000 characters): 201 the first time,
         200 when it replaces your earlier one. One review per customer and wine."""
         review, created = await commerce.reviews.put(principal.user_id, wine_id, data.rating, data.text)

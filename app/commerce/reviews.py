@@ -18,12 +18,19 @@ from documents import Order, Review, Wine
 async def _bump(wine_id: str, count: int, total: float) -> None:
     if count or total:
         await Wine.get_pymongo_collection().update_one(
-            {"_id": wine_id}, {"$inc": {"rating.count": count, "rating.total": total}})
+            {"_id": wine_id}, {"$inc": {"rating.count": count, "rating.total": total}}
+        )
 
 
 class ReviewService:
-    def __init__(self, catalog: CatalogService, orders: OrderService, accounts: AccountService,
-                 clock: Clock, on_wines_changed: WinesListener | None = None) -> None:
+    def __init__(
+        self,
+        catalog: CatalogService,
+        orders: OrderService,
+        accounts: AccountService,
+        clock: Clock,
+        on_wines_changed: WinesListener | None = None,
+    ) -> None:
         self._catalog = catalog
         self._on_wines_changed = on_wines_changed  # the rating shows in search results
         self._orders = orders
@@ -36,8 +43,15 @@ class ReviewService:
         verified = await self._orders.has_bought(user_id, wine_id)
         while True:  # goes round again only when a concurrent request of the same user won a race
             now = self._clock()
-            review = Review(user_id=user_id, wine_id=wine_id, rating=rating, text=text, verified=verified,
-                            created_at=now, updated_at=now)
+            review = Review(
+                user_id=user_id,
+                wine_id=wine_id,
+                rating=rating,
+                text=text,
+                verified=verified,
+                created_at=now,
+                updated_at=now,
+            )
             replaced = await self._replace(review)
             if replaced is not None:
                 await tell(self._on_wines_changed, [wine_id])
@@ -56,9 +70,16 @@ class ReviewService:
         """Overwrite the stored review and move the total by the difference (None: it was just deleted)."""
         before = await Review.get_pymongo_collection().find_one_and_update(
             {"user_id": review.user_id, "wine_id": review.wine_id},
-            {"$set": {"rating": review.rating, "text": review.text, "verified": review.verified,
-                      "updated_at": review.updated_at}},
-            return_document=ReturnDocument.BEFORE)
+            {
+                "$set": {
+                    "rating": review.rating,
+                    "text": review.text,
+                    "verified": review.verified,
+                    "updated_at": review.updated_at,
+                }
+            },
+            return_document=ReturnDocument.BEFORE,
+        )
         if before is None:
             return None
         await _bump(review.wine_id, 0, review.rating - float(before["rating"]))
@@ -77,14 +98,18 @@ class ReviewService:
             raise NotFound("review", wine_id)
         return await self._view(review)
 
-    async def list_for_wine(self, wine_id: str, *, page: int,
-                            per_page: int) -> tuple[Wine, list[ReviewView], int]:
+    async def list_for_wine(self, wine_id: str, *, page: int, per_page: int) -> tuple[Wine, list[ReviewView], int]:
         """A wine's reviews, newest first, with the wine (for its rating summary)."""
         wine = await self._catalog.get_wine(wine_id)
         query = {"wine_id": wine_id}
         total = await Review.find(query).count()
-        reviews = await Review.find(query).sort([("created_at", DESC), ("_id", ASC)]).skip((page - 1) * per_page) \
-            .limit(per_page).to_list()
+        reviews = (
+            await Review.find(query)
+            .sort([("created_at", DESC), ("_id", ASC)])
+            .skip((page - 1) * per_page)
+            .limit(per_page)
+            .to_list()
+        )
         return wine, [await self._view(r) for r in reviews], total
 
     async def verify_purchases(self, order: Order) -> None:
@@ -92,7 +117,8 @@ class ReviewService:
         if order.status.value in VERIFYING:
             await Review.get_pymongo_collection().update_many(
                 {"user_id": order.user_id, "wine_id": {"$in": [i.wine_id for i in order.items]}, "verified": False},
-                {"$set": {"verified": True}})
+                {"$set": {"verified": True}},
+            )
 
     async def ratings_for_training(self) -> AsyncIterator[tuple[str, str, float]]:
         """Every (user_id, wine_id, rating), streamed for the recommenders."""
@@ -102,13 +128,18 @@ class ReviewService:
 
     async def recount(self, wine_id: str) -> None:
         """Rebuild a wine's aggregate from its reviews (repair after a crash between two writes)."""
-        rows = await (await Review.get_pymongo_collection().aggregate([
-            {"$match": {"wine_id": wine_id}},
-            {"$group": {"_id": None, "count": {"$sum": 1}, "total": {"$sum": "$rating"}}},
-        ])).to_list()
+        rows = await (
+            await Review.get_pymongo_collection().aggregate(
+                [
+                    {"$match": {"wine_id": wine_id}},
+                    {"$group": {"_id": None, "count": {"$sum": 1}, "total": {"$sum": "$rating"}}},
+                ]
+            )
+        ).to_list()
         count, total = (rows[0]["count"], float(rows[0]["total"])) if rows else (0, 0.0)
         await Wine.get_pymongo_collection().update_one(
-            {"_id": wine_id}, {"$set": {"rating.count": count, "rating.total": total}})
+            {"_id": wine_id}, {"$set": {"rating.count": count, "rating.total": total}}
+        )
 
     async def _view(self, review: Review) -> ReviewView:
         try:

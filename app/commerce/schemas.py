@@ -13,8 +13,13 @@ from app.commerce.views import AbandonedCart, CartLine, CartView, PurchaseCount,
 from app.schemas import Input, Page, StrictInt, StrictNumber, money
 from documents import GiftInfo, Order, OrderItem, Wine
 
-RecId = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
-              description="The recommendation list this wine was picked from (echo the list's rec_id).")
+RecId = Field(
+    default=None,
+    min_length=1,
+    max_length=64,
+    pattern=r"^[A-Za-z0-9_-]+$",
+    description="The recommendation list this wine was picked from (echo the list's rec_id).",
+)
 
 
 # ---------------------------------------------------------------- inputs
@@ -31,10 +36,12 @@ class GiftInput(Input):
 class CheckoutInput(Input):
     gift: GiftInput | None = Field(default=None, description="Send as a gift (kept out of your taste profile).")
     seen_prices: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
-        default=None, max_length=100,
+        default=None,
+        max_length=100,
         description="The unit price in cents the shopper was shown for each wine (`unit_price_cents` of the "
-                    "cart). A wine that now costs more is a 409 price_changed naming both prices; without it, "
-                    "the price when the wine was put in the cart counts.")
+        "cart). A wine that now costs more is a 409 price_changed naming both prices; without it, "
+        "the price when the wine was put in the cart counts.",
+    )
 
     def gift_info(self) -> GiftInfo | None:
         return GiftInfo(**self.gift.model_dump()) if self.gift else None
@@ -72,16 +79,25 @@ class CartLineRead(BaseModel):
     @classmethod
     def of(cls, line: CartLine) -> CartLineRead:
         wine = line.wine
-        return cls(wine_id=line.item.wine_id, name=wine.name if wine else None,
-                   winery=wine.winery if wine else None, quantity=line.item.quantity,
-                   unit_price=money(line.unit_price_cents), unit_price_cents=line.unit_price_cents,
-                   line_total=money(line.line_total_cents), line_total_cents=line.line_total_cents,
-                   currency=wine.currency if wine else "EUR", available=line.available,
-                   list_price=money(wine.list_price_cents) if wine and wine.list_price_cents is not None else None,
-                   price_rule=wine.price_rule.name if wine and wine.price_rule else None,
-                   price_until=wine.price_until if wine else None, seen_unit_price_cents=line.item.seen_price_cents,
-                   in_stock=line.available and wine is not None and wine.stock >= line.item.quantity,
-                   rec_id=line.item.rec_id, added_at=line.item.added_at)
+        return cls(
+            wine_id=line.item.wine_id,
+            name=wine.name if wine else None,
+            winery=wine.winery if wine else None,
+            quantity=line.item.quantity,
+            unit_price=money(line.unit_price_cents),
+            unit_price_cents=line.unit_price_cents,
+            line_total=money(line.line_total_cents),
+            line_total_cents=line.line_total_cents,
+            currency=wine.currency if wine else "EUR",
+            available=line.available,
+            list_price=money(wine.list_price_cents) if wine and wine.list_price_cents is not None else None,
+            price_rule=wine.price_rule.name if wine and wine.price_rule else None,
+            price_until=wine.price_until if wine else None,
+            seen_unit_price_cents=line.item.seen_price_cents,
+            in_stock=line.available and wine is not None and wine.stock >= line.item.quantity,
+            rec_id=line.item.rec_id,
+            added_at=line.item.added_at,
+        )
 
 
 class CartRead(BaseModel):
@@ -94,10 +110,14 @@ class CartRead(BaseModel):
 
     @classmethod
     def of(cls, view: CartView) -> CartRead:
-        return cls(items=[CartLineRead.of(line) for line in view.lines],
-                   bottles=sum(line.item.quantity for line in view.lines), total=money(view.total_cents),
-                   total_cents=view.total_cents, currency=view.currency,
-                   updated_at=view.cart.updated_at if view.cart else None)
+        return cls(
+            items=[CartLineRead.of(line) for line in view.lines],
+            bottles=sum(line.item.quantity for line in view.lines),
+            total=money(view.total_cents),
+            total_cents=view.total_cents,
+            currency=view.currency,
+            updated_at=view.cart.updated_at if view.cart else None,
+        )
 
 
 class AbandonedCartRead(BaseModel):
@@ -115,9 +135,17 @@ class AbandonedCartRead(BaseModel):
     def of(cls, row: AbandonedCart) -> AbandonedCartRead:
         cart = CartRead.of(row.view)
         assert cart.updated_at is not None
-        return cls(user_id=row.user_id, email=row.email, marketing_consent=row.marketing_consent,
-                   items=cart.items, value=cart.total, value_cents=cart.total_cents, currency=cart.currency,
-                   last_activity_at=cart.updated_at, idle_hours=row.idle_hours)
+        return cls(
+            user_id=row.user_id,
+            email=row.email,
+            marketing_consent=row.marketing_consent,
+            items=cart.items,
+            value=cart.total,
+            value_cents=cart.total_cents,
+            currency=cart.currency,
+            last_activity_at=cart.updated_at,
+            idle_hours=row.idle_hours,
+        )
 
 
 # ---------------------------------------------------------------- orders
@@ -134,11 +162,17 @@ class OrderItemRead(BaseModel):
 
     @classmethod
     def of(cls, item: OrderItem) -> OrderItemRead:
-        return cls(wine_id=item.wine_id, name=item.name, quantity=item.quantity,
-                   unit_price=money(item.unit_price_cents), unit_price_cents=item.unit_price_cents,
-                   line_total=money(item.unit_price_cents * item.quantity), rec_id=item.rec_id,
-                   list_price=money(item.list_price_cents) if item.list_price_cents is not None else None,
-                   price_rule=item.price_rule.name if item.price_rule else None)
+        return cls(
+            wine_id=item.wine_id,
+            name=item.name,
+            quantity=item.quantity,
+            unit_price=money(item.unit_price_cents),
+            unit_price_cents=item.unit_price_cents,
+            line_total=money(item.unit_price_cents * item.quantity),
+            rec_id=item.rec_id,
+            list_price=money(item.list_price_cents) if item.list_price_cents is not None else None,
+            price_rule=item.price_rule.name if item.price_rule else None,
+        )
 
 
 class GiftRead(BaseModel):
@@ -167,11 +201,19 @@ class OrderRead(BaseModel):
     @classmethod
     def of(cls, order: Order) -> OrderRead:
         gift = GiftRead(**order.gift.model_dump()) if order.gift else None
-        return cls(id=order.id, status=order.status.value, items=[OrderItemRead.of(i) for i in order.items],
-                   total=money(order.total_cents), total_cents=order.total_cents, currency=order.currency,
-                   is_gift=gift is not None, gift=gift, placed_at=order.placed_at,
-                   history=[StatusChangeRead(status=h.status.value, at=h.at) for h in order.history],
-                   can_cancel=order.status in CANCELLABLE)
+        return cls(
+            id=order.id,
+            status=order.status.value,
+            items=[OrderItemRead.of(i) for i in order.items],
+            total=money(order.total_cents),
+            total_cents=order.total_cents,
+            currency=order.currency,
+            is_gift=gift is not None,
+            gift=gift,
+            placed_at=order.placed_at,
+            history=[StatusChangeRead(status=h.status.value, at=h.at) for h in order.history],
+            can_cancel=order.status in CANCELLABLE,
+        )
 
 
 class AdminOrderRead(OrderRead):
@@ -193,9 +235,15 @@ class PurchaseRead(BaseModel):
 
     @classmethod
     def of(cls, count: PurchaseCount) -> PurchaseRead:
-        return cls(wine_id=count.wine_id, name=count.name, times_bought=count.times_bought, bottles=count.bottles,
-                   first_bought_at=count.first_bought_at, last_bought_at=count.last_bought_at,
-                   last_unit_price=money(count.last_unit_price_cents))
+        return cls(
+            wine_id=count.wine_id,
+            name=count.name,
+            times_bought=count.times_bought,
+            bottles=count.bottles,
+            first_bought_at=count.first_bought_at,
+            last_bought_at=count.last_bought_at,
+            last_unit_price=money(count.last_unit_price_cents),
+        )
 
 
 # ---------------------------------------------------------------- wishlist
@@ -218,13 +266,20 @@ class WishlistEntryRead(BaseModel):
     @classmethod
     def of(cls, line: WishlistLine) -> WishlistEntryRead:
         wine: Wine | None = line.wine
-        return cls(wine_id=line.entry.wine_id, name=wine.name if wine else None,
-                   winery=wine.winery if wine else None, added_at=line.entry.added_at,
-                   price=money(wine.price_cents) if wine and wine.price_cents is not None else None,
-                   price_cents=wine.price_cents if wine else None,
-                   price_when_added=money(line.entry.price_cents_at_add), currency=wine.currency if wine else "EUR",
-                   in_stock=line.in_stock, back_in_stock=line.back_in_stock, price_dropped=line.price_dropped,
-                   **line.price)
+        return cls(
+            wine_id=line.entry.wine_id,
+            name=wine.name if wine else None,
+            winery=wine.winery if wine else None,
+            added_at=line.entry.added_at,
+            price=money(wine.price_cents) if wine and wine.price_cents is not None else None,
+            price_cents=wine.price_cents if wine else None,
+            price_when_added=money(line.entry.price_cents_at_add),
+            currency=wine.currency if wine else "EUR",
+            in_stock=line.in_stock,
+            back_in_stock=line.back_in_stock,
+            price_dropped=line.price_dropped,
+            **line.price,
+        )
 
 
 # ---------------------------------------------------------------- reviews
@@ -241,8 +296,16 @@ class ReviewRead(BaseModel):
     @classmethod
     def of(cls, view: ReviewView) -> ReviewRead:
         r = view.review
-        return cls(id=r.id, wine_id=r.wine_id, rating=r.rating, text=r.text, verified=r.verified,
-                   reviewer=view.reviewer, created_at=r.created_at, updated_at=r.updated_at)
+        return cls(
+            id=r.id,
+            wine_id=r.wine_id,
+            rating=r.rating,
+            text=r.text,
+            verified=r.verified,
+            reviewer=view.reviewer,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
 
 
 class ReviewPage(Page[ReviewRead]):

@@ -26,19 +26,32 @@ PROFILE_WISHLIST = 50
 class CommerceService:
     """Carts, checkouts, orders, wishlists and reviews, plus what other domains read from commerce."""
 
-    def __init__(self, catalog: CatalogService, accounts: AccountService, clock: Clock, *,
-                 abandoned_cart_hours: float, checkout_stale_after: timedelta = timedelta(minutes=5),
-                 on_order_placed: OrderListener | None = None,
-                 on_wines_changed: WinesListener | None = None,
-                 on_wines_sold: WinesListener | None = None, price_alerts: PriceAlerts | None = None,
-                 price_history: PriceHistory | None = None) -> None:
+    def __init__(
+        self,
+        catalog: CatalogService,
+        accounts: AccountService,
+        clock: Clock,
+        *,
+        abandoned_cart_hours: float,
+        checkout_stale_after: timedelta = timedelta(minutes=5),
+        on_order_placed: OrderListener | None = None,
+        on_wines_changed: WinesListener | None = None,
+        on_wines_sold: WinesListener | None = None,
+        price_alerts: PriceAlerts | None = None,
+        price_history: PriceHistory | None = None,
+    ) -> None:
         if on_wines_changed is not None:  # concurrent changes share one search sync
             on_wines_changed = Coalesced(on_wines_changed)
         self.carts = CartService(catalog, accounts, clock, abandoned_cart_hours)
         self.orders = OrderService(clock, on_wines_changed)
-        self.checkouts = CheckoutService(self.carts, clock, on_order_placed=on_order_placed,
-                                         on_wines_changed=on_wines_changed, stale_after=checkout_stale_after,
-                                         on_wines_sold=on_wines_sold)
+        self.checkouts = CheckoutService(
+            self.carts,
+            clock,
+            on_order_placed=on_order_placed,
+            on_wines_changed=on_wines_changed,
+            stale_after=checkout_stale_after,
+            on_wines_sold=on_wines_sold,
+        )
         self.wishlists = WishlistService(catalog, clock, price_alerts)
         self.reviews = ReviewService(catalog, self.orders, accounts, clock, on_wines_changed)
         self.orders.status_listeners.append(self.reviews.verify_purchases)
@@ -86,12 +99,19 @@ class CommerceService:
         """The user's wishlist, newest first: [{wine_id, name, added_at, price, in_stock, back_in_stock,
         price_dropped}]."""
         lines, _ = await self.wishlists.list_entries(user_id, page=1, per_page=limit)
-        return [{"wine_id": line.entry.wine_id,
-                 "name": line.wine.name if line.wine else "(no longer in the catalog)",
-                 "added_at": line.entry.added_at,
-                 "price": money(line.wine.price_cents) if line.wine and line.wine.price_cents is not None else None,
-                 "in_stock": line.in_stock, "back_in_stock": line.back_in_stock,
-                 "price_dropped": line.price_dropped, "alerts": line.price.get("alerts", [])} for line in lines]
+        return [
+            {
+                "wine_id": line.entry.wine_id,
+                "name": line.wine.name if line.wine else "(no longer in the catalog)",
+                "added_at": line.entry.added_at,
+                "price": money(line.wine.price_cents) if line.wine and line.wine.price_cents is not None else None,
+                "in_stock": line.in_stock,
+                "back_in_stock": line.back_in_stock,
+                "price_dropped": line.price_dropped,
+                "alerts": line.price.get("alerts", []),
+            }
+            for line in lines
+        ]
 
 
 def _history_entry(order: Order) -> dict[str, Any]:
@@ -102,6 +122,8 @@ def _history_entry(order: Order) -> dict[str, Any]:
         "gift": order.gift is not None,
         "total": money(order.total_cents),
         "currency": order.currency,
-        "items": [{"wine_id": i.wine_id, "name": i.name, "quantity": i.quantity,
-                   "price": money(i.unit_price_cents)} for i in order.items],
+        "items": [
+            {"wine_id": i.wine_id, "name": i.name, "quantity": i.quantity, "price": money(i.unit_price_cents)}
+            for i in order.items
+        ],
     }

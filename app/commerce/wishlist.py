@@ -20,8 +20,13 @@ class WishlistService:
         """The user's wishlist, most recently added first, each with the wine as it is now."""
         query = {"user_id": user_id}
         total = await WishlistEntry.find(query).count()
-        entries = await WishlistEntry.find(query).sort([("added_at", DESC), ("_id", ASC)]) \
-            .skip((page - 1) * per_page).limit(per_page).to_list()
+        entries = (
+            await WishlistEntry.find(query)
+            .sort([("added_at", DESC), ("_id", ASC)])
+            .skip((page - 1) * per_page)
+            .limit(per_page)
+            .to_list()
+        )
         return await self._lines(entries), total
 
     async def get_entry(self, user_id: str, wine_id: str) -> WishlistLine:
@@ -35,8 +40,13 @@ class WishlistService:
         wine = await self._catalog.get_wine(wine_id)
         if not wine.listed:
             raise Conflict(f"«{wine.name}» is no longer sold", code="wine_unavailable")
-        entry = WishlistEntry(user_id=user_id, wine_id=wine_id, added_at=self._clock(),
-                              price_cents_at_add=wine.price_cents or 0, in_stock_at_add=wine.stock > 0)
+        entry = WishlistEntry(
+            user_id=user_id,
+            wine_id=wine_id,
+            added_at=self._clock(),
+            price_cents_at_add=wine.price_cents or 0,
+            in_stock_at_add=wine.stock > 0,
+        )
         try:
             await entry.insert()
         except DuplicateKeyError:

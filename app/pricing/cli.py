@@ -50,17 +50,34 @@ def list_rules(include_ended: bool) -> None:
 @click.option("--region", "regions", multiple=True)
 @click.option("--winery", "wineries", multiple=True)
 @click.option("--grape", "grapes", multiple=True)
-def add_rule(name: str, kind: str, price: Decimal | None, percent_off: float | None, amount_off: Decimal | None,
-             days_unsold: int | None, starts_at: datetime | None, ends_at: datetime | None,
-             **selector: tuple[str, ...]) -> None:
+def add_rule(
+    name: str,
+    kind: str,
+    price: Decimal | None,
+    percent_off: float | None,
+    amount_off: Decimal | None,
+    days_unsold: int | None,
+    starts_at: datetime | None,
+    ends_at: datetime | None,
+    **selector: tuple[str, ...],
+) -> None:
     """Add a rule; the wines it selects are repriced (and in search) when this returns."""
     from app.cli import open_services, run
 
     try:
-        data = PriceRuleCreate.model_validate({
-            "name": name, "kind": kind, "price": price, "percent_off": percent_off, "amount_off": amount_off,
-            "days_unsold": days_unsold, "starts_at": starts_at, "ends_at": ends_at,
-            "selector": {k: list(v) for k, v in selector.items() if v}})
+        data = PriceRuleCreate.model_validate(
+            {
+                "name": name,
+                "kind": kind,
+                "price": price,
+                "percent_off": percent_off,
+                "amount_off": amount_off,
+                "days_unsold": days_unsold,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "selector": {k: list(v) for k, v in selector.items() if v},
+            }
+        )
     except ValidationError as exc:
         raise click.BadParameter("; ".join(e["msg"] for e in exc.errors())) from None
 

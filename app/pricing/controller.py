@@ -20,8 +20,10 @@ class AdminPricingController(Controller):
     path = "/v1/admin"
     tags = ["pricing admin"]
     opt = ADMIN
-    dependencies = {"pricing": Provide(provide_pricing, sync_to_thread=False),
-                    "principal": Provide(provide_principal, sync_to_thread=False)}
+    dependencies = {
+        "pricing": Provide(provide_pricing, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
 
     @post("/price-rules")
     async def create_rule(self, pricing: PricingService, principal: Principal, data: PriceRuleCreate) -> PriceRuleRead:

@@ -17,8 +17,9 @@ from typing import Any
 
 from documents.models import AppliedRule, PriceRule, Wine, WineSelector
 
-STACKING = ("discounts never stack: the single discount giving the lowest price applies, on the scheduled price "
-            "if one runs")
+STACKING = (
+    "discounts never stack: the single discount giving the lowest price applies, on the scheduled price if one runs"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,20 +32,32 @@ class Effective:
 
 def selects(selector: WineSelector, wine: Wine) -> bool:
     """Does the selector pick this wine? Text values compare case-insensitively."""
+
     def within(values: list[Any], *have: str) -> bool:
         wanted = {str(v).casefold() for v in values}
         return not wanted or any(h.casefold() in wanted for h in have)
 
-    return (within(selector.wine_ids, wine.id) and within(selector.styles, str(wine.style))
-            and within(selector.countries, wine.country) and within(selector.regions, wine.region)
-            and within(selector.wineries, wine.winery) and within(selector.grapes, *wine.grapes))
+    return (
+        within(selector.wine_ids, wine.id)
+        and within(selector.styles, str(wine.style))
+        and within(selector.countries, wine.country)
+        and within(selector.regions, wine.region)
+        and within(selector.wineries, wine.winery)
+        and within(selector.grapes, *wine.grapes)
+    )
 
 
 def selector_query(selector: WineSelector) -> dict[str, Any]:
     """The MongoDB filter for the wines a selector may pick (exact values; `selects` has the last word)."""
     query: dict[str, Any] = {}
-    for key, name in (("_id", "wine_ids"), ("style", "styles"), ("country", "countries"),
-                      ("region", "regions"), ("winery", "wineries"), ("grapes", "grapes")):
+    for key, name in (
+        ("_id", "wine_ids"),
+        ("style", "styles"),
+        ("country", "countries"),
+        ("region", "regions"),
+        ("winery", "wineries"),
+        ("grapes", "grapes"),
+    ):
         values = [str(v) for v in getattr(selector, name)]
         if values:
             query[key] = {"$in": values}
@@ -95,8 +108,9 @@ def effective_price(wine: Wine, rules: Iterable[PriceRule], now: datetime) -> Ef
     if scheduled:
         latest = max(scheduled, key=lambda r: (r.starts_at, r.created_at))
         price, applied = int(latest.price_cents or 0), _applied(latest)
-    discounts = sorted((r for r in running if r.kind != "scheduled"),
-                       key=lambda r: (_discounted(price, r), r.created_at))
+    discounts = sorted(
+        (r for r in running if r.kind != "scheduled"), key=lambda r: (_discounted(price, r), r.created_at)
+    )
     if discounts and _discounted(price, discounts[0]) < price:
         price, applied = _discounted(price, discounts[0]), _applied(discounts[0])
     return Effective(price, base, applied, until)

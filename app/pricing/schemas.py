@@ -50,11 +50,17 @@ class PriceRuleCreate(Input):
         return self
 
     def rule(self, now: datetime) -> PriceRule:
-        return PriceRule(name=self.name, kind=self.kind, selector=WineSelector(**self.selector.model_dump()),
-                         price_cents=to_cents(self.price) if self.price is not None else None,
-                         percent_off=self.percent_off,
-                         amount_off_cents=to_cents(self.amount_off) if self.amount_off is not None else None,
-                         days_unsold=self.days_unsold, starts_at=self.starts_at or now, ends_at=self.ends_at)
+        return PriceRule(
+            name=self.name,
+            kind=self.kind,
+            selector=WineSelector(**self.selector.model_dump()),
+            price_cents=to_cents(self.price) if self.price is not None else None,
+            percent_off=self.percent_off,
+            amount_off_cents=to_cents(self.amount_off) if self.amount_off is not None else None,
+            days_unsold=self.days_unsold,
+            starts_at=self.starts_at or now,
+            ends_at=self.ends_at,
+        )
 
 
 class PriceRuleRead(BaseModel):
@@ -74,12 +80,19 @@ class PriceRuleRead(BaseModel):
     def of(cls, rule: PriceRule) -> PriceRuleRead:
         from app.pricing.rules import STACKING
 
-        return cls(id=rule.id, name=rule.name, kind=rule.kind,
-                   selector={k: [str(v) for v in vs] for k, vs in rule.selector.model_dump().items() if vs},
-                   price=money(rule.price_cents) if rule.price_cents is not None else None,
-                   percent_off=rule.percent_off,
-                   amount_off=money(rule.amount_off_cents) if rule.amount_off_cents is not None else None,
-                   days_unsold=rule.days_unsold, starts_at=rule.starts_at, ends_at=rule.ends_at, stacking=STACKING)
+        return cls(
+            id=rule.id,
+            name=rule.name,
+            kind=rule.kind,
+            selector={k: [str(v) for v in vs] for k, vs in rule.selector.model_dump().items() if vs},
+            price=money(rule.price_cents) if rule.price_cents is not None else None,
+            percent_off=rule.percent_off,
+            amount_off=money(rule.amount_off_cents) if rule.amount_off_cents is not None else None,
+            days_unsold=rule.days_unsold,
+            starts_at=rule.starts_at,
+            ends_at=rule.ends_at,
+            stacking=STACKING,
+        )
 
 
 class PriceChangeRead(BaseModel):
@@ -95,6 +108,11 @@ class PriceChangeRead(BaseModel):
         def m(cents: int | None) -> Decimal | None:
             return money(cents) if cents is not None else None
 
-        return cls(at=change.at, price=m(change.price_cents), previous=m(change.previous_cents),
-                   list_price=m(change.list_price_cents), rule=change.rule.name if change.rule else None,
-                   cause=change.cause)
+        return cls(
+            at=change.at,
+            price=m(change.price_cents),
+            previous=m(change.previous_cents),
+            list_price=m(change.list_price_cents),
+            rule=change.rule.name if change.rule else None,
+            cause=change.cause,
+        )

@@ -62,8 +62,9 @@ class PricingService:
         return rule
 
     async def list_rules(self, *, include_ended: bool = False) -> list[PriceRule]:
-        query: dict[str, Any] = {} if include_ended else {
-            "$or": [{"ends_at": None}, {"ends_at": {"$gt": self.clock()}}]}
+        query: dict[str, Any] = (
+            {} if include_ended else {"$or": [{"ends_at": None}, {"ends_at": {"$gt": self.clock()}}]}
+        )
         return await PriceRule.find(query).sort([("starts_at", ASC), ("_id", ASC)]).to_list()
 
     async def get_rule(self, rule_id: str) -> PriceRule:
@@ -96,7 +97,7 @@ class PricingService:
         rules = await self._rules(now)
         changed: list[str] = []
         for start in range(0, len(ids), 500):
-            wines = await Wine.find({"_id": {"$in": ids[start:start + 500]}}).to_list()
+            wines = await Wine.find({"_id": {"$in": ids[start : start + 500]}}).to_list()
             for wine in wines:
                 if await self._store(wine, rules, now, cause):
                     changed.append(wine.id)
@@ -115,15 +116,33 @@ class PricingService:
             if current == (eff.price_cents, eff.list_price_cents, rule, eff.until):
                 return False
             result = await Wine.get_pymongo_collection().update_one(
-                {"_id": wine.id, "price_cents": wine.price_cents, "list_price_cents": wine.list_price_cents,
-                 "last_sold_at": wine.last_sold_at},
-                {"$set": {"price_cents": eff.price_cents, "list_price_cents": eff.list_price_cents,
-                          "price_rule": rule, "price_until": eff.until, "updated_at": now}})
+                {
+                    "_id": wine.id,
+                    "price_cents": wine.price_cents,
+                    "list_price_cents": wine.list_price_cents,
+                    "last_sold_at": wine.last_sold_at,
+                },
+                {
+                    "$set": {
+                        "price_cents": eff.price_cents,
+                        "list_price_cents": eff.list_price_cents,
+                        "price_rule": rule,
+                        "price_until": eff.until,
+                        "updated_at": now,
+                    }
+                },
+            )
             if result.modified_count:
                 if eff.price_cents != wine.price_cents:
-                    await PriceChange(wine_id=wine.id, at=now, price_cents=eff.price_cents,
-                                      previous_cents=wine.price_cents, list_price_cents=eff.list_price_cents,
-                                      rule=eff.rule, cause=_cause(wine, eff, cause)).insert()
+                    await PriceChange(
+                        wine_id=wine.id,
+                        at=now,
+                        price_cents=eff.price_cents,
+                        previous_cents=wine.price_cents,
+                        list_price_cents=eff.list_price_cents,
+                        rule=eff.rule,
+                        cause=_cause(wine, eff, cause),
+                    ).insert()
                 return True
             fresh = await Wine.get(wine.id)
             if fresh is None:
@@ -152,8 +171,9 @@ class PricingService:
             query["at"] = {"$gte": since}
         return await PriceChange.find(query).sort([("at", DESC), ("_id", DESC)]).limit(limit).to_list()
 
-    async def alerts(self, wine_id: str, current: int | None, since_added: int | None,
-                     added_at: datetime) -> dict[str, Any]:
+    async def alerts(
+        self, wine_id: str, current: int | None, since_added: int | None, added_at: datetime
+    ) -> dict[str, Any]:
         """What a wishlist tells its owner about a wine's price: the drop since it was added, in percent, and
         whether today's price is the lowest of the last 90 days (after at least one higher price)."""
         if current is None:
@@ -177,13 +197,16 @@ class PricingService:
         """Reprice every wine whose price holds no longer (a rule started or ended); returns how many changed."""
         now = self.clock()
         # `$ne: None` is what MongoDB's type bracketing implies anyway; mongoeco matches null against `$lte` without it
-        due = [d["_id"] async for d in Wine.get_pymongo_collection().find(
-            {"price_until": {"$ne": None, "$lte": now}}, {"_id": 1})]
+        due = [
+            d["_id"]
+            async for d in Wine.get_pymongo_collection().find({"price_until": {"$ne": None, "$lte": now}}, {"_id": 1})
+        ]
         return await self.reprice(due, cause="rule boundary")
 
     async def seconds_to_next_boundary(self) -> float:
-        raw = await Wine.get_pymongo_collection().find_one({"price_until": {"$ne": None}}, {"price_until": 1},
-                                                           sort=[("price_until", 1)])
+        raw = await Wine.get_pymongo_collection().find_one(
+            {"price_until": {"$ne": None}}, {"price_until": 1}, sort=[("price_until", 1)]
+        )
         if raw is None:
             return MAX_SLEEP_S
         until = raw["price_until"]
@@ -236,6 +259,3 @@ def _cause(wine: Wine, eff: Effective, cause: str) -> str:
     if new != old and wine.price_rule is not None:
         return f"{wine.price_rule.kind.replace('_', ' ')} «{wine.price_rule.name}» ended"
     return cause
-
-
-

@@ -37,7 +37,8 @@ async def recommendation_report(since: datetime) -> list[SurfaceStats]:
     """One row per (surface, model version) of the lists served since `since`, busiest first."""
     rows: dict[tuple[str, str], SurfaceStats] = {}
     cursor = RecommendationLog.get_pymongo_collection().find(
-        {"served_at": {"$gte": since}}, {"surface": 1, "model_version": 1, "items.wine_id": 1, "actions": 1})
+        {"served_at": {"$gte": since}}, {"surface": 1, "model_version": 1, "items.wine_id": 1, "actions": 1}
+    )
     n = 0
     async for log in cursor:
         key = (log["surface"], log["model_version"])

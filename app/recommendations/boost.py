@@ -16,13 +16,60 @@ from app.recommendations.snapshot import Snapshot
 from documents import User
 from search import Boost, SearchIndex, SearchQuery
 
-GENERIC_WORDS = frozenset({
-    "red", "white", "rose", "sparkling", "dessert", "fortified", "wine", "wines", "bottle", "bottles",
-    "under", "below", "over", "above", "less", "more", "than", "cheap", "cheaper", "affordable", "budget",
-    "good", "best", "nice", "dry", "sweet", "light", "bold", "full", "bodied", "fruity", "crisp", "for",
-    "with", "and", "or", "a", "the", "of", "to", "eur", "euro", "euros", "price", "around", "about",
-    "organic", "vegan", "gift", "present",
-})
+GENERIC_WORDS = frozenset(
+    {
+        "red",
+        "white",
+        "rose",
+        "sparkling",
+        "dessert",
+        "fortified",
+        "wine",
+        "wines",
+        "bottle",
+        "bottles",
+        "under",
+        "below",
+        "over",
+        "above",
+        "less",
+        "more",
+        "than",
+        "cheap",
+        "cheaper",
+        "affordable",
+        "budget",
+        "good",
+        "best",
+        "nice",
+        "dry",
+        "sweet",
+        "light",
+        "bold",
+        "full",
+        "bodied",
+        "fruity",
+        "crisp",
+        "for",
+        "with",
+        "and",
+        "or",
+        "a",
+        "the",
+        "of",
+        "to",
+        "eur",
+        "euro",
+        "euros",
+        "price",
+        "around",
+        "about",
+        "organic",
+        "vegan",
+        "gift",
+        "present",
+    }
+)
 STYLE_WEIGHT, GRAPE_WEIGHT, REGION_WEIGHT, COUNTRY_WEIGHT = 3.0, 2.0, 2.0, 1.0
 _NUMBER = re.compile(r"^\d+([.,]\d+)?$")
 
@@ -40,8 +87,7 @@ async def is_vague(index: SearchIndex, q: str) -> bool:
     folded_q = " ".join(words)
     if any(s.kind in ("grape", "region") and fold(s.text) == folded_q for s in suggestions):
         return True
-    return not any(s.kind in ("wine", "winery") and all(w in fold(s.text).split() for w in words)
-                   for s in suggestions)
+    return not any(s.kind in ("wine", "winery") and all(w in fold(s.text).split() for w in words) for s in suggestions)
 
 
 async def personal_boost(index: SearchIndex, query: SearchQuery, user: User, snap: Snapshot) -> Boost | None:

@@ -72,7 +72,8 @@ def attribute_match(table: WineTable, intent: TasteIntent) -> np.ndarray | None:
     """Per wine, 0..1: the weighted share of the kinds of liked attributes the wine has."""
     kinds = {
         "styles": np.isin(table.style, [STYLES.index(s) for s in intent.styles if s in STYLES])
-        if intent.styles else None,
+        if intent.styles
+        else None,
         "grapes": table.rows(intent.grapes, table.by_grape) if intent.grapes else None,
         "regions": table.rows(intent.regions, table.by_region) if intent.regions else None,
         "countries": table.rows(intent.countries, table.by_country) if intent.countries else None,
@@ -115,6 +116,7 @@ def price_factor(table: WineTable, intent: TasteIntent) -> np.ndarray:
 
 def close_axes(table: WineTable, row: int, intent: TasteIntent, limit: int = 3) -> list[str]:
     """The user's axes this wine is closest on (for "matches your taste: body, acidity")."""
-    gaps = sorted((abs(float(table.taste[row, TASTE_AXES.index(axis)]) - value), axis)
-                  for axis, (value, _) in intent.axes.items())
+    gaps = sorted(
+        (abs(float(table.taste[row, TASTE_AXES.index(axis)]) - value), axis) for axis, (value, _) in intent.axes.items()
+    )
     return [axis for gap, axis in gaps if gap <= CLOSE][:limit]

@@ -24,8 +24,12 @@ from app.recommendations.service import RecommendationService
 from app.security import ADMIN, PUBLIC, USER, Principal
 
 Limit = Annotated[int, Parameter(ge=1, le=50, description="How many wines (at most)")]
-SurfaceName = Annotated[str, Parameter(pattern=r"^[a-z][a-z0-9_-]{0,39}$", max_length=40,
-                                       description="Where the list is shown, e.g. home, cart, email")]
+SurfaceName = Annotated[
+    str,
+    Parameter(
+        pattern=r"^[a-z][a-z0-9_-]{0,39}$", max_length=40, description="Where the list is shown, e.g. home, cart, email"
+    ),
+]
 _SERVICE = {"recommendations": Provide(provide_recommendations, sync_to_thread=False)}
 
 
@@ -38,23 +42,30 @@ class MyRecommendationsController(Controller):
     dependencies = {**_SERVICE, "principal": Provide(provide_principal, sync_to_thread=False)}
 
     @get("/recommendations")
-    async def for_you(self, recommendations: RecommendationService, principal: Principal,
-                      surface: SurfaceName = "home", limit: Limit = 10) -> RecommendationsRead:
+    async def for_you(
+        self,
+        recommendations: RecommendationService,
+        principal: Principal,
+        surface: SurfaceName = "home",
+        limit: Limit = 10,
+    ) -> RecommendationsRead:
         """Wines for you: your ratings, purchases (not gifts), views and feedback, blended with your taste
         profile and preferences. Never a wine you cannot buy now, that breaks a dietary need or a dislike,
         or that you already bought. Without personalisation consent: popular wines (`personalised` false)."""
         return RecommendationsRead.of(await recommendations.for_you(principal, surface, limit))
 
     @post("/recommendations/{rec_id:str}/dismiss", status_code=200)
-    async def dismiss(self, recommendations: RecommendationService, principal: Principal, rec_id: str,
-                      data: DismissInput) -> DismissRead:
-        """"Not for me": the wine is never recommended to you again, on any list."""
+    async def dismiss(
+        self, recommendations: RecommendationService, principal: Principal, rec_id: str, data: DismissInput
+    ) -> DismissRead:
+        """ "Not for me": the wine is never recommended to you again, on any list."""
         dismissed = await recommendations.dismiss(principal.user_id, rec_id, data.wine_id)
         return DismissRead(rec_id=rec_id, wine_id=data.wine_id, dismissed=len(dismissed))
 
     @get("/reorder")
-    async def reorder(self, recommendations: RecommendationService, principal: Principal,
-                      limit: Limit = 10) -> RecommendationsRead:
+    async def reorder(
+        self, recommendations: RecommendationService, principal: Principal, limit: Limit = 10
+    ) -> RecommendationsRead:
         """Wines you buy again and again, the most due first (from your own interval between purchases)."""
         return RecommendationsRead.of(await recommendations.reorder(principal, limit))
 
@@ -68,28 +79,36 @@ class RecommendationController(Controller):
     dependencies = {**_SERVICE, "principal": Provide(provide_optional_principal, sync_to_thread=False)}
 
     @get("/recommendations/popular")
-    async def popular(self, recommendations: RecommendationService, principal: Principal | None,
-                      limit: Limit = 10) -> RecommendationsRead:
+    async def popular(
+        self, recommendations: RecommendationService, principal: Principal | None, limit: Limit = 10
+    ) -> RecommendationsRead:
         """Popular in season: for visitors who are not signed in (or not personalised)."""
         return RecommendationsRead.of(await recommendations.popular(principal, limit))
 
     @get("/wines/{wine_id:str}/similar")
-    async def similar(self, recommendations: RecommendationService, principal: Principal | None, wine_id: str,
-                      limit: Limit = 10) -> RecommendationsRead:
+    async def similar(
+        self, recommendations: RecommendationService, principal: Principal | None, wine_id: str, limit: Limit = 10
+    ) -> RecommendationsRead:
         """Wines like this one: rated alike by the same people, and close in structure and attributes."""
         return RecommendationsRead.of(await recommendations.similar(wine_id, principal, limit))
 
     @get("/wines/{wine_id:str}/bought-together")
-    async def bought_together(self, recommendations: RecommendationService, principal: Principal | None,
-                              wine_id: str, limit: Limit = 10) -> RecommendationsRead:
+    async def bought_together(
+        self, recommendations: RecommendationService, principal: Principal | None, wine_id: str, limit: Limit = 10
+    ) -> RecommendationsRead:
         """Wines bought in the same orders as this one (then wines liked by the same people)."""
         return RecommendationsRead.of(await recommendations.bought_together(wine_id, principal, limit))
 
     @get("/trending")
-    async def trending(self, recommendations: RecommendationService, principal: Principal | None,
-                       segment: Annotated[int | None, Parameter(ge=0, description="A customer segment id "
-                                                                "(GET /v1/admin/analytics/segments)")] = None,
-                       limit: Limit = 10) -> RecommendationsRead:
+    async def trending(
+        self,
+        recommendations: RecommendationService,
+        principal: Principal | None,
+        segment: Annotated[
+            int | None, Parameter(ge=0, description="A customer segment id (GET /v1/admin/analytics/segments)")
+        ] = None,
+        limit: Limit = 10,
+    ) -> RecommendationsRead:
         """What is trending now (time-decayed activity), in the whole shop or within one customer segment."""
         return RecommendationsRead.of(await recommendations.trending(segment, principal, limit))
 
@@ -101,8 +120,9 @@ class AdminRecommendationController(Controller):
     dependencies = _SERVICE
 
     @get("/analytics/recommendations")
-    async def recommendation_report(self, recommendations: RecommendationService,
-                                    days: Annotated[int, Parameter(ge=1, le=366)] = 30) -> RecommendationReportRead:
+    async def recommendation_report(
+        self, recommendations: RecommendationService, days: Annotated[int, Parameter(ge=1, le=366)] = 30
+    ) -> RecommendationReportRead:
         """Impressions, clicks, CTR, carts, purchases and conversion per surface and model version."""
         rows = await recommendations.report(days)
         return RecommendationReportRead(days=days, rows=[SurfaceStatsRead.of(r) for r in rows])
@@ -111,8 +131,7 @@ class AdminRecommendationController(Controller):
     async def segments(self, recommendations: RecommendationService) -> SegmentsRead:
         """Customer segments by taste and purchases (k-means), each with its size and what marks it."""
         segments, customers, trained_at = await recommendations.segments()
-        return SegmentsRead(customers=customers, trained_at=trained_at,
-                            segments=[SegmentRead.of(s) for s in segments])
+        return SegmentsRead(customers=customers, trained_at=trained_at, segments=[SegmentRead.of(s) for s in segments])
 
     @post("/recommendations/retrain", status_code=200)
     async def retrain(self, recommendations: RecommendationService) -> TrainReportRead:

@@ -65,8 +65,11 @@ def rating_reason(table: WineTable, row: int, raters: int = 0, loved_share: floa
     if count >= 3 and mean >= 4.0:
         return Reason("highly_rated", f"rated {mean:.1f}/5 by {count} customers", [f"{mean:.1f}", str(count)])
     if raters >= 20 and loved_share >= 0.1:
-        return Reason("loved_by_raters", f"loved by {loved_share:.0%} of {raters} people who rated it",
-                      [f"{loved_share:.2f}", str(raters)])
+        return Reason(
+            "loved_by_raters",
+            f"loved by {loved_share:.0%} of {raters} people who rated it",
+            [f"{loved_share:.2f}", str(raters)],
+        )
     return None
 
 
@@ -76,8 +79,9 @@ def popular_reason() -> Reason:
 
 def bought_with_reason(table: WineTable, seed_row: int, together: int) -> Reason:
     name = table.names[seed_row]
-    return Reason("bought_with", f"bought with {name} in {together} order{'s' * (together != 1)}",
-                  [name, str(together)])
+    return Reason(
+        "bought_with", f"bought with {name} in {together} order{'s' * (together != 1)}", [name, str(together)]
+    )
 
 
 def similar_reasons(table: WineTable, seed_row: int, row: int) -> list[Reason]:
@@ -89,8 +93,15 @@ def similar_reasons(table: WineTable, seed_row: int, row: int) -> list[Reason]:
     shared += grapes[:2]
     if table.regions[row] and table.regions[row] == table.regions[seed_row]:
         shared.append(table.regions[row])
-    out = [Reason("similar_to", f"like {table.names[seed_row]}: {', '.join(shared)}" if shared
-                  else f"liked by people who liked {table.names[seed_row]}", [table.names[seed_row], *shared])]
+    out = [
+        Reason(
+            "similar_to",
+            f"like {table.names[seed_row]}: {', '.join(shared)}"
+            if shared
+            else f"liked by people who liked {table.names[seed_row]}",
+            [table.names[seed_row], *shared],
+        )
+    ]
     gaps = abs(table.taste[row] - table.taste[seed_row]).max()
     if gaps <= 0.15:
         out.append(Reason("same_structure", "a similar structure on every taste axis", []))
@@ -100,8 +111,11 @@ def similar_reasons(table: WineTable, seed_row: int, row: int) -> list[Reason]:
 def trending_reason(activity: float, segment: int | None) -> Reason:
     if segment is None:
         return Reason("trending", "trending in the shop", [f"{activity:.1f}"])
-    return Reason("trending_in_segment", f"trending among customers like you (segment {segment})",
-                  [str(segment), f"{activity:.1f}"])
+    return Reason(
+        "trending_in_segment",
+        f"trending among customers like you (segment {segment})",
+        [str(segment), f"{activity:.1f}"],
+    )
 
 
 def human_interval(interval: timedelta) -> str:
@@ -119,8 +133,7 @@ def reorder_reasons(times: int, interval: timedelta, last_at: datetime, now: dat
     due_in = last_at + interval - now
     if due_in.total_seconds() <= 0:
         late = human_interval(-due_in) if -due_in >= timedelta(days=1) else None
-        out.append(Reason("reorder_due", f"due now{f' ({late} later than usual)' if late else ''}",
-                          [late or "0 days"]))
+        out.append(Reason("reorder_due", f"due now{f' ({late} later than usual)' if late else ''}", [late or "0 days"]))
     else:
         soon = human_interval(due_in)
         out.append(Reason("reorder_soon", f"due in {soon}", [soon]))

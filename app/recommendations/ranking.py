@@ -41,8 +41,9 @@ def top_rows(scores: np.ndarray, mask: np.ndarray, n: int, skip: int = 0) -> np.
     return rows[order]
 
 
-def for_you(snap: Snapshot, history: dict[str, float], intent: TasteIntent, filters: HardFilters,
-            n: int, skip: int = 0) -> list[Candidate]:
+def for_you(
+    snap: Snapshot, history: dict[str, float], intent: TasteIntent, filters: HardFilters, n: int, skip: int = 0
+) -> list[Candidate]:
     """Collaborative signals (fold-in) blended with content match; popularity stands in without history."""
     table = snap.table
     mask = allowed_rows(table, filters)
@@ -55,8 +56,9 @@ def for_you(snap: Snapshot, history: dict[str, float], intent: TasteIntent, filt
     score = score * price_factor(table, intent)
     rows = top_rows(score, mask, n, skip)
     liked = [table.index[w] for w, s in history.items() if w in table.index and s >= 4.0]
-    return [Candidate(int(r), float(score[r]), _for_you_reasons(snap, int(r), intent, liked, model is None))
-            for r in rows]
+    return [
+        Candidate(int(r), float(score[r]), _for_you_reasons(snap, int(r), intent, liked, model is None)) for r in rows
+    ]
 
 
 def _collaborative_ranks(model: np.ndarray | None, popularity: np.ndarray) -> np.ndarray:
@@ -139,8 +141,10 @@ def similar(snap: Snapshot, seed: int, filters: HardFilters, n: int) -> list[Can
         score = _content_similarity(snap, seed)
     rows = top_rows(score, mask, n)
     peak = float(score[rows[0]]) if len(rows) and score[rows[0]] > 0 else 1.0
-    return [Candidate(int(r), float(max(score[r], 0.0)) / peak * 0.95, explain.similar_reasons(table, seed, int(r)))
-            for r in rows]
+    return [
+        Candidate(int(r), float(max(score[r], 0.0)) / peak * 0.95, explain.similar_reasons(table, seed, int(r)))
+        for r in rows
+    ]
 
 
 def _content_similarity(snap: Snapshot, seed: int) -> np.ndarray:
@@ -154,8 +158,11 @@ def _content_similarity(snap: Snapshot, seed: int) -> np.ndarray:
 def bought_together(snap: Snapshot, seed: int, filters: HardFilters, n: int) -> list[Candidate]:
     """Wines in the same orders as the seed; without co-purchases yet, the model's co-rated wines."""
     mask = allowed_rows(snap.table, filters)
-    out = [Candidate(row, min(1.0, 0.5 + cosine / 2), [explain.bought_with_reason(snap.table, seed, together)])
-           for row, cosine, together in bought_with(snap.copurchase, seed) if mask[row]][:n]
+    out = [
+        Candidate(row, min(1.0, 0.5 + cosine / 2), [explain.bought_with_reason(snap.table, seed, together)])
+        for row, cosine, together in bought_with(snap.copurchase, seed)
+        if mask[row]
+    ][:n]
     if len(out) < n:
         taken = {c.row for c in out} | {seed}
         for candidate in similar(snap, seed, filters, n + len(taken)):
@@ -174,5 +181,11 @@ def trending(snap: Snapshot, segment: int | None, filters: HardFilters, n: int, 
     # a quiet shop (no recent activity) still shows something sensible: the popular wines
     score = activity / peak + 0.05 * snap.popularity if peak > 0 else 0.9 * snap.popularity
     rows = top_rows(score, allowed_rows(snap.table, filters), n, skip)
-    return [Candidate(int(r), float(min(score[r], 1.0)), [explain.trending_reason(float(activity[r]), segment)]
-                      if activity[r] > 0 else [explain.popular_reason()]) for r in rows]
+    return [
+        Candidate(
+            int(r),
+            float(min(score[r], 1.0)),
+            [explain.trending_reason(float(activity[r]), segment)] if activity[r] > 0 else [explain.popular_reason()],
+        )
+        for r in rows
+    ]

@@ -45,15 +45,25 @@ class RecommendedWineRead(BaseModel):
     def of(cls, served: Served) -> RecommendedWineRead:
         table, row, live = served.table, served.row, served.live
         count = int(table.rating_count[row])
-        return cls(wine_id=served.wine_id, name=table.names[row], winery=live.get("winery", table.wineries[row]),
-                   vintage=table.vintages[row], style=live.get("style", table.style_name(row)),
-                   region=table.regions[row], country=table.countries[row],
-                   grapes=list(live.get("grapes", table.grapes[row])), dietary=list(live.get("dietary", [])),
-                   price=money(int(live["price_cents"])), price_cents=int(live["price_cents"]),
-                   currency=live.get("currency", "EUR"), in_stock=int(live.get("stock", 0)) > 0,
-                   rating_mean=round(float(table.rating_mean[row]), 3) if count else None, rating_count=count,
-                   match=served.match, reasons=[ReasonRead(code=r.code, text=r.text, values=r.values)
-                                                for r in served.reasons])
+        return cls(
+            wine_id=served.wine_id,
+            name=table.names[row],
+            winery=live.get("winery", table.wineries[row]),
+            vintage=table.vintages[row],
+            style=live.get("style", table.style_name(row)),
+            region=table.regions[row],
+            country=table.countries[row],
+            grapes=list(live.get("grapes", table.grapes[row])),
+            dietary=list(live.get("dietary", [])),
+            price=money(int(live["price_cents"])),
+            price_cents=int(live["price_cents"]),
+            currency=live.get("currency", "EUR"),
+            in_stock=int(live.get("stock", 0)) > 0,
+            rating_mean=round(float(table.rating_mean[row]), 3) if count else None,
+            rating_count=count,
+            match=served.match,
+            reasons=[ReasonRead(code=r.code, text=r.text, values=r.values) for r in served.reasons],
+        )
 
 
 class TasteAxisUsed(BaseModel):
@@ -73,10 +83,16 @@ class RecommendationsRead(BaseModel):
 
     @classmethod
     def of(cls, rec: RecList) -> RecommendationsRead:
-        return cls(rec_id=rec.rec_id, surface=rec.surface, model_version=rec.model_version,
-                   personalised=rec.personalised, note=rec.note, segment=rec.segment,
-                   taste={axis: TasteAxisUsed(value=v, source=s) for axis, (v, s) in rec.taste.items()},
-                   items=[RecommendedWineRead.of(s) for s in rec.items])
+        return cls(
+            rec_id=rec.rec_id,
+            surface=rec.surface,
+            model_version=rec.model_version,
+            personalised=rec.personalised,
+            note=rec.note,
+            segment=rec.segment,
+            taste={axis: TasteAxisUsed(value=v, source=s) for axis, (v, s) in rec.taste.items()},
+            items=[RecommendedWineRead.of(s) for s in rec.items],
+        )
 
 
 class DismissInput(Input):
@@ -104,9 +120,19 @@ class SurfaceStatsRead(BaseModel):
 
     @classmethod
     def of(cls, s: SurfaceStats) -> SurfaceStatsRead:
-        return cls(surface=s.surface, model_version=s.model_version, lists=s.lists, impressions=s.impressions,
-                   clicks=s.clicks, ctr=s.ctr, lists_clicked=s.lists_clicked, carts=s.carts,
-                   purchases=s.purchases, conversion=s.conversion, dismissals=s.dismissals)
+        return cls(
+            surface=s.surface,
+            model_version=s.model_version,
+            lists=s.lists,
+            impressions=s.impressions,
+            clicks=s.clicks,
+            ctr=s.ctr,
+            lists_clicked=s.lists_clicked,
+            carts=s.carts,
+            purchases=s.purchases,
+            conversion=s.conversion,
+            dismissals=s.dismissals,
+        )
 
 
 class RecommendationReportRead(BaseModel):
@@ -125,8 +151,15 @@ class SegmentRead(BaseModel):
 
     @classmethod
     def of(cls, s: Segment) -> SegmentRead:
-        return cls(id=s.id, size=s.size, summary=s.summary, styles=s.styles, taste=s.taste,
-                   typical_price=money(s.typical_price_cents), countries=s.countries)
+        return cls(
+            id=s.id,
+            size=s.size,
+            summary=s.summary,
+            styles=s.styles,
+            taste=s.taste,
+            typical_price=money(s.typical_price_cents),
+            countries=s.countries,
+        )
 
 
 class SegmentsRead(BaseModel):
@@ -143,5 +176,6 @@ class TrainReportRead(BaseModel):
 
     @classmethod
     def of(cls, r: TrainReport) -> TrainReportRead:
-        return cls(model_version=r.version, learned_from=r.counts, learned_tastes=r.learned_tastes,
-                   seconds=round(r.seconds, 3))
+        return cls(
+            model_version=r.version, learned_from=r.counts, learned_tastes=r.learned_tastes, seconds=round(r.seconds, 3)
+        )

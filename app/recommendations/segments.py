@@ -75,8 +75,9 @@ def kmeans(points: np.ndarray, k: int, seed: int = 0, iterations: int = 50) -> t
     return labels, center
 
 
-def build_segments(table: WineTable, users: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]],
-                   k: int = MAX_SEGMENTS) -> Segments:
+def build_segments(
+    table: WineTable, users: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]], k: int = MAX_SEGMENTS
+) -> Segments:
     """Cluster `users` ({id: (wine weights, stated axes)}); too few customers give no segments."""
     ids = sorted(users)
     k = min(k, len(ids) // MIN_MEMBERS)
@@ -90,8 +91,10 @@ def build_segments(table: WineTable, users: Mapping[str, tuple[Mapping[str, floa
     order = [c for c, _ in Counter(labels.tolist()).most_common()]
     renumber = {old: new for new, old in enumerate(order)}
     members = {u: renumber[int(label)] for u, label in zip(ids, labels.tolist(), strict=True)}
-    described = [_describe(table, new, raw[labels == old], [users[u][0] for u in ids if members[u] == new])
-                 for old, new in renumber.items()]
+    described = [
+        _describe(table, new, raw[labels == old], [users[u][0] for u in ids if members[u] == new])
+        for old, new in renumber.items()
+    ]
     return Segments(members=members, segments=sorted(described, key=lambda s: s.id))
 
 
@@ -103,8 +106,15 @@ def _describe(table: WineTable, segment_id: int, rows: np.ndarray, wines: list[M
     price = round(float(np.expm1(mean[-1])) * 100)
     countries = Counter(table.countries[table.index[w]] for ws in wines for w in ws if w in table.index)
     top_countries = [c for c, _ in countries.most_common(3) if c]
-    return Segment(id=segment_id, size=len(rows), styles=styles, taste=taste, typical_price_cents=price,
-                   countries=top_countries, summary=_summary(styles, taste, price, top_countries))
+    return Segment(
+        id=segment_id,
+        size=len(rows),
+        styles=styles,
+        taste=taste,
+        typical_price_cents=price,
+        countries=top_countries,
+        summary=_summary(styles, taste, price, top_countries),
+    )
 
 
 def _summary(styles: dict[str, float], taste: dict[str, float], price_cents: int, countries: list[str]) -> str:

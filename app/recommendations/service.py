@@ -38,8 +38,16 @@ from documents.models import new_id
 from search import Boost, SearchIndex, SearchQuery
 
 log = logging.getLogger("cuvee.recommendations")
-LIVE_FIELDS = {"stock": 1, "listed": 1, "price_cents": 1, "currency": 1, "dietary": 1, "style": 1, "grapes": 1,
-               "winery": 1}
+LIVE_FIELDS = {
+    "stock": 1,
+    "listed": 1,
+    "price_cents": 1,
+    "currency": 1,
+    "dietary": 1,
+    "style": 1,
+    "grapes": 1,
+    "winery": 1,
+}
 NO_CONSENT = "not personalised: you have not allowed personalisation; these are popular wines"
 ANONYMOUS = "not personalised: popular in season; sign in for recommendations for you"
 
@@ -72,9 +80,17 @@ class RecList:
 
 
 class RecommendationService:
-    def __init__(self, catalog: CatalogService, accounts: AccountService, commerce: CommerceService,
-                 index: SearchIndex, trainer: Trainer, clock: Callable[[], datetime], *,
-                 live_purchases: bool) -> None:
+    def __init__(
+        self,
+        catalog: CatalogService,
+        accounts: AccountService,
+        commerce: CommerceService,
+        index: SearchIndex,
+        trainer: Trainer,
+        clock: Callable[[], datetime],
+        *,
+        live_purchases: bool,
+    ) -> None:
         self._catalog = catalog
         self._accounts = accounts
         self._commerce = commerce
@@ -91,14 +107,30 @@ class RecommendationService:
         if not user.consent.personalisation:
             filters = _filters(snap, user)
             month = self._clock().month
-            return await self._serve(snap, surface, user.id, filters, limit, NO_CONSENT, False,
-                                     lambda n, skip: ranking.popular(snap, filters, month, n, skip))
+            return await self._serve(
+                snap,
+                surface,
+                user.id,
+                filters,
+                limit,
+                NO_CONSENT,
+                False,
+                lambda n, skip: ranking.popular(snap, filters, month, n, skip),
+            )
         signals = await self._signals(snap, user.id)
         filters = _filters(snap, user, signals.any_bought | set(signals.ratings) | signals.dismissed)
         intent = TasteIntent.of(user.taste_profile, user.preferences)
         history = signals.strengths()
-        served = await self._serve(snap, surface, user.id, filters, limit, None, True,
-                                   lambda n, skip: ranking.for_you(snap, history, intent, filters, n, skip))
+        served = await self._serve(
+            snap,
+            surface,
+            user.id,
+            filters,
+            limit,
+            None,
+            True,
+            lambda n, skip: ranking.for_you(snap, history, intent, filters, n, skip),
+        )
         served.taste = intent.axes
         return served
 
@@ -108,8 +140,16 @@ class RecommendationService:
         user = await self._find_user(principal)
         filters = _filters(snap, user)
         month = self._clock().month
-        return await self._serve(snap, "popular", user.id if user else None, filters, limit, ANONYMOUS, False,
-                                 lambda n, skip: ranking.popular(snap, filters, month, n, skip))
+        return await self._serve(
+            snap,
+            "popular",
+            user.id if user else None,
+            filters,
+            limit,
+            ANONYMOUS,
+            False,
+            lambda n, skip: ranking.popular(snap, filters, month, n, skip),
+        )
 
     async def similar(self, wine_id: str, principal: Principal | None, limit: int) -> RecList:
         return await self._around(wine_id, principal, limit, "similar", ranking.similar)
@@ -117,16 +157,29 @@ class RecommendationService:
     async def bought_together(self, wine_id: str, principal: Principal | None, limit: int) -> RecList:
         return await self._around(wine_id, principal, limit, "bought_together", ranking.bought_together)
 
-    async def _around(self, wine_id: str, principal: Principal | None, limit: int, surface: str,
-                      rank: Callable[[Snapshot, int, HardFilters, int], list[Candidate]]) -> RecList:
+    async def _around(
+        self,
+        wine_id: str,
+        principal: Principal | None,
+        limit: int,
+        surface: str,
+        rank: Callable[[Snapshot, int, HardFilters, int], list[Candidate]],
+    ) -> RecList:
         await self._catalog.get_wine(wine_id)  # 404 for an unknown wine
         snap = await self.trainer.current()
         user = await self._find_user(principal)
         filters = _filters(snap, user, {wine_id})
         seed = snap.table.index.get(wine_id)
-        return await self._serve(snap, surface, user.id if user else None, filters, limit, None, False,
-                                 lambda n, skip: rank(snap, seed, filters, n + skip)[skip:] if seed is not None
-                                 else [])
+        return await self._serve(
+            snap,
+            surface,
+            user.id if user else None,
+            filters,
+            limit,
+            None,
+            False,
+            lambda n, skip: rank(snap, seed, filters, n + skip)[skip:] if seed is not None else [],
+        )
 
     async def trending(self, segment: int | None, principal: Principal | None, limit: int) -> RecList:
         """Time-decayed activity, in the whole shop or within one customer segment."""
@@ -135,8 +188,16 @@ class RecommendationService:
             raise NotFound("segment", str(segment))
         user = await self._find_user(principal)
         filters = _filters(snap, user)
-        served = await self._serve(snap, "trending", user.id if user else None, filters, limit, None, False,
-                                   lambda n, skip: ranking.trending(snap, segment, filters, n, skip))
+        served = await self._serve(
+            snap,
+            "trending",
+            user.id if user else None,
+            filters,
+            limit,
+            None,
+            False,
+            lambda n, skip: ranking.trending(snap, segment, filters, n, skip),
+        )
         served.segment = segment
         return served
 
@@ -159,17 +220,25 @@ class RecommendationService:
             interval = max((bought.last_at - bought.first_at) / (bought.times - 1), timedelta(days=1))
             overdue = (now - bought.last_at) / interval
             score = min(1.0, overdue) * 0.9 + 0.1 * min(1.0, bought.times / 10)
-            due.append((overdue, Candidate(row, score, reorder_reasons(bought.times, interval, bought.last_at,
-                                                                         now))))
+            due.append((overdue, Candidate(row, score, reorder_reasons(bought.times, interval, bought.last_at, now))))
         due.sort(key=lambda pair: -pair[0])
         ranked = [candidate for _, candidate in due]
-        return await self._serve(snap, "reorder", user.id, filters, limit, None, True,
-                                 lambda n, skip: ranked[skip : skip + n])
+        return await self._serve(
+            snap, "reorder", user.id, filters, limit, None, True, lambda n, skip: ranked[skip : skip + n]
+        )
 
     # ------------------------------------------------------------ serving and logging
-    async def _serve(self, snap: Snapshot, surface: str, user_id: str | None, filters: HardFilters, limit: int,
-                     note: str | None, personalised: bool,
-                     rank: Callable[[int, int], list[Candidate]]) -> RecList:
+    async def _serve(
+        self,
+        snap: Snapshot,
+        surface: str,
+        user_id: str | None,
+        filters: HardFilters,
+        limit: int,
+        note: str | None,
+        personalised: bool,
+        rank: Callable[[int, int], list[Candidate]],
+    ) -> RecList:
         """Take candidates best first, re-check each against its fresh document, log what is served."""
         picked: list[Served] = []
         skip, batch = 0, limit + 3  # most candidates pass: the table is rarely stale
@@ -181,17 +250,25 @@ class RecommendationService:
             for candidate in candidates:
                 doc = live.get(snap.table.ids[candidate.row])
                 if doc is not None and len(picked) < limit and not filters.violations(doc):
-                    picked.append(Served(snap.table, candidate.row, doc, round(candidate.score * 100),
-                                         candidate.reasons))
+                    picked.append(
+                        Served(snap.table, candidate.row, doc, round(candidate.score * 100), candidate.reasons)
+                    )
             skip += len(candidates)
             batch *= 2
         rec_id = new_id()
         # a plain insert (no document model round trip): this write is on every list's path
-        await RecommendationLog.get_pymongo_collection().insert_one({
-            "_id": rec_id, "user_id": user_id, "anonymous_id": None, "surface": surface,
-            "model_version": snap.version, "served_at": self._clock(), "actions": [],
-            "items": [{"wine_id": s.wine_id, "position": n, "score": s.match / 100} for n, s in enumerate(picked)],
-        })
+        await RecommendationLog.get_pymongo_collection().insert_one(
+            {
+                "_id": rec_id,
+                "user_id": user_id,
+                "anonymous_id": None,
+                "surface": surface,
+                "model_version": snap.version,
+                "served_at": self._clock(),
+                "actions": [],
+                "items": [{"wine_id": s.wine_id, "position": n, "score": s.match / 100} for n, s in enumerate(picked)],
+            }
+        )
         return RecList(rec_id, surface, snap.version, personalised, picked, note)
 
     async def _find_user(self, principal: Principal | None) -> User | None:
@@ -209,43 +286,70 @@ class RecommendationService:
             return known
         if known is None and snap.signals_ready and not self._live_purchases:
             return snap.signals.setdefault(user_id, UserSignals())
-        live = UserSignals(ratings=dict(known.ratings) if known else {}, views=dict(known.views) if known else {},
-                           clicks=set(known.clicks) if known else set(), carts=set(known.carts) if known else set(),
-                           dismissed=set(known.dismissed) if known else set())
+        live = UserSignals(
+            ratings=dict(known.ratings) if known else {},
+            views=dict(known.views) if known else {},
+            clicks=set(known.clicks) if known else set(),
+            carts=set(known.carts) if known else set(),
+            dismissed=set(known.dismissed) if known else set(),
+        )
         live.any_bought = set(await self._commerce.orders.purchase_counts(user_id, include_gifts=True))
-        live.own = {wine_id: Bought(times=c.times_bought, bottles=c.bottles, first_at=c.first_bought_at,
-                                    last_at=c.last_bought_at)
-                    for wine_id, c in (await self._commerce.purchase_counts(user_id)).items()}
+        live.own = {
+            wine_id: Bought(
+                times=c.times_bought, bottles=c.bottles, first_at=c.first_bought_at, last_at=c.last_bought_at
+            )
+            for wine_id, c in (await self._commerce.purchase_counts(user_id)).items()
+        }
         return live
 
     # ------------------------------------------------------------ feedback and attribution
     async def dismiss(self, user_id: str, rec_id: str, wine_id: str) -> list[str]:
-        """"Not for me": the wine joins the user's dislikes (every list honours it) and the list's log."""
+        """ "Not for me": the wine joins the user's dislikes (every list honours it) and the list's log."""
         entry = await RecommendationLog.get(rec_id)
         if entry is None or entry.user_id != user_id:
             raise NotFound("recommendation list", rec_id)
         if wine_id not in {item.wine_id for item in entry.items}:
-            raise Invalid(f"wine {wine_id} was not in recommendation list {rec_id}", code="wine_not_in_list",
-                          errors=[{"field": "wine_id", "source": "body", "message": "not in this list"}])
+            raise Invalid(
+                f"wine {wine_id} was not in recommendation list {rec_id}",
+                code="wine_not_in_list",
+                errors=[{"field": "wine_id", "source": "body", "message": "not in this list"}],
+            )
         user = await self._accounts.get_user(user_id)
         dismissed = [w for w in user.preferences.dislikes.wine_ids if w != wine_id] + [wine_id]
         preferences = await self._accounts.update_preferences(
-            user_id, {"dislikes": {"wine_ids": dismissed[-MAX_DISMISSED:]}})
+            user_id, {"dislikes": {"wine_ids": dismissed[-MAX_DISMISSED:]}}
+        )
         action = RecommendationAction(type="dismiss", wine_id=wine_id, at=self._clock(), ref=f"dismiss:{wine_id}")
         await RecommendationLog.get_pymongo_collection().update_one(
-            {"_id": rec_id, "actions.ref": {"$ne": action.ref}}, {"$push": {"actions": action.model_dump()}})
+            {"_id": rec_id, "actions.ref": {"$ne": action.ref}}, {"$push": {"actions": action.model_dump()}}
+        )
         return list(preferences.dislikes.wine_ids)
 
     async def order_placed(self, order: Order) -> None:
         """Checkout listener: the order counts as bought at once; lines with a rec_id join that list's log."""
         self.trainer.order_placed(order)
         # lists served to the buyer, or to an anonymous visitor (who may have signed in to check out)
-        updates = [UpdateOne({"_id": item.rec_id, "user_id": {"$in": [order.user_id, None]},
-                              "actions.ref": {"$ne": f"order:{order.id}:{item.wine_id}"}},
-                             {"$push": {"actions": RecommendationAction(
-                                 type="purchase", wine_id=item.wine_id, at=order.placed_at,
-                                 ref=f"order:{order.id}:{item.wine_id}").model_dump()}})
-                   for item in order.items if item.rec_id]
+        updates = [
+            UpdateOne(
+                {
+                    "_id": item.rec_id,
+                    "user_id": {"$in": [order.user_id, None]},
+                    "actions.ref": {"$ne": f"order:{order.id}:{item.wine_id}"},
+                },
+                {
+                    "$push": {
+                        "actions": RecommendationAction(
+                            type="purchase",
+                            wine_id=item.wine_id,
+                            at=order.placed_at,
+                            ref=f"order:{order.id}:{item.wine_id}",
+                        ).model_dump()
+                    }
+                },
+            )
+            for item in order.items
+            if item.rec_id
+        ]
         if updates:
             await RecommendationLog.get_pymongo_collection().bulk_write(updates, ordered=False)
 
@@ -261,24 +365,33 @@ class RecommendationService:
     async def export_user(self, user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:
         """{logs, segment, signals}: every list served to the user and what followed, their customer segment,
         and the history the serving snapshot holds for them in memory; JSON-ready."""
-        logs = await RecommendationLog.find(_served_to(user_id, anonymous_ids)) \
-            .sort([("served_at", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)]).to_list()
+        logs = (
+            await RecommendationLog.find(_served_to(user_id, anonymous_ids))
+            .sort([("served_at", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)])
+            .to_list()
+        )
         snap = self.trainer.snapshot
         signals = snap.signals.get(user_id) if snap is not None else None
-        return {"logs": [entry.model_dump(mode="json") for entry in logs],
-                "segment": snap.segments.members.get(user_id) if snap is not None else None,
-                "signals": _signals_json(signals) if signals is not None else None}
+        return {
+            "logs": [entry.model_dump(mode="json") for entry in logs],
+            "segment": snap.segments.members.get(user_id) if snap is not None else None,
+            "signals": _signals_json(signals) if signals is not None else None,
+        }
 
-    async def forget_user(self, user_id: str, anonymous_ids: list[str], event_ids: set[str], *,
-                          behaviour_only: bool) -> dict[str, int]:
+    async def forget_user(
+        self, user_id: str, anonymous_ids: list[str], event_ids: set[str], *, behaviour_only: bool
+    ) -> dict[str, int]:
         """Delete the logs of lists served to the user and the actions their events left on any list; drop
         them from the snapshot in memory — only their views, clicks and carts when `behaviour_only` (analytics
         consent withdrawn), everything on erasure. The saved model keeps no per-user state."""
         collection = RecommendationLog.get_pymongo_collection()
         deleted = await collection.delete_many(_served_to(user_id, anonymous_ids))
         refs = sorted(event_ids)
-        pulled = await collection.update_many({"actions.ref": {"$in": refs}},
-                                              {"$pull": {"actions": {"ref": {"$in": refs}}}}) if refs else None
+        pulled = (
+            await collection.update_many({"actions.ref": {"$in": refs}}, {"$pull": {"actions": {"ref": {"$in": refs}}}})
+            if refs
+            else None
+        )
         snap = self.trainer.snapshot
         if snap is not None:
             if behaviour_only:
@@ -287,8 +400,10 @@ class RecommendationService:
             else:
                 snap.signals.pop(user_id, None)
                 snap.segments.members.pop(user_id, None)
-        return {"recommendation_logs": int(deleted.deleted_count),
-                "actions_on_other_lists": int(pulled.modified_count) if pulled else 0}
+        return {
+            "recommendation_logs": int(deleted.deleted_count),
+            "actions_on_other_lists": int(pulled.modified_count) if pulled else 0,
+        }
 
     # ------------------------------------------------------------ search and analytics
     async def boost_for(self, principal: Principal, query: SearchQuery) -> Boost | None:
@@ -324,10 +439,15 @@ def _served_to(user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:
 
 
 def _signals_json(signals: UserSignals) -> dict[str, Any]:
-    return {"ratings": signals.ratings, "views": signals.views, "clicks": sorted(signals.clicks),
-            "carts": sorted(signals.carts), "bought": sorted(signals.any_bought),
-            "dismissed": sorted(signals.dismissed),
-            "own_purchases": {wine_id: {"times": b.times, "bottles": b.bottles} for wine_id, b in signals.own.items()}}
+    return {
+        "ratings": signals.ratings,
+        "views": signals.views,
+        "clicks": sorted(signals.clicks),
+        "carts": sorted(signals.carts),
+        "bought": sorted(signals.any_bought),
+        "dismissed": sorted(signals.dismissed),
+        "own_purchases": {wine_id: {"times": b.times, "bottles": b.bottles} for wine_id, b in signals.own.items()},
+    }
 
 
 async def _live_fields(wine_ids: list[str]) -> dict[str, dict[str, Any]]:

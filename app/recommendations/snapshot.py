@@ -93,10 +93,17 @@ def untrained(table: WineTable, model: HybridRecommender | None = None) -> Snaps
         rows = np.array([cols.get(w, -1) for w in table.ids])
         counts = np.where(rows >= 0, model.counts[rows], 0.0)
         loved = np.where(rows >= 0, model.loved_share[rows], float(np.median(model.loved_share)))
-    return Snapshot(table=table, model=model, popularity=popularity(table, counts, loved),
-                    trending={None: np.zeros(len(table))}, copurchase=co_purchases(table, []),
-                    segments=Segments(members={}), signals={}, signals_ready=False,
-                    version=model.version if model is not None else _content_version(table))
+    return Snapshot(
+        table=table,
+        model=model,
+        popularity=popularity(table, counts, loved),
+        trending={None: np.zeros(len(table))},
+        copurchase=co_purchases(table, []),
+        segments=Segments(members={}),
+        signals={},
+        signals_ready=False,
+        version=model.version if model is not None else _content_version(table),
+    )
 
 
 def build(table: WineTable, data: TrainingData, now: datetime) -> Snapshot:
@@ -104,24 +111,32 @@ def build(table: WineTable, data: TrainingData, now: datetime) -> Snapshot:
     users, items, strengths = data.triples()
     model = None
     if users:
-        model = HybridRecommender().fit(users, items, strengths, item_features=dict(zip(table.ids, table.tokens,
-                                        strict=True)), catalog=table.ids)
+        model = HybridRecommender().fit(
+            users, items, strengths, item_features=dict(zip(table.ids, table.tokens, strict=True)), catalog=table.ids
+        )
     rows = np.arange(len(table))
     counts = model.counts[rows] if model is not None else None
     loved = model.loved_share[rows] if model is not None else None
     segment_input = {
         user_id: (signals.taste_evidence() or signals.strengths(), data.customers.get(user_id, {}))
-        for user_id, signals in data.signals.items() if not signals.empty
+        for user_id, signals in data.signals.items()
+        if not signals.empty
     }
     for user_id, axes in data.customers.items():
         segment_input.setdefault(user_id, ({}, axes))
     segments = build_segments(table, {u: v for u, v in segment_input.items() if v[0] or v[1]})
     return Snapshot(
-        table=table, model=model, popularity=popularity(table, counts, loved),
+        table=table,
+        model=model,
+        popularity=popularity(table, counts, loved),
         trending=trending_scores(table, data.events, now, segments.members),
-        copurchase=co_purchases(table, data.baskets), segments=segments, signals=data.signals,
-        signals_ready=True, version=model.version if model is not None else _content_version(table),
-        trained_at=now, counts=dict(data.counts),
+        copurchase=co_purchases(table, data.baskets),
+        segments=segments,
+        signals=data.signals,
+        signals_ready=True,
+        version=model.version if model is not None else _content_version(table),
+        trained_at=now,
+        counts=dict(data.counts),
     )
 
 

@@ -46,8 +46,12 @@ def bucket(value: float) -> str:
 def wine_tokens(doc: dict[str, Any]) -> dict[str, float]:
     """Content features of one wine for the model: style, structure, origin, producer, grapes, food."""
     taste = doc.get("taste") or {}
-    tokens = {f"type={doc.get('style', '')}": 1.0, f"country={fold(doc.get('country') or '')}": 1.0,
-              f"region={fold(doc.get('region') or '')}": 1.0, f"winery={fold(doc.get('winery') or '')}": 1.0}
+    tokens = {
+        f"type={doc.get('style', '')}": 1.0,
+        f"country={fold(doc.get('country') or '')}": 1.0,
+        f"region={fold(doc.get('region') or '')}": 1.0,
+        f"winery={fold(doc.get('winery') or '')}": 1.0,
+    }
     for axis in ("body", "acidity", "tannin", "sweetness"):
         tokens[f"{axis}={bucket(float(taste.get(axis, 0.5)))}"] = 1.0
     for grape in doc.get("grapes") or ():
@@ -118,8 +122,9 @@ def _rows_by(keys_per_row: list[set[str]]) -> dict[str, np.ndarray]:
 def table_from_docs(docs: list[dict[str, Any]]) -> WineTable:
     """Build the table from raw wine documents (as MongoDB returns them)."""
     docs = sorted(docs, key=lambda d: str(d["_id"]))
-    taste = np.array([[float((d.get("taste") or {}).get(axis, 0.0)) for axis in TASTE_AXES] for d in docs],
-                     dtype=np.float64).reshape(len(docs), len(TASTE_AXES))
+    taste = np.array(
+        [[float((d.get("taste") or {}).get(axis, 0.0)) for axis in TASTE_AXES] for d in docs], dtype=np.float64
+    ).reshape(len(docs), len(TASTE_AXES))
     ratings = [d.get("rating") or {} for d in docs]
     counts = np.array([int(r.get("count", 0)) for r in ratings], dtype=np.float64)
     totals = np.array([float(r.get("total", 0.0)) for r in ratings], dtype=np.float64)

@@ -45,8 +45,16 @@ class TrainReport:
 
 
 class Trainer:
-    def __init__(self, commerce: CommerceService, accounts: AccountService, clock: Callable[[], datetime], *,
-                 model_dir: Path, interval_s: float, demo_ratings: bool) -> None:
+    def __init__(
+        self,
+        commerce: CommerceService,
+        accounts: AccountService,
+        clock: Callable[[], datetime],
+        *,
+        model_dir: Path,
+        interval_s: float,
+        demo_ratings: bool,
+    ) -> None:
         self._commerce = commerce
         self._accounts = accounts
         self._clock = clock
@@ -88,8 +96,9 @@ class Trainer:
                 self._orders_while_training = None
             saved = await asyncio.to_thread(snapshots.save, fresh, self.model_dir)
             learned = await self._learn_tastes(fresh, data)
-            log.info("recommender %s trained on %s in %.1f s", fresh.version, data.counts,
-                     time.perf_counter() - started)
+            log.info(
+                "recommender %s trained on %s in %.1f s", fresh.version, data.counts, time.perf_counter() - started
+            )
             return TrainReport(fresh.version, data.counts, learned, time.perf_counter() - started, saved)
 
     async def _learn_tastes(self, snap: Snapshot, data: TrainingData) -> int:
@@ -98,8 +107,9 @@ class Trainer:
         for user_id in sorted(data.personalisable):
             signals = snap.signals.get(user_id)
             learned = learned_axes(snap.table, signals.taste_evidence()) if signals is not None else None
-            if learned is None or not _changes(learned[0], data.taste_sources.get(user_id, {}),
-                                               data.customers.get(user_id, {})):
+            if learned is None or not _changes(
+                learned[0], data.taste_sources.get(user_id, {}), data.customers.get(user_id, {})
+            ):
                 continue
             with contextlib.suppress(AppError):  # an account erased meanwhile
                 await self._accounts.set_learned_taste(user_id, *learned)
@@ -170,6 +180,8 @@ def record_order(snap: Snapshot, order: Order) -> None:
 
 def _changes(learned: dict[str, float], sources: dict[str, str], current: dict[str, float]) -> bool:
     """True when writing would change an axis (stated axes are never replaced, so they never count)."""
-    return any(sources.get(axis) != "stated" and (sources.get(axis) != "learned"
-                                                  or abs(current.get(axis, -1.0) - value) >= 0.01)
-               for axis, value in learned.items())
+    return any(
+        sources.get(axis) != "stated"
+        and (sources.get(axis) != "learned" or abs(current.get(axis, -1.0) - value) >= 0.01)
+        for axis, value in learned.items()
+    )

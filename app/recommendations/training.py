@@ -51,8 +51,9 @@ async def _paced(source: AsyncIterator[Any], progress: Progress | None) -> Async
         progress(n % _PAUSE_EVERY)
 
 
-async def collect(commerce: CommerceService, table: WineTable, *, demo_ratings: bool = False,
-                  progress: Progress | None = None) -> TrainingData:
+async def collect(
+    commerce: CommerceService, table: WineTable, *, demo_ratings: bool = False, progress: Progress | None = None
+) -> TrainingData:
     """Read every signal the recommenders learn from; `counts` says how many of each were read."""
     data = TrainingData()
     user = _signals_of(data)
@@ -82,8 +83,8 @@ def _signals_of(data: TrainingData) -> Callable[[str], UserSignals]:
 async def _read_orders(data: TrainingData, progress: Progress | None) -> None:
     user = _signals_of(data)
     cursor = Order.get_pymongo_collection().find(
-        {"status": {"$in": BOUGHT}},
-        {"user_id": 1, "items.wine_id": 1, "items.quantity": 1, "gift": 1, "placed_at": 1})
+        {"status": {"$in": BOUGHT}}, {"user_id": 1, "items.wine_id": 1, "items.quantity": 1, "gift": 1, "placed_at": 1}
+    )
     purchases = gifts = 0
     async for order in _paced(cursor, progress):
         at, gift = _aware(order["placed_at"]), order.get("gift") is not None
@@ -102,7 +103,8 @@ async def _read_interactions(data: TrainingData, progress: Progress | None) -> N
     user = _signals_of(data)
     cursor = Interaction.get_pymongo_collection().find(
         {"type": {"$in": [*INTERACTION_KINDS, "recommendation_dismissed"]}},
-        {"type": 1, "user_id": 1, "wine_id": 1, "occurred_at": 1})
+        {"type": 1, "user_id": 1, "wine_id": 1, "occurred_at": 1},
+    )
     counts = dict.fromkeys(("view", "click", "cart", "dismiss"), 0)
     async for raw in _paced(cursor, progress):
         kind = INTERACTION_KINDS.get(raw["type"], "dismiss")
@@ -151,8 +153,10 @@ def bundled_ratings(path: Path | None = None) -> list[tuple[str, str, float]]:
     source = path or resources.files("app.recommendations").joinpath("data", DEMO_RATINGS)
     with source.open("rb") as handle, np.load(handle) as arrays:
         users, wines, halves = arrays["users"], arrays["wines"], arrays["half_stars"]
-    return [(f"{DEMO_USER_PREFIX}{u}", f"xw{w}", h / 2.0)
-            for u, w, h in zip(users.tolist(), wines.tolist(), halves.tolist(), strict=True)]
+    return [
+        (f"{DEMO_USER_PREFIX}{u}", f"xw{w}", h / 2.0)
+        for u, w, h in zip(users.tolist(), wines.tolist(), halves.tolist(), strict=True)
+    ]
 
 
 def read_xwines_ratings(path: Path) -> list[tuple[str, str, float]]:
@@ -160,16 +164,21 @@ def read_xwines_ratings(path: Path) -> list[tuple[str, str, float]]:
     from app.recommendations.evaluation import read_ratings
 
     ratings = read_ratings(path)
-    return [(f"{DEMO_USER_PREFIX}{u}", f"xw{w}", float(r)) for u, w, r in
-            zip(ratings.users.tolist(), ratings.wines.tolist(), ratings.ratings.tolist(), strict=True)]
+    return [
+        (f"{DEMO_USER_PREFIX}{u}", f"xw{w}", float(r))
+        for u, w, r in zip(ratings.users.tolist(), ratings.wines.tolist(), ratings.ratings.tolist(), strict=True)
+    ]
 
 
 def pack_ratings(rows: Iterable[tuple[str, str, float]], path: Path) -> int:
     """Write ratings compactly (int32 ids, half stars as uint8): how the bundled demo file is made."""
-    triples = [(int(u.removeprefix(DEMO_USER_PREFIX)), int(w.removeprefix("xw")), round(s * 2))
-               for u, w, s in rows]
+    triples = [(int(u.removeprefix(DEMO_USER_PREFIX)), int(w.removeprefix("xw")), round(s * 2)) for u, w, s in rows]
     users, wines, halves = zip(*triples, strict=True) if triples else ((), (), ())
     with path.open("wb") as out:
-        np.savez_compressed(out, users=np.array(users, dtype=np.int32), wines=np.array(wines, dtype=np.int32),
-                            half_stars=np.array(halves, dtype=np.uint8))
+        np.savez_compressed(
+            out,
+            users=np.array(users, dtype=np.int32),
+            wines=np.array(wines, dtype=np.int32),
+            half_stars=np.array(halves, dtype=np.uint8),
+        )
     return len(triples)

@@ -24,11 +24,13 @@ class StorefrontController(Controller):
     @get("/", cache_control=REVALIDATE)
     async def index(self) -> File:
         """The storefront's single page; its hash router draws every view from the API."""
-        return File(STATIC_DIR / "index.html", filename="index.html", content_disposition_type="inline",
-                    media_type="text/html")
+        return File(
+            STATIC_DIR / "index.html", filename="index.html", content_disposition_type="inline", media_type="text/html"
+        )
 
 
 def static_files_router() -> Router:
     """`/static/*`: the storefront's files, public, never listed in the OpenAPI schema."""
-    return create_static_files_router("/static", [STATIC_DIR], opt=PUBLIC, cache_control=REVALIDATE,
-                                      include_in_schema=False, name="storefront-static")
+    return create_static_files_router(
+        "/static", [STATIC_DIR], opt=PUBLIC, cache_control=REVALIDATE, include_in_schema=False, name="storefront-static"
+    )

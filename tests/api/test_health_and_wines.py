@@ -44,8 +44,11 @@ async def test_wines_are_listed_in_pages_ordered_by_name(client: AppClient) -> N
 
 
 async def test_wines_filter_by_style_and_country(client: AppClient) -> None:
-    await insert_wines(make_wine(name="Red FR"), make_wine(name="White FR", style=Style.white),
-                       make_wine(name="Red IT", country="Italy"))
+    await insert_wines(
+        make_wine(name="Red FR"),
+        make_wine(name="White FR", style=Style.white),
+        make_wine(name="Red IT", country="Italy"),
+    )
     body = (await client.get("/v1/wines", params={"style": "red", "country": "France"})).json()
     assert [w["name"] for w in body["items"]] == ["Red FR"]
 

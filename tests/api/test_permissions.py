@@ -89,17 +89,20 @@ async def owner_id(world: World) -> dict[str, str]:
 
 async def owners_order(world: World) -> dict[str, str]:
     (wine,) = await insert_wines(make_wine())
-    order = Order(user_id=world.owner.id, items=[OrderItem(wine_id=wine.id, name=wine.name,
-                                                           unit_price_cents=wine.price_cents, quantity=1)],
-                  total_cents=wine.price_cents)
+    order = Order(
+        user_id=world.owner.id,
+        items=[OrderItem(wine_id=wine.id, name=wine.name, unit_price_cents=wine.price_cents, quantity=1)],
+        total_cents=wine.price_cents,
+    )
     await order.insert()
     return {"order_id": order.id}
 
 
 async def owners_wishlisted_wine(world: World) -> dict[str, str]:
     (wine,) = await insert_wines(make_wine())
-    await WishlistEntry(user_id=world.owner.id, wine_id=wine.id, price_cents_at_add=wine.price_cents,
-                        in_stock_at_add=True).insert()
+    await WishlistEntry(
+        user_id=world.owner.id, wine_id=wine.id, price_cents_at_add=wine.price_cents, in_stock_at_add=True
+    ).insert()
     return {"wine_id": wine.id}
 
 
@@ -110,8 +113,12 @@ async def owners_wishlist_entry_kept(world: World, params: dict[str, str]) -> No
 
 async def owners_recommendation_list(world: World) -> dict[str, str]:
     (wine,) = await insert_wines(make_wine())
-    log = RecommendationLog(user_id=world.owner.id, surface="home", model_version="test",
-                            items=[RecommendationItem(wine_id=wine.id, position=0, score=0.9)])
+    log = RecommendationLog(
+        user_id=world.owner.id,
+        surface="home",
+        model_version="test",
+        items=[RecommendationItem(wine_id=wine.id, position=0, score=0.9)],
+    )
     await log.insert()
     return {"rec_id": log.id, "wine_id": wine.id}
 
@@ -187,8 +194,13 @@ MATRIX: list[Expect] = [
     Expect("GET", "/v1/me/wishlist", USER),
     Expect("GET", "/v1/me/wishlist/{wine_id:str}", OWNED, owners_wishlisted_wine),
     Expect("PUT", "/v1/me/wishlist/{wine_id:str}", USER, a_wine),
-    Expect("DELETE", "/v1/me/wishlist/{wine_id:str}", USER, owners_wishlisted_wine,
-           others_left_alone=owners_wishlist_entry_kept),
+    Expect(
+        "DELETE",
+        "/v1/me/wishlist/{wine_id:str}",
+        USER,
+        owners_wishlisted_wine,
+        others_left_alone=owners_wishlist_entry_kept,
+    ),
     Expect("GET", "/v1/wines/{wine_id:str}/reviews", PUBLIC, a_wine),
     Expect("GET", "/v1/wines/{wine_id:str}/reviews/me", USER, a_wine),
     Expect("PUT", "/v1/wines/{wine_id:str}/reviews/me", USER, a_wine),
@@ -220,8 +232,7 @@ MATRIX: list[Expect] = [
     Expect("GET", "/v1/admin/clickstream/stats", ADMIN),
     # recommendations
     Expect("GET", "/v1/me/recommendations", USER),
-    Expect("POST", "/v1/me/recommendations/{rec_id:str}/dismiss", OWNED, owners_recommendation_list,
-           body=DISMISS_BODY),
+    Expect("POST", "/v1/me/recommendations/{rec_id:str}/dismiss", OWNED, owners_recommendation_list, body=DISMISS_BODY),
     Expect("GET", "/v1/me/reorder", USER),
     Expect("GET", "/v1/recommendations/popular", PUBLIC),
     Expect("GET", "/v1/wines/{wine_id:str}/similar", PUBLIC, a_wine),
@@ -257,13 +268,17 @@ def test_every_route_has_a_declared_expectation(app: Litestar) -> None:
     assert not missing, f"routes with no line in MATRIX (tests/api/test_permissions.py): {missing}"
     stale = sorted(set(table) - set(served))
     assert not stale, f"MATRIX lines for routes the app does not serve: {stale}"
-    wrong = sorted(f"{m} {p}: declares {served[(m, p)]!r}, MATRIX says {e.access.declared!r}"
-                   for (m, p), e in table.items() if served[(m, p)] != e.access.declared)
+    wrong = sorted(
+        f"{m} {p}: declares {served[(m, p)]!r}, MATRIX says {e.access.declared!r}"
+        for (m, p), e in table.items()
+        if served[(m, p)] != e.access.declared
+    )
     assert not wrong, wrong
 
 
-async def call(client: AsyncTestClient[Litestar], expect: Expect, url: str, params: dict[str, str],
-               who: Shopper | None) -> Any:
+async def call(
+    client: AsyncTestClient[Litestar], expect: Expect, url: str, params: dict[str, str], who: Shopper | None
+) -> Any:
     headers = who.headers if who else {}
     if expect.method in ("POST", "PUT", "PATCH"):
         body = expect.body(params) if callable(expect.body) else expect.body
@@ -284,14 +299,30 @@ def judge(expect: Expect, who: str, status: int) -> str | None:
         return f"{who} got {status}"
     let_through = status not in (401, 403)
     rules: dict[Access, dict[str, Callable[[int], bool]]] = {
-        PUBLIC: {"anonymous": lambda s: let_through, "A": lambda s: let_through, "B": lambda s: let_through,
-                 "admin": lambda s: let_through},
-        USER: {"anonymous": lambda s: s == 401, "A": lambda s: let_through, "B": lambda s: let_through,
-               "admin": lambda s: let_through},
-        OWNED: {"anonymous": lambda s: s == 401, "A": lambda s: s == 404, "B": lambda s: let_through and s != 404,
-                "admin": lambda s: s == 404},
-        ADMIN: {"anonymous": lambda s: s == 401, "A": lambda s: s == 403, "B": lambda s: s == 403,
-                "admin": lambda s: let_through},
+        PUBLIC: {
+            "anonymous": lambda s: let_through,
+            "A": lambda s: let_through,
+            "B": lambda s: let_through,
+            "admin": lambda s: let_through,
+        },
+        USER: {
+            "anonymous": lambda s: s == 401,
+            "A": lambda s: let_through,
+            "B": lambda s: let_through,
+            "admin": lambda s: let_through,
+        },
+        OWNED: {
+            "anonymous": lambda s: s == 401,
+            "A": lambda s: s == 404,
+            "B": lambda s: let_through and s != 404,
+            "admin": lambda s: s == 404,
+        },
+        ADMIN: {
+            "anonymous": lambda s: s == 401,
+            "A": lambda s: s == 403,
+            "B": lambda s: s == 403,
+            "admin": lambda s: let_through,
+        },
         WRITE_KEY: {who: (lambda s: s == 401) for who in ("anonymous", "A", "B", "admin")},
     }
     return None if rules[expect.access][who](status) else f"{who} got {status}"
@@ -316,7 +347,8 @@ async def check_route(world: World, a: Shopper, expect: Expect) -> list[str]:
 
 
 async def test_every_route_gives_each_caller_exactly_the_access_it_should(
-        client: AsyncTestClient[Litestar], app: Litestar) -> None:
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     a, b = await sign_up(client), await sign_up(client)
     world = World(client, owner=b, admin=await make_admin(client))
     world.order_id = (await owners_order(world))["order_id"]  # B owns things A must never see
@@ -352,8 +384,12 @@ class Undeclared(Controller):
 async def test_a_route_that_declares_no_access_is_refused_even_to_an_admin(tmp_path: Path) -> None:
     codec = TokenCodec("throwaway-secret-0123456789abcdef0123456789", 60)
     services = SimpleNamespace(tokens=codec)
-    app = Litestar(route_handlers=[forgotten, open_route, Undeclared], guards=[authorize],
-                   exception_handlers=EXCEPTION_HANDLERS, state=State({"services": services}))
+    app = Litestar(
+        route_handlers=[forgotten, open_route, Undeclared],
+        guards=[authorize],
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State({"services": services}),
+    )
     admin = {"Authorization": f"Bearer {codec.issue('root', ['customer', 'admin'], utcnow())}"}
     async with AsyncTestClient(app=app) as client:
         assert (await client.get("/open")).text == "anyone"

@@ -19,8 +19,14 @@ from app.main import create_app
 from tests.conftest import make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 START_TIMEOUT_S = 60
 EXPECT_TIMEOUT_MS = 10_000
 
@@ -70,8 +76,9 @@ class LiveServer:
         self.socket.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
         self.beacons: list[Beacon] = []
-        config = uvicorn.Config(recording_beacons(create_app(settings), self.beacons), log_level="warning",
-                                lifespan="on")
+        config = uvicorn.Config(
+            recording_beacons(create_app(settings), self.beacons), log_level="warning", lifespan="on"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 

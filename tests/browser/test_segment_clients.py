@@ -88,8 +88,11 @@ def site() -> Iterator[StaticSite]:
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory, site: StaticSite) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path_factory.mktemp("segment-shop"), cors_origins=[site.origin],
-                        segment_write_keys={"web": WEB_KEY, "backend": SERVER_KEY})
+    server = LiveServer(
+        tmp_path_factory.mktemp("segment-shop"),
+        cors_origins=[site.origin],
+        segment_write_keys={"web": WEB_KEY, "backend": SERVER_KEY},
+    )
     server.start()
     try:
         yield server
@@ -98,8 +101,9 @@ def shop(tmp_path_factory: pytest.TempPathFactory, site: StaticSite) -> Iterator
 
 
 def shopper_with_consent(shop: LiveServer) -> str:
-    status, body = shop.call("POST", "/v1/auth/register",
-                             body={"email": f"{uuid4().hex[:10]}@example.com", "password": PASSWORD})
+    status, body = shop.call(
+        "POST", "/v1/auth/register", body={"email": f"{uuid4().hex[:10]}@example.com", "password": PASSWORD}
+    )
     assert status == 201, body
     token = body["access_token"]
     status, body = shop.call("PUT", "/v1/me/consent", token, {"analytics": True})
@@ -147,10 +151,19 @@ def test_the_segment_python_library_sends_views_and_searches_into_history(shop: 
     link(shop, token, anonymous_id)
     wine = two_wines(shop)[0]
     errors: list[Exception] = []
-    client = analytics.Client(write_key=SERVER_KEY, host=shop.url, gzip=True, max_retries=2,
-                              on_error=lambda error, _batch: errors.append(error))
-    client.track(anonymous_id=anonymous_id, user_id="claimed-user", event="Product Viewed",
-                 properties={"product_id": wine["id"], "name": wine["name"]})
+    client = analytics.Client(
+        write_key=SERVER_KEY,
+        host=shop.url,
+        gzip=True,
+        max_retries=2,
+        on_error=lambda error, _batch: errors.append(error),
+    )
+    client.track(
+        anonymous_id=anonymous_id,
+        user_id="claimed-user",
+        event="Product Viewed",
+        properties={"product_id": wine["id"], "name": wine["name"]},
+    )
     client.track(anonymous_id=anonymous_id, event="Products Searched", properties={"query": "python etna"})
     client.identify(anonymous_id=anonymous_id, user_id="claimed-user", traits={"email": "x@example.com"})
     client.page(anonymous_id=anonymous_id, name="Search results")
@@ -161,14 +174,19 @@ def test_the_segment_python_library_sends_views_and_searches_into_history(shop: 
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("strategy", [{"strategy": "standard"}, {"strategy": "batching",
-                                                                  "config": {"size": 3, "timeout": 200}}],
-                         ids=["per-call", "batching"])
+@pytest.mark.parametrize(
+    "strategy",
+    [{"strategy": "standard"}, {"strategy": "batching", "config": {"size": 3, "timeout": 200}}],
+    ids=["per-call", "batching"],
+)
 def test_analytics_next_in_a_browser_sends_views_and_searches_into_history(
-        browser: Any, shop: LiveServer, site: StaticSite, strategy: dict[str, Any]) -> None:
+    browser: Any, shop: LiveServer, site: StaticSite, strategy: dict[str, Any]
+) -> None:
     if not (BUNDLES / "index.js").is_file():
-        pytest.skip("@segment/analytics-next is not installed: npm ci --prefix tests/browser/segment "
-                    "(scripts/test.sh does it when npm is there)")
+        pytest.skip(
+            "@segment/analytics-next is not installed: npm ci --prefix tests/browser/segment "
+            "(scripts/test.sh does it when npm is there)"
+        )
     token = shopper_with_consent(shop)
     wine = two_wines(shop)[1]
     query = f"etna {strategy['strategy']}"
@@ -187,11 +205,14 @@ def test_analytics_next_in_a_browser_sends_views_and_searches_into_history(
         anonymous_id = issued_anonymous_id(shop)
         assert page.evaluate("(id) => segment.setAnonymousId(id)", anonymous_id) == anonymous_id
         link(shop, token, anonymous_id)
-        page.evaluate("""([wineId, query]) => Promise.all([
+        page.evaluate(
+            """([wineId, query]) => Promise.all([
             segment.page("Wine Detail"),
             segment.track("Product Viewed", {product_id: wineId, position: 0}),
             segment.track("Products Searched", {query}),
-        ])""", [wine["id"], query])
+        ])""",
+            [wine["id"], query],
+        )
         wait_for_history(shop, token, wine["name"], query)
         assert errors == []
         assert failed == []  # CORS let the library read each answer: nothing to retry

@@ -136,7 +136,8 @@ def wait_for(condition: Any, page: Any, timeout_s: float = 10) -> Any:
 
 
 def test_viewing_a_wine_then_hiding_the_page_sends_a_beacon_the_worker_turns_into_recently_viewed(
-        live_server: Any, context: Any, page: Any) -> None:
+    live_server: Any, context: Any, page: Any
+) -> None:
     anonymous_id = with_anonymous_id(context)
     # Timers stand still, so the periodic flush cannot send anything: only hiding the page can.
     start = datetime.now(UTC)
@@ -164,8 +165,7 @@ def test_viewing_a_wine_then_hiding_the_page_sends_a_beacon_the_worker_turns_int
     assert wait_for(recently_viewed, page)[:1] == ["xw111987"]
 
 
-def test_events_go_out_every_few_seconds_as_text_plain_batches_each_with_its_own_uuid(
-        context: Any, page: Any) -> None:
+def test_events_go_out_every_few_seconds_as_text_plain_batches_each_with_its_own_uuid(context: Any, page: Any) -> None:
     sent: list[Any] = []
     context.on("request", lambda r: sent.append(r) if r.url.endswith("/v1/events") else None)
     context.clock.install()
@@ -294,8 +294,12 @@ def test_each_page_fits_a_375_px_screen(browser: Any, live_server: Any) -> None:
     ctx = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
     try:
         page = ctx.new_page()
-        for path, ready in [("/", ".carousel .wine-card"), ("/#/search?q=merlot", ".results .wine-card"),
-                            ("/#/wine/xw138069", ".wine-title"), ("/#/account", "#signup-email")]:
+        for path, ready in [
+            ("/", ".carousel .wine-card"),
+            ("/#/search?q=merlot", ".results .wine-card"),
+            ("/#/wine/xw138069", ".wine-title"),
+            ("/#/account", "#signup-email"),
+        ]:
             page.goto(path)
             page.wait_for_selector(ready)
             width = page.evaluate("document.documentElement.scrollWidth")
@@ -310,8 +314,10 @@ def test_a_user_can_download_their_data_and_delete_their_account(live_server: An
     page.goto("/")
     answer_banner(page, allow=False)
     sign_up(page, analytics=False)
-    email = page.evaluate("fetch('/v1/me/profile', {headers: {Authorization: 'Bearer ' + "
-                          "localStorage.getItem('cuvee.token')}}).then(r => r.json()).then(p => p.email)")
+    email = page.evaluate(
+        "fetch('/v1/me/profile', {headers: {Authorization: 'Bearer ' + "
+        "localStorage.getItem('cuvee.token')}}).then(r => r.json()).then(p => p.email)"
+    )
     page.goto("/#/account")
 
     with page.expect_download() as download:

@@ -17,8 +17,15 @@ import pytest
 from search import SearchIndex, WineSearchDoc, open_index
 
 ES_URL = os.environ.get("CUVEE_SEARCH_URL", "")
-ENGINES = ["tantivy", pytest.param("elasticsearch", marks=pytest.mark.skipif(
-    not ES_URL.startswith("http"), reason="set CUVEE_SEARCH_URL=http://host:9200 to run against Elasticsearch"))]
+ENGINES = [
+    "tantivy",
+    pytest.param(
+        "elasticsearch",
+        marks=pytest.mark.skipif(
+            not ES_URL.startswith("http"), reason="set CUVEE_SEARCH_URL=http://host:9200 to run against Elasticsearch"
+        ),
+    ),
+]
 
 TMPFS = "/dev/shm" if Path("/dev/shm").is_dir() else None
 _ids = itertools.count(1)

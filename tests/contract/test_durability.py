@@ -40,8 +40,9 @@ async def test_every_kind_of_acknowledged_write_survives_a_crash(tmp_path: Path)
     await things.delete_one({"_id": 6})
     await things.find_one_and_update({"_id": 7}, {"$set": {"seen": 1}}, return_document=ReturnDocument.AFTER)
     await things.find_one_and_delete({"_id": 3})
-    await things.bulk_write([InsertOne({"_id": 8}), UpdateOne({"_id": 8}, {"$set": {"bulk": 1}}),
-                             DeleteOne({"_id": 4})])
+    await things.bulk_write(
+        [InsertOne({"_id": 8}), UpdateOne({"_id": 8}, {"$set": {"bulk": 1}}), DeleteOne({"_id": 4})]
+    )
     await database.db["gone"].insert_one({"_id": "x"})
     await database.db["gone"].drop()
     before = await contents(database)
@@ -75,7 +76,7 @@ async def test_a_torn_last_record_is_dropped_whole_and_the_rest_replayed(tmp_pat
     await database.db["things"].insert_one({"_id": 1})
     await database.db["things"].insert_one({"_id": 2, "big": "x" * 1000})
     crash(database)
-    (_, journal), = journal_files(tmp_path)
+    ((_, journal),) = journal_files(tmp_path)
     data = journal.read_bytes()
     journal.write_bytes(data[:-500])  # the second record was being written when the power went
 
@@ -93,7 +94,7 @@ async def test_a_corrupt_record_is_not_applied(tmp_path: Path) -> None:
     database = await connect("memory://", name="shop", snapshot_path=path)
     await database.db["things"].insert_one({"_id": 1, "v": "good"})
     crash(database)
-    (_, journal), = journal_files(tmp_path)
+    ((_, journal),) = journal_files(tmp_path)
     data = bytearray(journal.read_bytes())
     data[-3] ^= 0xFF  # a flipped bit in the payload: the checksum no longer matches
     journal.write_bytes(bytes(data))

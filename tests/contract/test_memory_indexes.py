@@ -24,15 +24,19 @@ T0 = datetime(2026, 1, 1)
 
 users = st.sampled_from(["u1", "u2", "u3", None])
 scalars = st.one_of(users, st.sampled_from(["view", "search", 1, 1.0, 2, True, 0]))
-fields = st.fixed_dictionaries({}, optional={
-    "user_id": users,
-    "type": st.sampled_from(["view", "search", "cart"]),
-    "tags": st.lists(st.sampled_from(["a", "b", "c", 1]), max_size=3),
-    "items": st.lists(st.fixed_dictionaries({}, optional={"wine_id": st.sampled_from(["w1", "w2", None])}),
-                      max_size=3),
-    "n": st.one_of(st.integers(0, 3), st.sampled_from([1.0, 2.5, "1"])),
-    "at": st.integers(0, 5).map(lambda m: T0 + timedelta(minutes=m)),
-})
+fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "user_id": users,
+        "type": st.sampled_from(["view", "search", "cart"]),
+        "tags": st.lists(st.sampled_from(["a", "b", "c", 1]), max_size=3),
+        "items": st.lists(
+            st.fixed_dictionaries({}, optional={"wine_id": st.sampled_from(["w1", "w2", None])}), max_size=3
+        ),
+        "n": st.one_of(st.integers(0, 3), st.sampled_from([1.0, 2.5, "1"])),
+        "at": st.integers(0, 5).map(lambda m: T0 + timedelta(minutes=m)),
+    },
+)
 paths = st.sampled_from(["user_id", "type", "tags", "items.wine_id", "n"])
 clauses = st.one_of(
     st.builds(lambda p, v: {p: v}, paths, scalars),
@@ -95,10 +99,17 @@ def apply(collection: Any, write: tuple[Any, ...]) -> Any:
         return collection.find_one_and_delete(args[0])
     if kind == "bulk":
         flt, update, doc_id, doc = args
-        return collection.bulk_write([UpdateMany(flt, update), InsertOne({"_id": doc_id, **doc}),
-                                      UpdateOne({"user_id": "u1"}, update), ReplaceOne(flt, doc),
-                                      DeleteOne({"type": "cart"}), DeleteMany({"tags": "c"})],
-                                     ordered=False).bulk_api_result
+        return collection.bulk_write(
+            [
+                UpdateMany(flt, update),
+                InsertOne({"_id": doc_id, **doc}),
+                UpdateOne({"user_id": "u1"}, update),
+                ReplaceOne(flt, doc),
+                DeleteOne({"type": "cart"}),
+                DeleteMany({"tags": "c"}),
+            ],
+            ordered=False,
+        ).bulk_api_result
     collection.drop()
     for keys in INDEXES:
         collection.create_index(keys)
@@ -141,8 +152,11 @@ def assert_same_answers(indexed: Any, scanned: Any, queries: list[tuple[dict[str
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(writes, st.lists(st.tuples(filters, sorts, st.integers(0, 3)), max_size=3)),
-                min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.tuples(writes, st.lists(st.tuples(filters, sorts, st.integers(0, 3)), max_size=3)), min_size=1, max_size=12
+    )
+)
 def test_indexed_finds_equal_the_scan_after_any_writes(steps: list[Any]) -> None:
     indexed, scanned = twins()
     for step, (write, queries) in enumerate(steps):

@@ -57,8 +57,8 @@ async def test_conditional_decrement_racing_from_50_tasks_never_goes_below_zero(
 
     async def buy() -> bool:
         result = await collection.find_one_and_update(
-            {"_id": wine.id, "stock": {"$gte": 1}}, {"$inc": {"stock": -1}},
-            return_document=ReturnDocument.AFTER)
+            {"_id": wine.id, "stock": {"$gte": 1}}, {"$inc": {"stock": -1}}, return_document=ReturnDocument.AFTER
+        )
         return result is not None
 
     outcomes = await asyncio.gather(*(buy() for _ in range(50)))
@@ -71,11 +71,14 @@ async def test_update_operators_inc_set_nested_push_each_slice_addtoset_pull(db:
     user = User(email=f"{uuid4().hex}@example.com", password_hash="x")
     await user.insert()
     users = User.get_pymongo_collection()
-    await users.update_one({"_id": user.id}, {
-        "$set": {"preferences.price_range.max_cents": 5000, "username": "ann"},
-        "$push": {"anonymous_ids": {"$each": ["a1", "a2", "a3", "a4"], "$slice": -3}},
-        "$addToSet": {"roles": "admin"},
-    })
+    await users.update_one(
+        {"_id": user.id},
+        {
+            "$set": {"preferences.price_range.max_cents": 5000, "username": "ann"},
+            "$push": {"anonymous_ids": {"$each": ["a1", "a2", "a3", "a4"], "$slice": -3}},
+            "$addToSet": {"roles": "admin"},
+        },
+    )
     await users.update_one({"_id": user.id}, {"$addToSet": {"roles": "admin"}, "$pull": {"anonymous_ids": "a3"}})
     raw = await users.find_one({"_id": user.id})
     assert raw["preferences"]["price_range"]["max_cents"] == 5000
@@ -115,8 +118,9 @@ async def test_aggregation_match_unwind_group_sort_limit_and_lookup(db: Database
 async def test_sorted_pages_with_skip_and_limit_through_beanie(db: Database) -> None:
     for price in range(8):
         await make_wine(price_cents=price).insert()
-    page = await Wine.find(Wine.price_cents >= 2, Wine.price_cents <= 6) \
-        .sort(-Wine.price_cents).skip(1).limit(2).to_list()
+    page = (
+        await Wine.find(Wine.price_cents >= 2, Wine.price_cents <= 6).sort(-Wine.price_cents).skip(1).limit(2).to_list()
+    )
     assert [w.price_cents for w in page] == [5, 4]
     page = await Wine.find({}).sort([("price_cents", 1)]).skip(6).limit(5).to_list()
     assert [w.price_cents for w in page] == [6, 7]
@@ -124,8 +128,12 @@ async def test_sorted_pages_with_skip_and_limit_through_beanie(db: Database) -> 
 
 async def test_aware_utc_datetimes_round_trip(db: Database) -> None:
     placed = datetime(2026, 3, 1, 12, 30, 15, 123000, tzinfo=timezone(timedelta(hours=2)))
-    order = Order(user_id="u", items=[OrderItem(wine_id="w", name="W", unit_price_cents=1, quantity=1)],
-                  total_cents=1, placed_at=placed)
+    order = Order(
+        user_id="u",
+        items=[OrderItem(wine_id="w", name="W", unit_price_cents=1, quantity=1)],
+        total_cents=1,
+        placed_at=placed,
+    )
     await order.insert()
     fresh = await Order.get(order.id)
     assert fresh is not None
@@ -192,32 +200,37 @@ async def test_guarded_array_markers_for_holds_and_view_counts(db: Database) -> 
     wines = Wine.get_pymongo_collection()
     at = datetime.now(UTC).replace(microsecond=0)
 
-    await wines.update_one({"_id": wine.id}, {"$inc": {"stock": -2},
-                                              "$push": {"holds": {"order_id": "o1", "quantity": 2, "at": at}}})
+    await wines.update_one(
+        {"_id": wine.id}, {"$inc": {"stock": -2}, "$push": {"holds": {"order_id": "o1", "quantity": 2, "at": at}}}
+    )
     assert await wines.count_documents({"holds.order_id": "o1", "holds.at": {"$lt": at + timedelta(seconds=1)}}) == 1
     assert await wines.count_documents({"holds.at": {"$lt": at}}) == 0
-    back = await wines.find_one_and_update({"_id": wine.id, "holds.order_id": "o1"},
-                                           {"$inc": {"stock": 2}, "$pull": {"holds": {"order_id": "o1"}}},
-                                           return_document=ReturnDocument.AFTER)
+    back = await wines.find_one_and_update(
+        {"_id": wine.id, "holds.order_id": "o1"},
+        {"$inc": {"stock": 2}, "$pull": {"holds": {"order_id": "o1"}}},
+        return_document=ReturnDocument.AFTER,
+    )
     assert (back["stock"], back["holds"]) == (5, [])
-    assert await wines.find_one_and_update({"_id": wine.id, "holds.order_id": "o1"},
-                                           {"$inc": {"stock": 2}}) is None  # given back once only
+    assert (
+        await wines.find_one_and_update({"_id": wine.id, "holds.order_id": "o1"}, {"$inc": {"stock": 2}}) is None
+    )  # given back once only
 
-    guarded = UpdateOne({"_id": wine.id, "counting": {"$nin": ["e1", "e2"]}},
-                        {"$inc": {"view_count": 2}, "$push": {"counting": {"$each": ["e1", "e2"]}}})
+    guarded = UpdateOne(
+        {"_id": wine.id, "counting": {"$nin": ["e1", "e2"]}},
+        {"$inc": {"view_count": 2}, "$push": {"counting": {"$each": ["e1", "e2"]}}},
+    )
     assert (await wines.bulk_write([guarded])).matched_count == 1
     assert (await wines.bulk_write([guarded])).matched_count == 0  # e1 is there: no second $inc
-    one = UpdateOne({"_id": wine.id, "counting": {"$ne": "e2"}},
-                    {"$inc": {"view_count": 1}, "$push": {"counting": "e2"}})
+    one = UpdateOne(
+        {"_id": wine.id, "counting": {"$ne": "e2"}}, {"$inc": {"view_count": 1}, "$push": {"counting": "e2"}}
+    )
     assert (await wines.bulk_write([one])).matched_count == 0
     await wines.update_one({"_id": wine.id}, {"$pull": {"counting": {"$in": ["e1", "e2", "e3"]}}})
     after = await wines.find_one({"_id": wine.id})
     assert (after["view_count"], after["counting"]) == (2, [])
 
 
-
-async def test_a_user_with_styles_and_regions_is_stored_once_the_parallel_array_index_is_retired(
-        db: Database) -> None:
+async def test_a_user_with_styles_and_regions_is_stored_once_the_parallel_array_index_is_retired(db: Database) -> None:
     """MongoDB refuses a document with two array fields under one compound index ("cannot index parallel
     arrays", code 171; MongoDB manual, Multikey Indexes > Compound Multikey Indexes). A database an earlier
     version set up still has that index (init_beanie never drops one): start-up drops it."""

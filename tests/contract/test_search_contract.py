@@ -35,8 +35,12 @@ async def test_upsert_replaces_a_wine_and_its_price_and_stock(search_index: Sear
 
 
 async def test_a_deleted_wine_is_gone_from_search_and_suggestions(search_index: SearchIndex, make_doc: Make):
-    await search_index.upsert([make_doc(id="a", name="Juliénas Vieilles Vignes", winery="Domaine Zephyrine"),
-                               make_doc(id="b", name="Chiroubles")])
+    await search_index.upsert(
+        [
+            make_doc(id="a", name="Juliénas Vieilles Vignes", winery="Domaine Zephyrine"),
+            make_doc(id="b", name="Chiroubles"),
+        ]
+    )
     await search_index.delete(["a", "never-existed"])
 
     assert await ids(search_index, q="julienas") == []
@@ -82,20 +86,30 @@ async def test_accents_are_folded_in_both_directions(search_index: SearchIndex, 
 
 
 async def test_typos_still_find_the_grape(search_index: SearchIndex, make_doc: Make):
-    await search_index.upsert([
-        make_doc(id="cab", name="Napa Reserve", grapes=["Cabernet Sauvignon"]),
-        make_doc(id="other", name="Sunny Rosé", grapes=["Grenache"], style="rosé"),
-    ])
+    await search_index.upsert(
+        [
+            make_doc(id="cab", name="Napa Reserve", grapes=["Cabernet Sauvignon"]),
+            make_doc(id="other", name="Sunny Rosé", grapes=["Grenache"], style="rosé"),
+        ]
+    )
 
     assert await ids(search_index, q="cabernay sauvignon") == ["cab"]
     assert await ids(search_index, q="sauvingon") == ["cab"]
 
 
-@pytest.mark.parametrize(("indexed", "typed"), [
-    ("Shiraz", "syrah"), ("Syrah", "shiraz"), ("Pinot Gris", "pinot grigio"), ("Pinot Grigio", "pinot gris"),
-    ("Garnacha", "grenache"), ("Monastrell", "mourvèdre"), ("Zinfandel", "primitivo"),
-    ("Tinta Roriz", "tempranillo"),
-])
+@pytest.mark.parametrize(
+    ("indexed", "typed"),
+    [
+        ("Shiraz", "syrah"),
+        ("Syrah", "shiraz"),
+        ("Pinot Gris", "pinot grigio"),
+        ("Pinot Grigio", "pinot gris"),
+        ("Garnacha", "grenache"),
+        ("Monastrell", "mourvèdre"),
+        ("Zinfandel", "primitivo"),
+        ("Tinta Roriz", "tempranillo"),
+    ],
+)
 async def test_grape_synonyms_find_each_other(search_index: SearchIndex, make_doc: Make, indexed: str, typed: str):
     await search_index.upsert([make_doc(id="syn", grapes=[indexed]), make_doc(id="other", grapes=["Riesling"])])
 
@@ -104,27 +118,35 @@ async def test_grape_synonyms_find_each_other(search_index: SearchIndex, make_do
 
 
 async def test_a_name_match_outranks_a_tasting_note_match(search_index: SearchIndex, make_doc: Make):
-    await search_index.upsert([
-        make_doc(id="notes", name="Left Bank Blend", tasting_notes="Cassis with a Merlot softness and cedar."),
-        make_doc(id="name", name="Merlot Classic", tasting_notes="Plum and cedar."),
-    ])
+    await search_index.upsert(
+        [
+            make_doc(id="notes", name="Left Bank Blend", tasting_notes="Cassis with a Merlot softness and cedar."),
+            make_doc(id="name", name="Merlot Classic", tasting_notes="Plum and cedar."),
+        ]
+    )
 
     assert await ids(search_index, q="merlot") == ["name", "notes"]
 
 
 async def test_descriptive_words_match_tasting_notes_by_stem(search_index: SearchIndex, make_doc: Make):
-    await search_index.upsert([
-        make_doc(id="dark", tasting_notes="Ripe blackberries and firm, grippy tannins."),
-        make_doc(id="light", tasting_notes="Crisp citrus and wet-stone minerality."),
-    ])
+    await search_index.upsert(
+        [
+            make_doc(id="dark", tasting_notes="Ripe blackberries and firm, grippy tannins."),
+            make_doc(id="light", tasting_notes="Crisp citrus and wet-stone minerality."),
+        ]
+    )
 
     assert await ids(search_index, q="blackberry tannin") == ["dark"]
     assert await ids(search_index, q="crisp citrus minerality") == ["light"]
 
 
 async def test_a_typed_year_matches_the_vintage(search_index: SearchIndex, make_doc: Make):
-    await search_index.upsert([make_doc(id="15", name="Margaux Réserve", vintage=2015),
-                               make_doc(id="16", name="Margaux Réserve", vintage=2016)])
+    await search_index.upsert(
+        [
+            make_doc(id="15", name="Margaux Réserve", vintage=2015),
+            make_doc(id="16", name="Margaux Réserve", vintage=2016),
+        ]
+    )
 
     assert await ids(search_index, q="margaux 2015") == ["15"]
 
@@ -136,8 +158,12 @@ async def test_stop_words_do_not_have_to_match(search_index: SearchIndex, make_d
 
 
 async def test_longer_queries_may_miss_a_word(search_index: SearchIndex, make_doc: Make):
-    await search_index.upsert([make_doc(id="a", tasting_notes="Ripe cherry, violets and smooth tannins."),
-                               make_doc(id="b", tasting_notes="Lemon zest.")])
+    await search_index.upsert(
+        [
+            make_doc(id="a", tasting_notes="Ripe cherry, violets and smooth tannins."),
+            make_doc(id="b", tasting_notes="Lemon zest."),
+        ]
+    )
 
     assert await ids(search_index, q="cherry violets tannins velvet") == ["a"]
     assert await ids(search_index, q="cherry velvet") == []
@@ -146,39 +172,95 @@ async def test_longer_queries_may_miss_a_word(search_index: SearchIndex, make_do
 # ---------------------------------------------------------------- filters, facets, sorting, pages
 @pytest.fixture
 async def shelf(search_index: SearchIndex, make_doc: Make) -> SearchIndex:
-    await search_index.upsert([
-        make_doc(id="bdx", name="Pauillac Grand Vin", style="red", country="France", region="Bordeaux",
-                 grapes=["Cabernet Sauvignon", "Merlot"], price_cents=6000, vintage=2015, stock=2,
-                 rating_mean=4.6, rating_count=40, dietary=["organic"]),
-        make_doc(id="rio", name="Rioja Reserva", style="red", country="Spain", region="Rioja",
-                 grapes=["Tempranillo"], price_cents=2200, vintage=2017, stock=0, rating_mean=4.1,
-                 rating_count=12, dietary=["vegan", "organic"]),
-        make_doc(id="alb", name="Rías Baixas Albariño", style="white", country="Spain", region="Rías Baixas",
-                 grapes=["Albariño"], price_cents=1800, vintage=2022, stock=30, dietary=["vegan"]),
-        make_doc(id="cha", name="Chablis Premier Cru", style="white", country="France", region="Burgundy",
-                 grapes=["Chardonnay"], price_cents=3500, vintage=2020, stock=5, rating_mean=3.9,
-                 rating_count=7),
-        make_doc(id="nv", name="Cava Brut Nature", style="sparkling", country="Spain", region="Penedès",
-                 grapes=["Macabeo", "Xarel·lo"], price_cents=1200, vintage=None, stock=50),
-    ])
+    await search_index.upsert(
+        [
+            make_doc(
+                id="bdx",
+                name="Pauillac Grand Vin",
+                style="red",
+                country="France",
+                region="Bordeaux",
+                grapes=["Cabernet Sauvignon", "Merlot"],
+                price_cents=6000,
+                vintage=2015,
+                stock=2,
+                rating_mean=4.6,
+                rating_count=40,
+                dietary=["organic"],
+            ),
+            make_doc(
+                id="rio",
+                name="Rioja Reserva",
+                style="red",
+                country="Spain",
+                region="Rioja",
+                grapes=["Tempranillo"],
+                price_cents=2200,
+                vintage=2017,
+                stock=0,
+                rating_mean=4.1,
+                rating_count=12,
+                dietary=["vegan", "organic"],
+            ),
+            make_doc(
+                id="alb",
+                name="Rías Baixas Albariño",
+                style="white",
+                country="Spain",
+                region="Rías Baixas",
+                grapes=["Albariño"],
+                price_cents=1800,
+                vintage=2022,
+                stock=30,
+                dietary=["vegan"],
+            ),
+            make_doc(
+                id="cha",
+                name="Chablis Premier Cru",
+                style="white",
+                country="France",
+                region="Burgundy",
+                grapes=["Chardonnay"],
+                price_cents=3500,
+                vintage=2020,
+                stock=5,
+                rating_mean=3.9,
+                rating_count=7,
+            ),
+            make_doc(
+                id="nv",
+                name="Cava Brut Nature",
+                style="sparkling",
+                country="Spain",
+                region="Penedès",
+                grapes=["Macabeo", "Xarel·lo"],
+                price_cents=1200,
+                vintage=None,
+                stock=50,
+            ),
+        ]
+    )
     return search_index
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ({"style": "white"}, {"alb", "cha"}),
-    ({"country": "spain"}, {"rio", "alb", "nv"}),
-    ({"region": "RIAS BAIXAS"}, {"alb"}),
-    ({"grape": "Merlot"}, {"bdx"}),
-    ({"price_min_cents": 1800, "price_max_cents": 3500}, {"rio", "alb", "cha"}),
-    ({"vintage_min": 2016, "vintage_max": 2020}, {"rio", "cha"}),
-    ({"vintage_min": 2000}, {"bdx", "rio", "alb", "cha"}),
-    ({"dietary": ["vegan"]}, {"rio", "alb"}),
-    ({"dietary": ["vegan", "organic"]}, {"rio"}),
-    ({"in_stock": True}, {"bdx", "alb", "cha", "nv"}),
-    ({"in_stock": False}, {"rio"}),
-    ({"q": "reserva", "country": "Spain", "style": "red"}, {"rio"}),
-    ({"country": "Italy"}, set()),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"style": "white"}, {"alb", "cha"}),
+        ({"country": "spain"}, {"rio", "alb", "nv"}),
+        ({"region": "RIAS BAIXAS"}, {"alb"}),
+        ({"grape": "Merlot"}, {"bdx"}),
+        ({"price_min_cents": 1800, "price_max_cents": 3500}, {"rio", "alb", "cha"}),
+        ({"vintage_min": 2016, "vintage_max": 2020}, {"rio", "cha"}),
+        ({"vintage_min": 2000}, {"bdx", "rio", "alb", "cha"}),
+        ({"dietary": ["vegan"]}, {"rio", "alb"}),
+        ({"dietary": ["vegan", "organic"]}, {"rio"}),
+        ({"in_stock": True}, {"bdx", "alb", "cha", "nv"}),
+        ({"in_stock": False}, {"rio"}),
+        ({"q": "reserva", "country": "Spain", "style": "red"}, {"rio"}),
+        ({"country": "Italy"}, set()),
+    ],
+)
 async def test_filters_narrow_the_results(shelf: SearchIndex, query: dict[str, object], expected: set[str]):
     result = await shelf.search(SearchQuery(**query))  # type: ignore[arg-type]
 
@@ -215,11 +297,14 @@ async def test_missing_values_make_no_facet_bucket(search_index: SearchIndex, ma
     assert facets.region == {"Beaujolais": 1} and facets.country == {"France": 1} and facets.grape == {"Gamay": 1}
 
 
-@pytest.mark.parametrize(("sort", "expected"), [
-    ("price_asc", ["nv", "alb", "rio", "cha", "bdx"]),
-    ("price_desc", ["bdx", "cha", "rio", "alb", "nv"]),
-    ("newest", ["nv", "cha", "alb", "rio", "bdx"]),
-])
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("price_asc", ["nv", "alb", "rio", "cha", "bdx"]),
+        ("price_desc", ["bdx", "cha", "rio", "alb", "nv"]),
+        ("newest", ["nv", "cha", "alb", "rio", "bdx"]),
+    ],
+)
 async def test_sorting(shelf: SearchIndex, sort: str, expected: list[str]):
     assert await ids(shelf, sort=sort) == expected
 
@@ -241,10 +326,18 @@ async def test_pages_do_not_overlap_and_keep_the_total(shelf: SearchIndex):
     assert first.hits[0].score is None  # sorted by a field, not by relevance
 
 
-@pytest.mark.parametrize("query", [
-    {"page": 21, "per_page": 50}, {"per_page": 51}, {"page": 0}, {"price_min_cents": 10, "price_max_cents": 5},
-    {"vintage_min": 2020, "vintage_max": 2010}, {"sort": "cheapest"}, {"q": "x" * 201},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": 21, "per_page": 50},
+        {"per_page": 51},
+        {"page": 0},
+        {"price_min_cents": 10, "price_max_cents": 5},
+        {"vintage_min": 2020, "vintage_max": 2010},
+        {"sort": "cheapest"},
+        {"q": "x" * 201},
+    ],
+)
 def test_out_of_range_queries_are_refused(query: dict[str, object]):
     with pytest.raises(InvalidQuery):
         SearchQuery(**query)  # type: ignore[arg-type]
@@ -254,7 +347,12 @@ async def test_hits_carry_the_summary(shelf: SearchIndex):
     hit = (await shelf.search(SearchQuery(q="pauillac"))).hits[0]
 
     assert (hit.id, hit.name, hit.style, hit.country, hit.region) == (
-        "bdx", "Pauillac Grand Vin", "red", "France", "Bordeaux")
+        "bdx",
+        "Pauillac Grand Vin",
+        "red",
+        "France",
+        "Bordeaux",
+    )
     assert hit.grapes == ["Cabernet Sauvignon", "Merlot"]
     assert (hit.price_cents, hit.currency, hit.vintage, hit.stock, hit.in_stock) == (6000, "EUR", 2015, 2, True)
     assert (hit.rating_mean, hit.rating_count, hit.dietary) == (4.6, 40, ["organic"])
@@ -263,8 +361,9 @@ async def test_hits_carry_the_summary(shelf: SearchIndex):
 
 # ---------------------------------------------------------------- highlights, did-you-mean, boosts
 async def test_highlights_mark_the_matches_and_escape_the_rest(search_index: SearchIndex, make_doc: Make):
-    await search_index.upsert([make_doc(id="a", name="Château <Gris> & Fils",
-                                        tasting_notes="Smoky <b>flint</b> & ripe pear; crisp finish.")])
+    await search_index.upsert(
+        [make_doc(id="a", name="Château <Gris> & Fils", tasting_notes="Smoky <b>flint</b> & ripe pear; crisp finish.")]
+    )
 
     hit = (await search_index.search(SearchQuery(q="chateau pear"))).hits[0]
 
@@ -273,8 +372,7 @@ async def test_highlights_mark_the_matches_and_escape_the_rest(search_index: Sea
     assert "<mark>pear</mark>" in notes and "&lt;b&gt;flint&lt;/b&gt;" in notes and "<b>" not in notes
 
 
-async def test_long_notes_are_highlighted_as_a_fragment_around_the_match(search_index: SearchIndex,
-                                                                         make_doc: Make):
+async def test_long_notes_are_highlighted_as_a_fragment_around_the_match(search_index: SearchIndex, make_doc: Make):
     notes = "Opening words. " + "Plenty of filler text here. " * 30 + "A final note of saffron. " + "More. " * 20
     await search_index.upsert([make_doc(id="a", tasting_notes=notes)])
 
@@ -286,8 +384,10 @@ async def test_long_notes_are_highlighted_as_a_fragment_around_the_match(search_
 
 
 async def test_did_you_mean_offers_a_spelling_that_finds_more(search_index: SearchIndex, make_doc: Make):
-    await search_index.upsert([make_doc(id=f"r{i}", name=f"Mosel Riesling {i}", grapes=["Riesling"])
-                               for i in range(3)] + [make_doc(id="x", name="Other")])
+    await search_index.upsert(
+        [make_doc(id=f"r{i}", name=f"Mosel Riesling {i}", grapes=["Riesling"]) for i in range(3)]
+        + [make_doc(id="x", name="Other")]
+    )
 
     result = await search_index.search(SearchQuery(q="rizling"))
 
@@ -297,10 +397,12 @@ async def test_did_you_mean_offers_a_spelling_that_finds_more(search_index: Sear
 
 
 async def test_boosts_reorder_a_vague_query_only_when_given(search_index: SearchIndex, make_doc: Make):
-    await search_index.upsert([
-        make_doc(id="fr", tasting_notes="Juicy red fruit.", country="France", style="red"),
-        make_doc(id="it", tasting_notes="Juicy red fruit.", country="Italy", style="red"),
-    ])
+    await search_index.upsert(
+        [
+            make_doc(id="fr", tasting_notes="Juicy red fruit.", country="France", style="red"),
+            make_doc(id="it", tasting_notes="Juicy red fruit.", country="Italy", style="red"),
+        ]
+    )
 
     liked_italy = await ids(search_index, q="juicy fruit", boost=Boost(countries={"Italy": 2.0}))
     liked_france = await ids(search_index, q="juicy fruit", boost=Boost(countries={"France": 2.0}))
@@ -314,16 +416,44 @@ async def test_boosts_reorder_a_vague_query_only_when_given(search_index: Search
 # ---------------------------------------------------------------- suggestions
 @pytest.fixture
 async def cellar(search_index: SearchIndex, make_doc: Make) -> SearchIndex:
-    await search_index.upsert([
-        make_doc(id="m1", name="Margaux Grand Cru", winery="Château Palmer", region="Margaux",
-                 grapes=["Cabernet Sauvignon", "Merlot"], rating_count=90),
-        make_doc(id="m2", name="Alter Ego", winery="Château Palmer", region="Margaux",
-                 grapes=["Merlot", "Cabernet Sauvignon"], rating_count=20),
-        make_doc(id="n1", name="Napa Cabernet", winery="Stag's Leap", region="Napa Valley", country="USA",
-                 grapes=["Cabernet Sauvignon"], rating_count=50),
-        make_doc(id="b1", name="Barossa Old Vine", winery="Torbreck", region="Barossa Valley",
-                 country="Australia", grapes=["Shiraz"], rating_count=10),
-    ])
+    await search_index.upsert(
+        [
+            make_doc(
+                id="m1",
+                name="Margaux Grand Cru",
+                winery="Château Palmer",
+                region="Margaux",
+                grapes=["Cabernet Sauvignon", "Merlot"],
+                rating_count=90,
+            ),
+            make_doc(
+                id="m2",
+                name="Alter Ego",
+                winery="Château Palmer",
+                region="Margaux",
+                grapes=["Merlot", "Cabernet Sauvignon"],
+                rating_count=20,
+            ),
+            make_doc(
+                id="n1",
+                name="Napa Cabernet",
+                winery="Stag's Leap",
+                region="Napa Valley",
+                country="USA",
+                grapes=["Cabernet Sauvignon"],
+                rating_count=50,
+            ),
+            make_doc(
+                id="b1",
+                name="Barossa Old Vine",
+                winery="Torbreck",
+                region="Barossa Valley",
+                country="Australia",
+                grapes=["Shiraz"],
+                rating_count=10,
+            ),
+        ]
+    )
     return search_index
 
 
@@ -367,8 +497,9 @@ async def test_rebuild_swaps_in_the_new_catalog(search_index: SearchIndex, make_
     await search_index.upsert([make_doc(id="old", name="Vieux Stock")])
     seen: list[int] = []
 
-    n = await search_index.rebuild([make_doc(id=f"n{i}", name=f"Nouveau {i}") for i in range(5)],
-                                   total=5, progress=seen.append)
+    n = await search_index.rebuild(
+        [make_doc(id=f"n{i}", name=f"Nouveau {i}") for i in range(5)], total=5, progress=seen.append
+    )
 
     assert n == 5 and seen[-1] == 5
     assert await search_index.count() == 5
@@ -376,8 +507,7 @@ async def test_rebuild_swaps_in_the_new_catalog(search_index: SearchIndex, make_
     assert len(await ids(search_index, q="nouveau")) == 5
 
 
-async def test_search_keeps_answering_during_a_rebuild_and_no_write_is_lost(search_index: SearchIndex,
-                                                                            make_doc: Make):
+async def test_search_keeps_answering_during_a_rebuild_and_no_write_is_lost(search_index: SearchIndex, make_doc: Make):
     await search_index.upsert([make_doc(id="old", name="Vieux Stock")])
     halfway, resume = asyncio.Event(), asyncio.Event()
 

@@ -48,13 +48,39 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port, prefix = _free_port(), f"cuvee-e2e:{uuid4().hex[:10]}"
-    env = {**os.environ, "CUVEE_DATA_DIR": str(tmp_path_factory.mktemp("e2e")), "CUVEE_REDIS_URL": REDIS_URL,
-           "CUVEE_STREAM_PREFIX": prefix, "CUVEE_SNAPSHOT_INTERVAL_S": "0", "CUVEE_LOG_LEVEL": "WARNING",
-           "CUVEE_SECRET_KEY": "e2e-secret-0123456789abcdef0123456789abcdef", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "CUVEE_DATA_DIR": str(tmp_path_factory.mktemp("e2e")),
+        "CUVEE_REDIS_URL": REDIS_URL,
+        "CUVEE_STREAM_PREFIX": prefix,
+        "CUVEE_SNAPSHOT_INTERVAL_S": "0",
+        "CUVEE_LOG_LEVEL": "WARNING",
+        "CUVEE_SECRET_KEY": "e2e-secret-0123456789abcdef0123456789abcdef",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("CUVEE_MONGODB_URL", None)  # the worker must share the server's (in-process) MongoDB
-    proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--workers", "1",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                             "app.main:create_app"], env=env, cwd=ROOT, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--factory",
+            "--workers",
+            "1",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "app.main:create_app",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -80,8 +106,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def _signed_in_shopper(client: httpx.Client, anonymous_id: str) -> dict[str, str]:
     """Sign up, give analytics consent, and link the browser's anonymous id (what the storefront does)."""
-    body = client.post("/v1/auth/register", json={"email": f"{uuid4().hex[:10]}@example.com",
-                                                   "password": "correct horse battery"}).json()
+    body = client.post(
+        "/v1/auth/register", json={"email": f"{uuid4().hex[:10]}@example.com", "password": "correct horse battery"}
+    ).json()
     headers = {"Authorization": f"Bearer {body['access_token']}"}
     assert client.put("/v1/me/consent", json={"analytics": True}, headers=headers).status_code == 200
     link = client.post("/v1/me/anonymous-id", json={"anonymous_id": anonymous_id}, headers=headers)
@@ -109,9 +136,11 @@ def test_a_text_plain_beacon_reaches_the_stream_once_and_the_profile_through_the
         first, second = (w["id"] for w in client.get("/v1/wines", params={"per_page": 2}).json()["items"])
         anonymous_id = client.post("/v1/anonymous-ids").json()["anonymous_id"]
         headers = _signed_in_shopper(client, anonymous_id)
-        batch = [_event(anonymous_id, 2, type="wine_viewed", wine_id=first),
-                 _event(anonymous_id, 1, type="wine_viewed", wine_id=second),
-                 _event(anonymous_id, type="search_performed", query="tawny", results_count=4)]
+        batch = [
+            _event(anonymous_id, 2, type="wine_viewed", wine_id=first),
+            _event(anonymous_id, 1, type="wine_viewed", wine_id=second),
+            _event(anonymous_id, type="search_performed", query="tawny", results_count=4),
+        ]
         beacon = json.dumps(batch)  # sendBeacon(url, string): text/plain, no Authorization header
         response = client.post("/v1/events", content=beacon, headers={"Content-Type": "text/plain;charset=UTF-8"})
         assert response.status_code == 202
@@ -138,8 +167,11 @@ def test_a_browser_beacon_sent_on_pagehide_is_recorded(server: Server) -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
             page = browser.new_page()
             page.goto(f"{server.base_url}/health/live")
-            page.evaluate("""beacon => addEventListener('pagehide',
-                () => navigator.sendBeacon('/v1/events', beacon))""", beacon)
+            page.evaluate(
+                """beacon => addEventListener('pagehide',
+                () => navigator.sendBeacon('/v1/events', beacon))""",
+                beacon,
+            )
             page.goto("about:blank")  # leaving the page fires pagehide, and the browser sends the beacon
             browser.close()
         assert _wait_for_viewed(client, headers, [wine]) == [wine]

@@ -31,12 +31,23 @@ class Server:
     def __init__(self, data_dir: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "CUVEE_DATA_DIR": str(data_dir), "CUVEE_SEED_DEMO": "false",
-               "CUVEE_REDIS_URL": REDIS_URL, "CUVEE_STREAM_PREFIX": f"cuvee-test:{uuid4().hex[:10]}",
-               "CUVEE_SECRET_KEY": "crash-test-secret-0123456789abcdef0123456789abcdef",
-               "CUVEE_LOG_LEVEL": "WARNING", "CUVEE_RETRAIN_INTERVAL_S": "0"}
-        self.process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(self.port)],
-                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = {
+            **os.environ,
+            "CUVEE_DATA_DIR": str(data_dir),
+            "CUVEE_SEED_DEMO": "false",
+            "CUVEE_REDIS_URL": REDIS_URL,
+            "CUVEE_STREAM_PREFIX": f"cuvee-test:{uuid4().hex[:10]}",
+            "CUVEE_SECRET_KEY": "crash-test-secret-0123456789abcdef0123456789abcdef",
+            "CUVEE_LOG_LEVEL": "WARNING",
+            "CUVEE_RETRAIN_INTERVAL_S": "0",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + DEADLINE_S

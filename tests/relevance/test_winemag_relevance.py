@@ -35,18 +35,35 @@ def reviews() -> Iterator[WineSearchDoc]:
             variety = row["variety"]
             style = STYLES.get(variety) or ("white" if WHITE.search(variety.lower()) else "red")
             yield WineSearchDoc(
-                id=f"wm{row['id']}", name=row["title"] or variety, winery=row["winery"] or "unknown",
-                style=style, price_cents=int(float(row["price"] or 0) * 100), grapes=[variety] if variety else [],
-                region=row["region_1"] or row["province"], country=row["country"],
-                tasting_notes=row["description"], stock=5,
+                id=f"wm{row['id']}",
+                name=row["title"] or variety,
+                winery=row["winery"] or "unknown",
+                style=style,
+                price_cents=int(float(row["price"] or 0) * 100),
+                grapes=[variety] if variety else [],
+                region=row["region_1"] or row["province"],
+                country=row["country"],
+                tasting_notes=row["description"],
+                stock=5,
             )
 
 
 NOTES: dict[str, str] = {}  # id -> name and notes, lower-cased: what a hit's words are checked against
 
 
-@pytest.fixture(scope="module", params=["tantivy", pytest.param("elasticsearch", marks=pytest.mark.skipif(
-    not ES_URL.startswith("http"), reason="set CUVEE_SEARCH_URL=http://host:9200 to run against Elasticsearch"))])
+@pytest.fixture(
+    scope="module",
+    params=[
+        "tantivy",
+        pytest.param(
+            "elasticsearch",
+            marks=pytest.mark.skipif(
+                not ES_URL.startswith("http"),
+                reason="set CUVEE_SEARCH_URL=http://host:9200 to run against Elasticsearch",
+            ),
+        ),
+    ],
+)
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(url, namespace) of an index holding every review; built once per module and engine."""
     if request.param == "tantivy":
@@ -64,6 +81,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     asyncio.run(build())
     yield url, namespace
     if request.param == "elasticsearch":
+
         async def drop() -> None:
             index = open_index(url, namespace=namespace)
             await index._es.indices.delete(index=f"{namespace}-wines*", ignore_unavailable=True)  # type: ignore[attr-defined]
@@ -81,15 +99,19 @@ async def top(engine: tuple[str, str], q: str, n: int = 10) -> list[tuple[str, s
     return [(h.id, NOTES[h.id], h.grapes) for h in result.hits]
 
 
-@pytest.mark.parametrize(("q", "stems"), [
-    ("blackberry tannins", ("blackberr", "tannin")),
-    ("crisp citrus minerality", ("crisp", "citrus", "mineral")),
-    ("oak vanilla", ("oak", "vanilla")),
-    ("tart cherry acidity", ("tart", "cherr", "acid")),
-    ("pepper smoke", ("pepper", "smok")),
-])
-async def test_descriptive_queries_return_wines_whose_notes_say_so(engine: tuple[str, str], q: str,
-                                                                    stems: tuple[str, ...]):
+@pytest.mark.parametrize(
+    ("q", "stems"),
+    [
+        ("blackberry tannins", ("blackberr", "tannin")),
+        ("crisp citrus minerality", ("crisp", "citrus", "mineral")),
+        ("oak vanilla", ("oak", "vanilla")),
+        ("tart cherry acidity", ("tart", "cherr", "acid")),
+        ("pepper smoke", ("pepper", "smok")),
+    ],
+)
+async def test_descriptive_queries_return_wines_whose_notes_say_so(
+    engine: tuple[str, str], q: str, stems: tuple[str, ...]
+):
     hits = await top(engine, q)
 
     assert len(hits) == 10

@@ -10,8 +10,18 @@ from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 # What production must set explicitly; everything else has a production-safe default.
-PRODUCTION_REQUIRED = {"mongodb_url", "search_url", "redis_url", "data_dir", "secret_key", "run_worker",
-                       "seed_demo", "stream_prefix", "search_namespace", "cors_origins"}
+PRODUCTION_REQUIRED = {
+    "mongodb_url",
+    "search_url",
+    "redis_url",
+    "data_dir",
+    "secret_key",
+    "run_worker",
+    "seed_demo",
+    "stream_prefix",
+    "search_namespace",
+    "cors_origins",
+}
 
 
 def compose() -> dict:

@@ -20,9 +20,11 @@ def _arrays_on_path(model: type[BaseModel], path: str) -> int:
         if step == "_id":
             return arrays
         annotation = current.model_fields[step].annotation
-        inner = [a for a in typing.get_args(annotation) if a is not type(None)] \
-            if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union \
+        inner = (
+            [a for a in typing.get_args(annotation) if a is not type(None)]
+            if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
             else [annotation]
+        )
         (annotation,) = inner
         if typing.get_origin(annotation) is list:
             arrays += 1
@@ -33,8 +35,11 @@ def _arrays_on_path(model: type[BaseModel], path: str) -> int:
     return arrays
 
 
-INDEXES = [pytest.param(document, index, id=f"{document.Settings.name}.{index.document['name']}")
-           for document in ALL_DOCUMENTS for index in document.Settings.indexes]
+INDEXES = [
+    pytest.param(document, index, id=f"{document.Settings.name}.{index.document['name']}")
+    for document in ALL_DOCUMENTS
+    for index in document.Settings.indexes
+]
 
 
 @pytest.mark.parametrize(("document", "index"), INDEXES)

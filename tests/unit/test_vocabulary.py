@@ -22,8 +22,14 @@ def test_grapes_know_synonyms_shorthand_and_xwines_slash_spellings() -> None:
 
 
 def test_countries_answer_to_adjectives_demonyms_and_short_names() -> None:
-    for word, country in [("USA", "United States"), ("aussie", "Australia"), ("spanish", "Spain"),
-                          ("argentinian", "Argentina"), ("kiwi", "New Zealand"), ("Deutschland", "Germany")]:
+    for word, country in [
+        ("USA", "United States"),
+        ("aussie", "Australia"),
+        ("spanish", "Spain"),
+        ("argentinian", "Argentina"),
+        ("kiwi", "New Zealand"),
+        ("Deutschland", "Germany"),
+    ]:
         assert v.find_country(word) == country
     assert {"USA", "United States", "usa"} <= set(v.country_spellings("USA"))
 
@@ -41,11 +47,50 @@ def test_food_words_map_to_xwines_pairing_categories() -> None:
     assert "Spicy Food" in v.find_food("thai") and "Pasta" in v.find_food("lasagne")
     assert "Hard Cheese" in v.find_food("manchego") and "Fruit Dessert" in v.find_food("apple tart")
     assert set(v.PAIRING_CATEGORIES) <= {
-        "Beef", "Lamb", "Poultry", "Game Meat", "Pork", "Shellfish", "Veal", "Vegetarian", "Rich Fish", "Pasta",
-        "Spicy Food", "Maturated Cheese", "Hard Cheese", "Cured Meat", "Appetizer", "Snack", "Soft Cheese",
-        "Lean Fish", "Sweet Dessert", "Goat Cheese", "Blue Cheese", "Fruit Dessert", "Mushrooms", "Salad", "Fruit",
-        "Seafood", "Chicken", "Cake", "Fish", "Aperitif", "Pizza", "Cheese", "Ham", "Chocolate", "Tomato Dishes",
-        "Barbecue", "Risotto", "Light Stews", "Cold Cuts", "Codfish", "Dessert", "French Fries", "Duck"}
+        "Beef",
+        "Lamb",
+        "Poultry",
+        "Game Meat",
+        "Pork",
+        "Shellfish",
+        "Veal",
+        "Vegetarian",
+        "Rich Fish",
+        "Pasta",
+        "Spicy Food",
+        "Maturated Cheese",
+        "Hard Cheese",
+        "Cured Meat",
+        "Appetizer",
+        "Snack",
+        "Soft Cheese",
+        "Lean Fish",
+        "Sweet Dessert",
+        "Goat Cheese",
+        "Blue Cheese",
+        "Fruit Dessert",
+        "Mushrooms",
+        "Salad",
+        "Fruit",
+        "Seafood",
+        "Chicken",
+        "Cake",
+        "Fish",
+        "Aperitif",
+        "Pizza",
+        "Cheese",
+        "Ham",
+        "Chocolate",
+        "Tomato Dishes",
+        "Barbecue",
+        "Risotto",
+        "Light Stews",
+        "Cold Cuts",
+        "Codfish",
+        "Dessert",
+        "French Fries",
+        "Duck",
+    }
 
 
 def test_taste_words_read_as_ranges() -> None:

@@ -26,10 +26,10 @@ def assert_problem(response, status: int) -> dict:  # type: ignore[no-untyped-de
     return response.json()  # type: ignore[no-any-return]
 
 
-async def test_registration_answers_201_with_the_user_id_and_a_working_token(
-        client: AsyncTestClient[Litestar]) -> None:
-    response = await client.post("/v1/auth/register", json={"email": "ana@example.com", "password": PASSWORD,
-                                                            "username": "Ana"})
+async def test_registration_answers_201_with_the_user_id_and_a_working_token(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.post(
+        "/v1/auth/register", json={"email": "ana@example.com", "password": PASSWORD, "username": "Ana"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 900
@@ -56,20 +56,25 @@ async def test_a_short_password_is_a_422_naming_password(client: AsyncTestClient
     assert await User.find_one({"email": "short@example.com"}) is None
 
 
-@pytest.mark.parametrize("body", [
-    {"email": "not-an-email", "password": PASSWORD},
-    {"email": "a@example.com", "password": PASSWORD, "roles": ["admin"]},  # no mass assignment
-    {"password": PASSWORD},
-])
-async def test_bad_registrations_are_refused_and_create_nothing(client: AsyncTestClient[Litestar],
-                                                                body: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "password": PASSWORD},
+        {"email": "a@example.com", "password": PASSWORD, "roles": ["admin"]},  # no mass assignment
+        {"password": PASSWORD},
+    ],
+)
+async def test_bad_registrations_are_refused_and_create_nothing(
+    client: AsyncTestClient[Litestar], body: dict[str, object]
+) -> None:
     response = await client.post("/v1/auth/register", json=body)
     assert_problem(response, 422)
     assert await User.find_all().count() == 0
 
 
 async def test_login_accepts_the_email_in_any_case_and_returns_a_bearer_token(
-        client: AsyncTestClient[Litestar]) -> None:
+    client: AsyncTestClient[Litestar],
+) -> None:
     shopper = await sign_up(client, "login.case@example.com")
     response = await client.post("/v1/auth/login", json={"email": " LOGIN.Case@example.com", "password": PASSWORD})
     assert response.status_code == 200
@@ -136,8 +141,9 @@ async def test_a_token_signed_with_another_key_is_refused(client: AsyncTestClien
     assert assert_problem(response, 401)["code"] == "token_invalid"
 
 
-async def test_an_expired_token_is_refused_with_its_own_code(client: AsyncTestClient[Litestar],
-                                                            settings: Settings) -> None:
+async def test_an_expired_token_is_refused_with_its_own_code(
+    client: AsyncTestClient[Litestar], settings: Settings
+) -> None:
     from datetime import timedelta
 
     from app.security import TokenCodec

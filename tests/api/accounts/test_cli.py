@@ -20,11 +20,17 @@ ADMIN_PASSWORD = "a-very-long-admin-password"
 def env_of(settings: Settings) -> dict[str, str]:
     """The CUVEE_* variables that point the command at the test's own database, index and Redis keys."""
     assert settings.secret_key is not None
-    return {"CUVEE_MONGODB_URL": settings.mongodb_url, "CUVEE_MONGODB_DB": str(settings.mongodb_db),
-            "CUVEE_SEARCH_URL": str(settings.search_url), "CUVEE_SEARCH_NAMESPACE": settings.search_namespace,
-            "CUVEE_REDIS_URL": str(settings.redis_url), "CUVEE_STREAM_PREFIX": settings.stream_prefix,
-            "CUVEE_DATA_DIR": str(settings.data_dir), "CUVEE_SECRET_KEY": settings.secret_key.get_secret_value(),
-            "CUVEE_LOG_LEVEL": "WARNING"}
+    return {
+        "CUVEE_MONGODB_URL": settings.mongodb_url,
+        "CUVEE_MONGODB_DB": str(settings.mongodb_db),
+        "CUVEE_SEARCH_URL": str(settings.search_url),
+        "CUVEE_SEARCH_NAMESPACE": settings.search_namespace,
+        "CUVEE_REDIS_URL": str(settings.redis_url),
+        "CUVEE_STREAM_PREFIX": settings.stream_prefix,
+        "CUVEE_DATA_DIR": str(settings.data_dir),
+        "CUVEE_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "CUVEE_LOG_LEVEL": "WARNING",
+    }
 
 
 def create_admin(settings: Settings, *args: str, input: str | None = None) -> Result:
@@ -92,15 +98,15 @@ def test_an_existing_customer_is_promoted_and_keeps_their_password(settings: Set
     assert roles == ["customer", "admin"]
 
 
-async def test_a_write_command_refuses_in_one_line_while_the_server_owns_the_data_directory(
-        settings: Settings) -> None:
+async def test_a_write_command_refuses_in_one_line_while_the_server_owns_the_data_directory(settings: Settings) -> None:
     from tests.conftest import running
 
     if not settings.embedded:
         pytest.skip("the data-directory lock guards the embedded store; a MongoDB server serves many processes")
     async with running(create_app(settings)):
-        result = await asyncio.to_thread(create_admin, settings, "late@example.com", "--password-stdin",
-                                         input=ADMIN_PASSWORD + "\n")
+        result = await asyncio.to_thread(
+            create_admin, settings, "late@example.com", "--password-stdin", input=ADMIN_PASSWORD + "\n"
+        )
     assert result.exit_code != 0
     assert f"in use by pid {os.getpid()}" in result.output
     assert len(result.output.strip().splitlines()) == 1

@@ -28,15 +28,17 @@ async def test_consent_starts_withheld(client: AsyncTestClient[Litestar], shoppe
     assert consent == {"personalisation": False, "analytics": False, "marketing": False, "history": []}
 
 
-async def test_each_real_change_is_appended_with_its_time(client: AsyncTestClient[Litestar],
-                                                          shopper: Shopper) -> None:
+async def test_each_real_change_is_appended_with_its_time(client: AsyncTestClient[Litestar], shopper: Shopper) -> None:
     started = utcnow()
     await put(client, shopper, {"personalisation": True, "analytics": True})
     await put(client, shopper, {"personalisation": True, "marketing": False})  # no real change
     body = (await put(client, shopper, {"analytics": False})).json()
     assert (body["personalisation"], body["analytics"], body["marketing"]) == (True, False, False)
     assert [(c["kind"], c["granted"]) for c in body["history"]] == [
-        ("analytics", True), ("personalisation", True), ("analytics", False)]
+        ("analytics", True),
+        ("personalisation", True),
+        ("analytics", False),
+    ]
     times = [datetime.fromisoformat(c["at"]) for c in body["history"]]
     assert times == sorted(times)
     assert started.replace(microsecond=0) <= times[0] <= utcnow()
@@ -44,24 +46,27 @@ async def test_each_real_change_is_appended_with_its_time(client: AsyncTestClien
     assert profile["consent"] == body
 
 
-async def test_other_domains_read_consent_from_the_service(client: AsyncTestClient[Litestar],
-                                                           shopper: Shopper) -> None:
+async def test_other_domains_read_consent_from_the_service(client: AsyncTestClient[Litestar], shopper: Shopper) -> None:
     await put(client, shopper, {"marketing": True})
     consent = await client.app.state.services.accounts.get_consent(shopper.id)
     assert consent.marketing is True and consent.analytics is False
     assert consent.ledger[-1].kind == "marketing"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "body"),
-    ({"marketing": "yes"}, "marketing"),
-    ({"marketing": 1}, "marketing"),
-    ({"marketing": None}, "marketing"),
-    ({"newsletter": True}, "newsletter"),
-    ({"marketing": True, "ledger": []}, "ledger"),
-])
-async def test_bad_consent_is_a_422_and_changes_nothing(client: AsyncTestClient[Litestar], shopper: Shopper,
-                                                        body: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "body"),
+        ({"marketing": "yes"}, "marketing"),
+        ({"marketing": 1}, "marketing"),
+        ({"marketing": None}, "marketing"),
+        ({"newsletter": True}, "newsletter"),
+        ({"marketing": True, "ledger": []}, "ledger"),
+    ],
+)
+async def test_bad_consent_is_a_422_and_changes_nothing(
+    client: AsyncTestClient[Litestar], shopper: Shopper, body: dict[str, Any], field: str
+) -> None:
     await put(client, shopper, {"analytics": True})
     before = await stored_consent(shopper.id)
     response = await put(client, shopper, body)

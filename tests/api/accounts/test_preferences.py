@@ -24,14 +24,22 @@ async def patch(client: AsyncTestClient[Litestar], shopper: Shopper, body: dict[
     return await client.patch("/v1/me/preferences", json=body, headers=shopper.headers)
 
 
-async def test_preferences_are_normalised_to_the_known_vocabulary(client: AsyncTestClient[Litestar],
-                                                                  shopper: Shopper) -> None:
-    response = await patch(client, shopper, {
-        "wine_style": ["Rose", "RED", "red"], "grapes": ["shiraz", "pinot grigio", "Syrah"],
-        "regions": ["saint emilion", "napa valley"], "countries": ["usa", "espana"],
-        "wineries": ["domaine leflaive"], "dietary": ["Sulphite free", "VEGAN"],
-        "dislikes": {"styles": ["sweet"], "grapes": ["cab sauv"]},
-    })
+async def test_preferences_are_normalised_to_the_known_vocabulary(
+    client: AsyncTestClient[Litestar], shopper: Shopper
+) -> None:
+    response = await patch(
+        client,
+        shopper,
+        {
+            "wine_style": ["Rose", "RED", "red"],
+            "grapes": ["shiraz", "pinot grigio", "Syrah"],
+            "regions": ["saint emilion", "napa valley"],
+            "countries": ["usa", "espana"],
+            "wineries": ["domaine leflaive"],
+            "dietary": ["Sulphite free", "VEGAN"],
+            "dislikes": {"styles": ["sweet"], "grapes": ["cab sauv"]},
+        },
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["wine_style"] == ["rosé", "red"]
@@ -45,8 +53,9 @@ async def test_preferences_are_normalised_to_the_known_vocabulary(client: AsyncT
     assert raw["styles"] == ["rosé", "red"] and raw["grapes"] == ["Syrah", "Pinot Gris"]
 
 
-async def test_prices_are_currency_units_on_the_api_and_cents_in_storage(client: AsyncTestClient[Litestar],
-                                                                         shopper: Shopper) -> None:
+async def test_prices_are_currency_units_on_the_api_and_cents_in_storage(
+    client: AsyncTestClient[Litestar], shopper: Shopper
+) -> None:
     response = await patch(client, shopper, {"price_range": {"min": 20, "max": "100.5"}})
     assert response.json()["price_range"] == {"min": "20.00", "max": "100.50"}
     raw = (await stored(shopper.id))["preferences"]["price_range"]
@@ -54,10 +63,27 @@ async def test_prices_are_currency_units_on_the_api_and_cents_in_storage(client:
 
 
 async def test_only_the_fields_sent_change(client: AsyncTestClient[Litestar], shopper: Shopper) -> None:
-    await patch(client, shopper, {"wine_style": ["red"], "regions": ["Rioja"], "price_range": {"min": 10, "max": 50},
-                                  "dislikes": {"grapes": ["Merlot"]}, "extra": {"food": "cheese"}})
-    response = await patch(client, shopper, {"regions": ["Douro"], "price_range": {"max": 80},
-                                             "dislikes": {"wineries": ["Bad Winery"]}, "extra": {"glass": "tulip"}})
+    await patch(
+        client,
+        shopper,
+        {
+            "wine_style": ["red"],
+            "regions": ["Rioja"],
+            "price_range": {"min": 10, "max": 50},
+            "dislikes": {"grapes": ["Merlot"]},
+            "extra": {"food": "cheese"},
+        },
+    )
+    response = await patch(
+        client,
+        shopper,
+        {
+            "regions": ["Douro"],
+            "price_range": {"max": 80},
+            "dislikes": {"wineries": ["Bad Winery"]},
+            "extra": {"glass": "tulip"},
+        },
+    )
     body = response.json()
     assert body["wine_style"] == ["red"]
     assert body["regions"] == ["Douro"]
@@ -67,11 +93,14 @@ async def test_only_the_fields_sent_change(client: AsyncTestClient[Litestar], sh
 
 
 async def test_null_removes_a_price_bound_or_an_extra_key_and_an_empty_list_clears(
-        client: AsyncTestClient[Litestar], shopper: Shopper) -> None:
-    await patch(client, shopper, {"grapes": ["Merlot"], "price_range": {"min": 10, "max": 50},
-                                  "extra": {"food": "cheese", "glass": "tulip"}})
-    body = (await patch(client, shopper, {"grapes": [], "price_range": {"min": None},
-                                          "extra": {"glass": None}})).json()
+    client: AsyncTestClient[Litestar], shopper: Shopper
+) -> None:
+    await patch(
+        client,
+        shopper,
+        {"grapes": ["Merlot"], "price_range": {"min": 10, "max": 50}, "extra": {"food": "cheese", "glass": "tulip"}},
+    )
+    body = (await patch(client, shopper, {"grapes": [], "price_range": {"min": None}, "extra": {"glass": None}})).json()
     assert body["grapes"] == []
     assert body["price_range"] == {"min": None, "max": "50.00"}
     assert body["extra"] == {"food": "cheese"}
@@ -117,9 +146,11 @@ BAD_PATCHES: list[tuple[dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("body", "field"), BAD_PATCHES)
 async def test_bad_preferences_are_a_422_naming_the_field_and_change_nothing(
-        client: AsyncTestClient[Litestar], shopper: Shopper, body: dict[str, Any], field: str) -> None:
-    setup = await patch(client, shopper, {"regions": ["Rioja"], "price_range": {"max": 100},
-                                          "extra": {f"s{i}": i for i in range(10)}})
+    client: AsyncTestClient[Litestar], shopper: Shopper, body: dict[str, Any], field: str
+) -> None:
+    setup = await patch(
+        client, shopper, {"regions": ["Rioja"], "price_range": {"max": 100}, "extra": {f"s{i}": i for i in range(10)}}
+    )
     assert setup.status_code == 200
     before = await stored(shopper.id)
     response = await patch(client, shopper, body)
@@ -130,22 +161,31 @@ async def test_bad_preferences_are_a_422_naming_the_field_and_change_nothing(
     assert await stored(shopper.id) == before
 
 
-async def test_a_body_that_is_not_json_is_a_4xx_problem_and_changes_nothing(client: AsyncTestClient[Litestar],
-                                                                           shopper: Shopper) -> None:
+async def test_a_body_that_is_not_json_is_a_4xx_problem_and_changes_nothing(
+    client: AsyncTestClient[Litestar], shopper: Shopper
+) -> None:
     before = await stored(shopper.id)
     for content in [b"{not json", b"[]", b"null"]:
-        response = await client.patch("/v1/me/preferences", content=content,
-                                      headers={**shopper.headers, "Content-Type": "application/json"})
+        response = await client.patch(
+            "/v1/me/preferences", content=content, headers={**shopper.headers, "Content-Type": "application/json"}
+        )
         assert 400 <= response.status_code < 500, (content, response.status_code)
         assert response.headers["content-type"].startswith("application/problem+json")
     assert await stored(shopper.id) == before
 
 
-async def test_concurrent_updates_of_different_fields_are_all_kept(client: AsyncTestClient[Litestar],
-                                                                   shopper: Shopper) -> None:
-    bodies = [{"regions": ["Rioja"]}, {"countries": ["Spain"]}, {"grapes": ["Tempranillo"]},
-              {"wineries": ["Muga"]}, {"dietary": ["vegan"]}, {"price_range": {"max": 30}},
-              *({"extra": {f"k{i}": i}} for i in range(6))]
+async def test_concurrent_updates_of_different_fields_are_all_kept(
+    client: AsyncTestClient[Litestar], shopper: Shopper
+) -> None:
+    bodies = [
+        {"regions": ["Rioja"]},
+        {"countries": ["Spain"]},
+        {"grapes": ["Tempranillo"]},
+        {"wineries": ["Muga"]},
+        {"dietary": ["vegan"]},
+        {"price_range": {"max": 30}},
+        *({"extra": {f"k{i}": i}} for i in range(6)),
+    ]
     responses = await asyncio.gather(*(patch(client, shopper, b) for b in bodies))
     assert all(r.status_code == 200 for r in responses)
     prefs = (await stored(shopper.id))["preferences"]
@@ -155,8 +195,9 @@ async def test_concurrent_updates_of_different_fields_are_all_kept(client: Async
     assert prefs["extra"] == {f"k{i}": i for i in range(6)}
 
 
-async def test_dismissed_wines_join_the_dislikes_once_in_order_and_bounded(client: AsyncTestClient[Litestar],
-                                                                         shopper: Shopper) -> None:
+async def test_dismissed_wines_join_the_dislikes_once_in_order_and_bounded(
+    client: AsyncTestClient[Litestar], shopper: Shopper
+) -> None:
     accounts = client.app.state.services.accounts
     await patch(client, shopper, {"regions": ["Rioja"]})
     for wine_id in ["w1", "w2", "w1", "w3"]:

@@ -15,18 +15,28 @@ from tests.conftest import PASSWORD, Shopper, sign_up
 
 
 async def test_a_new_customer_sets_everything_up_and_reads_it_back_in_one_call(
-        client: AsyncTestClient[Litestar]) -> None:
-    registered = await client.post("/v1/auth/register", json={"email": "Nina@Example.com", "password": PASSWORD,
-                                                               "username": "nina"})
+    client: AsyncTestClient[Litestar],
+) -> None:
+    registered = await client.post(
+        "/v1/auth/register", json={"email": "Nina@Example.com", "password": PASSWORD, "username": "nina"}
+    )
     assert registered.status_code == 201
     login = await client.post("/v1/auth/login", json={"email": "nina@example.com", "password": PASSWORD})
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     quiz = (await client.get("/v1/taste-quiz")).json()
     answers = {q["id"]: q["options"][0]["id"] for q in quiz["questions"]}
     assert (await client.post("/v1/me/taste-quiz", json={"answers": answers}, headers=headers)).status_code == 200
-    assert (await client.patch("/v1/me/preferences", headers=headers, json={
-        "wine_style": ["red", "rosé"], "regions": ["Bordeaux", "Tuscany"], "price_range": {"min": 20, "max": 100},
-    })).status_code == 200
+    assert (
+        await client.patch(
+            "/v1/me/preferences",
+            headers=headers,
+            json={
+                "wine_style": ["red", "rosé"],
+                "regions": ["Bordeaux", "Tuscany"],
+                "price_range": {"min": 20, "max": 100},
+            },
+        )
+    ).status_code == 200
     assert (await client.put("/v1/me/consent", json={"personalisation": True}, headers=headers)).status_code == 200
 
     profile = (await client.get("/v1/me/profile", headers=headers)).json()
@@ -42,14 +52,21 @@ async def test_a_new_customer_sets_everything_up_and_reads_it_back_in_one_call(
     assert "password_hash" not in str(profile) and "argon2" not in str(profile)
 
 
-async def test_other_domains_plug_their_lists_into_the_profile(client: AsyncTestClient[Litestar],
-                                                               shopper: Shopper) -> None:
+async def test_other_domains_plug_their_lists_into_the_profile(
+    client: AsyncTestClient[Litestar], shopper: Shopper
+) -> None:
     placed = datetime(2024, 5, 1, 12, tzinfo=UTC)
-    await Order(user_id=shopper.id, items=[OrderItem(wine_id="w123", name="Chateau Test", unit_price_cents=12000,
-                                                     quantity=2)],
-                total_cents=24000, placed_at=placed).insert()
-    await Order(user_id="someone-else", items=[OrderItem(wine_id="w9", name="Not Yours", unit_price_cents=100,
-                                                         quantity=1)], total_cents=100).insert()
+    await Order(
+        user_id=shopper.id,
+        items=[OrderItem(wine_id="w123", name="Chateau Test", unit_price_cents=12000, quantity=2)],
+        total_cents=24000,
+        placed_at=placed,
+    ).insert()
+    await Order(
+        user_id="someone-else",
+        items=[OrderItem(wine_id="w9", name="Not Yours", unit_price_cents=100, quantity=1)],
+        total_cents=100,
+    ).insert()
     asked: list[tuple[str, int]] = []
 
     async def purchase_history(user_id: str, limit: int) -> Sequence[Any]:
@@ -63,21 +80,29 @@ async def test_other_domains_plug_their_lists_into_the_profile(client: AsyncTest
         return [{"wine_id": "w789", "name": "Seen Wine", "viewed_at": placed}]
 
     services = client.app.state.services
-    services.profile = ProfileService(services.accounts, purchase_history=purchase_history, wishlist=wishlist,
-                                      recently_viewed=recently_viewed)
+    services.profile = ProfileService(
+        services.accounts, purchase_history=purchase_history, wishlist=wishlist, recently_viewed=recently_viewed
+    )
     profile = (await client.get("/v1/me/profile", headers=shopper.headers)).json()
     assert asked == [(shopper.id, 20)]
-    assert profile["purchase_history"] == [{
-        "order_id": profile["purchase_history"][0]["order_id"], "date": "2024-05-01T12:00:00Z", "status": "pending",
-        "items": [{"wine_id": "w123", "name": "Chateau Test", "quantity": 2, "price": "120.00"}],
-        "total": "240.00", "currency": "EUR", "gift": False}]
+    assert profile["purchase_history"] == [
+        {
+            "order_id": profile["purchase_history"][0]["order_id"],
+            "date": "2024-05-01T12:00:00Z",
+            "status": "pending",
+            "items": [{"wine_id": "w123", "name": "Chateau Test", "quantity": 2, "price": "120.00"}],
+            "total": "240.00",
+            "currency": "EUR",
+            "gift": False,
+        }
+    ]
     assert profile["wishlist"] == [{"wine_id": "w456", "name": "Wish Wine", "added_at": "2024-05-01T12:00:00Z"}]
-    assert profile["recently_viewed"] == [{"wine_id": "w789", "name": "Seen Wine",
-                                           "viewed_at": "2024-05-01T12:00:00Z"}]
+    assert profile["recently_viewed"] == [{"wine_id": "w789", "name": "Seen Wine", "viewed_at": "2024-05-01T12:00:00Z"}]
 
 
-async def test_an_admin_reads_any_profile_and_a_customer_cannot(client: AsyncTestClient[Litestar],
-                                                                shopper: Shopper, admin: Shopper) -> None:
+async def test_an_admin_reads_any_profile_and_a_customer_cannot(
+    client: AsyncTestClient[Litestar], shopper: Shopper, admin: Shopper
+) -> None:
     await client.patch("/v1/me/preferences", json={"regions": ["Rioja"]}, headers=shopper.headers)
     response = await client.get(f"/v1/admin/users/{shopper.id}", headers=admin.headers)
     assert response.status_code == 200

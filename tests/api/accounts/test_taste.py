@@ -19,8 +19,7 @@ async def stored_taste(user_id: str) -> dict[str, Any]:
     return raw["taste_profile"]  # type: ignore[no-any-return]
 
 
-async def test_the_quiz_is_public_and_lists_questions_without_their_points(
-        client: AsyncTestClient[Litestar]) -> None:
+async def test_the_quiz_is_public_and_lists_questions_without_their_points(client: AsyncTestClient[Litestar]) -> None:
     response = await client.get("/v1/taste-quiz")
     assert response.status_code == 200
     quiz = response.json()
@@ -33,18 +32,23 @@ async def test_the_quiz_is_public_and_lists_questions_without_their_points(
 async def test_stating_taste_sets_only_the_axes_sent(client: AsyncTestClient[Litestar], shopper: Shopper) -> None:
     first = await client.put("/v1/me/taste-profile", json={"sweetness": 0.8, "tannin": 0.3}, headers=shopper.headers)
     assert first.status_code == 200
-    body = (await client.put("/v1/me/taste-profile", json={"acidity": 0.5, "tannin": None},
-                             headers=shopper.headers)).json()
+    body = (
+        await client.put("/v1/me/taste-profile", json={"acidity": 0.5, "tannin": None}, headers=shopper.headers)
+    ).json()
     assert (body["sweetness"], body["acidity"], body["tannin"], body["body"]) == (0.8, 0.5, None, None)
     assert body["sources"] == {"sweetness": "stated", "acidity": "stated"}
     assert set(body["updated_at"]) == {"sweetness", "acidity"}
 
 
-async def test_the_quiz_scores_answers_and_keeps_stated_axes(client: AsyncTestClient[Litestar],
-                                                             shopper: Shopper) -> None:
+async def test_the_quiz_scores_answers_and_keeps_stated_axes(
+    client: AsyncTestClient[Litestar], shopper: Shopper
+) -> None:
     await client.put("/v1/me/taste-profile", json={"sweetness": 0.8}, headers=shopper.headers)
-    response = await client.post("/v1/me/taste-quiz", headers=shopper.headers,
-                                 json={"answers": {"coffee": "black", "texture": "cream", "bubbles": "rarely"}})
+    response = await client.post(
+        "/v1/me/taste-quiz",
+        headers=shopper.headers,
+        json={"answers": {"coffee": "black", "texture": "cream", "bubbles": "rarely"}},
+    )
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["scored"] == {"sweetness": 0.1, "tannin": 0.8, "body": 0.9, "fizz": 0.1}
@@ -56,17 +60,24 @@ async def test_the_quiz_scores_answers_and_keeps_stated_axes(client: AsyncTestCl
     assert taste["acidity"] is None
 
 
-async def test_retaking_the_quiz_with_override_replaces_stated_axes(client: AsyncTestClient[Litestar],
-                                                                    shopper: Shopper) -> None:
+async def test_retaking_the_quiz_with_override_replaces_stated_axes(
+    client: AsyncTestClient[Litestar], shopper: Shopper
+) -> None:
     await client.put("/v1/me/taste-profile", json={"sweetness": 0.8}, headers=shopper.headers)
-    result = (await client.post("/v1/me/taste-quiz", headers=shopper.headers,
-                                json={"answers": {"chocolate": "dark"}, "override_stated": True})).json()
+    result = (
+        await client.post(
+            "/v1/me/taste-quiz",
+            headers=shopper.headers,
+            json={"answers": {"chocolate": "dark"}, "override_stated": True},
+        )
+    ).json()
     assert result["taste_profile"]["sweetness"] == 0.1
     assert result["taste_profile"]["sources"]["sweetness"] == "quiz"
 
 
-async def test_learned_axes_replace_quiz_values_but_not_stated_ones(client: AsyncTestClient[Litestar],
-                                                                    shopper: Shopper) -> None:
+async def test_learned_axes_replace_quiz_values_but_not_stated_ones(
+    client: AsyncTestClient[Litestar], shopper: Shopper
+) -> None:
     await client.put("/v1/me/taste-profile", json={"sweetness": 0.8}, headers=shopper.headers)
     await client.post("/v1/me/taste-quiz", headers=shopper.headers, json={"answers": {"texture": "skimmed"}})
     accounts = client.app.state.services.accounts
@@ -78,8 +89,7 @@ async def test_learned_axes_replace_quiz_values_but_not_stated_ones(client: Asyn
     assert taste["learned_from"] == 12
 
 
-async def test_learning_refuses_bad_axes_and_unknown_users(client: AsyncTestClient[Litestar],
-                                                           shopper: Shopper) -> None:
+async def test_learning_refuses_bad_axes_and_unknown_users(client: AsyncTestClient[Litestar], shopper: Shopper) -> None:
     accounts = client.app.state.services.accounts
     before = await stored_taste(shopper.id)
     for axes, learned_from in [({"umami": 0.3}, 1), ({"body": 1.3}, 1), ({"body": 0.3}, -1)]:
@@ -90,17 +100,21 @@ async def test_learning_refuses_bad_axes_and_unknown_users(client: AsyncTestClie
     assert await stored_taste(shopper.id) == before
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "body"),
-    ({"sweetness": 1.5}, "sweetness"),
-    ({"sweetness": -0.1}, "sweetness"),
-    ({"sweetness": "0.5"}, "sweetness"),
-    ({"sweetness": True}, "sweetness"),
-    ({"umami": 0.5}, "umami"),
-    ({"sweetness": 0.5, "source": "learned"}, "source"),
-])
-async def test_bad_taste_profiles_are_a_422_and_change_nothing(client: AsyncTestClient[Litestar], shopper: Shopper,
-                                                               body: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "body"),
+        ({"sweetness": 1.5}, "sweetness"),
+        ({"sweetness": -0.1}, "sweetness"),
+        ({"sweetness": "0.5"}, "sweetness"),
+        ({"sweetness": True}, "sweetness"),
+        ({"umami": 0.5}, "umami"),
+        ({"sweetness": 0.5, "source": "learned"}, "source"),
+    ],
+)
+async def test_bad_taste_profiles_are_a_422_and_change_nothing(
+    client: AsyncTestClient[Litestar], shopper: Shopper, body: dict[str, Any], field: str
+) -> None:
     await client.put("/v1/me/taste-profile", json={"body": 0.4}, headers=shopper.headers)
     before = await stored_taste(shopper.id)
     response = await client.put("/v1/me/taste-profile", json=body, headers=shopper.headers)
@@ -110,16 +124,20 @@ async def test_bad_taste_profiles_are_a_422_and_change_nothing(client: AsyncTest
     assert await stored_taste(shopper.id) == before
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"answers": {}}, "answers"),
-    ({"answers": {"coffee": "espresso"}}, "answers.coffee"),
-    ({"answers": {"coffee": "black", "horoscope": "leo"}}, "answers.horoscope"),
-    ({"answers": ["black"]}, "answers"),
-    ({"answers": {"coffee": "black"}, "override_stated": "yes"}, "override_stated"),
-    ({"answers": {"coffee": "black"}, "sweetness": 1}, "sweetness"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"answers": {}}, "answers"),
+        ({"answers": {"coffee": "espresso"}}, "answers.coffee"),
+        ({"answers": {"coffee": "black", "horoscope": "leo"}}, "answers.horoscope"),
+        ({"answers": ["black"]}, "answers"),
+        ({"answers": {"coffee": "black"}, "override_stated": "yes"}, "override_stated"),
+        ({"answers": {"coffee": "black"}, "sweetness": 1}, "sweetness"),
+    ],
+)
 async def test_bad_quiz_answers_are_a_422_naming_the_answer_and_change_nothing(
-        client: AsyncTestClient[Litestar], shopper: Shopper, body: dict[str, Any], field: str) -> None:
+    client: AsyncTestClient[Litestar], shopper: Shopper, body: dict[str, Any], field: str
+) -> None:
     await client.post("/v1/me/taste-quiz", headers=shopper.headers, json={"answers": {"tea": "strong"}})
     before = await stored_taste(shopper.id)
     response = await client.post("/v1/me/taste-quiz", json=body, headers=shopper.headers)

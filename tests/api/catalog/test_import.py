@@ -129,8 +129,9 @@ async def test_jsonl_rows_upsert_by_id_and_bad_lines_are_reported(client: Client
 
 async def test_a_csv_reimport_keeps_the_price_and_stock_the_shop_has_set(client: Client, admin: Shopper) -> None:
     await upload(client, admin, HEADER + xwines_row("7001"), CSV)
-    patched = await client.patch("/v1/admin/wines/xw7001", json={"price": "99.00", "stock": 1, "listed": True},
-                                 headers=admin.headers)
+    patched = await client.patch(
+        "/v1/admin/wines/xw7001", json={"price": "99.00", "stock": 1, "listed": True}, headers=admin.headers
+    )
     assert patched.status_code == 200
     report = await upload(client, admin, HEADER + xwines_row("7001", name="Quinta Test Tinto Reserva"), CSV)
     assert report["updated"] == 1
@@ -143,7 +144,8 @@ async def test_an_import_with_missing_fields_lands_as_drafts_and_flags_nothing(c
     body = HEADER.replace("Vintages\n", "Vintages,Price,Stock\n")
     body += xwines_row("8001").replace("\n", ",,\n") + xwines_row("8002", abv="9.0").replace("\n", ",12.90,\n")
     body += xwines_row("8003").replace("\n", ",24.50,6\n") + xwines_row("8004", kind="Orange", abv="x").replace(
-        "\n", ",free,-2\n")
+        "\n", ",free,-2\n"
+    )
     report = await upload(client, admin, body, CSV)
     assert (report["inserted"], report["drafts"], report["rejected_count"]) == (3, 2, 1)
     details = {d["row"]: d for d in report["details"]}

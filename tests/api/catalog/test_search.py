@@ -293,9 +293,11 @@ async def test_a_removed_chip_is_not_read_again(client: Client) -> None:
 
 
 async def test_a_slash_grape_facet_value_filters_to_its_count(client: Client) -> None:
-    await insert_wines(make_wine(id="s1", name="Estate Red", grapes=["Syrah/Shiraz"]),
-                       make_wine(id="s2", name="Hill Red", grapes=["Shiraz"]),
-                       make_wine(id="s3", name="Other", grapes=["Merlot"]))
+    await insert_wines(
+        make_wine(id="s1", name="Estate Red", grapes=["Syrah/Shiraz"]),
+        make_wine(id="s2", name="Hill Red", grapes=["Shiraz"]),
+        make_wine(id="s3", name="Other", grapes=["Merlot"]),
+    )
     assert await client.app.state.services.catalog.sync_to_index(["s1", "s2", "s3"])
     facets = {f["value"]: f["count"] for f in (await search(client))["facets"]["grape"]}
     assert facets["Syrah/Shiraz"] == 1
@@ -306,12 +308,14 @@ async def test_a_slash_grape_facet_value_filters_to_its_count(client: Client) ->
 
 @pytest.mark.usefixtures("cellar")
 async def test_a_signed_in_shoppers_dietary_needs_apply_until_she_includes_everything(
-        client: Client, shopper: Shopper) -> None:
+    client: Client, shopper: Shopper
+) -> None:
     response = await client.patch("/v1/me/preferences", json={"dietary": ["vegan"]}, headers=shopper.headers)
     assert response.status_code == 200, response.text
     mine = (await client.get("/v1/search", params={"q": "pinot"}, headers=shopper.headers)).json()
     assert ids(mine) == ["grigio"] and mine["understood"]["your_needs"] == "vegan"
-    everything = (await client.get("/v1/search", params={"q": "pinot", "include_all": "true"},
-                                   headers=shopper.headers)).json()
+    everything = (
+        await client.get("/v1/search", params={"q": "pinot", "include_all": "true"}, headers=shopper.headers)
+    ).json()
     assert set(ids(everything)) == {"grigio", "gris"} and "your_needs" not in everything["understood"]
     assert set(ids(await search(client, q="pinot"))) == {"grigio", "gris"}  # anonymous: no needs

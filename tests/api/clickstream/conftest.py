@@ -24,8 +24,12 @@ def ago(seconds: float) -> str:
 
 def event(type_: str = "wine_viewed", **fields: Any) -> dict[str, Any]:
     """One beacon event with a fresh event_id and the current time; `fields` add or override."""
-    body: dict[str, Any] = {"event_id": str(uuid4()), "type": type_,
-                            "occurred_at": datetime.now(UTC).isoformat(), "anonymous_id": "anon-" + uuid4().hex}
+    body: dict[str, Any] = {
+        "event_id": str(uuid4()),
+        "type": type_,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "anonymous_id": "anon-" + uuid4().hex,
+    }
     if type_ == "wine_viewed":
         body["wine_id"] = "wine-1"
     elif type_ == "search_performed":
@@ -40,8 +44,9 @@ AppClient = AsyncTestClient[Litestar]
 def worker_for(client: AppClient, redis: Any, name: str, **config: Any) -> ClickstreamWorker:
     """A worker on the test's loop, sharing the app's history writer and consent gate."""
     clickstream = client.app.state.services.clickstream
-    return ClickstreamWorker(redis, clickstream.keys, clickstream.history, clickstream.gate,
-                             WorkerConfig(**config), consumer=name)
+    return ClickstreamWorker(
+        redis, clickstream.keys, clickstream.history, clickstream.gate, WorkerConfig(**config), consumer=name
+    )
 
 
 async def issued_anonymous_id(client: AppClient) -> str:

@@ -24,34 +24,38 @@ def stream_of(settings: Settings) -> str:
 
 async def stream_events(redis: Any, settings: Settings) -> list[dict[str, object]]:
     entries = await redis.xrange(stream_of(settings))
-    return [json.loads(fields[b"e"]) | ({"user_id": fields[b"u"].decode()} if b"u" in fields else {})
-            for _, fields in entries]
+    return [
+        json.loads(fields[b"e"]) | ({"user_id": fields[b"u"].decode()} if b"u" in fields else {})
+        for _, fields in entries
+    ]
 
 
 async def test_a_text_plain_beacon_is_accepted_event_by_event(
-        client: AppClient, redis: Any, settings: Settings) -> None:
+    client: AppClient, redis: Any, settings: Settings
+) -> None:
     batch = [event(), event("search_performed", results_count=12)]
-    response = await client.post("/v1/events", content=json.dumps(batch),
-                                 headers={"Content-Type": "text/plain;charset=UTF-8"})
+    response = await client.post(
+        "/v1/events", content=json.dumps(batch), headers={"Content-Type": "text/plain;charset=UTF-8"}
+    )
     assert response.status_code == 202, response.text
     body = response.json()
     assert body["accepted"] == 2 and body["duplicates"] == 0 and body["rejected"] == 0
     assert [(r["index"], r["status"], r["event_id"]) for r in body["results"]] == [
-        (0, "accepted", batch[0]["event_id"]), (1, "accepted", batch[1]["event_id"])]
+        (0, "accepted", batch[0]["event_id"]),
+        (1, "accepted", batch[1]["event_id"]),
+    ]
     stored = await stream_events(redis, settings)
     assert [e["event_id"] for e in stored] == [batch[0]["event_id"], batch[1]["event_id"]]
     assert stored[1]["query"] == "pinot noir" and "user_id" not in stored[1]
 
 
-async def test_an_events_envelope_as_json_is_accepted(
-        client: AppClient, redis: Any, settings: Settings) -> None:
+async def test_an_events_envelope_as_json_is_accepted(client: AppClient, redis: Any, settings: Settings) -> None:
     response = await client.post("/v1/events", json={"events": [event()]})
     assert response.status_code == 202
     assert response.json()["accepted"] == 1
 
 
-async def test_one_bad_event_never_sinks_the_rest(
-        client: AppClient, redis: Any, settings: Settings) -> None:
+async def test_one_bad_event_never_sinks_the_rest(client: AppClient, redis: Any, settings: Settings) -> None:
     good = event()
     batch = [
         good,
@@ -71,20 +75,33 @@ async def test_one_bad_event_never_sinks_the_rest(
     body = response.json()
     assert body["accepted"] == 1 and body["rejected"] == len(batch) - 1
     reasons = [r.get("reason") for r in body["results"]]
-    assert reasons == [None, "missing_field", "missing_field", "unknown_type", "invalid", "invalid",
-                       "occurred_in_future", "too_old", "anonymous_id_required", "invalid", "invalid"]
+    assert reasons == [
+        None,
+        "missing_field",
+        "missing_field",
+        "unknown_type",
+        "invalid",
+        "invalid",
+        "occurred_in_future",
+        "too_old",
+        "anonymous_id_required",
+        "invalid",
+        "invalid",
+    ]
     assert "position" in body["results"][2]["detail"]
     assert body["results"][1]["event_id"] == batch[1]["event_id"]
     assert [e["event_id"] for e in await stream_events(redis, settings)] == [good["event_id"]]
 
 
 async def test_duplicates_are_dropped_within_and_across_batches(
-        client: AppClient, redis: Any, settings: Settings) -> None:
+    client: AppClient, redis: Any, settings: Settings
+) -> None:
     first, second = event(), event()
     response = await client.post("/v1/events", json=[first, first])
     assert [r["status"] for r in response.json()["results"]] == ["accepted", "duplicate"]
-    response = await client.post("/v1/events", content=json.dumps([second, first]),
-                                 headers={"Content-Type": "text/plain"})
+    response = await client.post(
+        "/v1/events", content=json.dumps([second, first]), headers={"Content-Type": "text/plain"}
+    )
     body = response.json()
     assert [r["status"] for r in body["results"]] == ["accepted", "duplicate"]
     assert body["duplicates"] == 1
@@ -92,7 +109,8 @@ async def test_duplicates_are_dropped_within_and_across_batches(
 
 
 async def test_malformed_bodies_are_problems_and_store_nothing(
-        client: AppClient, redis: Any, settings: Settings) -> None:
+    client: AppClient, redis: Any, settings: Settings
+) -> None:
     cases = [
         (b"{not json", "text/plain", 400, "malformed_batch"),
         (b'{"events": [], "extra": 1}', "application/json", 400, "malformed_batch"),
@@ -135,7 +153,8 @@ async def test_too_many_events_from_one_address_answer_429(tmp_path: Path, redis
 
 
 async def test_signed_in_events_need_analytics_consent(
-        client: AppClient, shopper: Shopper, redis: Any, settings: Settings) -> None:
+    client: AppClient, shopper: Shopper, redis: Any, settings: Settings
+) -> None:
     batch = [event(), event()]
     refused = await client.post("/v1/events", json=batch, headers=shopper.headers)
     assert refused.status_code == 202
@@ -151,7 +170,8 @@ async def test_signed_in_events_need_analytics_consent(
 
 
 async def test_an_invalid_token_is_refused_rather_than_taken_as_anonymous(
-        client: AppClient, redis: Any, settings: Settings) -> None:
+    client: AppClient, redis: Any, settings: Settings
+) -> None:
     response = await client.post("/v1/events", json=[event()], headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401
     assert await stream_events(redis, settings) == []

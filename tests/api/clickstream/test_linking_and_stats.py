@@ -23,12 +23,16 @@ from tests.factories import insert_wines, make_wine
 AppClient = AsyncTestClient[Litestar]
 
 
-async def test_anonymous_history_becomes_the_users_at_sign_in(
-        client: AppClient, shopper: Shopper, redis: Any) -> None:
+async def test_anonymous_history_becomes_the_users_at_sign_in(client: AppClient, shopper: Shopper, redis: Any) -> None:
     old, new = await insert_wines(make_wine(name="Before Login"), make_wine(name="After Login"))
     anon, other_browser = await issued_anonymous_id(client), await issued_anonymous_id(client)
-    await post(client, [event(wine_id=old.id, anonymous_id=anon, occurred_at=ago(5)),
-                        event(wine_id=old.id, anonymous_id=other_browser)])
+    await post(
+        client,
+        [
+            event(wine_id=old.id, anonymous_id=anon, occurred_at=ago(5)),
+            event(wine_id=old.id, anonymous_id=other_browser),
+        ],
+    )
     worker = worker_for(client, redis, "w")
     await worker.ensure_group()
     await worker.poll_once()
@@ -48,8 +52,9 @@ async def test_anonymous_history_becomes_the_users_at_sign_in(
 
 
 async def test_nothing_is_linked_without_analytics_consent(client: AppClient, shopper: Shopper) -> None:
-    response = await client.post("/v1/me/anonymous-id", json={"anonymous_id": await issued_anonymous_id(client)},
-                                 headers=shopper.headers)
+    response = await client.post(
+        "/v1/me/anonymous-id", json={"anonymous_id": await issued_anonymous_id(client)}, headers=shopper.headers
+    )
     assert response.json() == {"linked": False, "interactions": 0}
     assert (await User.get(shopper.id)).anonymous_ids == []  # type: ignore[union-attr]
 
@@ -59,8 +64,9 @@ async def test_an_anonymous_id_of_another_account_is_refused(client: AppClient, 
     for user in (shopper, other):
         await consent(client, user.headers, analytics=True)
     shared = await issued_anonymous_id(client)
-    assert (await client.post("/v1/me/anonymous-id", json={"anonymous_id": shared},
-                              headers=shopper.headers)).status_code == 200
+    assert (
+        await client.post("/v1/me/anonymous-id", json={"anonymous_id": shared}, headers=shopper.headers)
+    ).status_code == 200
     response = await client.post("/v1/me/anonymous-id", json={"anonymous_id": shared}, headers=other.headers)
     assert response.status_code == 409
     assert response.json()["code"] == "anonymous_id_taken"
@@ -103,7 +109,8 @@ async def test_an_id_issued_by_another_shop_is_not_linkable(client: AppClient, s
 
 
 async def test_operators_see_length_pending_lag_and_dead_letters(
-        client: AppClient, admin: Shopper, shopper: Shopper, redis: Any) -> None:
+    client: AppClient, admin: Shopper, shopper: Shopper, redis: Any
+) -> None:
     await post(client, [event() for _ in range(5)])
     worker = worker_for(client, redis, "reader", batch_size=2)
     await worker.ensure_group()
@@ -115,8 +122,13 @@ async def test_operators_see_length_pending_lag_and_dead_letters(
 
     ready = await client.get("/health/ready")
     assert ready.status_code == 200
-    assert ready.json()["checks"]["clickstream"] == {"pending": 2, "lag": 3, "dead_letter": 0, "consumers": 1,
-                                                     "length": 5}
+    assert ready.json()["checks"]["clickstream"] == {
+        "pending": 2,
+        "lag": 3,
+        "dead_letter": 0,
+        "consumers": 1,
+        "length": 5,
+    }
 
 
 async def test_stats_before_any_event_report_an_empty_stream(client: AppClient, admin: Shopper) -> None:

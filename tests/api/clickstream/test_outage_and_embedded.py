@@ -39,8 +39,10 @@ def free_port() -> int:
 
 def start_redis(port: int) -> subprocess.Popen[bytes]:
     """A throwaway redis-server (never the shared one on 6379), ready when this returns."""
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
     probe = sync_redis.Redis(port=port, socket_connect_timeout=0.2)
     for _ in range(100):
         try:
@@ -72,10 +74,12 @@ async def timed_post(client: AppClient, batch: list[dict[str, Any]]) -> tuple[in
 
 
 async def test_redis_stopped_answers_503_at_once_and_recovers_when_back(
-        tmp_path: Path, own_redis: tuple[int, list[subprocess.Popen[bytes]]]) -> None:
+    tmp_path: Path, own_redis: tuple[int, list[subprocess.Popen[bytes]]]
+) -> None:
     port, procs = own_redis
-    async with AsyncTestClient(app=create_app(make_settings(tmp_path, redis_url=f"redis://127.0.0.1:{port}/0"))) \
-            as client:
+    async with AsyncTestClient(
+        app=create_app(make_settings(tmp_path, redis_url=f"redis://127.0.0.1:{port}/0"))
+    ) as client:
         assert (await timed_post(client, [event()]))[0] == 202
         procs[0].terminate()
         procs[0].wait()
@@ -93,10 +97,12 @@ async def test_redis_stopped_answers_503_at_once_and_recovers_when_back(
 
 
 async def test_a_hung_redis_answers_503_within_the_deadline_and_recovers(
-        tmp_path: Path, own_redis: tuple[int, list[subprocess.Popen[bytes]]]) -> None:
+    tmp_path: Path, own_redis: tuple[int, list[subprocess.Popen[bytes]]]
+) -> None:
     port, procs = own_redis
-    async with AsyncTestClient(app=create_app(make_settings(tmp_path, redis_url=f"redis://127.0.0.1:{port}/0"))) \
-            as client:
+    async with AsyncTestClient(
+        app=create_app(make_settings(tmp_path, redis_url=f"redis://127.0.0.1:{port}/0"))
+    ) as client:
         assert (await timed_post(client, [event()]))[0] == 202
         procs[0].send_signal(signal.SIGSTOP)
         try:
@@ -130,8 +136,17 @@ async def test_the_in_process_worker_drains_the_stream_and_stops_cleanly(tmp_pat
 async def test_the_in_process_redis_takes_beacons_without_lua(client: AppClient) -> None:
     """fakeredis has no Lua: the pipelined path must give the same verdicts and limits."""
     fake = fakeredis.FakeAsyncRedis()
-    service = ClickstreamService(fake, "embedded", client.app.state.services.accounts, None, utcnow,
-                                 maxlen=1000, dedup_ttl_s=86_400, events_per_minute=5, secret="s")
+    service = ClickstreamService(
+        fake,
+        "embedded",
+        client.app.state.services.accounts,
+        None,
+        utcnow,
+        maxlen=1000,
+        dedup_ttl_s=86_400,
+        events_per_minute=5,
+        secret="s",
+    )
     first, second = event(), event()
     receipt = await service.ingest(json.dumps([first, second, first]).encode(), None, "10.0.0.1")
     assert [v.status for v in receipt.results] == ["accepted", "accepted", "duplicate"]
@@ -150,8 +165,17 @@ async def test_the_in_process_redis_wakes_a_worker_waiting_in_xreadgroup(client:
     """What the embedded mode relies on from fakeredis: XREADGROUP … BLOCK either answers at once (< 2.41) or
     wakes when an entry is appended (2.41) — never sits out the whole block time with an entry waiting."""
     fake = fakeredis.FakeAsyncRedis()
-    service = ClickstreamService(fake, "embedded", client.app.state.services.accounts, None, utcnow,
-                                 maxlen=1000, dedup_ttl_s=86_400, events_per_minute=100, secret="s")
+    service = ClickstreamService(
+        fake,
+        "embedded",
+        client.app.state.services.accounts,
+        None,
+        utcnow,
+        maxlen=1000,
+        dedup_ttl_s=86_400,
+        events_per_minute=100,
+        secret="s",
+    )
     worker = service.new_worker(WorkerConfig(block_ms=600_000, reclaim_every_s=600))
     await worker.ensure_group()
     worker.start()

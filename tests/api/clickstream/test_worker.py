@@ -26,27 +26,36 @@ AppClient = AsyncTestClient[Litestar]
 
 
 async def test_a_beacon_becomes_profile_history_through_the_worker(
-        client: AppClient, shopper: Shopper, redis: Any) -> None:
+    client: AppClient, shopper: Shopper, redis: Any
+) -> None:
     merlot, syrah = await insert_wines(make_wine(name="Merlot One"), make_wine(name="Syrah Two"))
     await signed_in_with_consent(client, shopper)
-    await post(client, [event(wine_id=merlot.id, occurred_at=ago(4)), event(wine_id=syrah.id, occurred_at=ago(3)),
-                        event(wine_id=merlot.id, occurred_at=ago(2)),
-                        event("search_performed", query="Syrah", results_count=3)], shopper.headers)
+    await post(
+        client,
+        [
+            event(wine_id=merlot.id, occurred_at=ago(4)),
+            event(wine_id=syrah.id, occurred_at=ago(3)),
+            event(wine_id=merlot.id, occurred_at=ago(2)),
+            event("search_performed", query="Syrah", results_count=3),
+        ],
+        shopper.headers,
+    )
     worker = worker_for(client, redis, "w1")
     await worker.ensure_group()
     assert await worker.poll_once() == 4
 
     profile = (await client.get("/v1/me/profile", headers=shopper.headers)).json()
     assert [(w["wine_id"], w["name"]) for w in profile["recently_viewed"]] == [
-        (merlot.id, "Merlot One"), (syrah.id, "Syrah Two")]
+        (merlot.id, "Merlot One"),
+        (syrah.id, "Syrah Two"),
+    ]
     assert [(s["query"], s["results_count"]) for s in profile["search_history"]] == [("Syrah", 3)]
     assert (await Wine.get(merlot.id)).view_count == 2  # type: ignore[union-attr]
     stats = (await redis.xinfo_groups(client.app.state.services.clickstream.keys.stream))[0]
     assert stats["pending"] == 0 and stats["lag"] == 0
 
 
-async def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(
-        client: AppClient, redis: Any) -> None:
+async def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(client: AppClient, redis: Any) -> None:
     wines = await insert_wines(*(make_wine() for _ in range(3)))
     batch = [event(wine_id=wines[i % 3].id) for i in range(60)]
     await post(client, batch[:30])
@@ -68,8 +77,12 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(
     assert await Interaction.find({"_id": {"$in": [e["event_id"] for e in batch]}}).count() == 60
     counts = [(await Wine.get(w.id)).view_count for w in wines]  # type: ignore[union-attr]
     assert counts == [20, 20, 20]
-    assert await redis.xpending(client.app.state.services.clickstream.keys.stream, "history-writers") \
-        == {"pending": 0, "min": None, "max": None, "consumers": []}
+    assert await redis.xpending(client.app.state.services.clickstream.keys.stream, "history-writers") == {
+        "pending": 0,
+        "min": None,
+        "max": None,
+        "consumers": [],
+    }
     await asyncio.sleep(1.05)
     assert await rescuer.poll_once() == 0  # and nothing comes back a third time
 
@@ -114,20 +127,25 @@ async def test_recommendation_feedback_is_recorded_once_per_event(client: AppCli
 
     actions = (await RecommendationLog.get(log.id)).actions  # type: ignore[union-attr]
     assert sorted((a.type, a.ref) for a in actions) == sorted(
-        [("click", click["event_id"]), ("dismiss", dismiss["event_id"])])
+        [("click", click["event_id"]), ("dismiss", dismiss["event_id"])]
+    )
 
 
-async def test_feedback_on_someone_elses_list_is_not_recorded(
-        client: AppClient, shopper: Shopper, redis: Any) -> None:
+async def test_feedback_on_someone_elses_list_is_not_recorded(client: AppClient, shopper: Shopper, redis: Any) -> None:
     """A rec_id is not a capability: clicks, cart adds and dismissals join a list's log only from the user
     (or, for an anonymous list, an anonymous visitor) it was served to."""
     (wine,) = await insert_wines(make_wine())
     victims = RecommendationLog(user_id="victim-user", surface="for_you", model_version="v1")
     await victims.insert()
     await signed_in_with_consent(client, shopper)
-    attacks = [event(type_, rec_id=victims.id, wine_id=wine.id, **extra) for type_, extra in
-               (("recommendation_clicked", {"position": 0}), ("cart_item_added", {}),
-                ("recommendation_dismissed", {}))]
+    attacks = [
+        event(type_, rec_id=victims.id, wine_id=wine.id, **extra)
+        for type_, extra in (
+            ("recommendation_clicked", {"position": 0}),
+            ("cart_item_added", {}),
+            ("recommendation_dismissed", {}),
+        )
+    ]
     await post(client, attacks[:2], shopper.headers)  # signed in as someone else
     await post(client, attacks[2:])  # anonymous
     own = RecommendationLog(user_id=shopper.id, surface="for_you", model_version="v1")
@@ -145,17 +163,22 @@ async def test_feedback_on_someone_elses_list_is_not_recorded(
 async def test_each_users_history_stays_bounded_keeping_the_newest(client: AppClient, shopper: Shopper) -> None:
     history = History(utcnow, HistoryBounds(per_user=10, slack=3))
     start_at = datetime.now(UTC) - timedelta(hours=1)
-    events = [decode_event(json.dumps(event(wine_id=f"w{i:02d}", occurred_at=(
-        start_at + timedelta(seconds=i)).isoformat())).encode()) for i in range(40)]
+    events = [
+        decode_event(
+            json.dumps(event(wine_id=f"w{i:02d}", occurred_at=(start_at + timedelta(seconds=i)).isoformat())).encode()
+        )
+        for i in range(40)
+    ]
     for start in range(0, 40, 4):
-        await history.apply([Attributed(ev, shopper.id) for ev in events[start:start + 4]])
+        await history.apply([Attributed(ev, shopper.id) for ev in events[start : start + 4]])
         assert await Interaction.find({"user_id": shopper.id}).count() <= 13
     kept = await history.recent(shopper.id, ("wine_viewed",), 50)
     assert [d["wine_id"] for d in kept][:10] == [f"w{i:02d}" for i in range(39, 29, -1)]
 
 
 async def test_events_are_dropped_when_consent_is_withdrawn_before_the_worker_runs(
-        client: AppClient, shopper: Shopper, redis: Any) -> None:
+    client: AppClient, shopper: Shopper, redis: Any
+) -> None:
     await signed_in_with_consent(client, shopper)
     await post(client, [event(), event()], shopper.headers)
     # Withdrawn elsewhere (another API process) before its clean-up reached the stream: the worker decides.
@@ -166,8 +189,7 @@ async def test_events_are_dropped_when_consent_is_withdrawn_before_the_worker_ru
     assert await worker.poll_once() == 2
     assert worker.counters["dropped_no_consent"] == 2
     assert await Interaction.find({"user_id": shopper.id}).count() == 0
-    assert (await redis.xpending(client.app.state.services.clickstream.keys.stream, "history-writers"))[
-        "pending"] == 0
+    assert (await redis.xpending(client.app.state.services.clickstream.keys.stream, "history-writers"))["pending"] == 0
 
 
 class InstantServer:
@@ -205,8 +227,15 @@ class InstantServer:
 
 async def run_against(client: AppClient, server: InstantServer, clock: list[float]) -> ClickstreamWorker:
     clickstream = client.app.state.services.clickstream
-    worker = ClickstreamWorker(server, clickstream.keys, clickstream.history, clickstream.gate,
-                               WorkerConfig(block_ms=1000, idle_sleep_s=0.01), consumer="w", clock=lambda: clock[0])
+    worker = ClickstreamWorker(
+        server,
+        clickstream.keys,
+        clickstream.history,
+        clickstream.gate,
+        WorkerConfig(block_ms=1000, idle_sleep_s=0.01),
+        consumer="w",
+        clock=lambda: clock[0],
+    )
     worker.start()
     await asyncio.wait_for(server.enough.wait(), 30)  # a generous deadline: only the count of reads matters
     await worker.stop()
@@ -259,7 +288,8 @@ class Crash(BaseException):
 
 @pytest.mark.parametrize("dies_at", ["the view count", "storing the interactions", "pulling the counting ids"])
 async def test_a_worker_dying_anywhere_in_counting_views_counts_each_view_once(
-        client: AppClient, redis: Any, monkeypatch: pytest.MonkeyPatch, dies_at: str) -> None:
+    client: AppClient, redis: Any, monkeypatch: pytest.MonkeyPatch, dies_at: str
+) -> None:
     wines = await insert_wines(*(make_wine() for _ in range(2)))
     batch = [event(wine_id=wines[i % 2].id) for i in range(10)]
     await post(client, batch)
@@ -269,8 +299,9 @@ async def test_a_worker_dying_anywhere_in_counting_views_counts_each_view_once(
     collection = type(Wine.get_pymongo_collection())  # the driver's class on a server, the engine's in-process
     name = "insert_many" if dies_at == "storing the interactions" else "bulk_write"
     original = getattr(collection, name)
-    marker = {"the view count": "$inc", "storing the interactions": "wine_viewed",
-              "pulling the counting ids": "$pull"}[dies_at]
+    marker = {"the view count": "$inc", "storing the interactions": "wine_viewed", "pulling the counting ids": "$pull"}[
+        dies_at
+    ]
 
     async def dying(self: Any, *args: Any, **kwargs: Any) -> Any:
         if marker in repr(args):

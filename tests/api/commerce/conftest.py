@@ -24,8 +24,15 @@ from documents import User, Wine
 from tests.conftest import ON_SERVER, AppClient
 
 _YIELDING_COLLECTION_METHODS = (
-    "find_one", "find_one_and_update", "find_one_and_delete", "update_one", "update_many", "insert_one",
-    "delete_one", "count_documents", "aggregate",
+    "find_one",
+    "find_one_and_update",
+    "find_one_and_delete",
+    "update_one",
+    "update_many",
+    "insert_one",
+    "delete_one",
+    "count_documents",
+    "aggregate",
 )
 
 
@@ -53,13 +60,13 @@ def services_of(app: Litestar) -> Services:
     return app.state.services  # type: ignore[no-any-return]
 
 
-async def quick_shopper(app: Litestar, *, username: str | None = None,
-                        roles: tuple[str, ...] = ("customer",)) -> dict[str, str]:
+async def quick_shopper(
+    app: Litestar, *, username: str | None = None, roles: tuple[str, ...] = ("customer",)
+) -> dict[str, str]:
     """A user created directly (no password hashing: 50 buyers in milliseconds); returns auth headers
     with the user id under "X-Test-User" for assertions."""
     services = services_of(app)
-    user = User(email=f"{uuid4().hex[:12]}@example.com", username=username, password_hash="-",
-                roles=list(roles))
+    user = User(email=f"{uuid4().hex[:12]}@example.com", username=username, password_hash="-", roles=list(roles))
     await user.insert()
     token = services.tokens.issue(user.id, user.roles, services.clock())
     return {"Authorization": f"Bearer {token}", "X-Test-User": user.id}
@@ -72,8 +79,9 @@ async def fill(client: AppClient, headers: dict[str, str], *lines: tuple[Wine, i
         assert response.status_code == 200, response.text
 
 
-async def buy(client: AppClient, headers: dict[str, str], *lines: tuple[Wine, int],
-              gift: dict[str, str] | None = None) -> dict[str, Any]:
+async def buy(
+    client: AppClient, headers: dict[str, str], *lines: tuple[Wine, int], gift: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Fill the cart and check out; returns the order as the API shows it."""
     await fill(client, headers, *lines)
     response = await client.post("/v1/me/checkout", json={"gift": gift} if gift else {}, headers=headers)

@@ -22,12 +22,15 @@ async def test_a_new_user_has_an_empty_cart(client: Client, shopper: Shopper) ->
 async def test_cart_lines_show_catalog_prices_and_totals_in_cents(client: Client, shopper: Shopper) -> None:
     a, b = await insert_wines(make_wine(name="Alpha", price_cents=1250), make_wine(name="Beta", price_cents=999))
     await client.put(f"/v1/me/cart/items/{a.id}", json={"quantity": 2}, headers=shopper.headers)
-    response = await client.put(f"/v1/me/cart/items/{b.id}", json={"quantity": 1, "rec_id": "rec42"},
-                                headers=shopper.headers)
+    response = await client.put(
+        f"/v1/me/cart/items/{b.id}", json={"quantity": 1, "rec_id": "rec42"}, headers=shopper.headers
+    )
     assert response.status_code == 200
     body = response.json()
     assert [(i["name"], i["quantity"], i["line_total_cents"]) for i in body["items"]] == [
-        ("Alpha", 2, 2500), ("Beta", 1, 999)]
+        ("Alpha", 2, 2500),
+        ("Beta", 1, 999),
+    ]
     assert body["total_cents"] == 3499 and body["total"] == "34.99" and body["bottles"] == 3
     assert body["items"][1]["rec_id"] == "rec42"
 
@@ -69,8 +72,13 @@ async def test_unknown_delisted_and_short_wines_are_refused_naming_them(client: 
 async def test_bad_quantities_and_unknown_fields_are_422(client: Client, shopper: Shopper) -> None:
     (wine,) = await insert_wines(make_wine())
     url = f"/v1/me/cart/items/{wine.id}"
-    for body in ({"quantity": -1}, {"quantity": 1000}, {"quantity": 1, "price_cents": 1}, {},
-                 {"quantity": 1, "rec_id": "has spaces"}):
+    for body in (
+        {"quantity": -1},
+        {"quantity": 1000},
+        {"quantity": 1, "price_cents": 1},
+        {},
+        {"quantity": 1, "rec_id": "has spaces"},
+    ):
         response = await client.put(url, json=body, headers=shopper.headers)
         assert response.status_code == 422, body
     assert await Cart.find({"items.0": {"$exists": True}}).count() == 0
@@ -85,7 +93,8 @@ async def test_each_user_sees_only_their_own_cart(client: Client, shopper: Shopp
 
 
 async def test_a_delisted_wine_stays_in_the_cart_marked_unavailable_and_out_of_the_total(
-        client: Client, shopper: Shopper) -> None:
+    client: Client, shopper: Shopper
+) -> None:
     a, b = await insert_wines(make_wine(price_cents=1000), make_wine(price_cents=500))
     for wine in (a, b):
         await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": 1}, headers=shopper.headers)
@@ -96,17 +105,17 @@ async def test_a_delisted_wine_stays_in_the_cart_marked_unavailable_and_out_of_t
 
 
 async def test_abandoned_carts_list_idle_carts_with_owner_value_and_idle_time(client: Client, admin: Shopper) -> None:
-    wine, = await insert_wines(make_wine(price_cents=2000))
+    (wine,) = await insert_wines(make_wine(price_cents=2000))
     idle, fresh, empty = [await quick_shopper(client.app) for _ in range(3)]
     for headers in (idle, fresh, empty):
         await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": 2}, headers=headers)
     await client.delete(f"/v1/me/cart/items/{wine.id}", headers=empty)
     long_ago = utcnow() - timedelta(hours=30)
     for headers in (idle, empty):  # the carts' last activity, 30 hours ago
-        await Cart.get_pymongo_collection().update_one({"user_id": headers["X-Test-User"]},
-                                                       {"$set": {"updated_at": long_ago}})
-    await User.get_pymongo_collection().update_one({"_id": idle["X-Test-User"]},
-                                                   {"$set": {"consent.marketing": True}})
+        await Cart.get_pymongo_collection().update_one(
+            {"user_id": headers["X-Test-User"]}, {"$set": {"updated_at": long_ago}}
+        )
+    await User.get_pymongo_collection().update_one({"_id": idle["X-Test-User"]}, {"$set": {"consent.marketing": True}})
     response = await client.get("/v1/admin/carts/abandoned", headers=admin.headers)
     assert response.status_code == 200
     body = response.json()
@@ -146,7 +155,8 @@ async def test_a_full_cart_refuses_another_wine_but_still_changes_its_lines(clie
 async def test_a_quantity_must_be_a_json_integer(client: AppClient, shopper: Shopper) -> None:
     (wine,) = await insert_wines(make_wine())
     for quantity in ("1", True, 1.5):
-        response = await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": quantity},
-                                    headers=shopper.headers)
+        response = await client.put(
+            f"/v1/me/cart/items/{wine.id}", json={"quantity": quantity}, headers=shopper.headers
+        )
         assert response.status_code == 422, (quantity, response.text)
     assert (await client.get("/v1/me/cart", headers=shopper.headers)).json()["items"] == []

@@ -17,17 +17,21 @@ from tests.factories import insert_wines, make_wine
 CHECKOUT = "/v1/me/checkout"
 
 
-async def test_checkout_places_an_order_with_snapshots_and_empties_the_cart(client: AppClient,
-                                                                            shopper: Shopper) -> None:
-    a, b = await insert_wines(make_wine(name="Alpha", price_cents=1250, stock=10),
-                              make_wine(name="Beta", price_cents=999, stock=3))
+async def test_checkout_places_an_order_with_snapshots_and_empties_the_cart(
+    client: AppClient, shopper: Shopper
+) -> None:
+    a, b = await insert_wines(
+        make_wine(name="Alpha", price_cents=1250, stock=10), make_wine(name="Beta", price_cents=999, stock=3)
+    )
     await fill(client, shopper.headers, (a, 2), (b, 3))
     response = await client.post(CHECKOUT, json={}, headers=shopper.headers)
     assert response.status_code == 201, response.text
     order = response.json()
     assert order["status"] == "pending" and order["is_gift"] is False and order["can_cancel"] is True
     assert sorted((i["name"], i["quantity"], i["unit_price_cents"]) for i in order["items"]) == [
-        ("Alpha", 2, 1250), ("Beta", 3, 999)]
+        ("Alpha", 2, 1250),
+        ("Beta", 3, 999),
+    ]
     assert order["total_cents"] == 5497 and order["total"] == "54.97"
     assert [h["status"] for h in order["history"]] == ["pending"]
     assert (await stock_of(a), await stock_of(b)) == (8, 0)
@@ -46,7 +50,8 @@ async def test_checkout_without_a_body_works_and_an_empty_cart_is_409(client: Ap
 
 
 async def test_a_short_line_gives_back_the_lines_already_reserved_and_names_the_wine(
-        client: AppClient, shopper: Shopper) -> None:
+    client: AppClient, shopper: Shopper
+) -> None:
     # ids fix the reservation order (by wine id): "a…" is reserved before "b…" runs short
     first, short = await insert_wines(make_wine(id="a-first", stock=5), make_wine(id="b-short", name="Rare", stock=2))
     await fill(client, shopper.headers, (first, 2), (short, 2))
@@ -61,8 +66,7 @@ async def test_a_short_line_gives_back_the_lines_already_reserved_and_names_the_
     assert len((await client.get("/v1/me/cart", headers=shopper.headers)).json()["items"]) == 2
 
 
-async def test_a_wine_delisted_after_it_was_added_blocks_checkout_by_name(client: AppClient,
-                                                                          shopper: Shopper) -> None:
+async def test_a_wine_delisted_after_it_was_added_blocks_checkout_by_name(client: AppClient, shopper: Shopper) -> None:
     (wine,) = await insert_wines(make_wine(name="Withdrawn"))
     await fill(client, shopper.headers, (wine, 1))
     await wine.set({"listed": False})
@@ -83,8 +87,11 @@ async def test_a_gift_order_is_marked_with_its_recipient(client: AppClient, shop
 async def test_bad_gift_and_unknown_fields_are_422_and_change_nothing(client: AppClient, shopper: Shopper) -> None:
     (wine,) = await insert_wines(make_wine())
     await fill(client, shopper.headers, (wine, 1))
-    for body in ({"gift": {"recipient_name": ""}}, {"gift": {"recipient_name": "x", "message": "m" * 1001}},
-                 {"total_cents": 1}):
+    for body in (
+        {"gift": {"recipient_name": ""}},
+        {"gift": {"recipient_name": "x", "message": "m" * 1001}},
+        {"total_cents": 1},
+    ):
         response = await client.post(CHECKOUT, json=body, headers=shopper.headers)
         assert response.status_code == 422, body
     bad_key = await client.post(CHECKOUT, json={}, headers={**shopper.headers, "Idempotency-Key": "k" * 201})
@@ -163,7 +170,8 @@ async def test_fifty_buyers_racing_for_five_bottles_buy_exactly_five(client: App
 
 
 async def test_racing_two_line_carts_never_oversell_and_give_back_half_reservations(
-        client: AppClient, networked: None) -> None:
+    client: AppClient, networked: None
+) -> None:
     plenty, scarce = await insert_wines(make_wine(id="a-plenty", stock=10), make_wine(id="b-scarce", stock=3))
     buyers = [await quick_shopper(client.app) for _ in range(10)]
     for headers in buyers:
@@ -182,8 +190,9 @@ async def test_order_listener_gets_each_new_order_with_its_rec_ids(client: AppCl
         placed.append(order)
 
     services_of(client.app).commerce.on_order_placed = record
-    await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": 1, "rec_id": "rec-home-1"},
-                     headers=shopper.headers)
+    await client.put(
+        f"/v1/me/cart/items/{wine.id}", json={"quantity": 1, "rec_id": "rec-home-1"}, headers=shopper.headers
+    )
     order = (await client.post(CHECKOUT, json={}, headers=shopper.headers)).json()
     assert order["items"][0]["rec_id"] == "rec-home-1"
     assert [(o.id, o.items[0].rec_id) for o in placed] == [(order["id"], "rec-home-1")]
@@ -218,8 +227,9 @@ async def test_search_sees_stock_run_out_and_come_back(client: AppClient, shoppe
 
 # ---------------------------------------------------------------- checkouts that die half-way
 @contextlib.asynccontextmanager
-async def frozen_checkout(client: AppClient, headers: dict[str, str], *,
-                          at: str) -> AsyncIterator[tuple[asyncio.Task[Any], asyncio.Event]]:
+async def frozen_checkout(
+    client: AppClient, headers: dict[str, str], *, at: str
+) -> AsyncIterator[tuple[asyncio.Task[Any], asyncio.Event]]:
     """A checkout whose process stops at one point: `at="placing"` after every line is reserved, before the
     order is placed; `at="dropping_holds"` after it is placed, before its holds are dropped. The request's
     task is parked there, as if killed (no clean-up of ours runs), unless the test sets the event it gets."""
@@ -252,7 +262,8 @@ async def frozen_checkout(client: AppClient, headers: dict[str, str], *,
 
 
 async def test_a_checkout_that_died_before_placing_gives_its_stock_back_to_the_retry(
-        client: AppClient, shopper: Shopper) -> None:
+    client: AppClient, shopper: Shopper
+) -> None:
     a, b = await insert_wines(make_wine(id="a-died", stock=5), make_wine(id="b-died", stock=3))
     await fill(client, shopper.headers, (a, 2), (b, 1))
     keyed = {**shopper.headers, "Idempotency-Key": "died-once"}
@@ -270,7 +281,8 @@ async def test_a_checkout_that_died_before_placing_gives_its_stock_back_to_the_r
 
 
 async def test_the_sweeper_gives_back_what_a_dead_checkout_held_when_nobody_retries(
-        client: AppClient, shopper: Shopper) -> None:
+    client: AppClient, shopper: Shopper
+) -> None:
     (wine,) = await insert_wines(make_wine(stock=4))
     await fill(client, shopper.headers, (wine, 3))
     async with frozen_checkout(client, shopper.headers, at="placing"):
@@ -287,7 +299,8 @@ async def test_the_sweeper_gives_back_what_a_dead_checkout_held_when_nobody_retr
 
 
 async def test_the_sweeper_drops_the_holds_of_a_placed_order_without_restocking(
-        client: AppClient, shopper: Shopper) -> None:
+    client: AppClient, shopper: Shopper
+) -> None:
     (wine,) = await insert_wines(make_wine(stock=4))
     await fill(client, shopper.headers, (wine, 3))
     async with frozen_checkout(client, shopper.headers, at="dropping_holds"):
@@ -302,7 +315,8 @@ async def test_the_sweeper_drops_the_holds_of_a_placed_order_without_restocking(
 
 
 async def test_a_checkout_that_stalls_past_its_release_answers_409_and_holds_nothing(
-        client: AppClient, shopper: Shopper) -> None:
+    client: AppClient, shopper: Shopper
+) -> None:
     a, b = await insert_wines(make_wine(id="a-stall", stock=5), make_wine(id="b-stall", stock=3))
     await fill(client, shopper.headers, (a, 2), (b, 1))
     async with frozen_checkout(client, shopper.headers, at="placing") as (stalled, resume):

@@ -24,13 +24,19 @@ async def checkout(client: AppClient, headers: dict[str, str], wine_id: str) -> 
 
 async def price_rise(services: Services, wine_id: str, delay_s: float) -> None:
     await asyncio.sleep(delay_s)  # moves the rise through the checkouts' steps from one round to the next
-    rule = PriceRule(name="rise", kind="scheduled", price_cents=2600, selector={"wine_ids": [wine_id]},
-                     starts_at=services.pricing.now() - timedelta(seconds=1))
+    rule = PriceRule(
+        name="rise",
+        kind="scheduled",
+        price_cents=2600,
+        selector={"wine_ids": [wine_id]},
+        starts_at=services.pricing.now() - timedelta(seconds=1),
+    )
     await services.pricing.create_rule(rule, None)
 
 
 async def test_concurrent_price_rises_and_checkouts_never_charge_an_unseen_price(
-        client: AppClient, networked: None) -> None:
+    client: AppClient, networked: None
+) -> None:
     services = services_of(client.app)
     await services.pricing.stop()
     for round_ in range(6):
@@ -39,8 +45,9 @@ async def test_concurrent_price_rises_and_checkouts_never_charge_an_unseen_price
         for headers in buyers:
             put = await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": 1}, headers=headers)
             assert put.status_code == 200
-        codes = await asyncio.gather(price_rise(services, wine.id, 0.001 * round_),
-                                     *(checkout(client, h, wine.id) for h in buyers))
+        codes = await asyncio.gather(
+            price_rise(services, wine.id, 0.001 * round_), *(checkout(client, h, wine.id) for h in buyers)
+        )
         orders = await Order.find({"items.wine_id": wine.id, "status": "pending"}).to_list()
         assert all(o.items[0].unit_price_cents == 2000 for o in orders)  # never the unseen 26.00
         assert len(orders) == codes.count(201)

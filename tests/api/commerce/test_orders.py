@@ -15,7 +15,8 @@ async def test_orders_are_listed_newest_first_in_pages(client: AppClient, shoppe
     ids = [(await buy(client, shopper.headers, (wine, 1)))["id"] for _ in range(3)]
     for age, order_id in enumerate(reversed(ids)):  # distinct placing times, the last bought newest
         await Order.get_pymongo_collection().update_one(
-            {"_id": order_id}, {"$set": {"placed_at": utcnow() - timedelta(minutes=age)}})
+            {"_id": order_id}, {"$set": {"placed_at": utcnow() - timedelta(minutes=age)}}
+        )
     first = (await client.get("/v1/me/orders", params={"per_page": 2}, headers=shopper.headers)).json()
     second = (await client.get("/v1/me/orders", params={"per_page": 2, "page": 2}, headers=shopper.headers)).json()
     assert first["total"] == 3
@@ -27,19 +28,23 @@ async def test_another_users_order_and_an_unfinished_claim_are_404(client: AppCl
     order = await buy(client, shopper.headers, (wine, 1))
     other = await quick_shopper(client.app)
     for path in (f"/v1/me/orders/{order['id']}", f"/v1/me/orders/{order['id']}/cancel"):
-        response = await (client.get(path, headers=other) if "cancel" not in path
-                          else client.post(path, headers=other))
+        response = await (client.get(path, headers=other) if "cancel" not in path else client.post(path, headers=other))
         assert response.status_code == 404 and response.json()["code"] == "order_not_found"
         assert wine.name not in response.text and "items" not in response.json()
-    claim = Order(user_id=shopper.id, status=OrderStatus.reserving, total_cents=1,
-                  items=[OrderItem(wine_id=wine.id, name="x", unit_price_cents=1, quantity=1)])
+    claim = Order(
+        user_id=shopper.id,
+        status=OrderStatus.reserving,
+        total_cents=1,
+        items=[OrderItem(wine_id=wine.id, name="x", unit_price_cents=1, quantity=1)],
+    )
     await claim.insert()
     assert (await client.get(f"/v1/me/orders/{claim.id}", headers=shopper.headers)).status_code == 404
     assert (await client.get("/v1/me/orders", headers=shopper.headers)).json()["total"] == 1
 
 
-async def test_cancelling_returns_the_bottles_once_and_only_before_shipping(client: AppClient, shopper: Shopper,
-                                                                           admin: Shopper) -> None:
+async def test_cancelling_returns_the_bottles_once_and_only_before_shipping(
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
     (wine,) = await insert_wines(make_wine(stock=10))
     order = await buy(client, shopper.headers, (wine, 4))
     cancelled = await client.post(f"/v1/me/orders/{order['id']}/cancel", headers=shopper.headers)
@@ -60,7 +65,8 @@ async def test_cancelling_returns_the_bottles_once_and_only_before_shipping(clie
 
 
 async def test_admin_moves_an_order_along_its_life_and_it_is_all_in_the_history(
-        client: AppClient, shopper: Shopper, admin: Shopper) -> None:
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
     (wine,) = await insert_wines(make_wine(stock=10))
     order = await buy(client, shopper.headers, (wine, 2))
     url = f"/v1/admin/orders/{order['id']}/status"
@@ -73,8 +79,9 @@ async def test_admin_moves_an_order_along_its_life_and_it_is_all_in_the_history(
     assert await stock_of(wine) == 8  # refunded after delivery: the bottles did not come back
 
 
-async def test_illegal_transitions_are_409_and_change_nothing(client: AppClient, shopper: Shopper,
-                                                              admin: Shopper) -> None:
+async def test_illegal_transitions_are_409_and_change_nothing(
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
     (wine,) = await insert_wines(make_wine(stock=10))
     order = await buy(client, shopper.headers, (wine, 1))
     url = f"/v1/admin/orders/{order['id']}/status"
@@ -90,8 +97,9 @@ async def test_illegal_transitions_are_409_and_change_nothing(client: AppClient,
     assert (await client.get(f"/v1/me/orders/{order['id']}", headers=shopper.headers)).json()["status"] == "cancelled"
 
 
-async def test_a_refund_before_shipping_returns_the_bottles(client: AppClient, shopper: Shopper,
-                                                           admin: Shopper) -> None:
+async def test_a_refund_before_shipping_returns_the_bottles(
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
     (wine,) = await insert_wines(make_wine(stock=10))
     order = await buy(client, shopper.headers, (wine, 3))
     url = f"/v1/admin/orders/{order['id']}/status"
@@ -100,8 +108,9 @@ async def test_a_refund_before_shipping_returns_the_bottles(client: AppClient, s
     assert await stock_of(wine) == 10
 
 
-async def test_admins_list_every_order_by_status_and_customers_cannot(client: AppClient, shopper: Shopper,
-                                                                      admin: Shopper) -> None:
+async def test_admins_list_every_order_by_status_and_customers_cannot(
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
     (wine,) = await insert_wines(make_wine(stock=10))
     paid = await buy(client, shopper.headers, (wine, 1))
     await buy(client, await quick_shopper(client.app), (wine, 1))
@@ -111,14 +120,17 @@ async def test_admins_list_every_order_by_status_and_customers_cannot(client: Ap
     assert every["total"] == 2 and [o["id"] for o in only_paid["items"]] == [paid["id"]]
     assert (await client.get(f"/v1/admin/orders/{paid['id']}", headers=admin.headers)).json()["status"] == "paid"
     assert (await client.get("/v1/admin/orders", headers=shopper.headers)).status_code == 403
-    assert (await client.post(f"/v1/admin/orders/{paid['id']}/status", json={"status": "shipped"},
-                              headers=shopper.headers)).status_code == 403
+    assert (
+        await client.post(f"/v1/admin/orders/{paid['id']}/status", json={"status": "shipped"}, headers=shopper.headers)
+    ).status_code == 403
 
 
 async def test_repeat_purchases_count_own_orders_and_leave_out_gifts_and_cancellations(
-        client: AppClient, shopper: Shopper) -> None:
-    usual, once, gifted, regret = await insert_wines(*(make_wine(name=n, stock=20)
-                                                       for n in ("Usual", "Once", "Gifted", "Regret")))
+    client: AppClient, shopper: Shopper
+) -> None:
+    usual, once, gifted, regret = await insert_wines(
+        *(make_wine(name=n, stock=20) for n in ("Usual", "Once", "Gifted", "Regret"))
+    )
     await buy(client, shopper.headers, (usual, 2), (once, 1))
     await buy(client, shopper.headers, (usual, 3))
     await buy(client, shopper.headers, (gifted, 1), gift={"recipient_name": "Sam"})
@@ -137,7 +149,8 @@ async def test_repeat_purchases_count_own_orders_and_leave_out_gifts_and_cancell
 
 
 async def test_the_profile_shows_recent_orders_and_the_wishlist_in_the_guide_shape(
-        client: AppClient, shopper: Shopper) -> None:
+    client: AppClient, shopper: Shopper
+) -> None:
     bought, wanted = await insert_wines(make_wine(name="Bought", price_cents=1200), make_wine(name="Wanted"))
     order = await buy(client, shopper.headers, (bought, 2), gift={"recipient_name": "Kim"})
     await client.put(f"/v1/me/wishlist/{wanted.id}", headers=shopper.headers)
@@ -151,7 +164,8 @@ async def test_the_profile_shows_recent_orders_and_the_wishlist_in_the_guide_sha
 
 
 async def test_erasing_a_customer_keeps_orders_anonymised_and_corrects_ratings(
-        client: AppClient, shopper: Shopper) -> None:
+    client: AppClient, shopper: Shopper
+) -> None:
     wine, other = await insert_wines(make_wine(stock=10), make_wine())
     order = await buy(client, shopper.headers, (wine, 1), gift={"recipient_name": "Lee", "message": "Cheers"})
     await client.put(f"/v1/me/wishlist/{other.id}", headers=shopper.headers)

@@ -44,20 +44,31 @@ async def test_deleting_a_review_takes_it_out_of_the_aggregate(client: AppClient
 
 
 async def test_ratings_must_be_half_steps_from_one_to_five_and_text_is_bounded(
-        client: AppClient, shopper: Shopper) -> None:
+    client: AppClient, shopper: Shopper
+) -> None:
     (wine,) = await insert_wines(make_wine())
     url = f"/v1/wines/{wine.id}/reviews/me"
-    for body in ({"rating": 0.5}, {"rating": 5.5}, {"rating": 3.3}, {"rating": 4, "text": "x" * 2001},
-                 {"rating": 4, "verified": True}, {}, {"rating": "4"}, {"rating": True}):
+    for body in (
+        {"rating": 0.5},
+        {"rating": 5.5},
+        {"rating": 3.3},
+        {"rating": 4, "text": "x" * 2001},
+        {"rating": 4, "verified": True},
+        {},
+        {"rating": "4"},
+        {"rating": True},
+    ):
         assert (await client.put(url, json=body, headers=shopper.headers)).status_code == 422, body
-    assert (await client.put("/v1/wines/nope/reviews/me", json={"rating": 3},
-                             headers=shopper.headers)).status_code == 404
+    assert (
+        await client.put("/v1/wines/nope/reviews/me", json={"rating": 3}, headers=shopper.headers)
+    ).status_code == 404
     assert (await client.put(url, json={"rating": 3})).status_code == 401
     assert await rating_of(wine) == (0, 0.0) and await Review.find({}).count() == 0
 
 
 async def test_a_review_is_verified_once_the_reviewer_has_a_paid_order_with_the_wine(
-        client: AppClient, shopper: Shopper, admin: Shopper) -> None:
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
     (wine,) = await insert_wines(make_wine())
     url = f"/v1/wines/{wine.id}/reviews/me"
     order = await buy(client, shopper.headers, (wine, 1))

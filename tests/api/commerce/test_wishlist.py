@@ -21,8 +21,9 @@ async def test_adding_a_wine_twice_keeps_one_entry_and_its_first_price(client: A
 
 
 async def test_entries_say_when_a_wine_is_back_in_stock_or_cheaper(client: AppClient, shopper: Shopper) -> None:
-    sold_out, pricey, same = await insert_wines(make_wine(name="Sold out", stock=0), make_wine(name="Pricey"),
-                                                make_wine(name="Same"))
+    sold_out, pricey, same = await insert_wines(
+        make_wine(name="Sold out", stock=0), make_wine(name="Pricey"), make_wine(name="Same")
+    )
     for wine in (sold_out, pricey, same):
         await client.put(f"/v1/me/wishlist/{wine.id}", headers=shopper.headers)
     await sold_out.set({"stock": 6})

@@ -36,7 +36,8 @@ async def clock(client: AppClient) -> Clock:
 async def shelf(client: AppClient) -> tuple[Wine, Wine]:
     rioja, other = await insert_wines(
         make_wine(name="Viña Promo Reserva", region="Rioja", country="Spain", price_cents=2000, stock=50),
-        make_wine(name="Château Steady", region="Bordeaux", country="France", price_cents=2500, stock=50))
+        make_wine(name="Château Steady", region="Bordeaux", country="France", price_cents=2500, stock=50),
+    )
     await client.app.state.services.catalog.sync_to_index([rioja.id, other.id])
     return rioja, other
 
@@ -48,28 +49,49 @@ async def surfaces(client: AppClient, wine_id: str, headers: dict[str, str]) -> 
     cheap_first = (await client.get("/v1/search", params={"sort": "price_asc"})).json()["hits"][0]["id"]
     cart = (await client.get("/v1/me/cart", headers=headers)).json()
     line = next(i for i in cart["items"] if i["wine_id"] == wine_id)
-    return {"page": page["price_cents"], "rule": page["price_rule"], "under_18": found["total"],
-            "facet_min": found["facets"]["price_min"], "cheapest": cheap_first, "cart": line["unit_price_cents"]}
+    return {
+        "page": page["price_cents"],
+        "rule": page["price_rule"],
+        "under_18": found["total"],
+        "facet_min": found["facets"]["price_min"],
+        "cheapest": cheap_first,
+        "cart": line["unit_price_cents"],
+    }
 
 
 async def test_a_promotion_starting_and_ending_changes_every_surface_at_once(
-        client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock) -> None:
+    client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock
+) -> None:
     rioja, other = await shelf(client)
     await client.put(f"/v1/me/cart/items/{rioja.id}", json={"quantity": 1}, headers=shopper.headers)
-    rule = await client.post("/v1/admin/price-rules", headers=admin.headers, json={
-        "name": "Rioja week", "kind": "promotion", "selector": {"regions": ["Rioja"]}, "percent_off": 20,
-        "starts_at": (T0 + timedelta(hours=1)).isoformat(), "ends_at": (T0 + timedelta(days=7)).isoformat()})
+    rule = await client.post(
+        "/v1/admin/price-rules",
+        headers=admin.headers,
+        json={
+            "name": "Rioja week",
+            "kind": "promotion",
+            "selector": {"regions": ["Rioja"]},
+            "percent_off": 20,
+            "starts_at": (T0 + timedelta(hours=1)).isoformat(),
+            "ends_at": (T0 + timedelta(days=7)).isoformat(),
+        },
+    )
     assert rule.status_code == 201, rule.text
     before = await surfaces(client, rioja.id, shopper.headers)
-    assert before == {"page": 2000, "rule": None, "under_18": 0, "facet_min": None, "cheapest": rioja.id,
-                      "cart": 2000}
+    assert before == {"page": 2000, "rule": None, "under_18": 0, "facet_min": None, "cheapest": rioja.id, "cart": 2000}
     assert (await client.get(f"/v1/wines/{rioja.id}")).json()["price_until"].startswith("2026-06-01T13:00")
 
     clock.now = T0 + timedelta(hours=1)
     assert await client.app.state.services.pricing.tick() == 1
     during = await surfaces(client, rioja.id, shopper.headers)
-    assert during == {"page": 1600, "rule": "Rioja week", "under_18": 1, "facet_min": "16.00", "cheapest": rioja.id,
-                      "cart": 1600}
+    assert during == {
+        "page": 1600,
+        "rule": "Rioja week",
+        "under_18": 1,
+        "facet_min": "16.00",
+        "cheapest": rioja.id,
+        "cart": 1600,
+    }
     assert (await client.get(f"/v1/wines/{other.id}")).json()["price_cents"] == 2500  # not selected
 
     clock.now = T0 + timedelta(days=7)
@@ -82,11 +104,21 @@ async def test_a_promotion_starting_and_ending_changes_every_surface_at_once(
 
 
 async def test_an_order_placed_during_a_promotion_keeps_its_price_after_it_ends(
-        client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock) -> None:
+    client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock
+) -> None:
     rioja, _ = await shelf(client)
-    await client.post("/v1/admin/price-rules", headers=admin.headers, json={
-        "name": "Flash", "kind": "promotion", "selector": {"wine_ids": [rioja.id]}, "amount_off": "5.00",
-        "starts_at": T0.isoformat(), "ends_at": (T0 + timedelta(hours=2)).isoformat()})
+    await client.post(
+        "/v1/admin/price-rules",
+        headers=admin.headers,
+        json={
+            "name": "Flash",
+            "kind": "promotion",
+            "selector": {"wine_ids": [rioja.id]},
+            "amount_off": "5.00",
+            "starts_at": T0.isoformat(),
+            "ends_at": (T0 + timedelta(hours=2)).isoformat(),
+        },
+    )
     await client.put(f"/v1/me/cart/items/{rioja.id}", json={"quantity": 2}, headers=shopper.headers)
     placed = await client.post("/v1/me/checkout", json={"seen_prices": {rioja.id: 1500}}, headers=shopper.headers)
     assert placed.status_code == 201, placed.text
@@ -100,13 +132,22 @@ async def test_an_order_placed_during_a_promotion_keeps_its_price_after_it_ends(
 
 
 async def test_a_price_that_went_up_since_the_cart_was_shown_is_a_409_with_both_prices(
-        client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock) -> None:
+    client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock
+) -> None:
     rioja, other = await shelf(client)
     for wine in (rioja, other):
         await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": 1}, headers=shopper.headers)
-    await client.post("/v1/admin/price-rules", headers=admin.headers, json={
-        "name": "New vintage price", "kind": "scheduled", "selector": {"wine_ids": [rioja.id]}, "price": "26.00",
-        "starts_at": T0.isoformat()})
+    await client.post(
+        "/v1/admin/price-rules",
+        headers=admin.headers,
+        json={
+            "name": "New vintage price",
+            "kind": "scheduled",
+            "selector": {"wine_ids": [rioja.id]},
+            "price": "26.00",
+            "starts_at": T0.isoformat(),
+        },
+    )
     refused = await client.post("/v1/me/checkout", json={}, headers=shopper.headers)
     assert refused.status_code == 409 and refused.headers["content-type"].startswith("application/problem+json")
     body = refused.json()
@@ -114,13 +155,15 @@ async def test_a_price_that_went_up_since_the_cart_was_shown_is_a_409_with_both_
     assert [(e["seen_price"], e["price"]) for e in body["errors"]] == [("20.00", "26.00")]
     assert await Wine.get(rioja.id) is not None and (await Wine.get(rioja.id)).stock == 50  # nothing reserved
     # the shopper saw the new price (the storefront sends it): the order goes through at that price
-    placed = await client.post("/v1/me/checkout", json={"seen_prices": {rioja.id: 2600, other.id: 2500}},
-                               headers=shopper.headers)
+    placed = await client.post(
+        "/v1/me/checkout", json={"seen_prices": {rioja.id: 2600, other.id: 2500}}, headers=shopper.headers
+    )
     assert placed.status_code == 201 and placed.json()["total_cents"] == 5100
 
 
 async def test_a_price_that_went_down_is_charged_as_it_is(
-        client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock) -> None:
+    client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock
+) -> None:
     rioja, _ = await shelf(client)
     await client.put(f"/v1/me/cart/items/{rioja.id}", json={"quantity": 1}, headers=shopper.headers)
     await client.patch(f"/v1/admin/wines/{rioja.id}", json={"price": "18.00"}, headers=admin.headers)
@@ -129,7 +172,8 @@ async def test_a_price_that_went_down_is_charged_as_it_is(
 
 
 async def test_a_price_change_racing_a_checkout_never_charges_an_unseen_price(
-        client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock) -> None:
+    client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock
+) -> None:
     """The price rises between the cart being read and the stock being reserved: the reservation, which only
     matches the snapshotted price, misses; checkout reads again and refuses the dearer price."""
     rioja, _ = await shelf(client)
@@ -156,12 +200,22 @@ async def test_a_price_change_racing_a_checkout_never_charges_an_unseen_price(
 
 
 async def test_a_slow_mover_is_marked_down_after_n_days_without_a_sale_and_back_after_one(
-        client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock) -> None:
+    client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock
+) -> None:
     rioja, _ = await shelf(client)
     await Wine.get_pymongo_collection().update_one({"_id": rioja.id}, {"$set": {"created_at": T0}})
-    made = await client.post("/v1/admin/price-rules", headers=admin.headers, json={
-        "name": "Clear the cellar", "kind": "slow_mover", "selector": {"countries": ["Spain"]},
-        "days_unsold": 30, "percent_off": 25, "starts_at": T0.isoformat()})
+    made = await client.post(
+        "/v1/admin/price-rules",
+        headers=admin.headers,
+        json={
+            "name": "Clear the cellar",
+            "kind": "slow_mover",
+            "selector": {"countries": ["Spain"]},
+            "days_unsold": 30,
+            "percent_off": 25,
+            "starts_at": T0.isoformat(),
+        },
+    )
     assert made.status_code == 201, made.text
     assert (await client.get(f"/v1/wines/{rioja.id}")).json()["price_cents"] == 2000
     clock.now = T0 + timedelta(days=30)
@@ -178,25 +232,40 @@ async def services_tick(client: AppClient) -> int:
 
 
 async def test_price_rules_are_for_administrators_and_bad_ones_are_422(
-        client: AppClient, admin: Shopper, shopper: Shopper) -> None:
+    client: AppClient, admin: Shopper, shopper: Shopper
+) -> None:
     rule = {"name": "x", "kind": "promotion", "percent_off": 10}
     assert (await client.post("/v1/admin/price-rules", json=rule, headers=shopper.headers)).status_code == 403
-    for bad in ({**rule, "percent_off": 95}, {**rule, "amount_off": "1.00"}, {"name": "x", "kind": "scheduled"},
-                {**rule, "starts_at": "2026-06-01T12:00:00"}, {**rule, "colour": "red"}):
+    for bad in (
+        {**rule, "percent_off": 95},
+        {**rule, "amount_off": "1.00"},
+        {"name": "x", "kind": "scheduled"},
+        {**rule, "starts_at": "2026-06-01T12:00:00"},
+        {**rule, "colour": "red"},
+    ):
         response = await client.post("/v1/admin/price-rules", json=bad, headers=admin.headers)
         assert response.status_code == 422, (bad, response.text)
     assert (await client.get("/v1/admin/price-rules", headers=admin.headers)).json() == []
 
 
 async def test_wishlist_alerts_and_the_export_use_the_price_history(
-        client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock) -> None:
+    client: AppClient, admin: Shopper, shopper: Shopper, clock: Clock
+) -> None:
     rioja, other = await shelf(client)
     for wine in (rioja, other):
         await client.put(f"/v1/me/wishlist/{wine.id}", headers=shopper.headers)
     clock.now = client.app.state.services.clock() + timedelta(minutes=1)  # after the entries were added
-    await client.post("/v1/admin/price-rules", headers=admin.headers, json={
-        "name": "Rioja week", "kind": "promotion", "selector": {"wine_ids": [rioja.id]}, "percent_off": 19,
-        "starts_at": clock.now.isoformat()})
+    await client.post(
+        "/v1/admin/price-rules",
+        headers=admin.headers,
+        json={
+            "name": "Rioja week",
+            "kind": "promotion",
+            "selector": {"wine_ids": [rioja.id]},
+            "percent_off": 19,
+            "starts_at": clock.now.isoformat(),
+        },
+    )
     entries = {e["wine_id"]: e for e in (await client.get("/v1/me/wishlist", headers=shopper.headers)).json()["items"]}
     assert entries[rioja.id]["alerts"] == ["price dropped 19% since you added it", "lowest price in 90 days"]
     assert entries[other.id]["alerts"] == [] and entries[other.id]["lowest_in_90_days"] is False

@@ -56,15 +56,18 @@ async def test_every_route_refuses_a_body_over_its_limit_with_a_413_problem(clie
 
 
 async def test_a_small_body_nested_a_thousand_levels_is_a_400_on_every_route(
-        client: AppClient, admin: Shopper, caplog: pytest.LogCaptureFixture) -> None:
+    client: AppClient, admin: Shopper, caplog: pytest.LogCaptureFixture
+) -> None:
     deep = b"[" * 1000 + b"]" * 1000  # 2 KB; {"a": …} nesting the same
     for method, path, _ in write_routes(client.app):
         for body in (deep, b'{"a":' * 1000 + b"1" + b"}" * 1000):
             response = await client.request(
-                method, path, content=body, headers={**admin.headers, "Content-Type": "application/json"})
+                method, path, content=body, headers={**admin.headers, "Content-Type": "application/json"}
+            )
             assert response.status_code < 500, (method, path, response.status_code, response.text[:200])
             assert response.status_code < 400 or response.headers.get("content-type", "").startswith(
-                "application/problem+json"), (method, path)
+                "application/problem+json"
+            ), (method, path)
     assert not [r for r in caplog.records if r.exc_info], "a deep body must not log a traceback"
 
 

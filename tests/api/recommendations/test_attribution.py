@@ -13,26 +13,37 @@ __all__ = ["_purge_stream_keys", "redis"]  # fixtures used here
 
 
 async def test_a_served_list_is_traced_from_click_to_cart_to_purchase_in_the_ctr_report(
-        client: AppClient, shopper: Shopper, cellar: list[Wine], redis: Any) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine], redis: Any
+) -> None:
     await allow(client, shopper)
     await retrain(client)
     served = await for_you(client, shopper, surface="home", limit=4)
     rec_id, picked = served["rec_id"], served["items"][1]["wine_id"]
 
-    await post(client, [event("recommendation_clicked", rec_id=rec_id, wine_id=picked, position=1, surface="home"),
-                        event("cart_item_added", rec_id=rec_id, wine_id=picked)], shopper.headers)
+    await post(
+        client,
+        [
+            event("recommendation_clicked", rec_id=rec_id, wine_id=picked, position=1, surface="home"),
+            event("cart_item_added", rec_id=rec_id, wine_id=picked),
+        ],
+        shopper.headers,
+    )
     worker = worker_for(client, redis, "recs")
     await worker.ensure_group()
     assert await worker.poll_once() == 2
-    response = await client.put(f"/v1/me/cart/items/{picked}", json={"quantity": 1, "rec_id": rec_id},
-                                headers=shopper.headers)
+    response = await client.put(
+        f"/v1/me/cart/items/{picked}", json={"quantity": 1, "rec_id": rec_id}, headers=shopper.headers
+    )
     assert response.status_code == 200, response.text
     assert (await client.post("/v1/me/checkout", json={}, headers=shopper.headers)).status_code == 201
     await for_you(client, shopper, surface="cart", limit=2)  # another surface, never clicked
 
     log = await RecommendationLog.get(rec_id)
     assert log is not None and [(a.type, a.wine_id) for a in log.actions] == [
-        ("click", picked), ("cart", picked), ("purchase", picked)]
+        ("click", picked),
+        ("cart", picked),
+        ("purchase", picked),
+    ]
     admin = await make_admin(client)
     report = await client.get("/v1/admin/analytics/recommendations", headers=admin.headers)
     assert report.status_code == 200, report.text
@@ -44,7 +55,8 @@ async def test_a_served_list_is_traced_from_click_to_cart_to_purchase_in_the_ctr
 
 
 async def test_a_purchase_never_counts_for_someone_elses_list(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     await allow(client, shopper)
     await retrain(client)
     theirs = await for_you(client, shopper, limit=2)
@@ -52,29 +64,36 @@ async def test_a_purchase_never_counts_for_someone_elses_list(
     from tests.conftest import sign_up
 
     other = await sign_up(client)
-    await client.put(f"/v1/me/cart/items/{wine_id}", json={"quantity": 1, "rec_id": theirs["rec_id"]},
-                     headers=other.headers)
+    await client.put(
+        f"/v1/me/cart/items/{wine_id}", json={"quantity": 1, "rec_id": theirs["rec_id"]}, headers=other.headers
+    )
     assert (await client.post("/v1/me/checkout", json={}, headers=other.headers)).status_code == 201
     log = await RecommendationLog.get(theirs["rec_id"])
     assert log is not None and log.actions == []
 
 
 async def test_not_for_me_is_logged_and_honoured_by_every_list_afterwards(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     await allow(client, shopper)
     await retrain(client)
     served = await for_you(client, shopper, limit=5)
     gone = served["items"][0]["wine_id"]
-    response = await client.post(f"/v1/me/recommendations/{served['rec_id']}/dismiss", json={"wine_id": gone},
-                                 headers=shopper.headers)
+    response = await client.post(
+        f"/v1/me/recommendations/{served['rec_id']}/dismiss", json={"wine_id": gone}, headers=shopper.headers
+    )
     assert response.status_code == 200, response.text
     assert response.json()["dismissed"] == 1
     log = await RecommendationLog.get(served["rec_id"])
     assert log is not None and [(a.type, a.wine_id) for a in log.actions] == [("dismiss", gone)]
 
     lists = [await for_you(client, shopper, limit=20)]
-    for url in ("/v1/recommendations/popular", "/v1/trending", f"/v1/wines/{cellar[2].id}/similar",
-                f"/v1/wines/{cellar[2].id}/bought-together"):
+    for url in (
+        "/v1/recommendations/popular",
+        "/v1/trending",
+        f"/v1/wines/{cellar[2].id}/similar",
+        f"/v1/wines/{cellar[2].id}/bought-together",
+    ):
         answer = await client.get(url, params={"limit": 20}, headers=shopper.headers)
         assert answer.status_code == 200, answer.text
         lists.append(answer.json())
@@ -84,26 +103,32 @@ async def test_not_for_me_is_logged_and_honoured_by_every_list_afterwards(
 
 
 async def test_dismissing_from_another_users_list_or_a_wine_not_in_it_changes_nothing(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     from tests.conftest import sign_up
 
     await allow(client, shopper)
     await retrain(client)
     served = await for_you(client, shopper, limit=3)
     other = await sign_up(client)
-    response = await client.post(f"/v1/me/recommendations/{served['rec_id']}/dismiss",
-                                 json={"wine_id": served["items"][0]["wine_id"]}, headers=other.headers)
+    response = await client.post(
+        f"/v1/me/recommendations/{served['rec_id']}/dismiss",
+        json={"wine_id": served["items"][0]["wine_id"]},
+        headers=other.headers,
+    )
     assert response.status_code == 404
     absent = next(w.id for w in cellar if w.id not in {i["wine_id"] for i in served["items"]})
-    response = await client.post(f"/v1/me/recommendations/{served['rec_id']}/dismiss", json={"wine_id": absent},
-                                 headers=shopper.headers)
+    response = await client.post(
+        f"/v1/me/recommendations/{served['rec_id']}/dismiss", json={"wine_id": absent}, headers=shopper.headers
+    )
     assert response.status_code == 422 and response.json()["code"] == "wine_not_in_list"
     log = await RecommendationLog.get(served["rec_id"])
     assert log is not None and log.actions == []
 
 
 async def test_not_for_me_sent_as_a_beacon_event_is_honoured_after_the_worker_and_a_retraining(
-        client: AppClient, shopper: Shopper, cellar: list[Wine], redis: Any) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine], redis: Any
+) -> None:
     await allow(client, shopper)
     await retrain(client)
     served = await for_you(client, shopper, limit=3)

@@ -18,8 +18,25 @@ from tests.api.recommendations.conftest import cellar_wines
 from tests.conftest import running, sign_up
 from tests.factories import insert_wines
 
-WINE_COLUMNS = ["WineID", "WineName", "Type", "Elaborate", "Grapes", "Harmonize", "ABV", "Body", "Acidity", "Code",
-                "Country", "RegionID", "RegionName", "WineryID", "WineryName", "Website", "Vintages"]
+WINE_COLUMNS = [
+    "WineID",
+    "WineName",
+    "Type",
+    "Elaborate",
+    "Grapes",
+    "Harmonize",
+    "ABV",
+    "Body",
+    "Acidity",
+    "Code",
+    "Country",
+    "RegionID",
+    "RegionName",
+    "WineryID",
+    "WineryName",
+    "Website",
+    "Vintages",
+]
 
 
 def write_xwines(directory: Path, wines: int = 30, users: int = 80, seed: int = 7) -> tuple[Path, Path]:
@@ -31,11 +48,27 @@ def write_xwines(directory: Path, wines: int = 30, users: int = 80, seed: int = 
         writer.writeheader()
         for n in range(wines):
             kind = "Red" if n % 2 else "White"
-            writer.writerow({"WineID": 100 + n, "WineName": f"W{n}", "Type": kind, "Elaborate": "Varietal",
-                             "Grapes": "['Merlot']" if n % 2 else "['Riesling']", "Harmonize": "['Beef']",
-                             "ABV": "13", "Body": "Full-bodied" if n % 2 else "Light-bodied", "Acidity": "High",
-                             "Code": "FR", "Country": "France", "RegionID": n % 4, "RegionName": "R",
-                             "WineryID": n % 5, "WineryName": "Y", "Website": "", "Vintages": "[2020]"})
+            writer.writerow(
+                {
+                    "WineID": 100 + n,
+                    "WineName": f"W{n}",
+                    "Type": kind,
+                    "Elaborate": "Varietal",
+                    "Grapes": "['Merlot']" if n % 2 else "['Riesling']",
+                    "Harmonize": "['Beef']",
+                    "ABV": "13",
+                    "Body": "Full-bodied" if n % 2 else "Light-bodied",
+                    "Acidity": "High",
+                    "Code": "FR",
+                    "Country": "France",
+                    "RegionID": n % 4,
+                    "RegionName": "R",
+                    "WineryID": n % 5,
+                    "WineryName": "Y",
+                    "Website": "",
+                    "Vintages": "[2020]",
+                }
+            )
     with ratings_path.open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["RatingID", "UserID", "WineID", "Vintage", "Rating", "Date"])
@@ -51,8 +84,22 @@ def write_xwines(directory: Path, wines: int = 30, users: int = 80, seed: int = 
 
 def test_evaluate_prints_every_metric_for_the_three_models_side_by_side(tmp_path: Path) -> None:
     wines, ratings = write_xwines(tmp_path)
-    result = CliRunner().invoke(cli, ["evaluate", "--wines", str(wines), "--ratings", str(ratings),
-                                      "--test-size", "0.25", "--seed", "3", "--k", "5"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            "--wines",
+            str(wines),
+            "--ratings",
+            str(ratings),
+            "--test-size",
+            "0.25",
+            "--seed",
+            "3",
+            "--k",
+            "5",
+        ],
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("RatioSplit(test_size=0.25, seed=3); relevance ≥ 5; k = 5")
@@ -70,8 +117,18 @@ def test_evaluate_takes_a_fixed_split_and_refuses_half_of_one(tmp_path: Path) ->
     rows = ratings.read_text().splitlines()
     (tmp_path / "train.csv").write_text("\n".join(rows[:800]) + "\n")
     (tmp_path / "test.csv").write_text("\n".join([rows[0], *rows[800:]]) + "\n")
-    ok = CliRunner().invoke(cli, ["evaluate", "--wines", str(wines), "--train", str(tmp_path / "train.csv"),
-                                  "--test", str(tmp_path / "test.csv")])
+    ok = CliRunner().invoke(
+        cli,
+        [
+            "evaluate",
+            "--wines",
+            str(wines),
+            "--train",
+            str(tmp_path / "train.csv"),
+            "--test",
+            str(tmp_path / "test.csv"),
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert ok.output.startswith("given split (train.csv / test.csv)")
     half = CliRunner().invoke(cli, ["evaluate", "--wines", str(wines), "--train", str(tmp_path / "train.csv")])
@@ -94,7 +151,8 @@ async def _served_version(settings: Settings) -> str:
 
 
 def test_train_learns_from_mongodb_and_xwines_ratings_and_the_api_serves_that_model(
-        tmp_path: Path, settings: Settings) -> None:
+    tmp_path: Path, settings: Settings
+) -> None:
     settings = settings.model_copy(update={"retrain_interval_s": 0.0})  # only the command trains here
     asyncio.run(_shop_with_orders(settings))
     ratings = tmp_path / "xw.csv"

@@ -1,4 +1,4 @@
-""""For you": consent, cold start from the quiz, hard filters, history, explanations and the rec_id log."""
+""" "For you": consent, cold start from the quiz, hard filters, history, explanations and the rec_id log."""
 
 from __future__ import annotations
 
@@ -10,10 +10,24 @@ from tests.api.commerce.conftest import buy
 from tests.api.recommendations.conftest import allow, for_you, retrain
 from tests.conftest import AppClient, Shopper, sign_up
 
-BIG_RED_ANSWERS = {"coffee": "black", "tea": "strong", "citrus": "avoid", "chocolate": "dark", "texture": "cream",
-                   "bubbles": "rarely", "wine": "big_red"}
-CRISP_BUBBLES_ANSWERS = {"coffee": "none", "tea": "light", "citrus": "love", "chocolate": "milk",
-                         "texture": "skimmed", "bubbles": "often", "wine": "bubbles"}
+BIG_RED_ANSWERS = {
+    "coffee": "black",
+    "tea": "strong",
+    "citrus": "avoid",
+    "chocolate": "dark",
+    "texture": "cream",
+    "bubbles": "rarely",
+    "wine": "big_red",
+}
+CRISP_BUBBLES_ANSWERS = {
+    "coffee": "none",
+    "tea": "light",
+    "citrus": "love",
+    "chocolate": "milk",
+    "texture": "skimmed",
+    "bubbles": "often",
+    "wine": "bubbles",
+}
 
 
 async def quiz(client: AppClient, shopper: Shopper, answers: dict[str, str]) -> None:
@@ -23,7 +37,8 @@ async def quiz(client: AppClient, shopper: Shopper, answers: dict[str, str]) -> 
 
 @pytest.mark.usefixtures("cellar")
 async def test_without_personalisation_consent_the_list_is_popular_and_says_so(
-        client: AppClient, shopper: Shopper) -> None:
+    client: AppClient, shopper: Shopper
+) -> None:
     await retrain(client)
     body = await for_you(client, shopper, limit=5)
     assert body["personalised"] is False
@@ -53,7 +68,8 @@ async def test_two_new_users_with_opposite_quiz_answers_get_lists_matching_their
 
 
 async def test_every_list_is_logged_under_its_rec_id_with_surface_items_and_model_version(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     await retrain(client)
     await allow(client, shopper)
     body = await for_you(client, shopper, surface="email", limit=3)
@@ -64,12 +80,16 @@ async def test_every_list_is_logged_under_its_rec_id_with_surface_items_and_mode
 
 
 async def test_hard_filters_hold_for_needs_dislikes_stock_and_what_was_bought(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     await allow(client, shopper)
     bought = cellar[9]  # a vegan Sauvignon Blanc
     await buy(client, shopper.headers, (bought, 1))
-    response = await client.patch("/v1/me/preferences", headers=shopper.headers, json={
-        "dietary": ["vegan"], "dislikes": {"grapes": ["Gamay"], "styles": ["sparkling"]}})
+    response = await client.patch(
+        "/v1/me/preferences",
+        headers=shopper.headers,
+        json={"dietary": ["vegan"], "dislikes": {"grapes": ["Gamay"], "styles": ["sparkling"]}},
+    )
     assert response.status_code == 200, response.text
     await retrain(client)
     served = (await for_you(client, shopper, limit=20))["items"]
@@ -83,7 +103,8 @@ async def test_hard_filters_hold_for_needs_dislikes_stock_and_what_was_bought(
 
 
 async def test_a_wine_sold_out_after_training_is_never_served(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     await allow(client, shopper)
     await retrain(client)
     first = (await for_you(client, shopper, limit=3))["items"][0]["wine_id"]
@@ -92,7 +113,8 @@ async def test_a_wine_sold_out_after_training_is_never_served(
 
 
 async def test_a_purchase_is_excluded_at_once_and_history_explains_the_next_list(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     await allow(client, shopper)
     await retrain(client)
     syrah = cellar[1]

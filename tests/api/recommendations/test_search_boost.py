@@ -34,7 +34,8 @@ async def test_browsing_and_vague_queries_put_the_shoppers_styles_first(client: 
 
 
 async def test_a_producer_or_wine_name_is_never_personalised(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     await retrain(client)
     await like_sparkling(client, shopper)
     index = client.app.state.services.backends.search

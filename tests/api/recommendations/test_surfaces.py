@@ -24,11 +24,13 @@ async def backdate(order_id: str, days: float) -> None:
     order = await Order.get(order_id)
     assert order is not None
     await Order.get_pymongo_collection().update_one(
-        {"_id": order_id}, {"$set": {"placed_at": order.placed_at - timedelta(days=days)}})
+        {"_id": order_id}, {"$set": {"placed_at": order.placed_at - timedelta(days=days)}}
+    )
 
 
 async def test_similar_wines_share_structure_and_attributes_and_explain_it(
-        client: AppClient, cellar: list[Wine]) -> None:
+    client: AppClient, cellar: list[Wine]
+) -> None:
     await retrain(client)
     riesling = cellar[10]
     body = await get(client, f"/v1/wines/{riesling.id}/similar", limit=3)
@@ -39,8 +41,7 @@ async def test_similar_wines_share_structure_and_attributes_and_explain_it(
     assert (await client.get("/v1/wines/nope/similar")).status_code == 404
 
 
-async def test_bought_together_comes_from_shared_orders_with_how_often(
-        client: AppClient, cellar: list[Wine]) -> None:
+async def test_bought_together_comes_from_shared_orders_with_how_often(client: AppClient, cellar: list[Wine]) -> None:
     rioja, albarino, cava = cellar[2], cellar[11], cellar[16]
     for _ in range(3):
         buyer = await sign_up(client)
@@ -55,7 +56,8 @@ async def test_bought_together_comes_from_shared_orders_with_how_often(
 
 
 async def test_reorder_ranks_repeat_purchases_by_how_due_they_are(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     often, rarely, once = cellar[0], cellar[5], cellar[10]
     for days in (84, 42):  # every 6 weeks; the last one 6 weeks ago: due now
         order = await buy(client, shopper.headers, (often, 1))
@@ -73,7 +75,8 @@ async def test_reorder_ranks_repeat_purchases_by_how_due_they_are(
 
 
 async def test_gifts_never_teach_taste_but_own_purchases_and_ratings_do(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     await allow(client, shopper)
     reds = cellar[:4]
     for wine in reds:
@@ -96,7 +99,8 @@ async def test_gifts_never_teach_taste_but_own_purchases_and_ratings_do(
 
 
 async def test_a_stated_axis_is_kept_when_learning_and_the_list_says_which_is_which(
-        client: AppClient, shopper: Shopper, cellar: list[Wine]) -> None:
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
     await allow(client, shopper)
     assert (await client.put("/v1/me/taste-profile", json={"body": 0.2}, headers=shopper.headers)).status_code == 200
     for wine in cellar[:4]:
@@ -108,13 +112,14 @@ async def test_a_stated_axis_is_kept_when_learning_and_the_list_says_which_is_wh
 
 
 async def test_segments_group_customers_by_taste_and_trending_follows_each_segment(
-        client: AppClient, cellar: list[Wine]) -> None:
+    client: AppClient, cellar: list[Wine]
+) -> None:
     reds, whites = cellar[:5], cellar[9:13]
     red_fans, white_fans = [], []
     for n in range(8):
         buyer = await sign_up(client)
         group, fans = (reds, red_fans) if n % 2 == 0 else (whites, white_fans)
-        await buy(client, buyer.headers, *((w, 1) for w in group[n // 2 % len(group):][:2] or group[:2]))
+        await buy(client, buyer.headers, *((w, 1) for w in group[n // 2 % len(group) :][:2] or group[:2]))
         fans.append(buyer)
     await retrain(client)
     admin = await make_admin(client)

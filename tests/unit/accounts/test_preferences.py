@@ -36,16 +36,19 @@ def test_dislikes_merge_field_by_field() -> None:
     assert new.dislikes.grapes == ["Merlot"] and new.dislikes.wine_ids == ["w1"]
 
 
-@pytest.mark.parametrize(("extra", "where"), [
-    ({f"k{i}": i for i in range(21)}, "extra"),
-    ({"a": {"b": {"c": {"d": 1}}}}, "extra.a.b.c.d"),
-    ({"x" * 41: 1}, "extra"),
-    ({"$where": 1}, "extra"),
-    ({"a.b": 1}, "extra"),
-    ({"list": list(range(51))}, "extra.list"),
-    ({"big": "x" * MAX_EXTRA_BYTES}, "extra"),
-    ({"n": float("inf")}, "extra.n"),
-])
+@pytest.mark.parametrize(
+    ("extra", "where"),
+    [
+        ({f"k{i}": i for i in range(21)}, "extra"),
+        ({"a": {"b": {"c": {"d": 1}}}}, "extra.a.b.c.d"),
+        ({"x" * 41: 1}, "extra"),
+        ({"$where": 1}, "extra"),
+        ({"a.b": 1}, "extra"),
+        ({"list": list(range(51))}, "extra.list"),
+        ({"big": "x" * MAX_EXTRA_BYTES}, "extra"),
+        ({"n": float("inf")}, "extra.n"),
+    ],
+)
 def test_extra_past_any_bound_is_refused_naming_where(extra: dict[str, object], where: str) -> None:
     with pytest.raises(PreferenceError) as exc:
         check_extra(extra)
@@ -53,8 +56,14 @@ def test_extra_past_any_bound_is_refused_naming_where(extra: dict[str, object], 
 
 
 def test_extra_within_the_bounds_is_accepted() -> None:
-    check_extra({"food": {"likes": ["cheese", "oysters"], "avoid": None}, "budget-note": "gifts", "n": 1.5,
-                 "deep": {"b": {"c": 1}}})
+    check_extra(
+        {
+            "food": {"likes": ["cheese", "oysters"], "avoid": None},
+            "budget-note": "gifts",
+            "n": 1.5,
+            "deep": {"b": {"c": 1}},
+        }
+    )
 
 
 def test_a_merge_that_grows_extra_past_its_bounds_is_refused() -> None:

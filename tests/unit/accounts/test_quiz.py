@@ -55,7 +55,8 @@ def documented_points() -> dict[tuple[str, str], dict[str, float]]:
             cells = [c.strip() for c in line.strip("|").split("|")]
             values = cells[2:]
             table[(question, cells[0].strip("`"))] = {
-                axis: float(v) for axis, v in zip(TASTE_AXES, values, strict=True) if v != NO_POINTS}
+                axis: float(v) for axis, v in zip(TASTE_AXES, values, strict=True) if v != NO_POINTS
+            }
     return table
 
 

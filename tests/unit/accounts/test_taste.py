@@ -38,16 +38,20 @@ def test_learning_replaces_quiz_and_learned_axes_but_never_stated_ones() -> None
 
 
 def test_stating_replaces_any_source_and_none_clears_an_axis() -> None:
-    change = apply_axes(profile(body=(0.5, "learned"), fizz=(0.9, "quiz")), {"body": 0.1, "fizz": None},
-                        "stated", NOW)
+    change = apply_axes(profile(body=(0.5, "learned"), fizz=(0.9, "quiz")), {"body": 0.1, "fizz": None}, "stated", NOW)
     assert (change.profile.body.value, change.profile.body.source) == (0.1, "stated")
     assert change.profile.fizz is None
 
 
-@pytest.mark.parametrize(("axes", "message"), [
-    ({"umami": 0.5}, "unknown taste axis"), ({"body": 1.5}, "between 0 and 1"), ({"body": -0.1}, "between 0 and 1"),
-    ({"body": float("nan")}, "between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    ("axes", "message"),
+    [
+        ({"umami": 0.5}, "unknown taste axis"),
+        ({"body": 1.5}, "between 0 and 1"),
+        ({"body": -0.1}, "between 0 and 1"),
+        ({"body": float("nan")}, "between 0 and 1"),
+    ],
+)
 def test_unknown_axes_and_values_outside_zero_to_one_are_refused(axes: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         apply_axes(TasteProfile(), axes, "learned", NOW)

@@ -10,37 +10,54 @@ from app.catalog.query_intent import apply, read, relaxations
 from app.catalog.search_service import SearchParams
 
 
-@pytest.mark.parametrize(("q", "understood", "rest"), [
-    ("red under 30", {"price_max": "30", "style": "red"}, []),
-    ("crisp white wine below €12.50", {"price_max": "12.50", "style": "white", "taste": "high acidity"}, []),
-    ("rioja over 40 euros", {"price_min": "40", "region": "Rioja"}, []),
-    ("sparkling between 20 and 35", {"price_min": "20", "price_max": "35", "style": "sparkling"}, []),
-    ("something to go with a ribeye", {"pairing": "Beef, Barbecue"}, []),
-    ("bottle for grilled mackerel", {"pairing": "Rich Fish"}, []),
-    ("aussie shiraz", {"country": "Australia", "grape": "Syrah"}, []),
-    ("red from the USA", {"country": "United States", "style": "red"}, []),
-    ("heavy red from spain", {"country": "Spain", "style": "red", "taste": "full-bodied"}, []),
-    ("kiwi savvy b 10-15", {"country": "New Zealand", "grape": "Sauvignon Blanc", "price_min": "10",
-                            "price_max": "15"}, []),
-    ("wine for rabbit stew", {"pairing": "Game Meat"}, []),
-    ("roast turkey", {"pairing": "Poultry, Chicken"}, []),
-    ("vegan red", {"dietary": "vegan", "style": "red"}, []),
-    ("domaine leflaive", {}, ["domaine", "leflaive"]),
-])
+@pytest.mark.parametrize(
+    ("q", "understood", "rest"),
+    [
+        ("red under 30", {"price_max": "30", "style": "red"}, []),
+        ("crisp white wine below €12.50", {"price_max": "12.50", "style": "white", "taste": "high acidity"}, []),
+        ("rioja over 40 euros", {"price_min": "40", "region": "Rioja"}, []),
+        ("sparkling between 20 and 35", {"price_min": "20", "price_max": "35", "style": "sparkling"}, []),
+        ("something to go with a ribeye", {"pairing": "Beef, Barbecue"}, []),
+        ("bottle for grilled mackerel", {"pairing": "Rich Fish"}, []),
+        ("aussie shiraz", {"country": "Australia", "grape": "Syrah"}, []),
+        ("red from the USA", {"country": "United States", "style": "red"}, []),
+        ("heavy red from spain", {"country": "Spain", "style": "red", "taste": "full-bodied"}, []),
+        (
+            "kiwi savvy b 10-15",
+            {"country": "New Zealand", "grape": "Sauvignon Blanc", "price_min": "10", "price_max": "15"},
+            [],
+        ),
+        ("wine for rabbit stew", {"pairing": "Game Meat"}, []),
+        ("roast turkey", {"pairing": "Poultry, Chicken"}, []),
+        ("vegan red", {"dietary": "vegan", "style": "red"}, []),
+        ("domaine leflaive", {}, ["domaine", "leflaive"]),
+    ],
+)
 def test_known_words_become_readings_and_the_rest_stays_text(q: str, understood: dict, rest: list) -> None:
     intent = read(q)
     assert intent.understood() == understood
     assert intent.text == rest
 
 
-@pytest.mark.parametrize(("q", "low", "high"), [
-    ("under €20", None, "20"), ("less than 12", None, "12"), ("$15 or less", None, "15"), ("10-20", "10", "20"),
-    ("around 30", "24", "36"), ("20 euros", "16", "24"), ("from 25 to 40", "25", "40"), ("over 50", "50", None),
-])
+@pytest.mark.parametrize(
+    ("q", "low", "high"),
+    [
+        ("under €20", None, "20"),
+        ("less than 12", None, "12"),
+        ("$15 or less", None, "15"),
+        ("10-20", "10", "20"),
+        ("around 30", "24", "36"),
+        ("20 euros", "16", "24"),
+        ("from 25 to 40", "25", "40"),
+        ("over 50", "50", None),
+    ],
+)
 def test_price_phrases_in_every_common_form(q: str, low: str | None, high: str | None) -> None:
     intent = read(f"red {q}")
-    assert (intent.price_min, intent.price_max) == (None if low is None else Decimal(low),
-                                                   None if high is None else Decimal(high))
+    assert (intent.price_min, intent.price_max) == (
+        None if low is None else Decimal(low),
+        None if high is None else Decimal(high),
+    )
 
 
 def test_a_year_is_not_read_as_a_price() -> None:

@@ -92,10 +92,22 @@ def test_demo_shop_data_is_marked_as_demo_and_plausible_for_the_wine() -> None:
     assert len({w.stock for w in wines}) > 20
     assert len({w.tasting_notes for w in wines}) == 60
     assert all(w.demo_fields == ["price_cents", "stock", "tasting_notes"] and w.dietary == [] for w in wines)
-    grange = row(WineID="174184", WineName="Grange", RegionName="South Australia", WineryName="Penfolds",
-                 Grapes="['Syrah/Shiraz']", Country="Australia")
-    plain = row(WineID="174185", WineName="Shiraz", RegionName="Riverland", WineryName="Some Co-op",
-                Grapes="['Syrah/Shiraz']", Country="Australia")
+    grange = row(
+        WineID="174184",
+        WineName="Grange",
+        RegionName="South Australia",
+        WineryName="Penfolds",
+        Grapes="['Syrah/Shiraz']",
+        Country="Australia",
+    )
+    plain = row(
+        WineID="174185",
+        WineName="Shiraz",
+        RegionName="Riverland",
+        WineryName="Some Co-op",
+        Grapes="['Syrah/Shiraz']",
+        Country="Australia",
+    )
     ratings = {"174184": 4.6, "174185": 3.4}
     icon, everyday = (demo_wine_from_xwines(r, ratings).price_cents or 0 for r in (grange, plain))
     assert icon >= 15_000 and everyday <= 2_500

@@ -25,15 +25,24 @@ unit = st.floats(0, 1)
 
 def random_catalog(rng: random.Random) -> list[dict[str, Any]]:
     """A catalog from a seed: hypothesis explores seeds (drawing each field would cost seconds per run)."""
-    return [{
-        "_id": f"w{n}", "name": f"Wine {n}", "winery": rng.choice(WINERIES),
-        "grapes": rng.sample(GRAPES, rng.randint(0, 2)), "region": rng.choice(["Rioja", "Mosel", "Barossa"]),
-        "country": "Spain", "style": rng.choice([s.value for s in Style]),
-        "taste": {a: rng.random() for a in ("sweetness", "acidity", "tannin", "body", "fizz")},
-        "dietary": rng.sample([d.value for d in Dietary], rng.randint(0, 3)),
-        "price_cents": rng.randint(500, 9000), "stock": rng.choice([0, 1, 5]), "listed": rng.random() > 0.2,
-        "rating": {"count": 0, "total": 0.0},
-    } for n in range(rng.randint(2, 25))]
+    return [
+        {
+            "_id": f"w{n}",
+            "name": f"Wine {n}",
+            "winery": rng.choice(WINERIES),
+            "grapes": rng.sample(GRAPES, rng.randint(0, 2)),
+            "region": rng.choice(["Rioja", "Mosel", "Barossa"]),
+            "country": "Spain",
+            "style": rng.choice([s.value for s in Style]),
+            "taste": {a: rng.random() for a in ("sweetness", "acidity", "tannin", "body", "fizz")},
+            "dietary": rng.sample([d.value for d in Dietary], rng.randint(0, 3)),
+            "price_cents": rng.randint(500, 9000),
+            "stock": rng.choice([0, 1, 5]),
+            "listed": rng.random() > 0.2,
+            "rating": {"count": 0, "total": 0.0},
+        }
+        for n in range(rng.randint(2, 25))
+    ]
 
 
 @st.composite
@@ -45,13 +54,17 @@ def profile(draw: st.DrawFn, ids: list[str]) -> tuple[Preferences, TasteProfile]
         grapes=draw(st.lists(st.sampled_from(GRAPES), max_size=2, unique=True)),
         dietary=draw(st.lists(st.sampled_from(list(Dietary)), max_size=2, unique=True)),
         price_range=PriceRange(min_cents=low, max_cents=draw(st.none() | st.integers(low or 0, 9000))),
-        dislikes=Dislikes(styles=draw(st.lists(st.sampled_from(list(Style)), max_size=2, unique=True)),
-                          grapes=draw(st.lists(st.sampled_from(GRAPES), max_size=2, unique=True)),
-                          wineries=draw(st.lists(st.sampled_from(WINERIES), max_size=2, unique=True)),
-                          wine_ids=draw(some_ids)),
+        dislikes=Dislikes(
+            styles=draw(st.lists(st.sampled_from(list(Style)), max_size=2, unique=True)),
+            grapes=draw(st.lists(st.sampled_from(GRAPES), max_size=2, unique=True)),
+            wineries=draw(st.lists(st.sampled_from(WINERIES), max_size=2, unique=True)),
+            wine_ids=draw(some_ids),
+        ),
     )
-    axes = {a: TasteAxis(value=draw(unit), source=draw(st.sampled_from(["quiz", "stated", "learned"])))
-            for a in draw(st.lists(st.sampled_from(["sweetness", "acidity", "tannin", "body", "fizz"]), unique=True))}
+    axes = {
+        a: TasteAxis(value=draw(unit), source=draw(st.sampled_from(["quiz", "stated", "learned"])))
+        for a in draw(st.lists(st.sampled_from(["sweetness", "acidity", "tannin", "body", "fizz"]), unique=True))
+    }
     return prefs, TasteProfile(**axes)
 
 
@@ -62,8 +75,10 @@ def test_no_surface_ever_serves_a_wine_that_breaks_a_hard_filter(data: st.DataOb
     docs = random_catalog(rng)
     ids = [d["_id"] for d in docs]
     table = table_from_docs(docs)
-    raters = {f"u{n}": UserSignals(ratings={w: rng.choice([1.0, 3.0, 4.5, 5.0]) for w in rng.sample(ids, min(6, len(
-        ids)))}) for n in range(rng.randint(0, 6))}
+    raters = {
+        f"u{n}": UserSignals(ratings={w: rng.choice([1.0, 3.0, 4.5, 5.0]) for w in rng.sample(ids, min(6, len(ids)))})
+        for n in range(rng.randint(0, 6))
+    }
     snap = build(table, TrainingData(signals=raters, baskets=[ids[:3], ids[1:4]]), NOW)
     prefs, taste = data.draw(profile(ids))
     bought = rng.sample(ids, min(len(ids), rng.randint(0, 3)))
@@ -89,10 +104,26 @@ def test_no_surface_ever_serves_a_wine_that_breaks_a_hard_filter(data: st.DataOb
 
 
 def test_violations_name_each_broken_rule() -> None:
-    prefs = Preferences(dietary=[Dietary.vegan], dislikes=Dislikes(styles=[Style.red], grapes=["Shiraz"],
-                                                                   wineries=["alpha"], wine_ids=["w1"]))
-    doc = {"_id": "w1", "style": "red", "grapes": ["Syrah"], "winery": "Alpha", "dietary": [], "stock": 0,
-           "listed": False}
+    prefs = Preferences(
+        dietary=[Dietary.vegan],
+        dislikes=Dislikes(styles=[Style.red], grapes=["Shiraz"], wineries=["alpha"], wine_ids=["w1"]),
+    )
+    doc = {
+        "_id": "w1",
+        "style": "red",
+        "grapes": ["Syrah"],
+        "winery": "Alpha",
+        "dietary": [],
+        "stock": 0,
+        "listed": False,
+    }
     assert HardFilters.of(prefs, ["w1"]).violations(doc) == [
-        "not listed", "out of stock", "not vegan", "disliked style red", "disliked grape", "disliked winery",
-        "dismissed as not for me", "already bought or rated"]
+        "not listed",
+        "out of stock",
+        "not vegan",
+        "disliked style red",
+        "disliked grape",
+        "disliked winery",
+        "dismissed as not for me",
+        "already bought or rated",
+    ]

@@ -19,9 +19,19 @@ NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def doc(n: int, style: str, body: float, price: int = 1500, country: str = "France") -> dict[str, object]:
-    return {"_id": f"w{n}", "name": f"W{n}", "winery": "X", "style": style, "grapes": [], "region": "", "country":
-            country, "taste": {"sweetness": 0.1, "acidity": 0.5, "tannin": 0.5, "body": body, "fizz": 0.0},
-            "price_cents": price, "stock": 3, "listed": True}
+    return {
+        "_id": f"w{n}",
+        "name": f"W{n}",
+        "winery": "X",
+        "style": style,
+        "grapes": [],
+        "region": "",
+        "country": country,
+        "taste": {"sweetness": 0.1, "acidity": 0.5, "tannin": 0.5, "body": body, "fizz": 0.0},
+        "price_cents": price,
+        "stock": 3,
+        "listed": True,
+    }
 
 
 def test_equal_scores_share_one_rank_so_no_signal_orders_nothing() -> None:

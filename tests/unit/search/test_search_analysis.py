@@ -18,17 +18,31 @@ from search.analysis import (
 )
 
 
-@pytest.mark.parametrize(("text", "folded"), [
-    ("Château", "chateau"), ("CÔTE-RÔTIE", "côte-rôtie".replace("ô", "o")), ("Weißburgunder", "weissburgunder"),
-    ("Œil de Perdrix", "oeil de perdrix"), ("Blaufränkisch", "blaufrankisch"), ("plain", "plain"),
-])
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Château", "chateau"),
+        ("CÔTE-RÔTIE", "côte-rôtie".replace("ô", "o")),
+        ("Weißburgunder", "weissburgunder"),
+        ("Œil de Perdrix", "oeil de perdrix"),
+        ("Blaufränkisch", "blaufrankisch"),
+        ("plain", "plain"),
+    ],
+)
 def test_fold_lowercases_and_strips_accents(text: str, folded: str):
     assert fold(text) == folded
 
 
 def test_words_split_on_anything_but_letters_and_digits():
     assert words("Muscat/Moscato, d'Arenberg 2015 — Côte_Rôtie") == [
-        "muscat", "moscato", "d", "arenberg", "2015", "cote", "rotie"]
+        "muscat",
+        "moscato",
+        "d",
+        "arenberg",
+        "2015",
+        "cote",
+        "rotie",
+    ]
 
 
 def test_parse_groups_grape_synonyms_longest_first():
@@ -57,8 +71,9 @@ def test_synonyms_of_a_grape_value():
     assert set(synonyms_of("Tinta Roriz")) >= {"tempranillo", "tinta roriz"}
 
 
-@pytest.mark.parametrize(("word", "allowed"), [("pin", 0), ("2015", 0), ("noir", 1), ("merlott", 1),
-                                               ("cabernay", 2), ("sauvignon", 2)])
+@pytest.mark.parametrize(
+    ("word", "allowed"), [("pin", 0), ("2015", 0), ("noir", 1), ("merlott", 1), ("cabernay", 2), ("sauvignon", 2)]
+)
 def test_fuzziness_grows_with_word_length(word: str, allowed: int):
     assert fuzziness(word) == allowed
 
@@ -68,21 +83,35 @@ def test_min_should_match_lets_long_queries_miss_a_quarter(clauses: int, require
     assert min_should_match(clauses) == required
 
 
-@pytest.mark.parametrize(("a", "b", "limit", "expected"), [
-    ("cabernay", "cabernet", 2, 2), ("merlot", "merlot", 1, 0), ("syrha", "syrah", 1, 1),
-    ("rizling", "riesling", 2, 2), ("rizling", "riesling", 1, 2), ("abc", "xyz", 1, 2), ("", "ab", 2, 2),
-])
-def test_levenshtein_counts_transpositions_once_and_caps_at_limit_plus_one(a: str, b: str, limit: int,
-                                                                          expected: int):
+@pytest.mark.parametrize(
+    ("a", "b", "limit", "expected"),
+    [
+        ("cabernay", "cabernet", 2, 2),
+        ("merlot", "merlot", 1, 0),
+        ("syrha", "syrah", 1, 1),
+        ("rizling", "riesling", 2, 2),
+        ("rizling", "riesling", 1, 2),
+        ("abc", "xyz", 1, 2),
+        ("", "ab", 2, 2),
+    ],
+)
+def test_levenshtein_counts_transpositions_once_and_caps_at_limit_plus_one(a: str, b: str, limit: int, expected: int):
     assert levenshtein(a, b, limit) == expected
 
 
-@pytest.mark.parametrize(("prefix", "word", "limit", "expected"), [
-    ("cab", "cabernet", 1, 0), ("cabr", "cabernet", 1, 1), ("cabernay", "cabernet", 2, 2),
-    ("xab", "cabernet", 1, 1), ("zzz", "cabernet", 1, 2), ("shri", "shiraz", 1, 1), ("cabz", "cab", 1, 1),
-])
-def test_prefix_distance_is_the_distance_to_the_closest_beginning(prefix: str, word: str, limit: int,
-                                                                  expected: int):
+@pytest.mark.parametrize(
+    ("prefix", "word", "limit", "expected"),
+    [
+        ("cab", "cabernet", 1, 0),
+        ("cabr", "cabernet", 1, 1),
+        ("cabernay", "cabernet", 2, 2),
+        ("xab", "cabernet", 1, 1),
+        ("zzz", "cabernet", 1, 2),
+        ("shri", "shiraz", 1, 1),
+        ("cabz", "cab", 1, 1),
+    ],
+)
+def test_prefix_distance_is_the_distance_to_the_closest_beginning(prefix: str, word: str, limit: int, expected: int):
     assert prefix_distance(prefix, word, limit) == expected
 
 

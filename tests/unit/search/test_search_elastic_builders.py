@@ -34,15 +34,25 @@ def test_analysis_folds_accents_stems_notes_and_knows_grape_synonyms():
     assert any(s.startswith("pinot gris, pinot grigio") for s in synonyms["synonyms"])
     # Synonyms apply at search time only, after folding, before stemming.
     search_chain = analyzers["cuvee_english_search"]["filter"]
-    assert search_chain.index("asciifolding") < search_chain.index("cuvee_grape_synonyms") < search_chain.index(
-        "cuvee_english_stemmer")
+    assert (
+        search_chain.index("asciifolding")
+        < search_chain.index("cuvee_grape_synonyms")
+        < search_chain.index("cuvee_english_stemmer")
+    )
     assert settings["max_result_window"] == MAX_RESULT_WINDOW
 
 
 def test_mapping_is_strict_and_has_every_indexed_field():
     props = index_body()["mappings"]["properties"]
-    doc = WineSearchDoc(id="w1", name="Château Musar", winery="Musar", style="red", price_cents=4200,
-                        grapes=["Cinsault"], created_at=datetime(2024, 5, 1, tzinfo=UTC))
+    doc = WineSearchDoc(
+        id="w1",
+        name="Château Musar",
+        winery="Musar",
+        style="red",
+        price_cents=4200,
+        grapes=["Cinsault"],
+        created_at=datetime(2024, 5, 1, tzinfo=UTC),
+    )
 
     assert index_body()["mappings"]["dynamic"] == "strict"
     assert set(to_source(doc)) <= set(props)
@@ -57,8 +67,7 @@ def test_mapping_is_strict_and_has_every_indexed_field():
 
 def test_each_word_may_match_in_any_field_with_names_weighted_most():
     query = text_query(parse("merlot"), fuzzy=())
-    by_field = {next(iter(q["match"])): next(iter(q["match"].values()))["boost"]
-                for q in query["dis_max"]["queries"]}
+    by_field = {next(iter(q["match"])): next(iter(q["match"].values()))["boost"] for q in query["dis_max"]["queries"]}
 
     assert by_field["name"] > by_field["winery"] > by_field["tasting_notes"]
     assert by_field["name"] > by_field["grapes"]
@@ -69,8 +78,14 @@ def test_typo_tolerance_only_for_the_words_given_and_most_words_must_match():
     clauses = query["bool"]["should"]
 
     assert query["bool"]["minimum_should_match"] == 3
-    fuzzy = {field: params for c in clauses for q in c["dis_max"]["queries"] if "match" in q
-             for field, params in q["match"].items() if "fuzziness" in params}
+    fuzzy = {
+        field: params
+        for c in clauses
+        for q in c["dis_max"]["queries"]
+        if "match" in q
+        for field, params in q["match"].items()
+        if "fuzziness" in params
+    }
     assert {p["query"] for p in fuzzy.values()} == {"minerality"}
     assert fuzzy["name"]["fuzziness"] == 2
     assert fuzzy["tasting_notes"]["fuzziness"] == 1  # the large notes vocabulary gets one edit at most
@@ -79,18 +94,32 @@ def test_typo_tolerance_only_for_the_words_given_and_most_words_must_match():
 def test_synonyms_are_phrases_that_score_a_constant_below_the_typed_words():
     queries = text_query(parse("pinot grigio"), fuzzy=())["dis_max"]["queries"]
     typed = [q["match_phrase"]["name"] for q in queries if "match_phrase" in q and "name" in q["match_phrase"]]
-    synonyms = {kind: (match["name"]["query"], q["constant_score"]["boost"])
-                for q in queries if "constant_score" in q
-                for kind, match in q["constant_score"]["filter"].items() if "name" in match}
+    synonyms = {
+        kind: (match["name"]["query"], q["constant_score"]["boost"])
+        for q in queries
+        if "constant_score" in q
+        for kind, match in q["constant_score"]["filter"].items()
+        if "name" in match
+    }
 
     assert typed == [{"query": "pinot grigio", "analyzer": "cuvee_folded", "boost": 4.0}]
     assert synonyms == {"match_phrase": ("pinot gris", 4.0), "match": ("grauburgunder", 4.0)}
 
 
 def test_filters_sort_page_and_facets():
-    query = SearchQuery(q="", style="white", country="Spain", grape="Syrah", price_min_cents=1000,
-                        dietary=["vegan", "organic"], in_stock=True, vintage_max=2020, sort="price_asc",
-                        page=3, per_page=10)
+    query = SearchQuery(
+        q="",
+        style="white",
+        country="Spain",
+        grape="Syrah",
+        price_min_cents=1000,
+        dietary=["vegan", "organic"],
+        in_stock=True,
+        vintage_max=2020,
+        sort="price_asc",
+        page=3,
+        per_page=10,
+    )
     body = search_body(query, (), ())
     filters = body["query"]["bool"]["filter"]
 
@@ -121,8 +150,9 @@ def test_text_search_asks_for_highlights_and_spelling_and_sorts_by_score():
 
 
 def test_boosts_only_add_score():
-    body = search_body(SearchQuery(q="fruit", boost=Boost(countries={"Italy": 2.0}, grapes={"Shiraz": 1.0})),
-                       parse("fruit"), ())
+    body = search_body(
+        SearchQuery(q="fruit", boost=Boost(countries={"Italy": 2.0}, grapes={"Shiraz": 1.0})), parse("fruit"), ()
+    )
 
     should = body["query"]["bool"]["should"]
     assert {"constant_score": {"filter": {"terms": {"country.folded": ["Italy"]}}, "boost": 2.0}} in should
@@ -149,15 +179,41 @@ def test_suggest_bodies():
 
 
 def test_reading_answers_back():
-    hit = read_hit({"_score": 3.5, "_source": {
-        "id": "w1", "name": "N", "winery": "W", "style": "red", "price_cents": 100, "currency": "EUR",
-        "grapes": ["Gamay"], "region": "", "country": "France", "vintage": None, "stock": 0, "dietary": [],
-        "rating_mean": None, "rating_count": 0}, "highlight": {"name": ["<mark>N</mark>"]}}, scored=True)
-    facets = read_facets({"style": {"buckets": [{"key": "red", "doc_count": 2}]}, "country": {"buckets": []},
-                          "region": {"buckets": []}, "grape": {"buckets": []},
-                          "price": {"count": 2, "min": 100.0, "max": 900.0}})
-    options = spelling_options({"suggest": {"spelling": [
-        {"text": "rizling", "options": [{"text": "riesling", "freq": 3, "score": 0.7}]}]}})
+    hit = read_hit(
+        {
+            "_score": 3.5,
+            "_source": {
+                "id": "w1",
+                "name": "N",
+                "winery": "W",
+                "style": "red",
+                "price_cents": 100,
+                "currency": "EUR",
+                "grapes": ["Gamay"],
+                "region": "",
+                "country": "France",
+                "vintage": None,
+                "stock": 0,
+                "dietary": [],
+                "rating_mean": None,
+                "rating_count": 0,
+            },
+            "highlight": {"name": ["<mark>N</mark>"]},
+        },
+        scored=True,
+    )
+    facets = read_facets(
+        {
+            "style": {"buckets": [{"key": "red", "doc_count": 2}]},
+            "country": {"buckets": []},
+            "region": {"buckets": []},
+            "grape": {"buckets": []},
+            "price": {"count": 2, "min": 100.0, "max": 900.0},
+        }
+    )
+    options = spelling_options(
+        {"suggest": {"spelling": [{"text": "rizling", "options": [{"text": "riesling", "freq": 3, "score": 0.7}]}]}}
+    )
 
     assert (hit.id, hit.score, hit.in_stock, hit.highlights) == ("w1", 3.5, False, {"name": "<mark>N</mark>"})
     assert (facets.style, facets.price_min_cents, facets.price_max_cents) == ({"red": 2}, 100, 900)
@@ -165,8 +221,13 @@ def test_reading_answers_back():
 
 
 def test_readings_from_words_filter_regions_pairings_and_taste_ranges():
-    query = SearchQuery(q="", regions=["Toscana", "Chianti"], pairings=["Rich Fish", "Lean Fish"],
-                        taste={"body": (0.6, 1.0)}, country="USA")
+    query = SearchQuery(
+        q="",
+        regions=["Toscana", "Chianti"],
+        pairings=["Rich Fish", "Lean Fish"],
+        taste={"body": (0.6, 1.0)},
+        country="USA",
+    )
     filters = es_filters(query)
 
     assert {"terms": {"region.folded": ["Toscana", "Chianti"]}} in filters

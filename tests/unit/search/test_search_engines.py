@@ -94,8 +94,7 @@ async def test_suggestions_see_another_process_s_commits_within_a_second(tmp_pat
     server, cli = TantivyIndex(tmp_path), TantivyIndex(tmp_path)
     assert await server.suggest("zeph") == []
 
-    await cli.upsert([WineSearchDoc(id="a", name="Morgon", winery="Domaine Zephyrine", style="red",
-                                    price_cents=1000)])
+    await cli.upsert([WineSearchDoc(id="a", name="Morgon", winery="Domaine Zephyrine", style="red", price_cents=1000)])
     await cli.close()
     for _ in range(100):  # tantivy's reader picks up another process's commit about half a second later
         if await server.count() == 1:

@@ -14,22 +14,31 @@ def test_distance_requires_whole_words_and_a_prefix_for_the_last():
 
 
 def test_exact_prefixes_come_before_typos_and_kinds_take_turns():
-    ranked = rank("cabern", [
-        Candidate("Cabernet Sauvignon", "grape", 900),
-        Candidate("Cabernet Franc", "grape", 300),
-        Candidate("Cabernet Reserve", "wine", 12, "w1"),
-        Candidate("Cabrenet Estate", "winery", 5),  # one edit away: after every exact match
-    ])
+    ranked = rank(
+        "cabern",
+        [
+            Candidate("Cabernet Sauvignon", "grape", 900),
+            Candidate("Cabernet Franc", "grape", 300),
+            Candidate("Cabernet Reserve", "wine", 12, "w1"),
+            Candidate("Cabrenet Estate", "winery", 5),  # one edit away: after every exact match
+        ],
+    )
 
     assert [(s.text, s.kind) for s in ranked] == [
-        ("Cabernet Sauvignon", "grape"), ("Cabernet Reserve", "wine"), ("Cabernet Franc", "grape"),
-        ("Cabrenet Estate", "winery")]
+        ("Cabernet Sauvignon", "grape"),
+        ("Cabernet Reserve", "wine"),
+        ("Cabernet Franc", "grape"),
+        ("Cabrenet Estate", "winery"),
+    ]
     assert ranked[1].wine_id == "w1"
 
 
 def test_duplicates_keep_the_more_popular_and_non_matches_are_dropped():
-    ranked = rank("mer", [Candidate("Merlot", "grape", 3), Candidate("merlot", "grape", 10),
-                          Candidate("Chardonnay", "grape", 99)], limit=8)
+    ranked = rank(
+        "mer",
+        [Candidate("Merlot", "grape", 3), Candidate("merlot", "grape", 10), Candidate("Chardonnay", "grape", 99)],
+        limit=8,
+    )
 
     assert [(s.text, s.kind) for s in ranked] == [("merlot", "grape")]
 
