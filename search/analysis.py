@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from vocabulary import fold, grape_spellings, synonym_groups, words  # noqa: F401  (fold: the engines import it from here)
+from vocabulary import fold, grape_group, synonym_groups, words  # noqa: F401  (the engines import fold, grape_group from here)
 
 # Grape names that mean the same vine (the vocabulary's): a query for any member finds all.
 GRAPE_SYNONYMS: tuple[tuple[str, ...], ...] = tuple(synonym_groups())
@@ -114,11 +114,6 @@ def _synonym_index() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
 
 _SYNONYMS = _synonym_index()
 _MAX_SYNONYM_WORDS = max(len(p) for p in _SYNONYMS)
-
-
-def synonyms_of(value: str) -> tuple[str, ...]:
-    """Every catalog spelling of a grape value, folded ("Syrah" -> syrah, shiraz, syrah/shiraz)."""
-    return grape_spellings(value)
 
 
 @lru_cache(maxsize=4096)

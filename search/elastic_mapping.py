@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.analysis import GRAPE_SYNONYMS
+from search.analysis import GRAPE_SYNONYMS, grape_group
 from search.base import MAX_RESULT_WINDOW, TASTE_AXES, WineSearchDoc
 
 # Split on anything that is not a letter or digit, like tantivy's simple tokenizer ("d'Arenberg" -> d, arenberg).
@@ -76,6 +76,11 @@ def mappings() -> dict[str, Any]:
             "region": _text("cuvee_folded", keyword=True, copy_to=spell),
             "country": _text("cuvee_folded", keyword=True, copy_to=spell),
             "style": {"type": "keyword", "fields": {"folded": {"type": "keyword", "normalizer": "cuvee_folded"}}},
+            # The vine each grape spelling belongs to (vocabulary.grape_group): what facets count and filters match.
+            "grape_groups": {
+                "type": "keyword",
+                "fields": {"folded": {"type": "keyword", "normalizer": "cuvee_folded"}},
+            },
             "tasting_notes": _text("cuvee_english", synonyms=True, copy_to=spell),
             "food_pairings": _text("cuvee_english"),
             "dietary": {"type": "keyword", "normalizer": "cuvee_folded"},
@@ -118,6 +123,7 @@ def to_source(doc: WineSearchDoc) -> dict[str, Any]:
         "suggest_winery": doc.winery,
         "suggest_grapes": doc.grapes,
         "suggest_region": doc.region,
+        "grape_groups": list(dict.fromkeys(grape_group(g) for g in doc.grapes)),
     }
     for field in ("region", "country", "suggest_region"):
         source[field] = source[field] or None  # "" would become an empty facet value and term

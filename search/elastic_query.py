@@ -15,8 +15,8 @@ from search.analysis import (
     Clause,
     as_vintage,
     fuzziness,
+    grape_group,
     min_should_match,
-    synonyms_of,
 )
 from search.base import FACET_SIZE, Facets, SearchHit, SearchQuery, Sort
 from search.suggest import engine_words
@@ -32,8 +32,13 @@ FIELD_ANALYZERS = {
     "tasting_notes": "cuvee_english",
     "food_pairings": "cuvee_english",
 }
-FACETS = {"style": "style", "country": "country.kw", "region": "region.kw", "grape": "grapes.kw"}
-FILTERS = {"style": "style.folded", "country": "country.folded", "region": "region.folded", "grape": "grapes.folded"}
+FACETS = {"style": "style", "country": "country.kw", "region": "region.kw", "grape": "grape_groups"}
+FILTERS = {
+    "style": "style.folded",
+    "country": "country.folded",
+    "region": "region.folded",
+    "grape": "grape_groups.folded",
+}
 SORTS: dict[Sort, list[Any]] = {
     Sort.price_asc: [{"price_cents": "asc"}],
     Sort.price_desc: [{"price_cents": "desc"}],
@@ -118,7 +123,7 @@ def filters(query: SearchQuery) -> list[dict[str, Any]]:
             else {"terms": {FILTERS["country"]: list(spellings)}}
         )
     if query.grape:
-        out.append({"terms": {FILTERS["grape"]: list(synonyms_of(query.grape))}})
+        out.append({"term": {FILTERS["grape"]: grape_group(query.grape)}})
     out += [{"term": {"dietary": d}} for d in query.dietary]
     if query.regions:
         out.append({"terms": {FILTERS["region"]: list(query.regions)}})
@@ -151,8 +156,8 @@ def boosts(query: SearchQuery) -> list[dict[str, Any]]:
         return []
     out = []
     for name, value, weight in query.boost.items():
-        values = list(synonyms_of(value)) if name == "grape" else [value]
-        out.append({"constant_score": {"filter": {"terms": {FILTERS[name]: values}}, "boost": weight}})
+        value = grape_group(value) if name == "grape" else value
+        out.append({"constant_score": {"filter": {"term": {FILTERS[name]: value}}, "boost": weight}})
     return out
 
 

@@ -18,8 +18,8 @@ from search.analysis import (
     Clause,
     as_vintage,
     fuzziness,
+    grape_group,
     min_should_match,
-    synonyms_of,
 )
 from search.base import SearchQuery
 from search.suggest import engine_words
@@ -89,7 +89,7 @@ class QueryBuilder:
                 )
             )
         if query.grape:
-            out.append(Query.term_set_query(s, FILTER_FIELDS["grape"], [keyword(g) for g in synonyms_of(query.grape)]))
+            out.append(Query.term_query(s, FILTER_FIELDS["grape"], keyword(grape_group(query.grape))))
         out += [Query.term_query(s, FILTER_FIELDS["dietary"], keyword(d)) for d in query.dietary]
         if query.regions:
             out.append(Query.term_set_query(s, FILTER_FIELDS["region"], [keyword(r) for r in query.regions]))
@@ -128,8 +128,9 @@ class QueryBuilder:
         parts += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in self.filters(query)]
         if query.boost is not None:
             for name, value, weight in query.boost.items():
-                values = synonyms_of(value) if name == "grape" else (value,)
-                term = Query.term_set_query(self.schema, FILTER_FIELDS[name], [keyword(v) for v in values])
+                term = Query.term_query(
+                    self.schema, FILTER_FIELDS[name], keyword(grape_group(value) if name == "grape" else value)
+                )
                 parts.append((Occur.Should, Query.const_score_query(term, weight)))
         return Query.boolean_query(parts)
 

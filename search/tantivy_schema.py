@@ -9,7 +9,7 @@ from typing import Any
 import tantivy
 from tantivy import Filter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
 
-from search.analysis import words
+from search.analysis import grape_group, words
 from search.base import TASTE_AXES, WineSearchDoc
 
 FOLDED = "cuvee_folded"  # words, lower-cased and accent-folded: names, wineries, grapes, regions
@@ -36,7 +36,7 @@ FILTER_FIELDS = {
 # prefix scan of the term dictionary yields distinct values with their live document counts.
 SUGGEST_FIELDS = {"winery": "sv_winery", "grape": "sv_grape", "region": "sv_region"}
 SUGGEST_SEPARATOR = "\x1f"
-SCHEMA_VERSION = "3"  # bump when the layout changes: an index of another version is rebuilt, not read
+SCHEMA_VERSION = "4"  # bump when the layout changes: an index of another version is rebuilt, not read
 
 
 def _analyzer(tokenizer: Tokenizer, *, stem: bool) -> TextAnalyzer:
@@ -96,6 +96,7 @@ def build_schema() -> tantivy.Schema:
 
 
 def to_document(doc: WineSearchDoc) -> tantivy.Document:
+    groups = list(dict.fromkeys(grape_group(g) for g in doc.grapes))  # facets count, filters match, one vine once
     values: dict[str, Any] = {
         "id": doc.id,
         "src": json.dumps(doc.to_dict(), separators=(",", ":")).encode(),
@@ -110,12 +111,12 @@ def to_document(doc: WineSearchDoc) -> tantivy.Document:
         "style_k": doc.style,
         "country_k": doc.country,
         "region_k": doc.region,
-        "grape_k": doc.grapes,
+        "grape_k": groups,
         "winery_k": doc.winery,
         "style_f": doc.style,
         "country_f": doc.country,
         "region_f": doc.region,
-        "grape_f": doc.grapes,
+        "grape_f": groups,
         "dietary_f": doc.dietary,
         "sv_winery": suggest_terms([doc.winery]),
         "sv_grape": suggest_terms(doc.grapes),

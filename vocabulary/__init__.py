@@ -2,7 +2,7 @@
 price phrases. Below app/ and search/: it imports nothing of ours."""
 
 from vocabulary.food import FOOD_WORDS, FOODS, PAIRING_CATEGORIES, find_food
-from vocabulary.grapes import GRAPE_GROUPS, GRAPE_NAMES, find_grape, grape_spellings, synonym_groups
+from vocabulary.grapes import GRAPE_GROUPS, GRAPE_NAMES, find_grape, grape_group, synonym_groups
 from vocabulary.places import (
     COUNTRIES,
     REGION_COVERS,
@@ -50,7 +50,7 @@ __all__ = [
     "find_style",
     "fold",
     "fold_key",
-    "grape_spellings",
+    "grape_group",
     "region_spellings",
     "synonym_groups",
     "words",

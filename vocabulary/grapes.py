@@ -123,13 +123,11 @@ def find_grape(name: str) -> str | None:
     return found
 
 
-def grape_spellings(value: str) -> tuple[str, ...]:
-    """Every spelling a grape filter must match, folded: the value itself, its synonyms and slash forms
-    ("Syrah" -> syrah, shiraz, syrah/shiraz; "Syrah/Shiraz" the same)."""
-    own = fold(value.strip())
-    grape = find_grape(value)
-    members = GRAPE_GROUPS.get(grape, ()) if grape else ()
-    return tuple(dict.fromkeys([own, *members]))
+def grape_group(value: str) -> str:
+    """The grape a spelling belongs to, as facets count it and filters match it: the canonical name for every
+    known spelling ("Syrah/Shiraz", "shiraz", "Syrah" -> "Syrah"), the value itself otherwise. Facets and filters
+    both go through this one function, so a facet value always filters to exactly its count."""
+    return find_grape(value) or value.strip()
 
 
 def synonym_groups() -> list[tuple[str, ...]]:

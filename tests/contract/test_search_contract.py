@@ -289,6 +289,29 @@ async def test_facets_count_the_whole_result_set_not_the_page(shelf: SearchIndex
     assert (result.facets.price_min_cents, result.facets.price_max_cents) == (1200, 6000)
 
 
+async def test_every_facet_value_filters_to_exactly_its_count(search_index: SearchIndex, make_doc: Make):
+    """Synonyms, X-Wines slash spellings and accents: the facet counts a vine once, and clicking it finds those."""
+    grapes = [
+        ["Syrah/Shiraz"],
+        ["Shiraz", "Grenache"],
+        ["Syrah"],
+        ["Tinta Roriz", "Touriga Nacional"],
+        ["Tempranillo"],
+        ["Muscat/Moscato Bianco"],
+        ["Spätburgunder"],
+        ["Pinot Noir", "Spatburgunder"],
+        ["Bobal"],
+    ]
+    await search_index.upsert([make_doc(id=f"w{i}", grapes=g) for i, g in enumerate(grapes)])
+
+    facets = (await search_index.search(SearchQuery(per_page=1))).facets
+
+    assert facets.grape["Syrah"] == 3 and facets.grape["Tempranillo"] == 2 and facets.grape["Pinot Noir"] == 2
+    for value, count in facets.grape.items():
+        assert (await search_index.search(SearchQuery(grape=value, per_page=1))).total == count, value
+    assert (await search_index.search(SearchQuery(grape="shiraz"))).total == 3  # any spelling of the vine
+
+
 async def test_missing_values_make_no_facet_bucket(search_index: SearchIndex, make_doc: Make):
     await search_index.upsert([make_doc(id="a", region="", country="", grapes=[]), make_doc(id="b")])
 

@@ -13,7 +13,6 @@ from search.analysis import (
     min_should_match,
     parse,
     prefix_distance,
-    synonyms_of,
     words,
 )
 
@@ -61,14 +60,6 @@ def test_parse_expands_single_word_synonyms_and_drops_stop_words():
 
 def test_parse_keeps_stop_words_when_nothing_else_is_left():
     assert [c.words for c in parse("the wine")] == [("the",), ("wine",)]
-
-
-def test_synonyms_of_a_grape_value():
-    assert synonyms_of("Syrah") == ("syrah", "shiraz", "syrah/shiraz")
-    assert synonyms_of("Syrah/Shiraz")[0] == "syrah/shiraz"  # the X-Wines slash spelling filters to itself
-    assert synonyms_of("Riesling")[0] == "riesling"
-    assert synonyms_of("Bobal") == ("bobal",)
-    assert set(synonyms_of("Tinta Roriz")) >= {"tempranillo", "tinta roriz"}
 
 
 @pytest.mark.parametrize(
