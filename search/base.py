@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -270,6 +270,11 @@ class SearchIndex(Protocol):
         ...
 
     async def count(self) -> int: ...
+
+    async def price_quantiles(self, percents: Sequence[int]) -> dict[int, int]:
+        """The listed wines' price in cents at each percentile ("cheap" is the catalog's own lower quarter);
+        {} when nothing is listed."""
+        ...
 
     async def ping(self) -> None:
         """Raise SearchUnavailable with a clear message when the engine cannot be used."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -116,6 +117,12 @@ class ElasticsearchIndex:
     async def count(self) -> int:
         await self._ensure()
         return int((await self._call(self._es.count(index=self.alias)))["count"])
+
+    async def price_quantiles(self, percents: Sequence[int]) -> dict[int, int]:
+        await self._ensure()
+        response = await self._call(self._es.search(index=self.alias, body=eq.price_quantiles_body(percents)))
+        values = response["aggregations"]["price"]["values"]
+        return {int(float(v["key"])): round(v["value"]) for v in values if _finite(v["value"])}
 
     # ------------------------------------------------------------ writes
     async def _bulk(self, index: str, operations: list[dict[str, Any]], refresh: bool) -> None:
@@ -280,3 +287,8 @@ def _wine_candidates(response: Any) -> list[Candidate]:
         Candidate(h["_source"]["name"], "wine", h["_source"].get("rating_count", 0), h["_source"]["id"])
         for h in response["hits"]["hits"]
     ]
+
+
+def _finite(value: Any) -> bool:
+    """A percentile the engine could compute (an empty set reads as null or NaN)."""
+    return isinstance(value, int | float) and math.isfinite(value)

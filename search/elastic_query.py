@@ -196,6 +196,15 @@ def count_body(query: SearchQuery, clauses: Sequence[Clause], fuzzy: Collection[
     return {"query": {"bool": {"must": [main], "filter": filters(query)}}}
 
 
+def price_quantiles_body(percents: Sequence[int]) -> dict[str, Any]:
+    """The listed wines' price percentiles, no hits."""
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": [LISTED]}},
+        "aggs": {"price": {"percentiles": {"field": "price_cents", "percents": list(percents), "keyed": False}}},
+    }
+
+
 def spelling_suggest(text: str) -> dict[str, Any]:
     """Term suggester over every word shoppers search; "popular" only offers words more wines use."""
     return {

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,15 @@ class TantivyIndex:
     # ------------------------------------------------------------ reads
     async def count(self) -> int:
         return int(self._searcher().num_docs)
+
+    async def price_quantiles(self, percents: Sequence[int]) -> dict[int, int]:
+        searcher = self._searcher()
+        listed = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, tantivy.Query.all_query()), (tantivy.Occur.MustNot, self._q.unlisted())]
+        )
+        aggs = {"q": {"percentiles": {"field": "price_cents", "percents": list(percents), "keyed": False}}}
+        values = searcher.aggregate(listed, aggs)["q"]["values"]
+        return {int(v["key"]): round(v["value"]) for v in values if _finite(v["value"])}
 
     async def ping(self) -> None:
         try:
@@ -424,3 +434,8 @@ def _source(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str
     if raw is None:
         raise SearchUnavailable("the search index holds a document without its source: rebuild it")
     return dict(json.loads(raw))
+
+
+def _finite(value: Any) -> bool:
+    """A percentile the engine could compute (an empty set reads as null or NaN)."""
+    return isinstance(value, int | float) and math.isfinite(value)

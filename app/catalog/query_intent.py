@@ -6,6 +6,7 @@ When the strict reading finds nothing, `relaxations` says which reading to drop 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -29,17 +30,27 @@ if TYPE_CHECKING:
     from app.catalog.search_service import SearchParams
 
 # Words that only join the ones that matter ("a red wine for a cheese platter from Spain").
-_FILLER = frozenset("""a an the some any of for with to and or from in on by wine wines bottle bottles
+_FILLER_WORDS = """a an the some any of for with to and or from in on by wine wines bottle bottles
 something goes go good nice great best that which pair pairs pairing paired match matches drink drinks
 me my i want need looking look recommend suggest please bottle under euro euros eur dollars price priced
 serve served roast roasted grilled fried baked braised smoked seared poached steamed cooked slow pan
-dish dishes dinner lunch meal supper night tonight evening weekend occasion home made homemade""".split())  # noqa: SIM905
+dish dishes dinner lunch meal supper night tonight evening weekend occasion home made homemade"""
+_FILLER = frozenset(_FILLER_WORDS.split())
 _MAX_PHRASE = max(4, FOOD_WORDS)
-_DIETARY = {"vegan": "vegan", "organic": "organic", "biodynamic": "biodynamic", "sulfite free": "sulfite-free",
-            "sulphite free": "sulfite-free", "no sulfites": "sulfite-free", "low alcohol": "low-alcohol",
-            "bio": "organic", "natural": "organic"}
-# Price bands in euros when the catalog's spread is unknown (the demo shelf: 7-70, most near the low end).
-_BAND_EUR = {0.25: Decimal(12), 0.5: Decimal(18), 0.75: Decimal(30)}
+_DIETARY = {
+    "vegan": "vegan",
+    "organic": "organic",
+    "biodynamic": "biodynamic",
+    "sulfite free": "sulfite-free",
+    "sulphite free": "sulfite-free",
+    "no sulfites": "sulfite-free",
+    "low alcohol": "low-alcohol",
+    "bio": "organic",
+    "natural": "organic",
+}
+# "cheap", "affordable", "premium": the catalog's own price quartiles (SearchService reads them from the index);
+# these only when it cannot tell (the demo shelf's, in currency units).
+DEFAULT_BANDS: Mapping[float, Decimal] = {0.25: Decimal(12), 0.5: Decimal(18), 0.75: Decimal(30)}
 
 
 @dataclass(slots=True)
@@ -79,15 +90,16 @@ class Intent:
         return out
 
 
-def _lookup(phrase: str, intent: Intent) -> bool:
+def _lookup(phrase: str, intent: Intent, bands: Mapping[float, Decimal]) -> bool:
     """Record what `phrase` means on `intent`; False when the vocabulary does not know it."""
     if phrase in STYLES and intent.style in (None, STYLES[phrase]):
         intent.style = STYLES[phrase]
         if phrase in STYLE_IMPLIES_COUNTRY and intent.country is None:
             intent.country = STYLE_IMPLIES_COUNTRY[phrase]
         return True
-    if (country := find_country(phrase)) and intent.country is None and len(phrase) > 2 \
-            and not find_food(phrase):  # "turkey" at a wine shop is dinner, "turkish" the country
+    if (
+        (country := find_country(phrase)) and intent.country is None and len(phrase) > 2 and not find_food(phrase)
+    ):  # "turkey" at a wine shop is dinner, "turkish" the country
         intent.country = country
         return True
     if (grape := find_grape(phrase)) and intent.grape is None:
@@ -118,25 +130,26 @@ def _lookup(phrase: str, intent: Intent) -> bool:
         return True
     if phrase in PRICE_BANDS:
         low, high = PRICE_BANDS[phrase]
-        intent.price_min = _BAND_EUR[low] if low else intent.price_min
-        intent.price_max = _BAND_EUR[high] if high else intent.price_max
+        intent.price_min = bands[low] if low else intent.price_min
+        intent.price_max = bands[high] if high else intent.price_max
         return True
     return False
 
 
-def read(q: str) -> Intent:
-    """The intent of a query: price phrase first, then the longest known phrases left to right."""
+def read(q: str, bands: Mapping[float, Decimal] = DEFAULT_BANDS) -> Intent:
+    """The intent of a query: price phrase first, then the longest known phrases left to right. `bands`: the
+    price at each quantile of the catalog that "cheap" (0.25), "affordable" (0.5) and "premium" (0.75) mean."""
     intent = Intent()
     price = find_price(q)
     if price is not None:
         intent.price_min, intent.price_max = price.low, price.high
-        q = q[:price.start] + " " + q[price.end:]
+        q = q[: price.start] + " " + q[price.end :]
     tokens = words(q)
     i = 0
     while i < len(tokens):
         for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
-            phrase = " ".join(tokens[i:i + size])
-            if (size > 1 or phrase not in _FILLER) and _lookup(phrase, intent):
+            phrase = " ".join(tokens[i : i + size])
+            if (size > 1 or phrase not in _FILLER) and _lookup(phrase, intent, bands):
                 i += size
                 break
         else:
@@ -179,9 +192,15 @@ RELAX_ORDER = ("text", "taste", "region", "pairing", "grape", "price", "dietary"
 
 def relaxations(intent: Intent) -> list[str]:
     """The readings present in `intent`, in the order they are given up."""
-    present = {"text": bool(intent.text), "taste": bool(intent.tastes), "region": intent.region is not None,
-               "pairing": bool(intent.pairings), "grape": intent.grape is not None,
-               "price": intent.price_min is not None or intent.price_max is not None,
-               "dietary": bool(intent.dietary), "country": intent.country is not None,
-               "style": intent.style is not None}
+    present = {
+        "text": bool(intent.text),
+        "taste": bool(intent.tastes),
+        "region": intent.region is not None,
+        "pairing": bool(intent.pairings),
+        "grape": intent.grape is not None,
+        "price": intent.price_min is not None or intent.price_max is not None,
+        "dietary": bool(intent.dietary),
+        "country": intent.country is not None,
+        "style": intent.style is not None,
+    }
     return [name for name in RELAX_ORDER if present[name]]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from app.catalog.query_intent import apply, read, relaxations
+from app.catalog.query_intent import DEFAULT_BANDS, apply, read, relaxations
 from app.errors import Invalid, Unavailable
 from app.schemas import to_cents
 from search import (
@@ -30,6 +32,8 @@ log = logging.getLogger("cuvee.search")
 
 MAX_SUGGESTIONS = 8
 MAX_PRICE = Decimal(1_000_000)
+BAND_PERCENTS = (25, 50, 75)  # the quantiles "cheap", "affordable" and "premium" are read against
+BANDS_FOLLOW_S = 300.0  # how long a reading of the catalog's price quantiles is kept
 
 # Given the caller and the query about to run, the soft preferences to rank by (or None). Supplied by the
 # recommendations domain; it decides when a query is vague enough to personalise, and must be fast.
@@ -134,8 +138,12 @@ def _engine_down(exc: SearchUnavailable) -> Unavailable:
 class SearchService:
     """Answers the search box straight from the engine: no database read on this path."""
 
-    def __init__(self, index: SearchIndex, boost_for: BoostProvider | None = None) -> None:
+    def __init__(
+        self, index: SearchIndex, boost_for: BoostProvider | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._index = index
+        self._clock = clock
+        self._bands: tuple[float, Mapping[float, Decimal]] | None = None  # (read at, bands)
         self.boost_for = boost_for  # set by the composition root once recommendations exist
         self.needs_for: Callable[[str], Awaitable[list[str]]] | None = None  # a user's dietary needs
 
@@ -157,7 +165,7 @@ class SearchService:
     async def _understood(
         self, params: SearchParams, principal: Principal | None
     ) -> tuple[SearchResult, dict[str, str]]:
-        intent = read(params.q) if params.q.strip() else None
+        intent = read(params.q, await self.price_bands()) if params.q.strip() else None
         ignored = frozenset(params.ignore)
         understood = {
             k: v for k, v in (intent.understood() if intent is not None else {}).items() if _reading(k) not in ignored
@@ -191,6 +199,21 @@ class SearchService:
         if dropped:
             understood["relaxed"] = ", ".join(dropped)
         return result, understood
+
+    async def price_bands(self) -> Mapping[float, Decimal]:
+        """What "cheap" (up to the 25th percentile), "affordable" (the median) and "premium" (from the 75th)
+        mean in this catalog, in whole currency units, read from the index at most every BANDS_FOLLOW_S."""
+        now = self._clock()
+        if self._bands is None or now - self._bands[0] >= BANDS_FOLLOW_S:
+            try:
+                cents = await self._index.price_quantiles(BAND_PERCENTS)
+            except SearchUnavailable:
+                cents = {}
+            bands = {p / 100: Decimal(math.ceil(c / 100) if p < 75 else math.floor(c / 100)) for p, c in cents.items()}
+            if len(bands) < len(BAND_PERCENTS):  # an empty shelf or a silent engine: ask again next time
+                return DEFAULT_BANDS
+            self._bands = (now, bands)
+        return self._bands[1]
 
     async def _run(self, params: SearchParams, principal: Principal | None) -> SearchResult:
         query = to_query(params)

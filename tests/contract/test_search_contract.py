@@ -550,3 +550,16 @@ async def test_search_keeps_answering_during_a_rebuild_and_no_write_is_lost(sear
 
     assert await ids(search_index, q="tardive") == ["late"]
     assert await ids(search_index, q="nouveau") == ["n1"]
+
+
+async def test_price_quantiles_are_the_listed_wines_own(search_index: SearchIndex, make_doc: Make):
+    assert await search_index.price_quantiles((25, 50, 75)) == {}  # nothing listed: nothing to read
+    await search_index.upsert(
+        [make_doc(id=f"p{i}", price_cents=1000 * i) for i in range(1, 11)]
+        + [make_doc(id="gone", price_cents=900_000, listed=False)]
+    )
+
+    quantiles = await search_index.price_quantiles((25, 50, 75))
+
+    assert list(quantiles) == [25, 50, 75]
+    assert 2000 <= quantiles[25] < quantiles[50] < quantiles[75] <= 9000  # the delisted bottle is not counted

@@ -12,6 +12,7 @@ from search.elastic_mapping import index_body, to_source
 from search.elastic_query import (
     count_body,
     fuzzy_suggest_bodies,
+    price_quantiles_body,
     read_facets,
     read_hit,
     search_body,
@@ -236,3 +237,9 @@ def test_readings_from_words_filter_regions_pairings_and_taste_ranges():
     assert {"range": {"taste.body": {"gte": 0.6, "lte": 1.0}}} in filters
     country = next(f["terms"]["country.folded"] for f in filters if "country.folded" in f.get("terms", {}))
     assert {"USA", "United States"} <= set(country)
+
+
+def test_price_quantiles_body_reads_listed_wines_only():
+    body = price_quantiles_body((25, 75))
+    assert body["size"] == 0 and body["query"] == {"bool": {"filter": [{"term": {"listed": True}}]}}
+    assert body["aggs"]["price"]["percentiles"] == {"field": "price_cents", "percents": [25, 75], "keyed": False}
