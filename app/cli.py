@@ -317,6 +317,40 @@ def privacy_erase(email: str, yes: bool) -> None:
     run(main())
 
 
+@cli.command("search-report")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366))
+@click.option("--limit", default=15, show_default=True, type=click.IntRange(1, 100), help="Queries per list.")
+def search_report(days: int, limit: int) -> None:
+    """Where search lets shoppers down: top queries, queries that found nothing or that nobody clicked, and what
+    search understands of each today (the same report as GET /v1/admin/analytics/search)."""
+    from datetime import UTC, datetime, timedelta
+
+    async def main() -> None:
+        async with open_services() as services:
+            report = await services.search.report(datetime.now(UTC) - timedelta(days=days), limit)
+        click.echo(
+            f"last {days} days: {report.searches} searches, {report.distinct_queries} distinct queries, "
+            f"{report.empty_searches} found nothing, click-through {report.click_through:.0%}"
+        )
+        for title, rows in (
+            ("top queries", report.top),
+            ("found nothing", report.no_results),
+            ("nothing clicked", report.no_clicks),
+        ):
+            click.echo(f"\n{title}:")
+            if not rows:
+                click.echo("  (none)")
+            for r in rows:
+                now = "n/a" if r.found_now is None else r.found_now
+                read = ", ".join(f"{k}={v}" for k, v in r.understood.items()) or "plain text"
+                click.echo(
+                    f"  {r.query[:40]:<40} {r.searches:>6} searches {r.empty:>5} empty {r.clicks:>5} clicks"
+                    f"  finds now {now}  read as: {read}"
+                )
+
+    run(main())
+
+
 @cli.command()
 @click.option(
     "--xwines-ratings",

@@ -17,7 +17,7 @@ from app.accounts.controller import AdminUserController, AuthController, MeContr
 from app.backends import BackendUnavailable, open_backends
 from app.catalog.admin_controller import AdminWineController
 from app.catalog.controller import WineController
-from app.catalog.search_controller import SearchController
+from app.catalog.search_controller import AdminSearchController, SearchController
 from app.clickstream.controller import (
     AnonymousIdController,
     AnonymousIdIssuer,
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WineController,
             AdminWineController,
             SearchController,
+            AdminSearchController,
             MeController,
             TasteQuizController,
             AdminUserController,

@@ -337,3 +337,44 @@ class SuggestionRead(msgspec.Struct):
 
 class SuggestResponse(msgspec.Struct):
     suggestions: list[SuggestionRead]
+
+
+# ---------------------------------------------------------------- search analytics (admin)
+class QueryStatsRead(BaseModel):
+    query: str = Field(description="The latest wording of the query (queries are grouped by their folded words)")
+    searches: int
+    shoppers: int = Field(description="Distinct shoppers (signed-in or anonymous) who ran it")
+    empty_searches: int = Field(description="Searches that found nothing at the time")
+    clicks: int = Field(description="Clicks on its results (search_result_clicked events)")
+    click_through: float = Field(description="Clicks per search")
+    last_searched_at: datetime | None
+    found_now: int | None = Field(description="Wines the same query finds today (null: search unavailable)")
+    understood: dict[str, str] = Field(
+        description="What search reads from the words today, as in /v1/search; `relaxed` names what it let go"
+    )
+
+    @classmethod
+    def of(cls, s: Any) -> QueryStatsRead:
+        return cls(
+            query=s.query,
+            searches=s.searches,
+            shoppers=s.shoppers,
+            empty_searches=s.empty,
+            clicks=s.clicks,
+            click_through=s.click_through,
+            last_searched_at=s.last_at,
+            found_now=s.found_now,
+            understood=s.understood,
+        )
+
+
+class SearchReportRead(BaseModel):
+    days: int
+    searches: int
+    distinct_queries: int
+    empty_searches: int
+    clicks: int
+    click_through: float = Field(description="Result clicks per search")
+    top_queries: list[QueryStatsRead] = Field(description="Most searched first")
+    no_results: list[QueryStatsRead] = Field(description="Queries that found nothing, most often empty first")
+    no_clicks: list[QueryStatsRead] = Field(description="Queries that found wines nobody clicked, most searched first")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -13,7 +14,9 @@ from litestar.params import Parameter
 from app.catalog.schemas import (
     FacetCount,
     FacetsRead,
+    QueryStatsRead,
     SearchHitRead,
+    SearchReportRead,
     SearchResponse,
     SuggestionRead,
     SuggestResponse,
@@ -21,7 +24,7 @@ from app.catalog.schemas import (
 from app.catalog.search_service import SearchParams, SearchService
 from app.deps import provide_optional_principal, provide_search
 from app.schemas import money
-from app.security import PUBLIC, Principal
+from app.security import ADMIN, PUBLIC, Principal
 from documents import Dietary, Style
 from search import MAX_PER_PAGE, SearchResult, Sort
 
@@ -151,3 +154,32 @@ class SearchController(Controller):
         winery, grape, region); the last word may be partial and small typos are forgiven."""
         found = await search.suggest(q)
         return SuggestResponse(suggestions=[SuggestionRead(text=s.text, kind=s.kind, wine_id=s.wine_id) for s in found])
+
+
+class AdminSearchController(Controller):
+    path = "/v1/admin/analytics"
+    tags = ["admin"]
+    opt = ADMIN
+    dependencies = {"search": Provide(provide_search, sync_to_thread=False)}
+
+    @get("/search")
+    async def search_report(
+        self,
+        search: SearchService,
+        days: Annotated[int, Parameter(ge=1, le=366)] = 30,
+        limit: Annotated[int, Parameter(ge=1, le=100, description="Queries per list")] = 20,
+    ) -> SearchReportRead:
+        """Where search lets shoppers down: top queries, queries that found nothing or nothing clicked, and what
+        search understands of each today, from the clickstream kept with the shoppers' consent."""
+        report = await search.report(datetime.now(UTC) - timedelta(days=days), limit)
+        return SearchReportRead(
+            days=days,
+            searches=report.searches,
+            distinct_queries=report.distinct_queries,
+            empty_searches=report.empty_searches,
+            clicks=report.clicks,
+            click_through=report.click_through,
+            top_queries=[QueryStatsRead.of(s) for s in report.top],
+            no_results=[QueryStatsRead.of(s) for s in report.no_results],
+            no_clicks=[QueryStatsRead.of(s) for s in report.no_clicks],
+        )

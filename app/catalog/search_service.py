@@ -7,10 +7,12 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from app.catalog.query_intent import DEFAULT_BANDS, apply, read, relaxations
+from app.catalog.search_analytics import SearchReport, search_report
 from app.errors import Invalid, Unavailable
 from app.schemas import to_cents
 from search import (
@@ -233,6 +235,18 @@ class SearchService:
         except Exception:  # personalisation is a bonus: it must never break search
             log.exception("boost provider failed; searching without personalisation")
             return None
+
+    async def report(self, since: datetime, limit: int) -> SearchReport:
+        """Search analytics since `since` (see search_analytics), each listed query read again by search now."""
+
+        async def understand(q: str) -> tuple[int | None, dict[str, str]]:
+            try:
+                result, understood = await self.search(SearchParams(q=q[:200], per_page=1))
+            except (Invalid, Unavailable):  # an engine outage must not hide the report
+                return None, {}
+            return result.total, understood
+
+        return await search_report(since, limit, understand)
 
     async def suggest(self, prefix: str) -> list[Suggestion]:
         """Up to eight completions of what has been typed: wines, wineries, grapes and regions."""

@@ -23,6 +23,7 @@ MAX_CLOCK_SKEW = timedelta(minutes=5)
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "wine_viewed": ("wine_id",),
     "search_performed": ("query",),
+    "search_result_clicked": ("query", "wine_id", "position"),
     "recommendation_clicked": ("rec_id", "wine_id", "position"),
     "recommendation_dismissed": ("rec_id", "wine_id"),
     "cart_item_added": ("wine_id",),

@@ -35,7 +35,7 @@ MAX_CALL_BYTES = 32 * 1024
 TRACKED: dict[str, str] = {
     "Product Viewed": "wine_viewed",
     "Products Searched": "search_performed",
-    "Product Clicked": "recommendation_clicked",  # only with our rec_id: other clicks are ignored
+    "Product Clicked": "recommendation_clicked",  # with our rec_id; with a `query`, a search result click
     "Product Added": "cart_item_added",
     "Product Removed": "cart_item_removed",
     "Product Added to Wishlist": "wishlist_added",
@@ -231,7 +231,9 @@ def translate(
         if type_ is None:
             return Ignored(f"track {message.event!r} is not one of the e-commerce events Cuvée keeps")
         if type_ == "recommendation_clicked" and props.get("rec_id") is None:
-            return Ignored("a Product Clicked without our rec_id is not a recommendation click")
+            if props.get("query") is None:
+                return Ignored("a Product Clicked with neither our rec_id nor a query is not one Cuvée keeps")
+            type_ = "search_result_clicked"
     elif call in ("page", "screen"):
         type_ = "page_viewed"
     elif call in ("identify", "group", "alias"):
@@ -257,6 +259,10 @@ def translate(
     elif type_ == "search_performed":
         event["query"] = props.get("query")
         event["results_count"] = _number(props.get("results_count"))
+    elif type_ == "search_result_clicked":
+        event["query"] = props.get("query")
+        event["wine_id"] = _text(props.get("product_id"))
+        event["position"] = _number(props.get("position"))
     else:
         event["wine_id"] = _text(props.get("product_id"))
         event["rec_id"] = _text(props.get("rec_id"))

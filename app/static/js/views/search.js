@@ -50,7 +50,7 @@ export async function render({ main, params, signal }) {
   status.textContent = `${answer.total.toLocaleString('en')} ${answer.total === 1 ? 'wine' : 'wines'}`;
   if (q) track('search_performed', { query: q.slice(0, 200), results_count: answer.total });
   mount(filters, filterPanel(params, answer.facets));
-  mount(results, understoodChips(params, answer.understood || {}), appliedChips(params), didYouMean(params, answer.did_you_mean), hitList(answer), pager(params, answer));
+  mount(results, understoodChips(params, answer.understood || {}), appliedChips(params), didYouMean(params, answer.did_you_mean), hitList(answer, q), pager(params, answer));
   results.removeAttribute('aria-busy');
 }
 
@@ -79,13 +79,18 @@ function didYouMean(params, suggestion) {
   return h('p', { class: 'did-you-mean' }, 'Did you mean ', h('a', { href }, suggestion), '?');
 }
 
-function hitList(answer) {
+function hitList(answer, q) {
   if (!answer.hits.length) {
     return h('div', { class: 'empty' }, h('p', {}, 'No wine matches all of that.'),
       h('p', {}, 'Try fewer filters, or ', h('a', { href: '#/search' }, 'browse every wine'), '.'));
   }
   return h('ul', { class: 'card-grid', role: 'list' },
-    answer.hits.map((hit) => h('li', {}, wineCard(hit, { highlights: hit.highlights }))));
+    answer.hits.map((hit, i) => {
+      const position = (answer.page - 1) * answer.per_page + i;
+      // what shoppers click for a query: the merchant's search report (GET /v1/admin/analytics/search)
+      const onOpen = q ? () => track('search_result_clicked', { query: q.slice(0, 200), wine_id: hit.id, position }) : null;
+      return h('li', {}, wineCard(hit, { highlights: hit.highlights, onOpen }));
+    }));
 }
 
 function pager(params, answer) {
