@@ -13,6 +13,7 @@ from app.deps import provide_optional_principal, provide_principal, provide_reco
 from app.recommendations.schemas import (
     DismissInput,
     DismissRead,
+    MySegmentRead,
     RecommendationReportRead,
     RecommendationsRead,
     SegmentRead,
@@ -69,6 +70,13 @@ class MyRecommendationsController(Controller):
         """Wines you buy again and again, the most due first (from your own interval between purchases)."""
         return RecommendationsRead.of(await recommendations.reorder(principal, limit))
 
+    @get("/segment")
+    async def my_segment(self, recommendations: RecommendationService, principal: Principal) -> MySegmentRead:
+        """Your customer segment (shoppers with a taste like yours), as placed at the last training: its id
+        (use it with GET /v1/trending?segment=), a short label, what marks it and how many are in it."""
+        segment, trained_at = await recommendations.my_segment(principal)
+        return MySegmentRead(segment=SegmentRead.of(segment) if segment else None, trained_at=trained_at)
+
 
 class RecommendationController(Controller):
     """Lists anyone may see; a signed-in caller's dietary needs and dislikes still apply."""
@@ -96,7 +104,8 @@ class RecommendationController(Controller):
     async def bought_together(
         self, recommendations: RecommendationService, principal: Principal | None, wine_id: str, limit: Limit = 10
     ) -> RecommendationsRead:
-        """Wines bought in the same orders as this one (then wines liked by the same people)."""
+        """Wines bought in the same orders as this one, and only those (empty until there are such orders;
+        wines merely like it are GET /v1/wines/{wine_id}/similar)."""
         return RecommendationsRead.of(await recommendations.bought_together(wine_id, principal, limit))
 
     @get("/trending")
@@ -105,11 +114,13 @@ class RecommendationController(Controller):
         recommendations: RecommendationService,
         principal: Principal | None,
         segment: Annotated[
-            int | None, Parameter(ge=0, description="A customer segment id (GET /v1/admin/analytics/segments)")
+            int | None,
+            Parameter(ge=0, description="A customer segment id (GET /v1/me/segment, GET /v1/admin/analytics/segments)"),
         ] = None,
         limit: Limit = 10,
     ) -> RecommendationsRead:
-        """What is trending now (time-decayed activity), in the whole shop or within one customer segment."""
+        """What is trending now (time-decayed activity), in the whole shop or within one customer segment
+        ("among customers like you" only when you are signed in and in that segment)."""
         return RecommendationsRead.of(await recommendations.trending(segment, principal, limit))
 
 

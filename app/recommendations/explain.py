@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from app.accounts.vocabulary import fold
 from app.recommendations.content import TasteIntent, close_axes
+from app.recommendations.segments import Segment
 from app.recommendations.tables import WineTable, grape_keys
 
 
@@ -59,18 +60,29 @@ def because_reason(table: WineTable, liked_row: int) -> Reason:
     return Reason("because_you_liked", f"because you liked {name}", [name])
 
 
-def rating_reason(table: WineTable, row: int, raters: int = 0, loved_share: float = 0.0) -> Reason | None:
-    """Our customers' rating; else, for a wine the model learned from many raters, how many loved it."""
+LOVED_MIN_RATERS = 20  # fewer raters and a share of 5-star ratings says little
+LOVED_MIN_LIFT = 1.5  # a 5-star share this many times the catalogue's before it is worth saying
+
+
+def rating_reason(
+    table: WineTable, row: int, raters: int = 0, loved: int = 0, typical_share: float = 0.0
+) -> Reason | None:
+    """Our customers' rating; else, for a wine the model learned from many raters, how many gave it 5 stars —
+    only when that share is well above the share of 5-star ratings across all wines (a good sign, never
+    a low-sounding "loved by 14%")."""
     count, mean = int(table.rating_count[row]), float(table.rating_mean[row])
     if count >= 3 and mean >= 4.0:
         return Reason("highly_rated", f"rated {mean:.1f}/5 by {count} customers", [f"{mean:.1f}", str(count)])
-    if raters >= 20 and loved_share >= 0.1:
-        return Reason(
-            "loved_by_raters",
-            f"loved by {loved_share:.0%} of {raters} people who rated it",
-            [f"{loved_share:.2f}", str(raters)],
-        )
-    return None
+    if raters < LOVED_MIN_RATERS or typical_share <= 0 or loved <= 0:
+        return None
+    lift = loved / raters / typical_share
+    if lift < LOVED_MIN_LIFT:
+        return None
+    return Reason(
+        "loved_by_raters",
+        f"5 stars from {loved} of {raters} raters, {lift:.1f} times the usual share",
+        [str(loved), str(raters), f"{lift:.1f}"],
+    )
 
 
 def popular_reason() -> Reason:
@@ -108,14 +120,30 @@ def similar_reasons(table: WineTable, seed_row: int, row: int) -> list[Reason]:
     return out
 
 
-def trending_reason(activity: float, segment: int | None) -> Reason:
+def trending_reason(activity: float, segment: Segment | None, *, yours: bool = False) -> Reason:
+    """ "Like you" only for a signed-in shopper in that segment; any other caller hears which segment it is."""
     if segment is None:
         return Reason("trending", "trending in the shop", [f"{activity:.1f}"])
+    if yours:
+        return Reason("trending_like_you", "trending among customers like you", [str(segment.id), f"{activity:.1f}"])
     return Reason(
         "trending_in_segment",
-        f"trending among customers like you (segment {segment})",
-        [str(segment), f"{activity:.1f}"],
+        f"trending among {segment.label.lower()}",
+        [str(segment.id), f"{activity:.1f}"],
     )
+
+
+CONFLICT_TEXT = {
+    "dietary": "no longer matches your '{}' need",
+    "style": "a style you now avoid: {}",
+    "grape": "a grape you now avoid: {}",
+    "winery": "a winery you now avoid: {}",
+}
+
+
+def conflict_reasons(conflicts: list[tuple[str, str]]) -> list[Reason]:
+    """A wine the shopper bought before stating a need or dislike it crosses, in words (see HardFilters)."""
+    return [Reason(f"conflicts_{kind}", CONFLICT_TEXT[kind].format(value), [value]) for kind, value in conflicts]
 
 
 def human_interval(interval: timedelta) -> str:

@@ -56,20 +56,28 @@ class HardFilters:
             found.append("not listed")
         if int(wine.get("stock", 0)) <= 0:
             found.append("out of stock")
-        missing = self.dietary - {str(d) for d in wine.get("dietary") or ()}
+        conflicts = self.conflicts(wine)
+        missing = [value for kind, value in conflicts if kind == "dietary"]
         if missing:
-            found.append(f"not {', '.join(sorted(missing))}")
-        if str(wine.get("style")) in self.styles:
-            found.append(f"disliked style {wine.get('style')}")
-        keys = set().union(*(grape_keys(g) for g in wine.get("grapes") or ())) if wine.get("grapes") else set()
-        if keys & self.grapes:
-            found.append("disliked grape")
-        if fold(str(wine.get("winery", ""))) in self.wineries:
-            found.append("disliked winery")
+            found.append(f"not {', '.join(missing)}")
+        kinds = {kind for kind, _ in conflicts}
+        found += [f"disliked style {wine.get('style')}"] if "style" in kinds else []
+        found += [f"disliked {kind}" for kind in ("grape", "winery") if kind in kinds]
         if wine_id in self.wine_ids:
             found.append("dismissed as not for me")
         if wine_id in self.exclude_ids:
             found.append("already bought or rated")
+        return found
+
+    def conflicts(self, wine: dict[str, Any]) -> list[tuple[str, str]]:
+        """Where this wine crosses a stated need or dislike, as (dietary|style|grape|winery, value) pairs:
+        what reorder shows on a wine the user bought before setting them (availability is not a conflict)."""
+        found = [("dietary", need) for need in sorted(self.dietary - {str(d) for d in wine.get("dietary") or ()})]
+        if str(wine.get("style")) in self.styles:
+            found.append(("style", str(wine.get("style"))))
+        found += [("grape", g) for g in wine.get("grapes") or () if grape_keys(g) & self.grapes]
+        if fold(str(wine.get("winery", ""))) in self.wineries:
+            found.append(("winery", str(wine.get("winery"))))
         return found
 
 

@@ -103,7 +103,8 @@ def rating_reason(snap: Snapshot, row: int) -> Reason | None:
     col = int(snap.model_cols[row])
     if snap.model is None or col < 0:
         return explain.rating_reason(snap.table, row)
-    return explain.rating_reason(snap.table, row, int(snap.model.counts[col]), float(snap.model.loved_share[col]))
+    raters, loved = int(snap.model.counts[col]), int(snap.loved_counts[col])
+    return explain.rating_reason(snap.table, row, raters, loved, snap.loved_typical)
 
 
 def popular(snap: Snapshot, filters: HardFilters, month: int, n: int, skip: int = 0) -> list[Candidate]:
@@ -156,27 +157,25 @@ def _content_similarity(snap: Snapshot, seed: int) -> np.ndarray:
 
 
 def bought_together(snap: Snapshot, seed: int, filters: HardFilters, n: int) -> list[Candidate]:
-    """Wines in the same orders as the seed; without co-purchases yet, the model's co-rated wines."""
+    """Wines in the same orders as the seed, and only those: a shop without co-purchases yet gets an empty
+    list rather than similar wines under the wrong title (similar has its own list)."""
     mask = allowed_rows(snap.table, filters)
-    out = [
+    return [
         Candidate(row, min(1.0, 0.5 + cosine / 2), [explain.bought_with_reason(snap.table, seed, together)])
         for row, cosine, together in bought_with(snap.copurchase, seed)
         if mask[row]
     ][:n]
-    if len(out) < n:
-        taken = {c.row for c in out} | {seed}
-        for candidate in similar(snap, seed, filters, n + len(taken)):
-            if candidate.row not in taken and len(out) < n:
-                candidate.score *= 0.5  # weaker evidence than buying together
-                out.append(candidate)
-    return out
 
 
-def trending(snap: Snapshot, segment: int | None, filters: HardFilters, n: int, skip: int = 0) -> list[Candidate]:
+def trending(
+    snap: Snapshot, segment: int | None, filters: HardFilters, n: int, skip: int = 0, *, yours: bool = False
+) -> list[Candidate]:
+    """Time-decayed activity in one segment (`yours`: the caller's own, signed in) or in the whole shop."""
     activity = snap.trending.get(segment)
     if activity is None or activity.max(initial=0.0) <= 0:
         activity = snap.trending.get(None, np.zeros(len(snap.table)))
         segment = None
+    described = next((s for s in snap.segments.segments if s.id == segment), None)
     peak = float(activity.max(initial=0.0))
     # a quiet shop (no recent activity) still shows something sensible: the popular wines
     score = activity / peak + 0.05 * snap.popularity if peak > 0 else 0.9 * snap.popularity
@@ -185,7 +184,9 @@ def trending(snap: Snapshot, segment: int | None, filters: HardFilters, n: int, 
         Candidate(
             int(r),
             float(min(score[r], 1.0)),
-            [explain.trending_reason(float(activity[r]), segment)] if activity[r] > 0 else [explain.popular_reason()],
+            [explain.trending_reason(float(activity[r]), described, yours=yours)]
+            if activity[r] > 0
+            else [explain.popular_reason()],
         )
         for r in rows
     ]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from app.recommendations.analytics import SurfaceStats
+from app.recommendations.explain import Reason
 from app.recommendations.segments import Segment
 from app.recommendations.service import RecList, Served
 from app.recommendations.trainer import TrainReport
@@ -20,6 +21,10 @@ class ReasonRead(BaseModel):
     code: str = Field(description="Stable code, e.g. taste_match, region_you_like, bought_with, reorder_interval")
     text: str
     values: list[str]
+
+    @classmethod
+    def of(cls, reason: Reason) -> ReasonRead:
+        return cls(code=reason.code, text=reason.text, values=reason.values)
 
 
 class RecommendedWineRead(BaseModel):
@@ -40,6 +45,11 @@ class RecommendedWineRead(BaseModel):
     rating_count: int
     match: int = Field(ge=0, le=100, description="How well the wine fits this list's purpose, 0 to 100")
     reasons: list[ReasonRead]
+    conflicts: list[ReasonRead] = Field(
+        default_factory=list,
+        description="Reorder only: where a wine you bought before now crosses a stated need or dislike, "
+        "e.g. conflicts_dietary \"no longer matches your 'vegan' need\"",
+    )
 
     @classmethod
     def of(cls, served: Served) -> RecommendedWineRead:
@@ -62,7 +72,8 @@ class RecommendedWineRead(BaseModel):
             rating_mean=round(float(table.rating_mean[row]), 3) if count else None,
             rating_count=count,
             match=served.match,
-            reasons=[ReasonRead(code=r.code, text=r.text, values=r.values) for r in served.reasons],
+            reasons=[ReasonRead.of(r) for r in served.reasons],
+            conflicts=[ReasonRead.of(r) for r in served.conflicts],
         )
 
 
@@ -141,8 +152,9 @@ class RecommendationReportRead(BaseModel):
 
 
 class SegmentRead(BaseModel):
-    id: int
+    id: int = Field(description="Stable across trainings while the segment keeps its members or its taste")
     size: int
+    label: str = Field(description="A short name from the members' taste, e.g. Full-bodied red lovers")
     summary: str
     styles: dict[str, float] = Field(description="Share of the members' wines by style")
     taste: dict[str, float] = Field(description="Mean taste axes of the members")
@@ -154,6 +166,7 @@ class SegmentRead(BaseModel):
         return cls(
             id=s.id,
             size=s.size,
+            label=s.label,
             summary=s.summary,
             styles=s.styles,
             taste=s.taste,
@@ -166,6 +179,14 @@ class SegmentsRead(BaseModel):
     customers: int = Field(description="Customers placed in a segment")
     trained_at: datetime | None
     segments: list[SegmentRead]
+
+
+class MySegmentRead(BaseModel):
+    segment: SegmentRead | None = Field(
+        description="Your customer segment; null until a training places you (it needs purchases, ratings or "
+        "a taste profile, and enough customers to form segments)"
+    )
+    trained_at: datetime | None = Field(description="When segments were last computed")
 
 
 class TrainReportRead(BaseModel):

@@ -24,7 +24,7 @@ from app.recommendations import ranking
 from app.recommendations.analytics import SurfaceStats, recommendation_report
 from app.recommendations.boost import personal_boost
 from app.recommendations.content import TasteIntent
-from app.recommendations.explain import Reason, reorder_reasons
+from app.recommendations.explain import Reason, conflict_reasons, reorder_reasons
 from app.recommendations.filters import MAX_DISMISSED, HardFilters
 from app.recommendations.ranking import Candidate
 from app.recommendations.segments import Segment
@@ -61,6 +61,7 @@ class Served:
     live: dict[str, Any]  # stock, listing, price and the fields the hard filters check
     match: int
     reasons: list[Reason]
+    conflicts: list[Reason] = field(default_factory=list)  # reorder: needs or dislikes stated since buying it
 
     @property
     def wine_id(self) -> str:
@@ -188,6 +189,8 @@ class RecommendationService:
             raise NotFound("segment", str(segment))
         user = await self._find_user(principal)
         filters = _filters(snap, user)
+        # "customers like you" only for a signed-in member of that segment; anyone else hears its name
+        yours = user is not None and segment is not None and snap.segments.members.get(user.id) == segment
         served = await self._serve(
             snap,
             "trending",
@@ -196,21 +199,28 @@ class RecommendationService:
             limit,
             None,
             False,
-            lambda n, skip: ranking.trending(snap, segment, filters, n, skip),
+            lambda n, skip: ranking.trending(snap, segment, filters, n, skip, yours=yours),
         )
         served.segment = segment
         return served
 
-    async def my_segment(self, principal: Principal | None) -> int | None:
+    async def my_segment(self, principal: Principal) -> tuple[Segment | None, datetime | None]:
+        """The caller's segment at the last training (None until a training places them) and when that was."""
         snap = await self.trainer.current()
-        return snap.segments.members.get(principal.user_id) if principal else None
+        segment_id = snap.segments.members.get(principal.user_id)
+        found = next((s for s in snap.segments.segments if s.id == segment_id), None)
+        return found, snap.trained_at
 
     async def reorder(self, principal: Principal, limit: int) -> RecList:
-        """Wines bought at least twice, most due first, from the user's own interval between purchases."""
+        """Wines bought at least twice, most due first, from the user's own interval between purchases.
+
+        The user's own repeat buys stay even where they now cross a need or dislike stated since (each is
+        marked in `conflicts`); only what cannot be bought or was dismissed as "not for me" is left out."""
         user = await self._accounts.get_user(principal.user_id)
         snap = await self.trainer.current()
         signals = await self._signals(snap, user.id)
-        filters = _filters(snap, user)
+        needs = _filters(snap, user)
+        filters = HardFilters(wine_ids=needs.wine_ids, exclude_ids=needs.exclude_ids)
         now = self._clock()
         due = []
         for wine_id, bought in signals.own.items():
@@ -223,9 +233,12 @@ class RecommendationService:
             due.append((overdue, Candidate(row, score, reorder_reasons(bought.times, interval, bought.last_at, now))))
         due.sort(key=lambda pair: -pair[0])
         ranked = [candidate for _, candidate in due]
-        return await self._serve(
+        served = await self._serve(
             snap, "reorder", user.id, filters, limit, None, True, lambda n, skip: ranked[skip : skip + n]
         )
+        for item in served.items:
+            item.conflicts = conflict_reasons(needs.conflicts(item.live))
+        return served
 
     # ------------------------------------------------------------ serving and logging
     async def _serve(

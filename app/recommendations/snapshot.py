@@ -7,6 +7,7 @@ makes for a user's own new orders and dismissals (so "already bought" holds at o
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from app.recommendations.tables import WineTable
 
 log = logging.getLogger("cuvee.recommendations")
 MODEL_FILE = "model.npz"
+SEGMENTS_FILE = "segments.json"
 
 
 @dataclass
@@ -66,13 +68,17 @@ class Snapshot:
     trained_at: datetime | None = None
     counts: dict[str, int] = field(default_factory=dict)
     model_cols: np.ndarray = field(init=False)  # per table row, the model's column (-1: unknown to it)
+    loved_counts: np.ndarray = field(init=False)  # per model column, its 5-star ratings (for explanations)
+    loved_typical: float = field(init=False)  # the share of 5-star ratings over all the model's wines
 
     def __post_init__(self) -> None:
         if self.model is None:
             self.model_cols = np.full(len(self.table), -1)
+            self.loved_counts, self.loved_typical = np.zeros(0), 0.0
         else:
             index = {key: n for n, key in enumerate(self.model.item_keys)}
             self.model_cols = np.array([index.get(w, -1) for w in self.table.ids], dtype=np.int64)
+            self.loved_counts, self.loved_typical = loved_counts(self.model)
 
     def model_scores(self, history: dict[str, float]) -> np.ndarray | None:
         """The model's score per table row for a history (None without a model); unknown rows get -inf."""
@@ -85,8 +91,18 @@ class Snapshot:
         return out
 
 
-def untrained(table: WineTable, model: HybridRecommender | None = None) -> Snapshot:
-    """Serving before any training: a saved model if there is one, catalog popularity, no history yet."""
+def loved_counts(model: HybridRecommender) -> tuple[np.ndarray, float]:
+    """Each wine's 5-star count and the global 5-star share, recovered exactly from the model's smoothed
+    `loved_share = (loved + prior · share) / (count + prior)` (the model stores only that)."""
+    prior, counts = model.params.prior_strength, model.counts
+    weighted = model.loved_share * (counts + prior)
+    share = float(weighted.sum() / max(counts.sum() + prior * len(counts), 1e-12))
+    return np.maximum(np.rint(weighted - prior * share), 0.0), share
+
+
+def untrained(table: WineTable, model: HybridRecommender | None = None, segments: Segments | None = None) -> Snapshot:
+    """Serving before any training: a saved model if there is one, catalog popularity, no history yet; the
+    saved segment centres (no members) so the first training keeps the segment ids."""
     counts = loved = None
     if model is not None:
         cols = {key: n for n, key in enumerate(model.item_keys)}
@@ -99,15 +115,16 @@ def untrained(table: WineTable, model: HybridRecommender | None = None) -> Snaps
         popularity=popularity(table, counts, loved),
         trending={None: np.zeros(len(table))},
         copurchase=co_purchases(table, []),
-        segments=Segments(members={}),
+        segments=segments.carried() if segments is not None else Segments(members={}),
         signals={},
         signals_ready=False,
         version=model.version if model is not None else _content_version(table),
     )
 
 
-def build(table: WineTable, data: TrainingData, now: datetime) -> Snapshot:
-    """Fit the model and every table from `data` (CPU-bound: call it in a worker thread)."""
+def build(table: WineTable, data: TrainingData, now: datetime, previous: Segments | None = None) -> Snapshot:
+    """Fit the model and every table from `data` (CPU-bound: call it in a worker thread); segments keep the
+    ids of `previous` (the serving snapshot's) where they match."""
     users, items, strengths = data.triples()
     model = None
     if users:
@@ -124,7 +141,7 @@ def build(table: WineTable, data: TrainingData, now: datetime) -> Snapshot:
     }
     for user_id, axes in data.customers.items():
         segment_input.setdefault(user_id, ({}, axes))
-    segments = build_segments(table, {u: v for u, v in segment_input.items() if v[0] or v[1]})
+    segments = build_segments(table, {u: v for u, v in segment_input.items() if v[0] or v[1]}, previous=previous)
     return Snapshot(
         table=table,
         model=model,
@@ -146,10 +163,18 @@ def _content_version(table: WineTable) -> str:
 
 
 def save(snapshot: Snapshot, directory: Path) -> Path | None:
-    """Keep the fitted model in the data dir, written beside and renamed, so a crash keeps the old one."""
+    """Keep the fitted model in the data dir, written beside and renamed, so a crash keeps the old one;
+    the segment centres beside it (no user ids), so a restart keeps the segment ids."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if snapshot.segments.centroids:
+        segments = {
+            "next_id": snapshot.segments.next_id,
+            "centroids": {str(k): v.tolist() for k, v in snapshot.segments.centroids.items()},
+        }
+        (directory / f"tmp-{SEGMENTS_FILE}").write_text(json.dumps(segments))
+        (directory / f"tmp-{SEGMENTS_FILE}").replace(directory / SEGMENTS_FILE)
     if snapshot.model is None:
         return None
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / MODEL_FILE
     tmp = directory / f"tmp-{MODEL_FILE}"
     snapshot.model.save(tmp)
@@ -167,3 +192,17 @@ def load(directory: Path) -> HybridRecommender | None:
         log.exception("cannot read the saved recommender %s; serving without it until retrained", path)
         return None
     return model if isinstance(model, HybridRecommender) else None
+
+
+def load_segments(directory: Path) -> Segments | None:
+    """The last training's segment centres, if saved and readable (else ids start afresh)."""
+    path = directory / SEGMENTS_FILE
+    if not path.exists():
+        return None
+    try:
+        raw = json.loads(path.read_text())
+        centroids = {int(k): np.array(v, dtype=np.float64) for k, v in raw["centroids"].items()}
+        return Segments(members={}, centroids=centroids, next_id=int(raw["next_id"]))
+    except (ValueError, KeyError, TypeError):
+        log.warning("cannot read the saved segments %s; segment ids start afresh", path)
+        return None

@@ -71,8 +71,9 @@ class Trainer:
         if self.snapshot is None:
             table = await load_table()
             model = await asyncio.to_thread(snapshots.load, self.model_dir)
+            segments = await asyncio.to_thread(snapshots.load_segments, self.model_dir)
             if self.snapshot is None:
-                self.snapshot = snapshots.untrained(table, model)
+                self.snapshot = snapshots.untrained(table, model, segments)
         return self.snapshot
 
     async def retrain(self, progress: Progress | None = None) -> TrainReport:
@@ -88,7 +89,12 @@ class Trainer:
                     rows = await asyncio.to_thread(bundled_ratings, extra)
                     data.external += [row for row in rows if row[1] in table.index]
                     data.counts["extra_ratings"] = len(data.external) - data.counts.get("demo_ratings", 0)
-                fresh = await asyncio.to_thread(snapshots.build, table, data, self._clock())
+                previous = (
+                    self.snapshot.segments
+                    if self.snapshot is not None
+                    else await asyncio.to_thread(snapshots.load_segments, self.model_dir)
+                )
+                fresh = await asyncio.to_thread(snapshots.build, table, data, self._clock(), previous)
                 for order in self._orders_while_training:  # placed after the orders were read
                     record_order(fresh, order)
                 self.snapshot = fresh

@@ -234,6 +234,7 @@ MATRIX: list[Expect] = [
     Expect("GET", "/v1/me/recommendations", USER),
     Expect("POST", "/v1/me/recommendations/{rec_id:str}/dismiss", OWNED, owners_recommendation_list, body=DISMISS_BODY),
     Expect("GET", "/v1/me/reorder", USER),
+    Expect("GET", "/v1/me/segment", USER),
     Expect("GET", "/v1/recommendations/popular", PUBLIC),
     Expect("GET", "/v1/wines/{wine_id:str}/similar", PUBLIC, a_wine),
     Expect("GET", "/v1/wines/{wine_id:str}/bought-together", PUBLIC, a_wine),

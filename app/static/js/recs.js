@@ -2,7 +2,7 @@
 
 import { api, ApiError, getOptional, signedIn } from './api.js';
 import { carousel, wineCard } from './components.js';
-import { toast } from './dom.js';
+import { h, toast } from './dom.js';
 import { invalidateProfile, profile, rememberRecommendation } from './session.js';
 import { track } from './track.js';
 
@@ -12,13 +12,14 @@ function reasonText(reason) {
   return text ? text.charAt(0).toUpperCase() + text.slice(1) : '';
 }
 
-/** {recId, personalised, note, items: [{wine, score, reasons}]} from a list response; null when there is none. */
+/** {recId, personalised, note, items: [{wine, score, reasons, conflicts}]} from a list response; null when there is none. */
 export function readList(answer) {
   if (!answer) return null;
   const items = (answer.items || []).map((row) => ({
     wine: { ...row, id: row.wine_id },
     score: row.match ?? null,
     reasons: (row.reasons || []).map(reasonText).filter(Boolean),
+    conflicts: (row.conflicts || []).map(reasonText).filter(Boolean),
   }));
   const note = answer.note ? answer.note.charAt(0).toUpperCase() + answer.note.slice(1) : null;
   return { recId: answer.rec_id || null, personalised: answer.personalised ?? null, note, items };
@@ -37,7 +38,10 @@ export function recCards(list, surface, { dismissable = false } = {}) {
     };
     const onDismiss = dismissable ? (event) => notForMe(event, item.wine, served) : null;
     const match = { score: item.score, reasons: item.reasons, showScore, label: surface === 'similar' ? 'similar' : 'match' };
-    return wineCard(item.wine, { match, onOpen, onDismiss });
+    // reorder: a wine bought before a need or dislike was stated stays, marked (e.g. "No longer … vegan")
+    const extra = item.conflicts?.length
+      ? h('p', { class: 'badge badge-warn wine-card-conflict' }, item.conflicts.join('; ')) : null;
+    return wineCard(item.wine, { match, onOpen, onDismiss, extra });
   });
 }
 

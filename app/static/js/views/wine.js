@@ -188,14 +188,15 @@ async function fillRows(rows, wine, signal) {
   const fetchList = (path) => getOptional(path, { query: { limit: 12 }, signal }).then(readList, () => null);
   const [similar, together] = await Promise.all([fetchList(`/v1/wines/${id}/similar`), fetchList(`/v1/wines/${id}/bought-together`)]);
   if (signal.aborted) return;
-  // With few orders the second list falls back to likeness too: show each wine once, in the first row.
+  // Bought together holds real co-purchases only (empty until there are some, and then hidden); each
+  // wine is shown once, in that rarer row rather than among the similar ones.
   if (similar && together) {
-    const shown = new Set(similar.items.map((item) => item.wine.id));
-    together.items = together.items.filter((item) => !shown.has(item.wine.id));
+    const bought = new Set(together.items.map((item) => item.wine.id));
+    similar.items = similar.items.filter((item) => !bought.has(item.wine.id));
   }
   mount(rows,
     listCarousel(similar, { title: 'Similar wines', subtitle: 'Close in structure, or loved by the same people', surface: 'similar', id: 'similar' }),
-    listCarousel(together, { title: 'Often bought together', surface: 'bought_together', id: 'bought-together' }));
+    listCarousel(together, { title: 'Often bought together', subtitle: 'In the same orders as this wine', surface: 'bought_together', id: 'bought-together' }));
 }
 
 async function fillReviews(section, wine, signal) {
