@@ -52,7 +52,7 @@ def price_reason(table: WineTable, row: int, intent: TasteIntent) -> Reason | No
         return None
     if (low is None or price >= low) and (high is None or price <= high):
         return Reason("in_price_range", "within your price range", [f"{price / 100:.2f}"])
-    return Reason("outside_price_range", "a little outside your price range", [f"{price / 100:.2f}"])
+    return None  # a caveat is not a reason to buy; the wine page shows the price beside her range
 
 
 def because_reason(table: WineTable, liked_row: int) -> Reason:
@@ -86,7 +86,8 @@ def rating_reason(
 
 
 def popular_reason() -> Reason:
-    return Reason("popular", "popular with our customers right now", [])
+    # True whatever the popularity was learned from (the shop's own customers or the bundled X-Wines ratings).
+    return Reason("popular", "a popular choice", [])
 
 
 def bought_with_reason(table: WineTable, seed_row: int, together: int) -> Reason:
