@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,17 @@ from tests.conftest import Shopper
 from tests.factories import insert_wines, make_wine
 
 AppClient = AsyncTestClient[Litestar]
+
+
+async def eventually(poll: Callable[[], Awaitable[int]], deadline_s: float = 30.0) -> int:
+    """The first non-zero result of `poll`, polled until a generous deadline (0 if it never came)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + deadline_s
+    while loop.time() < end:
+        if found := await poll():
+            return found
+        await asyncio.sleep(0.02)
+    return 0
 
 
 async def test_a_beacon_becomes_profile_history_through_the_worker(
@@ -68,11 +80,11 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(
     history: History = client.app.state.services.clickstream.history
     await history.apply([Attributed(decode_event(fields[b"e"]), None) for _, fields in entries[:25]])
 
-    # a claim idle time far above the few ms the lines above take, even on a loaded machine
-    rescuer = worker_for(client, redis, "rescuer", claim_idle_ms=1000, reclaim_every_s=0)
-    assert await rescuer.poll_once() == 0  # too early: the dead consumer's entries are not idle yet
-    await asyncio.sleep(1.05)
-    assert await rescuer.poll_once() == 60
+    # A claim idle time far above what the lines above take, even on a loaded machine: nothing is taken yet.
+    patient = worker_for(client, redis, "patient", claim_idle_ms=600_000, reclaim_every_s=0)
+    assert await patient.poll_once() == 0
+    rescuer = worker_for(client, redis, "rescuer", claim_idle_ms=50, reclaim_every_s=0)
+    assert await eventually(rescuer.poll_once) == 60  # once the entries have been idle 50 ms (Redis's clock)
 
     assert await Interaction.find({"_id": {"$in": [e["event_id"] for e in batch]}}).count() == 60
     counts = [(await Wine.get(w.id)).view_count for w in wines]  # type: ignore[union-attr]
@@ -83,7 +95,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(
         "max": None,
         "consumers": [],
     }
-    await asyncio.sleep(1.05)
+    await asyncio.sleep(0.2)  # past the rescuer's idle time: anything still pending would be claimed now
     assert await rescuer.poll_once() == 0  # and nothing comes back a third time
 
 

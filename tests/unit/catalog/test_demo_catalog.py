@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from importlib import resources
 
 import pytest
@@ -41,15 +40,12 @@ async def test_the_shipped_catalog_loads_as_valid_wines_with_unique_ids(db: Data
 
 
 async def test_seeding_twice_inserts_the_catalog_once(db: Database) -> None:
-    started = time.perf_counter()
     first = await seed_demo_catalog(progress=False)
-    seconds = time.perf_counter() - started
     second = await seed_demo_catalog(progress=False)
     assert first.inserted >= 1000
     assert (first.updated, first.unchanged) == (0, 0)
     assert (second.inserted, second.updated, second.unchanged) == (0, 0, first.inserted)
     assert await Wine.count() == first.inserted
-    assert seconds < 3  # about 0.3 s here; quadratic unique checks used to take 2 s+
     assert str(second) == f"0 inserted, 0 updated, {first.inserted} unchanged"
 
 
@@ -117,9 +113,7 @@ async def test_expanding_the_catalog_makes_many_varied_reproducible_wines(db: Da
     assert base[0].id == "xw100001"  # the originals are left as they were
 
 
-async def test_an_expanded_catalog_seeds_quickly(db: Database) -> None:
+async def test_an_expanded_catalog_seeds_in_full(db: Database) -> None:
     wines = list(expand_catalog(load_demo_wines(), 2000))
-    started = time.perf_counter()
     report = await seed_demo_catalog(progress=False, wines=wines)
-    assert report.inserted == 2000
-    assert time.perf_counter() - started < 5  # linear: about 0.6 s here; quadratic took 18 s for 10k
+    assert report.inserted == 2000 and await Wine.count() == 2000  # its speed: bench/seeding.py
