@@ -23,6 +23,7 @@ from app.clickstream.controller import (
     AnonymousIdIssuer,
     ClickstreamAdminController,
     EventsController,
+    HistoryController,
 )
 from app.clickstream.segment_controller import SegmentController
 from app.commerce.admin_controller import AdminCommerceController
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EventsController,
             AnonymousIdIssuer,
             AnonymousIdController,
+            HistoryController,
             SegmentController,
             ClickstreamAdminController,
             MyRecommendationsController,
