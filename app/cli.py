@@ -148,6 +148,21 @@ def reindex() -> None:
     run(main())
 
 
+@cli.command("recount-ratings")
+def recount_ratings() -> None:
+    """Rebuild every wine's rating aggregate from its reviews (verified and not), then the search index: once
+    after upgrading to verified-weighted ratings, or to repair a crash between a review and its count."""
+    from app.catalog.seeding import reindex as rebuild
+
+    async def main() -> None:
+        async with open_services() as services:
+            n = await services.commerce.reviews.recount_all()
+            click.echo(f"ratings recounted: {n} wines")
+            click.echo(f"search index rebuilt: {await rebuild(services.backends.search, None)} wines")
+
+    run(main())
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(

@@ -23,11 +23,12 @@ from app.clickstream.controller import (
     AnonymousIdIssuer,
     ClickstreamAdminController,
     EventsController,
+    HistoryController,
 )
 from app.clickstream.segment_controller import SegmentController
 from app.commerce.admin_controller import AdminCommerceController
 from app.commerce.controller import CartController, OrderController, WishlistController
-from app.commerce.review_controller import ReviewController
+from app.commerce.review_controller import MyReviewsController, ReviewController
 from app.container import Services, build_services
 from app.errors import EXCEPTION_HANDLERS
 from app.health.controller import HealthController
@@ -116,10 +117,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrderController,
             WishlistController,
             ReviewController,
+            MyReviewsController,
             AdminCommerceController,
             EventsController,
             AnonymousIdIssuer,
             AnonymousIdController,
+            HistoryController,
             SegmentController,
             ClickstreamAdminController,
             MyRecommendationsController,

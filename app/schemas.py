@@ -7,7 +7,15 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
+from documents import UNVERIFIED_WEIGHT
+
 T = TypeVar("T")
+
+# The rule behind every rating mean the API shows (documents.weighted_mean; docs/commerce.md "Ratings").
+RATING_MEAN_RULE = (
+    "Weighted mean of the wine's review ratings (1 to 5): a verified review, whose author has a paid, shipped or "
+    f"delivered order with the wine here, weighs 1; an unverified one {UNVERIFIED_WEIGHT}. Null without reviews."
+)
 
 
 class Input(BaseModel):

@@ -2,6 +2,7 @@
 
 from documents.models import (
     ALL_DOCUMENTS,
+    UNVERIFIED_WEIGHT,
     AuditEntry,
     Cart,
     CartItem,
@@ -31,10 +32,12 @@ from documents.models import (
     WishlistEntry,
     new_id,
     utcnow,
+    weighted_mean,
 )
 
 __all__ = [
     "ALL_DOCUMENTS",
+    "UNVERIFIED_WEIGHT",
     "AuditEntry",
     "Cart",
     "CartItem",
@@ -64,4 +67,5 @@ __all__ = [
     "WishlistEntry",
     "new_id",
     "utcnow",
+    "weighted_mean",
 ]

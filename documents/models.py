@@ -173,15 +173,44 @@ class User(_Timestamped):
 
 
 # ---------------------------------------------------------------- catalog
+# How much an unverified review (no paid, shipped or delivered order of the wine) counts in the rating shown,
+# against 1.0 for a verified one: it still says something (a gift, a bottle bought elsewhere), but one
+# drive-by "never tasted it" should move a wine with a few verified reviews a quarter as much as a buyer does.
+UNVERIFIED_WEIGHT = 0.25
+
+
+def weighted_mean(count: float, total: float, verified_count: float, verified_total: float) -> float | None:
+    """The rating shown: verified reviews weigh 1, unverified ones UNVERIFIED_WEIGHT (None without reviews)."""
+    # clamped: an aggregate written before the verified sums existed holds 0 there until `cuvee recount-ratings`,
+    # and removing a verified review from it may take them below zero meanwhile
+    verified_count, verified_total = min(max(verified_count, 0), count), min(max(verified_total, 0.0), total)
+    weight = verified_count + UNVERIFIED_WEIGHT * (count - verified_count)
+    if weight <= 0:
+        return None
+    return round((verified_total + UNVERIFIED_WEIGHT * (total - verified_total)) / weight, 3)
+
+
 class RatingAggregate(_Embedded):
-    """Kept as count and sum so concurrent reviews update it with one atomic $inc."""
+    """Kept as counts and sums (all reviews, and the verified ones) so concurrent reviews update it with one
+    atomic $inc; the weighting is applied on reading, so changing the weight needs no migration."""
 
     count: int = Field(default=0, ge=0)
     total: float = Field(default=0.0, ge=0)
+    verified_count: int = 0  # not bounded: see weighted_mean
+    verified_total: float = 0.0
+
+    @property
+    def verified(self) -> int:
+        """Verified reviews, as shown (clamped like weighted_mean)."""
+        return min(max(self.verified_count, 0), self.count)
+
+    @property
+    def unverified(self) -> int:
+        return self.count - self.verified
 
     @property
     def mean(self) -> float | None:
-        return round(self.total / self.count, 3) if self.count else None
+        return weighted_mean(self.count, self.total, self.verified_count, self.verified_total)
 
 
 class StockHold(_Embedded):

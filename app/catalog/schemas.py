@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from app.schemas import Input, money
+from app.schemas import RATING_MEAN_RULE, Input, money
 from documents import Dietary, Style, Wine
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -45,8 +45,10 @@ class WineSummary(BaseModel):
     price_cents: int | None
     currency: str
     in_stock: bool
-    rating_mean: float | None
-    rating_count: int
+    rating_mean: float | None = Field(description=RATING_MEAN_RULE)
+    rating_count: int = Field(description="Reviews of the wine, verified or not.")
+    rating_verified_count: int = Field(description="Reviews by customers who bought the wine here.")
+    rating_unverified_count: int
     demo_fields: list[str] = Field(
         description="Fields holding generated demo data (e.g. price_cents), "
         "not the shop's own: replace them before selling for real."
@@ -72,6 +74,8 @@ class WineSummary(BaseModel):
             in_stock=wine.stock > 0 and wine.listed,
             rating_mean=wine.rating.mean,
             rating_count=wine.rating.count,
+            rating_verified_count=wine.rating.verified,
+            rating_unverified_count=wine.rating.unverified,
             demo_fields=list(wine.demo_fields),
             list_price=money(wine.list_price_cents) if wine.list_price_cents is not None else None,
             price_rule=wine.price_rule.name if wine.price_rule else None,
@@ -285,7 +289,7 @@ class SearchHitRead(msgspec.Struct, kw_only=True):
     price_cents: int
     currency: str
     in_stock: bool
-    rating_mean: float | None
+    rating_mean: Annotated[float | None, msgspec.Meta(description=RATING_MEAN_RULE)]
     rating_count: int
     score: float | None
     highlights: dict[str, str]

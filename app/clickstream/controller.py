@@ -1,17 +1,19 @@
-"""HTTP for the clickstream: the beacon endpoint, linking an anonymous id, and the operators' stats."""
+"""HTTP for the clickstream: the beacon endpoint, linking an anonymous id, your history, the operators' stats."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
+from litestar.params import Parameter
 
 from app.clickstream.events import MAX_BODY_BYTES, EventsReceipt
-from app.clickstream.schemas import AnonymousIdInput, AnonymousIdRead, ClickstreamStats, LinkRead
+from app.clickstream.schemas import AnonymousIdInput, AnonymousIdRead, ClickstreamStats, HistoryEntryRead, LinkRead
 from app.clickstream.service import ClickstreamService
 from app.deps import provide_clickstream, provide_optional_principal, provide_principal
 from app.errors import UnsupportedMediaType
+from app.schemas import Page
 from app.security import ADMIN, PUBLIC, USER, Principal
 
 # sendBeacon posts a string as text/plain (no CORS preflight); fetch/XHR clients send application/json.
@@ -78,6 +80,32 @@ class AnonymousIdController(Controller):
         (`POST /v1/anonymous-ids`, else 422). Needs analytics consent (else nothing is linked); an id linked to
         another account answers 409 — start a new anonymous id at sign-out."""
         return await clickstream.link_anonymous(principal.user_id, data.anonymous_id)
+
+
+class HistoryController(Controller):
+    path = "/v1/me/history"
+    tags = ["clickstream"]
+    opt = USER
+    dependencies = {
+        "clickstream": Provide(provide_clickstream, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+
+    @get("/")
+    async def list_history(
+        self,
+        clickstream: ClickstreamService,
+        principal: Principal,
+        kind: Literal["view", "search"] | None = None,
+        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
+        per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
+    ) -> Page[HistoryEntryRead]:
+        """Your browsing history: each wine you viewed (`kind=view`, with its name) and each search you ran
+        (`kind=search`, with its result count), newest first; without `kind`, both. Only what was recorded
+        with your analytics consent, and only your newest 500 interactions; withdrawing consent or erasing
+        your data deletes it."""
+        entries, total = await clickstream.list_history(principal.user_id, kind, page=page, per_page=per_page)
+        return Page(items=entries, page=page, per_page=per_page, total=total)
 
 
 class ClickstreamAdminController(Controller):

@@ -249,12 +249,16 @@ class History:
         """Drop what this process counted for the user (after their history was deleted)."""
         self._sizes.pop(user_id, None)
 
-    async def recent(self, user_id: str, types: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+    async def recent(self, user_id: str, types: tuple[str, ...], limit: int, skip: int = 0) -> list[dict[str, Any]]:
         """The user's newest interactions of the given types, newest first (raw documents)."""
         cursor = (
             self._interactions()
             .find({"user_id": user_id, "type": {"$in": list(types)}})
             .sort([("occurred_at", -1), ("_id", -1)])
+            .skip(skip)
             .limit(limit)
         )
         return await cursor.to_list(limit)  # type: ignore[no-any-return]
+
+    async def count(self, user_id: str, types: tuple[str, ...]) -> int:
+        return int(await self._interactions().count_documents({"user_id": user_id, "type": {"$in": list(types)}}))

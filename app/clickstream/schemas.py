@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -41,6 +42,17 @@ class SearchEntry(BaseModel):
     query: str
     results_count: int | None = None
     searched_at: datetime
+
+
+class HistoryEntryRead(BaseModel):
+    """One wine you looked at (`view`) or one search you ran (`search`)."""
+
+    kind: Literal["view", "search"]
+    at: datetime
+    wine_id: str | None = None  # views
+    wine_name: str | None = Field(default=None, description="Null on a search, or a wine since removed.")
+    query: str | None = None  # searches
+    results_count: int | None = None
 
 
 class ConsumerRead(BaseModel):

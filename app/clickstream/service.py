@@ -14,7 +14,15 @@ from app.clickstream.consent import AnonymousIds, ConsentGate
 from app.clickstream.events import EventsReceipt, Rejection, Verdict, check_event, parse_batch
 from app.clickstream.history import History, HistoryBounds
 from app.clickstream.privacy import ClickstreamPrivacy, Forgotten
-from app.clickstream.schemas import AnonymousIdRead, ClickstreamStats, ConsumerRead, LinkRead, SearchEntry, ViewedWine
+from app.clickstream.schemas import (
+    AnonymousIdRead,
+    ClickstreamStats,
+    ConsumerRead,
+    HistoryEntryRead,
+    LinkRead,
+    SearchEntry,
+    ViewedWine,
+)
 from app.clickstream.stream import (
     ACCEPTED,
     DUPLICATE,
@@ -30,6 +38,9 @@ from app.security import Principal
 from documents import User
 
 MAX_ANONYMOUS_IDS = 20  # per user: the browsers (cookies) a user signed in from, newest kept
+# What GET /v1/me/history calls each kind, and the interaction type behind it.
+HISTORY_KINDS = {"view": "wine_viewed", "search": "search_performed"}
+_KIND_OF = {t: k for k, t in HISTORY_KINDS.items()}
 
 
 class _Candidate(NamedTuple):
@@ -221,6 +232,27 @@ class ClickstreamService:
                     )
                 )
         return out
+
+    async def list_history(
+        self, user_id: str, kind: str | None, *, page: int, per_page: int
+    ) -> tuple[list[HistoryEntryRead], int]:
+        """Every view and search the user made (or only one kind), newest first, as stored: at most the newest
+        HistoryBounds.per_user interactions, and only those recorded with analytics consent."""
+        types = (HISTORY_KINDS[kind],) if kind else tuple(HISTORY_KINDS.values())
+        total = await self.history.count(user_id, types)
+        docs = await self.history.recent(user_id, types, per_page, skip=(page - 1) * per_page)
+        wines = await self._catalog.find_wines([d["wine_id"] for d in docs if d.get("wine_id")])
+        return [
+            HistoryEntryRead(
+                kind=_KIND_OF[d["type"]],  # type: ignore[arg-type]
+                at=d["occurred_at"],
+                wine_id=d.get("wine_id"),
+                wine_name=w.name if (w := wines.get(d.get("wine_id"))) else None,
+                query=d.get("query"),
+                results_count=d.get("results_count"),
+            )
+            for d in docs
+        ], total
 
     # ------------------------------------------------------------ the worker and its lag
     def new_worker(self, config: WorkerConfig | None = None, consumer: str | None = None) -> ClickstreamWorker:

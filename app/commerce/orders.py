@@ -24,6 +24,7 @@ RESTOCKING = {(S.pending, S.cancelled), (S.paid, S.cancelled), (S.paid, S.refund
 CANCELLABLE = (S.pending, S.paid)
 BOUGHT = [S.pending.value, S.paid.value, S.shipped.value, S.delivered.value]  # placed and not undone
 VERIFYING = [S.paid.value, S.shipped.value, S.delivered.value]  # the buyer has (or will) receive it
+UNVERIFYING = [S.cancelled.value, S.refunded.value]  # undone: may take a review's verified mark away
 
 OrderHook = Callable[[Order], Awaitable[None]]
 

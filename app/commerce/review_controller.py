@@ -1,4 +1,4 @@
-"""Reviews API: anyone reads a wine's reviews; a signed-in customer writes, replaces or deletes their own."""
+"""Reviews API: anyone reads a wine's reviews; a signed-in customer writes, replaces, deletes and lists their own."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from litestar import Controller, Response, delete, get, put
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from app.commerce.schemas import ReviewInput, ReviewPage, ReviewRead
+from app.commerce.schemas import MyReviewRead, ReviewInput, ReviewPage, ReviewRead
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce, provide_principal
+from app.schemas import Page
 from app.security import PUBLIC, USER, Principal
 
 
@@ -30,8 +31,9 @@ class ReviewController(Controller):
         page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
         per_page: Annotated[int, Parameter(ge=1, le=50)] = 20,
     ) -> ReviewPage:
-        """A wine's reviews, newest first, with its rating count and mean. `verified` marks reviewers who
-        bought the wine here."""
+        """A wine's reviews, newest first, with its rating mean and how many reviews are verified or not.
+        `verified` marks reviewers with a paid, shipped or delivered order of the wine here; the mean weighs a
+        verified review 1 and an unverified one 0.25."""
         wine, reviews, total = await commerce.reviews.list_for_wine(wine_id, page=page, per_page=per_page)
         return ReviewPage(
             items=[ReviewRead.of(r) for r in reviews],
@@ -40,6 +42,8 @@ class ReviewController(Controller):
             total=total,
             rating_mean=wine.rating.mean,
             rating_count=wine.rating.count,
+            rating_verified_count=wine.rating.verified,
+            rating_unverified_count=wine.rating.unverified,
         )
 
     @get("/me", opt=USER)
@@ -60,3 +64,25 @@ class ReviewController(Controller):
     async def delete_my_review(self, commerce: CommerceService, principal: Principal, wine_id: str) -> None:
         """Delete your review (204 whether or not there was one); the wine's rating is corrected."""
         await commerce.reviews.delete(principal.user_id, wine_id)
+
+
+class MyReviewsController(Controller):
+    path = "/v1/me/reviews"
+    tags = ["commerce"]
+    opt = USER
+    dependencies = {
+        "commerce": Provide(provide_commerce, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+
+    @get("/")
+    async def list_my_reviews(
+        self,
+        commerce: CommerceService,
+        principal: Principal,
+        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
+        per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
+    ) -> Page[MyReviewRead]:
+        """Your reviews, newest first, each with the wine's id and name."""
+        reviews, total = await commerce.reviews.list_mine(principal.user_id, page=page, per_page=per_page)
+        return Page(items=[MyReviewRead.mine(r) for r in reviews], page=page, per_page=per_page, total=total)

@@ -1,25 +1,49 @@
-"""Reviews and the wine's rating aggregate, kept exact under concurrency with one atomic $inc per change."""
+"""Reviews and the wine's rating aggregate, kept exact under concurrency with one atomic $inc per change.
+
+The aggregate holds counts and sums of all reviews and of the verified ones; the mean shown weighs a verified
+review 1 and an unverified one UNVERIFIED_WEIGHT (documents.weighted_mean; docs/commerce.md "Ratings"). A review
+is verified while its author has a paid, shipped or delivered order with the wine: set when it is written and
+when such an order is paid, taken back when the last such order is cancelled or refunded.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.accounts.service import AccountService
 from app.catalog.service import CatalogService
-from app.commerce.orders import VERIFYING, OrderService
+from app.commerce.orders import UNVERIFYING, VERIFYING, OrderService
 from app.commerce.views import ASC, DESC, Clock, ReviewView, WinesListener, tell
 from app.errors import NotFound
 from documents import Order, Review, Wine
 
 
-async def _bump(wine_id: str, count: int, total: float) -> None:
-    if count or total:
-        await Wine.get_pymongo_collection().update_one(
-            {"_id": wine_id}, {"$inc": {"rating.count": count, "rating.total": total}}
-        )
+def _share(rating: float, verified: bool, sign: int = 1) -> dict[str, float]:
+    """What one review adds to its wine's aggregate (sign -1: what removing it takes away)."""
+    return {
+        "rating.count": sign,
+        "rating.total": sign * rating,
+        "rating.verified_count": sign * int(verified),
+        "rating.verified_total": sign * rating * int(verified),
+    }
+
+
+def _stored_share(raw: dict[str, Any], sign: int = 1) -> dict[str, float]:
+    return _share(float(raw["rating"]), bool(raw.get("verified", False)), sign)
+
+
+async def _bump(wine_id: str, *shares: dict[str, float]) -> None:
+    change: dict[str, float] = {}
+    for share in shares:
+        for key, value in share.items():
+            change[key] = change.get(key, 0) + value
+    change = {k: v for k, v in change.items() if v}
+    if change:
+        await Wine.get_pymongo_collection().update_one({"_id": wine_id}, {"$inc": change})
 
 
 class ReviewService:
@@ -57,11 +81,11 @@ class ReviewService:
                 await tell(self._on_wines_changed, [wine_id])
                 return await self._view(replaced), False
             # count first, insert second: a concurrent delete can then never take the aggregate below zero
-            await _bump(wine_id, 1, rating)
+            await _bump(wine_id, _share(rating, verified))
             try:
                 await review.insert()
             except DuplicateKeyError:
-                await _bump(wine_id, -1, -rating)
+                await _bump(wine_id, _share(rating, verified, -1))
                 continue
             await tell(self._on_wines_changed, [wine_id])
             return await self._view(review), True
@@ -82,14 +106,14 @@ class ReviewService:
         )
         if before is None:
             return None
-        await _bump(review.wine_id, 0, review.rating - float(before["rating"]))
+        await _bump(review.wine_id, _share(review.rating, review.verified), _stored_share(before, -1))
         return review.model_copy(update={"id": before["_id"], "created_at": Review.model_validate(before).created_at})
 
     async def delete(self, user_id: str, wine_id: str) -> None:
         """Remove the user's review; the aggregate loses exactly what the removed review held."""
         gone = await Review.get_pymongo_collection().find_one_and_delete({"user_id": user_id, "wine_id": wine_id})
         if gone is not None:
-            await _bump(wine_id, -1, -float(gone["rating"]))
+            await _bump(wine_id, _stored_share(gone, -1))
             await tell(self._on_wines_changed, [wine_id])
 
     async def get_mine(self, user_id: str, wine_id: str) -> ReviewView:
@@ -112,13 +136,50 @@ class ReviewService:
         )
         return wine, [await self._view(r) for r in reviews], total
 
+    async def list_mine(self, user_id: str, *, page: int, per_page: int) -> tuple[list[ReviewView], int]:
+        """The user's own reviews, newest first, each with its wine's name."""
+        query = {"user_id": user_id}
+        total = await Review.find(query).count()
+        reviews = (
+            await Review.find(query)
+            .sort([("created_at", DESC), ("_id", ASC)])
+            .skip((page - 1) * per_page)
+            .limit(per_page)
+            .to_list()
+        )
+        wines = await self._catalog.find_wines([r.wine_id for r in reviews])
+        reviewer = (await self._view(reviews[0])).reviewer if reviews else ""
+        return [
+            ReviewView(review=r, reviewer=reviewer, wine_name=w.name if (w := wines.get(r.wine_id)) else None)
+            for r in reviews
+        ], total
+
     async def verify_purchases(self, order: Order) -> None:
-        """Order listener: once an order is paid, its buyer's reviews of its wines are verified."""
+        """Order listener: a paid order verifies its buyer's reviews of its wines; cancelling or refunding it
+        takes the mark back from those the buyer has no other such order for."""
         if order.status.value in VERIFYING:
-            await Review.get_pymongo_collection().update_many(
-                {"user_id": order.user_id, "wine_id": {"$in": [i.wine_id for i in order.items]}, "verified": False},
-                {"$set": {"verified": True}},
-            )
+            wine_ids = [i.wine_id for i in order.items]
+        elif order.status.value in UNVERIFYING:
+            wine_ids = [i.wine_id for i in order.items if not await self._orders.has_bought(order.user_id, i.wine_id)]
+        else:
+            return
+        verified = order.status.value in VERIFYING
+        changed = [w for w in dict.fromkeys(wine_ids) if await self._mark(order.user_id, w, verified=verified)]
+        if changed:
+            await tell(self._on_wines_changed, changed)
+
+    async def _mark(self, user_id: str, wine_id: str, *, verified: bool) -> bool:
+        """Set the review's mark and move its weight in the aggregate; False when there was nothing to change."""
+        before = await Review.get_pymongo_collection().find_one_and_update(
+            {"user_id": user_id, "wine_id": wine_id, "verified": not verified},
+            {"$set": {"verified": verified}},
+            return_document=ReturnDocument.BEFORE,
+        )
+        if before is None:
+            return False
+        rating = float(before["rating"])
+        await _bump(wine_id, _share(rating, verified), _share(rating, not verified, -1))
+        return True
 
     async def ratings_for_training(self) -> AsyncIterator[tuple[str, str, float]]:
         """Every (user_id, wine_id, rating), streamed for the recommenders."""
@@ -127,19 +188,25 @@ class ReviewService:
             yield raw["user_id"], raw["wine_id"], float(raw["rating"])
 
     async def recount(self, wine_id: str) -> None:
-        """Rebuild a wine's aggregate from its reviews (repair after a crash between two writes)."""
-        rows = await (
-            await Review.get_pymongo_collection().aggregate(
-                [
-                    {"$match": {"wine_id": wine_id}},
-                    {"$group": {"_id": None, "count": {"$sum": 1}, "total": {"$sum": "$rating"}}},
-                ]
-            )
-        ).to_list()
-        count, total = (rows[0]["count"], float(rows[0]["total"])) if rows else (0, 0.0)
-        await Wine.get_pymongo_collection().update_one(
-            {"_id": wine_id}, {"$set": {"rating.count": count, "rating.total": total}}
-        )
+        """Rebuild a wine's aggregate from its reviews (repair after a crash between two writes, or fill in the
+        verified counts of an aggregate written before they existed)."""
+        totals = {"rating.count": 0.0, "rating.total": 0.0, "rating.verified_count": 0.0, "rating.verified_total": 0.0}
+        async for raw in Review.get_pymongo_collection().find({"wine_id": wine_id}, {"rating": 1, "verified": 1}):
+            for key, value in _stored_share(raw).items():
+                totals[key] += value
+        totals["rating.count"] = int(totals["rating.count"])
+        totals["rating.verified_count"] = int(totals["rating.verified_count"])
+        await Wine.get_pymongo_collection().update_one({"_id": wine_id}, {"$set": totals})
+
+    async def recount_all(self) -> int:
+        """Recount every wine that has or had reviews; returns how many. The search index is not told: run
+        `cuvee reindex` after (the CLI's `recount-ratings` does both)."""
+        wine_ids = set(await Review.get_pymongo_collection().distinct("wine_id"))
+        async for raw in Wine.get_pymongo_collection().find({"rating.count": {"$gt": 0}}, {"_id": 1}):
+            wine_ids.add(raw["_id"])
+        for wine_id in sorted(wine_ids):
+            await self.recount(wine_id)
+        return len(wine_ids)
 
     async def _view(self, review: Review) -> ReviewView:
         try:

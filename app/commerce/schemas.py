@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from app.commerce.orders import CANCELLABLE
 from app.commerce.views import AbandonedCart, CartLine, CartView, PurchaseCount, ReviewView, WishlistLine
-from app.schemas import Input, Page, StrictInt, StrictNumber, money
-from documents import GiftInfo, Order, OrderItem, Wine
+from app.schemas import RATING_MEAN_RULE, Input, Page, StrictInt, StrictNumber, money
+from documents import UNVERIFIED_WEIGHT, GiftInfo, Order, OrderItem, Wine
 
 RecId = Field(
     default=None,
@@ -288,7 +288,11 @@ class ReviewRead(BaseModel):
     wine_id: str
     rating: float
     text: str
-    verified: bool = Field(description="the reviewer bought this wine here")
+    verified: bool = Field(
+        description="The reviewer has a paid, shipped or delivered order with this wine here (cancelled and "
+        "refunded ones do not count). A verified review weighs 1 in the wine's rating mean, an unverified one "
+        f"{UNVERIFIED_WEIGHT}."
+    )
     reviewer: str
     created_at: datetime
     updated_at: datetime
@@ -309,5 +313,17 @@ class ReviewRead(BaseModel):
 
 
 class ReviewPage(Page[ReviewRead]):
-    rating_mean: float | None
+    rating_mean: float | None = Field(description=RATING_MEAN_RULE)
     rating_count: int
+    rating_verified_count: int
+    rating_unverified_count: int
+
+
+class MyReviewRead(ReviewRead):
+    """One of your reviews, with the wine it is about."""
+
+    wine_name: str | None = Field(description="Null when the wine has since been removed from the catalog.")
+
+    @classmethod
+    def mine(cls, view: ReviewView) -> MyReviewRead:
+        return cls(**ReviewRead.of(view).model_dump(), wine_name=view.wine_name)

@@ -122,3 +122,4 @@ class PurchaseCount:
 class ReviewView:
     review: Review
     reviewer: str  # a display name, never the email
+    wine_name: str | None = None  # set where the reader does not know the wine (their own reviews); None: deleted

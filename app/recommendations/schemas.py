@@ -12,7 +12,7 @@ from app.recommendations.explain import Reason
 from app.recommendations.segments import Segment
 from app.recommendations.service import RecList, Served
 from app.recommendations.trainer import TrainReport
-from app.schemas import Input, money
+from app.schemas import RATING_MEAN_RULE, Input, money
 
 Surface = Field(default="home", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
 
@@ -41,7 +41,7 @@ class RecommendedWineRead(BaseModel):
     price_cents: int
     currency: str
     in_stock: bool
-    rating_mean: float | None
+    rating_mean: float | None = Field(description=RATING_MEAN_RULE)
     rating_count: int
     match: int = Field(ge=0, le=100, description="How well the wine fits this list's purpose, 0 to 100")
     reasons: list[ReasonRead]

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from app.accounts.vocabulary import canonical_grape, fold
-from documents import Dietary, Style, Wine
+from documents import Dietary, Style, Wine, weighted_mean
 from documents.models import TASTE_AXES
 
 STYLES: tuple[str, ...] = tuple(s.value for s in Style)
@@ -127,7 +127,10 @@ def table_from_docs(docs: list[dict[str, Any]]) -> WineTable:
     ).reshape(len(docs), len(TASTE_AXES))
     ratings = [d.get("rating") or {} for d in docs]
     counts = np.array([int(r.get("count", 0)) for r in ratings], dtype=np.float64)
-    totals = np.array([float(r.get("total", 0.0)) for r in ratings], dtype=np.float64)
+    means = [
+        weighted_mean(r.get("count", 0), r.get("total", 0.0), r.get("verified_count", 0), r.get("verified_total", 0.0))
+        for r in ratings
+    ]
     return WineTable(
         ids=[str(d["_id"]) for d in docs],
         names=[d.get("name", "") for d in docs],
@@ -142,7 +145,7 @@ def table_from_docs(docs: list[dict[str, Any]]) -> WineTable:
         price_cents=np.array([int(d.get("price_cents") or 0) for d in docs], dtype=np.int64),
         available=np.array([bool(d.get("listed", True)) and int(d.get("stock", 0)) > 0 for d in docs], dtype=bool),
         rating_count=counts,
-        rating_mean=np.divide(totals, counts, out=np.zeros_like(totals), where=counts > 0),
+        rating_mean=np.array([0.0 if m is None else m for m in means], dtype=np.float64),
         view_count=np.array([int(d.get("view_count", 0)) for d in docs], dtype=np.float64),
         tokens=[wine_tokens(d) for d in docs],
     )

@@ -192,6 +192,7 @@ MATRIX: list[Expect] = [
     Expect("POST", "/v1/me/orders/{order_id:str}/cancel", OWNED, owners_order),
     Expect("GET", "/v1/me/purchases", USER),
     Expect("GET", "/v1/me/wishlist", USER),
+    Expect("GET", "/v1/me/reviews", USER),
     Expect("GET", "/v1/me/wishlist/{wine_id:str}", OWNED, owners_wishlisted_wine),
     Expect("PUT", "/v1/me/wishlist/{wine_id:str}", USER, a_wine),
     Expect(
@@ -229,6 +230,7 @@ MATRIX: list[Expect] = [
     Expect("POST", "/v1/alias", WRITE_KEY),
     Expect("POST", "/v1/a", WRITE_KEY),
     Expect("POST", "/v1/me/anonymous-id", USER),
+    Expect("GET", "/v1/me/history", USER),
     Expect("GET", "/v1/admin/clickstream/stats", ADMIN),
     # recommendations
     Expect("GET", "/v1/me/recommendations", USER),

@@ -334,3 +334,29 @@ def test_a_user_can_download_their_data_and_delete_their_account(live_server: An
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     status, _ = live_server.call("POST", "/v1/auth/login", body={"email": email, "password": PASSWORD})
     assert status == 401
+
+
+def test_the_account_page_lists_my_reviews_and_my_history(live_server: Any, page: Any) -> None:
+    page.goto("/")
+    answer_banner(page, allow=True)
+    token = sign_up(page, analytics=True)
+    page.goto("/#/wine/xw111987")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Margaux du Château Margaux")
+    page.select_option("#review-rating", "4.5")
+    page.fill("#review-text", "Firm and long.")
+    page.get_by_role("button", name="Post review").click()
+    expect(page.locator("#rating-rule")).to_contain_text("0 verified, 1 unverified")
+    page.goto("about:blank")  # pagehide: the view goes out with sendBeacon
+
+    def viewed() -> bool:
+        status, body = live_server.call("GET", "/v1/me/history?kind=view", token)
+        return status == 200 and body["total"] > 0
+
+    assert wait_for(viewed, page)
+    page.goto("/#/account")
+    expect(page.locator("#my-reviews")).to_contain_text("Margaux du Château Margaux")
+    expect(page.locator("#my-reviews")).to_contain_text("Firm and long.")
+    expect(page.locator("#history")).to_contain_text("Viewed Margaux du Château Margaux")
+    page.select_option("#history-kind", "search")
+    expect(page.locator("#section-history")).to_contain_text("Nothing yet")
+    assert page.errors == []

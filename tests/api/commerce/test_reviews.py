@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from documents import Review, Wine
 from tests.api.commerce.conftest import buy, quick_shopper, services_of
@@ -107,3 +109,110 @@ async def test_ratings_stream_for_training(client: AppClient, shopper: Shopper) 
     await client.put(f"/v1/wines/{b.id}/reviews/me", json={"rating": 1.5}, headers=shopper.headers)
     rows = [row async for row in services_of(client.app).commerce.ratings_for_training()]
     assert sorted(rows) == sorted([(shopper.id, a.id, 4.0), (shopper.id, b.id, 1.5)])
+
+
+async def pay(client: AppClient, admin: Shopper, order: dict[str, Any], status: str = "paid") -> None:
+    response = await client.post(
+        f"/v1/admin/orders/{order['id']}/status", json={"status": status}, headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_a_verified_review_weighs_four_times_an_unverified_one_in_every_mean_shown(
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
+    (wine,) = await insert_wines(make_wine(name="Weighted Barolo"))
+    await pay(client, admin, await buy(client, shopper.headers, (wine, 1)))
+    drive_by = await quick_shopper(client.app, username="never-tasted")
+    await client.put(f"/v1/wines/{wine.id}/reviews/me", json={"rating": 5}, headers=shopper.headers)
+    await client.put(f"/v1/wines/{wine.id}/reviews/me", json={"rating": 1, "text": "never tasted it"}, headers=drive_by)
+
+    weighted = round((5 * 1.0 + 1 * 0.25) / 1.25, 3)  # 4.2, where the plain mean would be 3.0
+    page = (await client.get(f"/v1/wines/{wine.id}/reviews")).json()
+    assert (page["rating_mean"], page["rating_count"]) == (weighted, 2)
+    assert (page["rating_verified_count"], page["rating_unverified_count"]) == (1, 1)
+    assert sorted((r["rating"], r["verified"]) for r in page["items"]) == [(1.0, False), (5.0, True)]
+    shown = (await client.get(f"/v1/wines/{wine.id}")).json()
+    assert (shown["rating_mean"], shown["rating_verified_count"], shown["rating_unverified_count"]) == (weighted, 1, 1)
+    hits = (await client.get("/v1/search", params={"q": "Weighted Barolo"})).json()["hits"]
+    assert [h["rating_mean"] for h in hits if h["id"] == wine.id] == [weighted]
+
+
+async def test_unverified_reviews_alone_keep_their_plain_mean(client: AppClient, shopper: Shopper) -> None:
+    (wine,) = await insert_wines(make_wine())
+    other = await quick_shopper(client.app)
+    await client.put(f"/v1/wines/{wine.id}/reviews/me", json={"rating": 4}, headers=shopper.headers)
+    await client.put(f"/v1/wines/{wine.id}/reviews/me", json={"rating": 2.5}, headers=other)
+    page = (await client.get(f"/v1/wines/{wine.id}/reviews")).json()
+    assert (page["rating_mean"], page["rating_verified_count"], page["rating_unverified_count"]) == (3.25, 0, 2)
+
+
+async def test_a_refund_takes_the_mark_back_unless_another_paid_order_holds_the_wine(
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
+    wine, other_wine = await insert_wines(make_wine(), make_wine())
+    first = await buy(client, shopper.headers, (wine, 1), (other_wine, 1))
+    await pay(client, admin, first)
+    second = await buy(client, shopper.headers, (wine, 1))
+    await pay(client, admin, second)
+    for w in (wine, other_wine):
+        await client.put(f"/v1/wines/{w.id}/reviews/me", json={"rating": 2}, headers=shopper.headers)
+    drive_by = await quick_shopper(client.app)
+    await client.put(f"/v1/wines/{other_wine.id}/reviews/me", json={"rating": 5}, headers=drive_by)
+    assert (await client.get(f"/v1/wines/{other_wine.id}")).json()["rating_mean"] == 2.6  # (2 + 1.25) / 1.25
+
+    await pay(client, admin, first, "refunded")
+    mine = f"/v1/wines/{other_wine.id}/reviews/me"
+    assert (await client.get(mine, headers=shopper.headers)).json()["verified"] is False  # no other order of it
+    assert (await client.get(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)).json()["verified"] is True
+    shown = (await client.get(f"/v1/wines/{other_wine.id}")).json()
+    assert (shown["rating_mean"], shown["rating_verified_count"]) == (3.5, 0)
+    raw = await Wine.get_pymongo_collection().find_one({"_id": other_wine.id}, {"rating": 1})
+    assert raw["rating"] == {"count": 2, "total": 7.0, "verified_count": 0, "verified_total": 0.0}
+    assert (await client.get(f"/v1/wines/{wine.id}")).json()["rating_verified_count"] == 1
+
+
+async def test_recounting_rebuilds_aggregates_written_before_verified_sums_existed(
+    client: AppClient, shopper: Shopper, admin: Shopper
+) -> None:
+    (wine,) = await insert_wines(make_wine())
+    await pay(client, admin, await buy(client, shopper.headers, (wine, 1)))
+    await client.put(f"/v1/wines/{wine.id}/reviews/me", json={"rating": 5}, headers=shopper.headers)
+    await client.put(f"/v1/wines/{wine.id}/reviews/me", json={"rating": 1}, headers=await quick_shopper(client.app))
+    collection = Wine.get_pymongo_collection()
+    await collection.update_one(
+        {"_id": wine.id}, {"$unset": {"rating.verified_count": "", "rating.verified_total": ""}}
+    )
+    assert (await client.get(f"/v1/wines/{wine.id}")).json()["rating_mean"] == 3.0  # legacy: all weigh alike
+    assert await services_of(client.app).commerce.reviews.recount_all() == 1
+    assert (await client.get(f"/v1/wines/{wine.id}")).json()["rating_mean"] == 4.2
+
+
+async def test_my_reviews_are_mine_only_newest_first_and_paged_with_the_wines_names(
+    client: AppClient, shopper: Shopper
+) -> None:
+    wines = await insert_wines(*(make_wine(name=f"Mine {i}") for i in range(3)))
+    for wine in wines:
+        await client.put(f"/v1/wines/{wine.id}/reviews/me", json={"rating": 4}, headers=shopper.headers)
+    someone = await quick_shopper(client.app)
+    await client.put(f"/v1/wines/{wines[0].id}/reviews/me", json={"rating": 1}, headers=someone)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    for i, wine in enumerate(wines):  # written a day apart, the last one newest
+        await Review.get_pymongo_collection().update_one(
+            {"user_id": shopper.id, "wine_id": wine.id}, {"$set": {"created_at": start + timedelta(days=i)}}
+        )
+
+    first = (await client.get("/v1/me/reviews", params={"per_page": 2}, headers=shopper.headers)).json()
+    assert (first["total"], first["page"], first["per_page"]) == (3, 1, 2)
+    assert [(r["wine_id"], r["wine_name"]) for r in first["items"]] == [
+        (wines[2].id, "Mine 2"),
+        (wines[1].id, "Mine 1"),
+    ]
+    second = (await client.get("/v1/me/reviews?page=2&per_page=2", headers=shopper.headers)).json()
+    assert [r["wine_name"] for r in second["items"]] == ["Mine 0"] and second["items"][0]["rating"] == 4
+    theirs = (await client.get("/v1/me/reviews", headers=someone)).json()
+    assert [(r["wine_id"], r["rating"]) for r in theirs["items"]] == [(wines[0].id, 1.0)] and theirs["total"] == 1
+    assert (await client.get("/v1/me/reviews")).status_code == 401
+    for bad in ("page=0", "per_page=101", "page=x"):
+        answer = await client.get(f"/v1/me/reviews?{bad}", headers=shopper.headers)
+        assert answer.status_code == 422 and answer.headers["content-type"].startswith("application/problem+json")

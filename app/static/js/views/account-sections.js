@@ -1,4 +1,4 @@
-// The sections of the account page: taste, preferences, orders, wishlist, consent, data rights.
+// The sections of the account page: taste, preferences, orders, wishlist, reviews, history, consent, data rights.
 
 import { api, ApiError, describe, get } from '../api.js';
 import { price, tasteBars, TASTE_AXES, titleCase } from '../components.js';
@@ -218,6 +218,51 @@ function wishlistLine(entry, reload) {
       entry.in_stock ? h('button', { type: 'button', class: 'button button-small', on: { click: toCart } }, 'Add to cart') : h('span', { class: 'badge badge-muted' }, 'Out of stock'),
       h('button', { type: 'button', class: 'button button-small button-quiet', 'aria-label': `Remove ${entry.name} from your wishlist`,
         on: { click: () => act('DELETE', `/v1/me/wishlist/${id}`, null, 'Removed from your wishlist.') } }, 'Remove')));
+}
+
+// ------------------------------------------------------------------ reviews and history
+/** A list read page by page from `path` (the API's page envelope), with a "Show more" button. */
+function pagedList(path, query, id, line, empty, signal) {
+  const box = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const list = h('ul', { class: 'line-list', id });
+  const more = h('button', { type: 'button', class: 'button button-small button-quiet' }, 'Show more');
+  let page = 0;
+  const load = () => get(path, { query: { ...query, page: page + 1, per_page: 10 }, signal }).then((answer) => {
+    page = answer.page;
+    if (!answer.total) { mount(box, h('p', {}, empty)); return; }
+    list.append(...answer.items.map(line));
+    mount(box, list, page * answer.per_page < answer.total ? more : null);
+  }, (error) => { if (!signal.aborted) mount(box, h('p', { class: 'notice notice-error' }, describe(error))); });
+  more.addEventListener('click', load);
+  load();
+  return box;
+}
+
+const wineLink = (id, name) => h('a', { href: `#/wine/${encodeURIComponent(id)}` }, name || 'a wine no longer listed');
+
+export function reviewsSection(signal) {
+  return pagedList('/v1/me/reviews', {}, 'my-reviews', (review) => h('li', { class: 'mini-line' },
+    h('div', {}, wineLink(review.wine_id, review.wine_name), ` — ${review.rating} ★`,
+      review.verified ? h('span', { class: 'badge badge-ok' }, 'Verified purchase') : null,
+      review.text ? h('p', { class: 'small' }, review.text) : null,
+      h('div', { class: 'small muted' }, date(review.created_at)))),
+  'No reviews yet. Share what you thought on any wine page.', signal);
+}
+
+export function historySection(signal) {
+  const box = h('div', {});
+  const kind = h('select', { id: 'history-kind', 'aria-label': 'Show' },
+    h('option', { value: '' }, 'Wines viewed and searches'), h('option', { value: 'view' }, 'Wines viewed'), h('option', { value: 'search' }, 'Searches'));
+  const line = (entry) => h('li', { class: 'mini-line' }, h('div', {},
+    entry.kind === 'view' ? ['Viewed ', wineLink(entry.wine_id, entry.wine_name)]
+      : ['Searched ', h('a', { href: `#/search?q=${encodeURIComponent(entry.query)}` }, `“${entry.query}”`)],
+    h('div', { class: 'small muted' }, new Date(entry.at).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' }))));
+  const show = () => mount(box, h('div', { class: 'field' }, kind),
+    pagedList('/v1/me/history', kind.value ? { kind: kind.value } : {}, 'history', line,
+      'Nothing yet: what you view and search appears here while analytics is switched on (Privacy).', signal));
+  kind.addEventListener('change', show);
+  show();
+  return box;
 }
 
 // ------------------------------------------------------------------ consent

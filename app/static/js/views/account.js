@@ -1,12 +1,14 @@
 // Account: sign in / sign up when signed out; otherwise taste, preferences, consent, orders,
-// wishlist and the user's data rights, each a section of one page.
+// wishlist, reviews, history and the user's data rights, each a section of one page.
 
 import { describe, signedIn } from '../api.js';
 import { h, mount, toast } from '../dom.js';
 import { navigate } from '../router.js';
 import { profile, signIn, signOut, signUp } from '../session.js';
 import { consent } from '../track.js';
-import { consentSection, dataSection, ordersSection, preferencesSection, tasteSection, wishlistSection } from './account-sections.js';
+import {
+  consentSection, dataSection, historySection, ordersSection, preferencesSection, reviewsSection, tasteSection, wishlistSection,
+} from './account-sections.js';
 
 export async function render({ main, params, signal }) {
   if (!signedIn()) {
@@ -30,6 +32,8 @@ export async function render({ main, params, signal }) {
     ['preferences', 'Preferences', preferencesSection(me)],
     ['orders', 'Orders', ordersSection(signal)],
     ['wishlist', 'Wishlist', wishlistSection(signal)],
+    ['reviews', 'My reviews', reviewsSection(signal)],
+    ['history', 'History', historySection(signal)],
     ['privacy', 'Privacy', consentSection(me)],
     ['data', 'Your data', dataSection(me)],
   ];

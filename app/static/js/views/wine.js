@@ -210,7 +210,9 @@ async function fillReviews(section, wine, signal) {
     ]);
     if (signal.aborted) return;
     mount(section, title,
-      page.rating_count ? h('p', { class: 'reviews-summary' }, stars(page.rating_mean, page.rating_count)) : null,
+      page.rating_count ? h('p', { class: 'reviews-summary' }, stars(page.rating_mean, page.rating_count),
+        h('span', { class: 'muted small', id: 'rating-rule' }, ` ${page.rating_verified_count} verified, ${page.rating_unverified_count} unverified`
+          + ' — a verified purchase counts four times as much in the average.')) : null,
       page.items.length ? h('ul', { class: 'review-list', role: 'list' }, page.items.map(reviewItem))
         : h('p', { class: 'muted' }, 'No reviews yet — be the first.'),
       signedIn() ? reviewForm(wine, mine, () => fillReviews(section, wine, signal))
