@@ -8,6 +8,7 @@ from litestar import Controller, Response, delete, get, put
 from litestar.di import Provide
 from litestar.params import Parameter
 
+from app.caching import CACHED
 from app.commerce.schemas import ReviewInput, ReviewPage, ReviewRead
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce, provide_principal
@@ -22,7 +23,7 @@ class ReviewController(Controller):
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
 
-    @get("/", opt=PUBLIC)
+    @get("/", opt={**PUBLIC, **CACHED})
     async def list_reviews(
         self,
         commerce: CommerceService,
