@@ -204,3 +204,13 @@ async def test_a_search_engine_outage_is_never_cached(client: AppClient) -> None
         response = await client.get(url)
         assert response.status_code == 503
         assert response.headers["cache-control"] == "no-store" and "etag" not in response.headers
+
+
+async def test_the_openapi_document_declares_the_conditional_get(client: AppClient) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    for path in ("/v1/wines", "/v1/wines/{wine_id}", "/v1/search", "/v1/search/suggest"):
+        operation = paths[path]["get"]
+        assert "304" in operation["responses"], path
+        assert "ETag" in operation["responses"]["200"]["headers"], path
+        assert any(p["name"] == "If-None-Match" and p["in"] == "header" for p in operation["parameters"]), path
+    assert "304" not in paths["/v1/me/cart"]["get"]["responses"]
