@@ -9,7 +9,7 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from app.caching import CACHED
-from app.commerce.schemas import ReviewInput, ReviewPage, ReviewRead
+from app.commerce.schemas import MyReviewRead, ReviewInput, ReviewPage, ReviewRead
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce, provide_principal
 from app.security import PUBLIC, USER, Principal
@@ -44,9 +44,11 @@ class ReviewController(Controller):
         )
 
     @get("/me", opt=USER)
-    async def get_my_review(self, commerce: CommerceService, principal: Principal, wine_id: str) -> ReviewRead:
-        """Your review of this wine (404 when you have not written one)."""
-        return ReviewRead.of(await commerce.reviews.get_mine(principal.user_id, wine_id))
+    async def get_my_review(self, commerce: CommerceService, principal: Principal, wine_id: str) -> MyReviewRead:
+        """Your review of this wine; `review` is null when you have not written one. 404 only for a wine that
+        does not exist."""
+        mine = await commerce.reviews.find_mine(principal.user_id, wine_id)
+        return MyReviewRead(wine_id=wine_id, review=None if mine is None else ReviewRead.of(mine))
 
     @put("/me", opt=USER)
     async def put_my_review(

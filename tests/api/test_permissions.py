@@ -192,7 +192,7 @@ MATRIX: list[Expect] = [
     Expect("POST", "/v1/me/orders/{order_id:str}/cancel", OWNED, owners_order),
     Expect("GET", "/v1/me/purchases", USER),
     Expect("GET", "/v1/me/wishlist", USER),
-    Expect("GET", "/v1/me/wishlist/{wine_id:str}", OWNED, owners_wishlisted_wine),
+    Expect("GET", "/v1/me/wishlist/{wine_id:str}", USER, owners_wishlisted_wine),  # others: `entry: null`
     Expect("PUT", "/v1/me/wishlist/{wine_id:str}", USER, a_wine),
     Expect(
         "DELETE",

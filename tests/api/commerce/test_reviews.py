@@ -37,7 +37,8 @@ async def test_deleting_a_review_takes_it_out_of_the_aggregate(client: AppClient
     assert (await client.delete(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)).status_code == 204
     assert (await client.delete(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)).status_code == 204
     assert await rating_of(wine) == (1, 3.0)
-    assert (await client.get(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)).status_code == 404
+    mine = await client.get(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)
+    assert mine.status_code == 200 and mine.json() == {"wine_id": wine.id, "review": None}
     page = (await client.get(f"/v1/wines/{wine.id}/reviews")).json()
     assert [(r["reviewer"], r["rating"]) for r in page["items"]] == [("cora", 3.0)]
     assert "user_id" not in page["items"][0]
@@ -75,7 +76,7 @@ async def test_a_review_is_verified_once_the_reviewer_has_a_paid_order_with_the_
     early = await client.put(url, json={"rating": 4}, headers=shopper.headers)
     assert early.json()["verified"] is False  # pending: not paid yet
     await client.post(f"/v1/admin/orders/{order['id']}/status", json={"status": "paid"}, headers=admin.headers)
-    assert (await client.get(url, headers=shopper.headers)).json()["verified"] is True
+    assert (await client.get(url, headers=shopper.headers)).json()["review"]["verified"] is True
     other = await quick_shopper(client.app)
     again = await client.put(url, json={"rating": 1}, headers=other)
     assert again.json()["verified"] is False
@@ -107,3 +108,19 @@ async def test_ratings_stream_for_training(client: AppClient, shopper: Shopper) 
     await client.put(f"/v1/wines/{b.id}/reviews/me", json={"rating": 1.5}, headers=shopper.headers)
     rows = [row async for row in services_of(client.app).commerce.ratings_for_training()]
     assert sorted(rows) == sorted([(shopper.id, a.id, 4.0), (shopper.id, b.id, 1.5)])
+
+
+async def test_my_review_is_an_explicit_empty_answer_until_written_and_only_an_unknown_wine_is_404(
+    client: AppClient, shopper: Shopper
+) -> None:
+    (wine,) = await insert_wines(make_wine())
+    other = await quick_shopper(client.app)
+    url = f"/v1/wines/{wine.id}/reviews/me"
+    await client.put(url, json={"rating": 3, "text": "Not mine."}, headers=other)
+    empty = await client.get(url, headers=shopper.headers)
+    assert empty.status_code == 200 and empty.json() == {"wine_id": wine.id, "review": None}
+    await client.put(url, json={"rating": 4, "text": "Mine."}, headers=shopper.headers)
+    mine = (await client.get(url, headers=shopper.headers)).json()
+    assert mine["wine_id"] == wine.id and (mine["review"]["rating"], mine["review"]["text"]) == (4, "Mine.")
+    missing = await client.get("/v1/wines/no-such-wine/reviews/me", headers=shopper.headers)
+    assert missing.status_code == 404 and missing.json()["code"] == "wine_not_found"
