@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
+from typing import Any, cast
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, HTTPScope, Message, Receive, Scope, Send
 
 # A price or stock figure a cache serves is at most this old. Dynamic pricing may change a price at any moment
 # (a rule boundary, an operator's edit); checkout always charges the catalog's current price and refuses one
@@ -52,14 +52,17 @@ def conditional_get_middleware(app: ASGIApp) -> ASGIApp:
     """Cache headers and 304s for GETs of routes declaring `CACHED`; every other answer keeps `no-store`."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
         handler = scope.get("route_handler")
-        if scope["type"] != "http" or scope["method"] != "GET" or not (handler and handler.opt.get("http_cache")):
+        if cast("HTTPScope", scope)["method"] != "GET" or not (handler and handler.opt.get("http_cache")):
             await app(scope, receive, send)
             return
         request_headers = dict(scope["headers"])
         signed_in = b"authorization" in request_headers
         if_none_match = request_headers.get(b"if-none-match", b"").decode("latin-1")
-        start: Message | None = None
+        start: HTTPResponseStartEvent | None = None
         body: list[bytes] = []
 
         async def send_cached(message: Message) -> None:
@@ -87,7 +90,7 @@ def conditional_get_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def _send_tagged(send: Send, start: Message, body: bytes, if_none_match: str) -> None:
+async def _send_tagged(send: Send, start: HTTPResponseStartEvent, body: bytes, if_none_match: str) -> None:
     tag = entity_tag(body)
     _add_headers(start, [(b"etag", tag.encode()), (b"cache-control", PUBLIC_CACHE_CONTROL), VARY])
     if if_none_match and none_match(if_none_match, tag):
@@ -99,8 +102,8 @@ async def _send_tagged(send: Send, start: Message, body: bytes, if_none_match: s
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-def _add_headers(message: Message, extra: list[tuple[bytes, bytes]]) -> None:
+def _add_headers(message: HTTPResponseStartEvent, extra: list[tuple[bytes, bytes]]) -> None:
     """Set these headers, replacing any of the same name but Vary, which adds to what is there."""
     names = {name for name, _ in extra} - {b"vary"}
     headers: list[Any] = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-    message["headers"] = [*headers, *extra]  # type: ignore[typeddict-unknown-key]
+    message["headers"] = [*headers, *extra]
