@@ -158,9 +158,24 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
     return out
 
 
+def _no_body(request: Request[Any, Any, Any], errors: list[dict[str, Any]]) -> str | None:
+    """What to send when the route needs a body and none came: Litestar reports it as field "data" with
+    message "'data'" (the missing argument's KeyError), which tells a client nothing."""
+    if not any(e["field"] == "data" and e["message"] == "'data'" for e in errors):
+        return None
+    data = request.route_handler.parsed_data_field
+    model_fields = getattr(data.annotation, "model_fields", None) if data is not None else None
+    required = [name for name, f in (model_fields or {}).items() if f.is_required()]
+    return "a JSON object" + (f" with {', '.join(required)}" if required else "")
+
+
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc)
+        if (needed := _no_body(request, errors)) is not None:
+            detail = f"this request needs a body: {needed} (Content-Type: application/json)"
+            errors = [{"field": "body", "source": "body", "message": f"required: {needed}"}]
+            return problem(422, "validation_failed", _title(422), detail, request.url.path, errors)
         fields = ", ".join(sorted({e["field"] for e in errors})) or "the request"
         detail = (
             f"invalid value for {fields}: " + "; ".join(e["message"] for e in errors[:5])

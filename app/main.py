@@ -15,6 +15,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from app import __version__
 from app.accounts.controller import AdminUserController, AuthController, MeController, TasteQuizController
 from app.backends import BackendUnavailable, open_backends
+from app.caching import conditional_get_middleware
 from app.catalog.admin_controller import AdminWineController
 from app.catalog.controller import WineController
 from app.catalog.search_controller import AdminSearchController, SearchController
@@ -136,7 +137,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         guards=[body_within_limit, authorize, account_still_exists],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[request_id_middleware, durable_answers_middleware, admin_audit_middleware],
+        middleware=[
+            request_id_middleware,
+            durable_answers_middleware,
+            admin_audit_middleware,
+            conditional_get_middleware,
+        ],
         before_send=[security_headers],
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(

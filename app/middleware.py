@@ -1,5 +1,5 @@
 """ASGI middleware: a request id on every exchange, the security headers every response carries, and no caching
-of API answers."""
+of API answers but the public catalog reads (app.caching)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ SECURITY_HEADERS = [
     # Browsers honour it over HTTPS only (behind the TLS-terminating proxy); over plain HTTP it is ignored.
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
 ]
-# API answers carry personal data (profiles, orders, exports): no shared or browser cache may keep them.
+# API answers carry personal data (profiles, orders, exports): no shared or browser cache may keep them. The
+# public catalog reads set their own (app.caching).
 NO_STORE = (b"cache-control", b"no-store")
 
 

@@ -7,16 +7,19 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.openapi.spec import (
+    OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    Parameter,
     Reference,
     Schema,
     SecurityScheme,
 )
 from litestar.routes import HTTPRoute
 
+from app.caching import MAX_AGE_S
 from app.errors import PROBLEM_JSON
 
 _TEXT = Schema(type=OpenAPIType.STRING)
@@ -47,19 +50,52 @@ def _problem(description: str) -> OpenAPIResponse:
     )
 
 
-def _access_by_operation(app: Litestar) -> dict[tuple[str, str], str]:
-    """(OpenAPI path, method) → the access level the handler declares."""
-    access = {}
+def _opt_by_operation(app: Litestar) -> dict[tuple[str, str], dict[str, Any]]:
+    """(OpenAPI path, method) → the handler's options (its access level, whether it is cached)."""
+    opts = {}
     for route in app.routes:
         if isinstance(route, HTTPRoute):
             for handler in route.route_handlers:
                 for method in handler.http_methods:
-                    access[(route.path_format, method.lower())] = str(handler.opt.get("access"))
-    return access
+                    opts[(route.path_format, method.lower())] = handler.opt
+    return opts
 
 
-def _document(operation: Operation, access: str) -> None:
+def _header(description: str) -> OpenAPIHeader:
+    return OpenAPIHeader(schema=_TEXT, description=description)
+
+
+def _document_caching(operation: Operation, responses: dict[str, Any]) -> None:
+    """The conditional GET of app.caching (docs/api.md, "Caching")."""
+    operation.parameters = [
+        *(operation.parameters or []),
+        Parameter(
+            name="If-None-Match",
+            param_in="header",
+            required=False,
+            schema=_TEXT,
+            description="The ETag of an answer you hold: 304 while it is still current.",
+        ),
+    ]
+    ok = responses.get("200")
+    if isinstance(ok, OpenAPIResponse):
+        ok.headers = {
+            **(ok.headers or {}),
+            "ETag": _header("Names the content (anonymous callers only)."),
+            "Cache-Control": _header(f"`public, max-age={MAX_AGE_S}` anonymous; `private, no-store` signed in."),
+            "Vary": _header("Authorization"),
+        }
+    responses["304"] = OpenAPIResponse(
+        description="Not modified: the If-None-Match tag is still current (never for a signed-in caller); no body.",
+        headers={"ETag": _header("The current tag."), "Cache-Control": _header("As on 200.")},
+    )
+
+
+def _document(operation: Operation, opt: dict[str, Any]) -> None:
+    access = str(opt.get("access", "public"))
     responses: dict[str, Any] = dict(operation.responses or {})
+    if opt.get("http_cache"):
+        _document_caching(operation, responses)
     responses.pop("400", None)  # Litestar's own validation shape, which the API never sends
     responses["default"] = _problem("Any other outcome is a problem: 400, 404, 409, 413, 415, 422, 429, 503.")
     if access in ("user", "admin"):
@@ -83,9 +119,9 @@ def document_api(app: Litestar) -> None:
             description="The access_token from POST /v1/auth/register or /v1/auth/login.",
         )
     }
-    access = _access_by_operation(app)
+    opts = _opt_by_operation(app)
     for path, item in (openapi.paths or {}).items():
         for method in _METHODS:
             operation = getattr(item, method, None)
             if isinstance(operation, Operation):
-                _document(operation, access.get((path, method), "public"))
+                _document(operation, opts.get((path, method), {}))

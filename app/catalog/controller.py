@@ -8,6 +8,7 @@ from litestar import Controller, get
 from litestar.di import Provide
 from litestar.params import Parameter
 
+from app.caching import CACHED
 from app.catalog.schemas import WineRead, WineSummary
 from app.catalog.service import CatalogService
 from app.deps import provide_catalog
@@ -19,7 +20,7 @@ from documents import Style
 class WineController(Controller):
     path = "/v1/wines"
     tags = ["catalog"]
-    opt = PUBLIC
+    opt = {**PUBLIC, **CACHED}
     dependencies = {"catalog": Provide(provide_catalog, sync_to_thread=False)}
 
     @get("/")

@@ -11,6 +11,7 @@ from litestar import Controller, get
 from litestar.di import Provide
 from litestar.params import Parameter
 
+from app.caching import CACHED
 from app.catalog.schemas import (
     FacetCount,
     FacetsRead,
@@ -90,7 +91,7 @@ def _response(result: SearchResult, understood: dict[str, str]) -> SearchRespons
 class SearchController(Controller):
     path = "/v1/search"
     tags = ["search"]
-    opt = PUBLIC
+    opt = {**PUBLIC, **CACHED}
     dependencies = {
         "search": Provide(provide_search, sync_to_thread=False),
         "principal": Provide(provide_optional_principal, sync_to_thread=False),

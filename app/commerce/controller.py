@@ -15,6 +15,7 @@ from app.commerce.schemas import (
     OrderRead,
     PurchaseRead,
     WishlistEntryRead,
+    WishlistStatusRead,
 )
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce, provide_principal
@@ -151,9 +152,11 @@ class WishlistController(Controller):
         return Page(items=[WishlistEntryRead.of(x) for x in lines], page=page, per_page=per_page, total=total)
 
     @get("/{wine_id:str}")
-    async def get_entry(self, commerce: CommerceService, principal: Principal, wine_id: str) -> WishlistEntryRead:
-        """One wine of your wishlist (404 when it is not on it)."""
-        return WishlistEntryRead.of(await commerce.wishlists.get_entry(principal.user_id, wine_id))
+    async def get_entry(self, commerce: CommerceService, principal: Principal, wine_id: str) -> WishlistStatusRead:
+        """Whether this wine is on your wishlist: its entry, or `entry: null` when it is not. 404 only for a
+        wine that does not exist."""
+        line = await commerce.wishlists.find_entry(principal.user_id, wine_id)
+        return WishlistStatusRead(wine_id=wine_id, entry=None if line is None else WishlistEntryRead.of(line))
 
     @put("/{wine_id:str}")
     async def add_entry(

@@ -8,7 +8,8 @@ from litestar import Controller, Response, delete, get, put
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from app.commerce.schemas import MyReviewRead, ReviewInput, ReviewPage, ReviewRead
+from app.caching import CACHED
+from app.commerce.schemas import MyReviewOfWine, MyReviewRead, ReviewInput, ReviewPage, ReviewRead
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce, provide_principal
 from app.schemas import Page
@@ -23,7 +24,7 @@ class ReviewController(Controller):
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
 
-    @get("/", opt=PUBLIC)
+    @get("/", opt={**PUBLIC, **CACHED})
     async def list_reviews(
         self,
         commerce: CommerceService,
@@ -47,9 +48,11 @@ class ReviewController(Controller):
         )
 
     @get("/me", opt=USER)
-    async def get_my_review(self, commerce: CommerceService, principal: Principal, wine_id: str) -> ReviewRead:
-        """Your review of this wine (404 when you have not written one)."""
-        return ReviewRead.of(await commerce.reviews.get_mine(principal.user_id, wine_id))
+    async def get_my_review(self, commerce: CommerceService, principal: Principal, wine_id: str) -> MyReviewOfWine:
+        """Your review of this wine; `review` is null when you have not written one. 404 only for a wine that
+        does not exist."""
+        mine = await commerce.reviews.find_mine(principal.user_id, wine_id)
+        return MyReviewOfWine(wine_id=wine_id, review=None if mine is None else ReviewRead.of(mine))
 
     @put("/me", opt=USER)
     async def put_my_review(

@@ -282,6 +282,13 @@ class WishlistEntryRead(BaseModel):
         )
 
 
+class WishlistStatusRead(BaseModel):
+    """Whether one wine is on your wishlist: its entry, or `entry: null` when it is not."""
+
+    wine_id: str
+    entry: WishlistEntryRead | None
+
+
 # ---------------------------------------------------------------- reviews
 class ReviewRead(BaseModel):
     id: str
@@ -310,6 +317,13 @@ class ReviewRead(BaseModel):
             created_at=r.created_at,
             updated_at=r.updated_at,
         )
+
+
+class MyReviewOfWine(BaseModel):
+    """Your review of one wine, or `review: null` when you have not written one."""
+
+    wine_id: str
+    review: ReviewRead | None
 
 
 class ReviewPage(Page[ReviewRead]):

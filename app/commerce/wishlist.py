@@ -6,7 +6,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.catalog.service import CatalogService
 from app.commerce.views import ASC, DESC, Clock, PriceAlerts, WishlistLine
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 from documents import WishlistEntry
 
 
@@ -29,10 +29,13 @@ class WishlistService:
         )
         return await self._lines(entries), total
 
-    async def get_entry(self, user_id: str, wine_id: str) -> WishlistLine:
+    async def find_entry(self, user_id: str, wine_id: str) -> WishlistLine | None:
+        """The user's entry for this wine, None when it is not on the wishlist; NotFound only when there is
+        no such wine (not being on the list is an answer, not an error)."""
         entry = await WishlistEntry.find_one({"user_id": user_id, "wine_id": wine_id})
         if entry is None:
-            raise NotFound("wishlist entry", wine_id)
+            await self._catalog.get_wine(wine_id)
+            return None
         return (await self._lines([entry]))[0]
 
     async def add(self, user_id: str, wine_id: str) -> tuple[WishlistLine, bool]:
@@ -50,7 +53,8 @@ class WishlistService:
         try:
             await entry.insert()
         except DuplicateKeyError:
-            return await self.get_entry(user_id, wine_id), False
+            kept = await WishlistEntry.find_one({"user_id": user_id, "wine_id": wine_id})
+            return (await self._lines([kept or entry]))[0], False
         return (await self._lines([entry]))[0], True
 
     async def remove(self, user_id: str, wine_id: str) -> None:

@@ -193,7 +193,7 @@ MATRIX: list[Expect] = [
     Expect("GET", "/v1/me/purchases", USER),
     Expect("GET", "/v1/me/wishlist", USER),
     Expect("GET", "/v1/me/reviews", USER),
-    Expect("GET", "/v1/me/wishlist/{wine_id:str}", OWNED, owners_wishlisted_wine),
+    Expect("GET", "/v1/me/wishlist/{wine_id:str}", USER, owners_wishlisted_wine),  # others: `entry: null`
     Expect("PUT", "/v1/me/wishlist/{wine_id:str}", USER, a_wine),
     Expect(
         "DELETE",

@@ -260,6 +260,36 @@ def test_not_for_me_removes_a_wine_from_every_later_list(live_server: Any, page:
     expect(page.locator(f".carousel .wine-card[data-wine-id='{wine_id}']")).to_have_count(0)
 
 
+def test_a_signed_in_wine_page_reads_no_wishlist_entry_and_no_review_without_an_error(page: Any) -> None:
+    console_errors: list[str] = []
+    failed: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if "/v1/" in r.url and r.status >= 400 else None)
+    page.goto("/")
+    answer_banner(page, allow=False)
+    sign_up(page, analytics=False)
+
+    page.goto("/#/wine/xw138069")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Amarone della Valpolicella")
+    wish = page.locator("button.wish")
+    expect(wish).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("heading", name="Write a review")).to_be_visible()
+    assert failed == [] and console_errors == []
+
+    wish.click()
+    expect(wish).to_have_text("\N{BLACK HEART SUIT} In your wishlist")
+    page.get_by_label("What did you think? (optional)").fill("Raisins and bitter cherry.")
+    page.get_by_role("button", name="Post review").click()
+    expect(page.get_by_role("heading", name="Your review")).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Amarone della Valpolicella")
+    expect(page.locator("button.wish")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("heading", name="Your review")).to_be_visible()
+    expect(page.locator("#review-text")).to_have_value("Raisins and bitter cherry.")
+    assert failed == [] and console_errors == []
+
+
 def test_cart_then_checkout_puts_the_order_in_the_history(page: Any) -> None:
     checkout_headers: list[dict[str, str]] = []
     page.on("request", lambda r: checkout_headers.append(r.headers) if r.url.endswith("/v1/me/checkout") else None)

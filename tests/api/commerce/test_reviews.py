@@ -39,7 +39,8 @@ async def test_deleting_a_review_takes_it_out_of_the_aggregate(client: AppClient
     assert (await client.delete(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)).status_code == 204
     assert (await client.delete(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)).status_code == 204
     assert await rating_of(wine) == (1, 3.0)
-    assert (await client.get(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)).status_code == 404
+    mine = await client.get(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)
+    assert mine.status_code == 200 and mine.json() == {"wine_id": wine.id, "review": None}
     page = (await client.get(f"/v1/wines/{wine.id}/reviews")).json()
     assert [(r["reviewer"], r["rating"]) for r in page["items"]] == [("cora", 3.0)]
     assert "user_id" not in page["items"][0]
@@ -77,7 +78,7 @@ async def test_a_review_is_verified_once_the_reviewer_has_a_paid_order_with_the_
     early = await client.put(url, json={"rating": 4}, headers=shopper.headers)
     assert early.json()["verified"] is False  # pending: not paid yet
     await client.post(f"/v1/admin/orders/{order['id']}/status", json={"status": "paid"}, headers=admin.headers)
-    assert (await client.get(url, headers=shopper.headers)).json()["verified"] is True
+    assert (await client.get(url, headers=shopper.headers)).json()["review"]["verified"] is True
     other = await quick_shopper(client.app)
     again = await client.put(url, json={"rating": 1}, headers=other)
     assert again.json()["verified"] is False
@@ -163,8 +164,9 @@ async def test_a_refund_takes_the_mark_back_unless_another_paid_order_holds_the_
 
     await pay(client, admin, first, "refunded")
     mine = f"/v1/wines/{other_wine.id}/reviews/me"
-    assert (await client.get(mine, headers=shopper.headers)).json()["verified"] is False  # no other order of it
-    assert (await client.get(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)).json()["verified"] is True
+    assert (await client.get(mine, headers=shopper.headers)).json()["review"]["verified"] is False  # no other order
+    own = (await client.get(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)).json()
+    assert own["review"]["verified"] is True
     shown = (await client.get(f"/v1/wines/{other_wine.id}")).json()
     assert (shown["rating_mean"], shown["rating_verified_count"]) == (3.5, 0)
     raw = await Wine.get_pymongo_collection().find_one({"_id": other_wine.id}, {"rating": 1})
@@ -216,3 +218,19 @@ async def test_my_reviews_are_mine_only_newest_first_and_paged_with_the_wines_na
     for bad in ("page=0", "per_page=101", "page=x"):
         answer = await client.get(f"/v1/me/reviews?{bad}", headers=shopper.headers)
         assert answer.status_code == 422 and answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_my_review_is_an_explicit_empty_answer_until_written_and_only_an_unknown_wine_is_404(
+    client: AppClient, shopper: Shopper
+) -> None:
+    (wine,) = await insert_wines(make_wine())
+    other = await quick_shopper(client.app)
+    url = f"/v1/wines/{wine.id}/reviews/me"
+    await client.put(url, json={"rating": 3, "text": "Not mine."}, headers=other)
+    empty = await client.get(url, headers=shopper.headers)
+    assert empty.status_code == 200 and empty.json() == {"wine_id": wine.id, "review": None}
+    await client.put(url, json={"rating": 4, "text": "Mine."}, headers=shopper.headers)
+    mine = (await client.get(url, headers=shopper.headers)).json()
+    assert mine["wine_id"] == wine.id and (mine["review"]["rating"], mine["review"]["text"]) == (4, "Mine.")
+    missing = await client.get("/v1/wines/no-such-wine/reviews/me", headers=shopper.headers)
+    assert missing.status_code == 404 and missing.json()["code"] == "wine_not_found"

@@ -33,20 +33,41 @@ async def test_entries_say_when_a_wine_is_back_in_stock_or_cheaper(client: AppCl
     assert flags == {"Sold out": (True, True, False), "Pricey": (True, False, True), "Same": (True, False, False)}
     assert body["total"] == 3
     one = (await client.get(f"/v1/me/wishlist/{pricey.id}", headers=shopper.headers)).json()
-    assert one["price"] == "12.00" and one["price_when_added"] == "15.00"
+    assert one["wine_id"] == pricey.id
+    assert one["entry"]["price"] == "12.00" and one["entry"]["price_when_added"] == "15.00"
 
 
 async def test_removing_is_idempotent_and_entries_are_per_user(client: AppClient, shopper: Shopper) -> None:
     (wine,) = await insert_wines(make_wine())
     other = await quick_shopper(client.app)
     await client.put(f"/v1/me/wishlist/{wine.id}", headers=other)
-    assert (await client.get(f"/v1/me/wishlist/{wine.id}", headers=shopper.headers)).status_code == 404
+    url = f"/v1/me/wishlist/{wine.id}"
+    assert await status_of(client, url, shopper.headers) == (200, None)  # the other's entry is not hers
     assert (await client.get("/v1/me/wishlist", headers=shopper.headers)).json()["items"] == []
     for _ in range(2):
-        assert (await client.delete(f"/v1/me/wishlist/{wine.id}", headers=shopper.headers)).status_code == 204
-    assert (await client.get(f"/v1/me/wishlist/{wine.id}", headers=other)).status_code == 200  # untouched
-    assert (await client.delete(f"/v1/me/wishlist/{wine.id}", headers=other)).status_code == 204
-    assert (await client.get(f"/v1/me/wishlist/{wine.id}", headers=other)).status_code == 404
+        assert (await client.delete(url, headers=shopper.headers)).status_code == 204
+    assert await status_of(client, url, other) == (200, wine.id)  # untouched
+    assert (await client.delete(url, headers=other)).status_code == 204
+    assert await status_of(client, url, other) == (200, None)
+
+
+async def status_of(client: AppClient, url: str, headers: dict[str, str]) -> tuple[int, str | None]:
+    """The status and the wished-for wine's id (None: not on the wishlist) of GET /v1/me/wishlist/{id}."""
+    response = await client.get(url, headers=headers)
+    entry = response.json()["entry"]
+    return response.status_code, None if entry is None else entry["wine_id"]
+
+
+async def test_a_wine_not_on_the_wishlist_is_an_explicit_empty_answer_and_only_an_unknown_wine_is_404(
+    client: AppClient, shopper: Shopper
+) -> None:
+    listed, delisted = await insert_wines(make_wine(), make_wine(listed=False))
+    for wine in (listed, delisted):
+        response = await client.get(f"/v1/me/wishlist/{wine.id}", headers=shopper.headers)
+        assert response.status_code == 200
+        assert response.json() == {"wine_id": wine.id, "entry": None}
+    missing = await client.get("/v1/me/wishlist/no-such-wine", headers=shopper.headers)
+    assert missing.status_code == 404 and missing.json()["code"] == "wine_not_found"
 
 
 async def test_unknown_and_delisted_wines_cannot_be_wished_for(client: AppClient, shopper: Shopper) -> None:

@@ -102,3 +102,18 @@ async def test_a_token_that_outlives_its_erased_account_cannot_write(client: App
         assert (response.status_code, response.json()["code"]) == (401, "account_gone"), (method, path)
     for document in (Cart, WishlistEntry, Review, Order):
         assert await document.find({"user_id": shopper.id}).count() == 0
+
+
+async def test_erasing_without_a_body_says_which_body_is_needed_and_erases_nothing(
+    client: AppClient, shopper: Shopper
+) -> None:
+    for body in ({}, {"content": b""}):
+        response = await client.request("DELETE", "/v1/me", headers=shopper.headers, **body)
+        assert response.status_code == 422
+        problem = response.json()
+        assert problem["code"] == "validation_failed"
+        assert "password" in problem["detail"] and "'data'" not in response.text
+        assert problem["errors"] == [
+            {"field": "body", "source": "body", "message": "required: a JSON object with password"}
+        ]
+    assert (await client.get("/v1/me/profile", headers=shopper.headers)).status_code == 200

@@ -140,7 +140,7 @@ function wishlistButton(wine) {
     button.textContent = on ? '♥ In your wishlist' : '♡ Add to wishlist';
   };
   if (signedIn()) {
-    get(`/v1/me/wishlist/${encodeURIComponent(wine.id)}`).then(() => show(true), () => show(false));
+    get(`/v1/me/wishlist/${encodeURIComponent(wine.id)}`).then(({ entry }) => show(entry !== null), () => show(false));
   }
   button.addEventListener('click', async () => {
     if (!signedIn()) {
@@ -206,7 +206,7 @@ async function fillReviews(section, wine, signal) {
   try {
     const [page, mine] = await Promise.all([
       get(`/v1/wines/${id}/reviews`, { query: { per_page: 10 }, signal }),
-      signedIn() ? get(`/v1/wines/${id}/reviews/me`, { signal }).catch(() => null) : null,
+      signedIn() ? get(`/v1/wines/${id}/reviews/me`, { signal }).then(({ review }) => review, () => null) : null,
     ]);
     if (signal.aborted) return;
     mount(section, title,
