@@ -243,6 +243,7 @@ MATRIX: list[Expect] = [
     Expect("GET", "/v1/trending", PUBLIC),
     Expect("GET", "/v1/admin/analytics/recommendations", ADMIN),
     Expect("GET", "/v1/admin/analytics/segments", ADMIN),
+    Expect("GET", "/v1/admin/analytics/search", ADMIN),
     Expect("POST", "/v1/admin/recommendations/retrain", ADMIN),
     # privacy: without the password nobody's erasure runs (B is erased by the privacy tests, not here)
     Expect("GET", "/v1/me/export", USER),
