@@ -21,6 +21,7 @@ from app.privacy.service import PrivacyService
 from app.ratelimit import RateLimiter
 from app.recommendations.service import RecommendationService
 from app.recommendations.trainer import Trainer
+from app.schemas import set_shop_currencies
 from app.security import Passwords, TokenCodec
 from app.settings import Settings
 from documents import utcnow
@@ -60,7 +61,8 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     catalog = CatalogService(backends.search, clock, audit)
     pricing = PricingService(clock, audit, sync_index=catalog.sync_to_index)
     catalog.reprice = pricing.reprice
-    search = SearchService(backends.search)
+    set_shop_currencies(settings.currencies)
+    search = SearchService(backends.search, currency=settings.currencies[0])
     accounts = AccountService(
         tokens,
         passwords,

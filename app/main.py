@@ -38,7 +38,7 @@ from app.openapi import document_api
 from app.pricing.controller import AdminPricingController
 from app.privacy.admin_audit import admin_audit_middleware
 from app.privacy.controller import PrivacyController
-from app.privacy.guards import DEFAULT_MAX_BODY, account_still_exists, body_within_limit
+from app.privacy.guards import DEFAULT_MAX_BODY, account_still_exists, body_within_limit, known_query_only
 from app.recommendations.controller import (
     AdminRecommendationController,
     MyRecommendationsController,
@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             static_files_router(),
         ],
         lifespan=[lifespan],
-        guards=[body_within_limit, authorize, account_still_exists],
+        guards=[body_within_limit, known_query_only, authorize, account_still_exists],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[
             request_id_middleware,

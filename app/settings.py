@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from documents.database import database_name
@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     abandoned_cart_hours: float = Field(default=24.0, gt=0)
     checkout_stale_s: float = Field(default=300.0, ge=30)  # a checkout claim this old died: give it back
     cors_origins: list[str] = Field(default_factory=list)
+    # ISO 4217 codes the shop prices in; the first is its own (facet price ranges, search reports). A wine in
+    # another currency is refused (422).
+    currencies: list[str] = Field(default_factory=lambda: ["EUR"], min_length=1)
     events_maxlen: int = Field(default=1_000_000, ge=1_000)
     event_dedup_ttl_s: int = Field(default=86_400, ge=60)
     login_attempts_per_minute: int = Field(default=10, ge=1)
@@ -45,6 +48,16 @@ class Settings(BaseSettings):
     segment_consent_categories: list[str] = Field(default_factory=lambda: ["Analytics"])  # context.consent ids
     retrain_interval_s: float = Field(default=900.0, ge=0)
     log_level: str = "INFO"
+
+    @field_validator("currencies")
+    @classmethod
+    def _iso_4217(cls, value: list[str]) -> list[str]:
+        from app.schemas import MINOR_DIGITS
+
+        unknown = [c for c in value if c not in MINOR_DIGITS]
+        if unknown:
+            raise ValueError(f"not ISO 4217 currencies this shop knows: {', '.join(unknown)}")
+        return value
 
     @model_validator(mode="after")
     def _derive_stream_prefix(self) -> Settings:

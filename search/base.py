@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from documents import Wine
 
 TASTE_AXES = ("sweetness", "acidity", "tannin", "body", "fizz")
-MAX_PER_PAGE = 50
+MAX_PER_PAGE = 100  # the API's one list cap (app.schemas.MAX_PER_PAGE)
 MAX_RESULT_WINDOW = 1000  # page * per_page: deep pages cost the engine more than any shopper reads
 MAX_QUERY_CHARS = 200
 FACET_SIZE = 20  # values per facet, most frequent first
@@ -65,6 +65,7 @@ class WineSearchDoc:
     taste: dict[str, float] = field(default_factory=dict)  # body, sweetness, acidity, tannin, fizz: 0..1
     listed: bool = True  # delisted wines stay in the index (counts match MongoDB) but never match
     created_at: datetime = EPOCH
+    demo_fields: list[str] = field(default_factory=list)  # generated demo values (a card says so)
 
     @property
     def in_stock(self) -> bool:
@@ -92,6 +93,7 @@ class WineSearchDoc:
             "listed": self.listed,
             "created_at": self.created_at.isoformat(),
             "taste": self.taste,
+            "demo_fields": self.demo_fields,
         }
 
     @classmethod
@@ -121,6 +123,7 @@ class WineSearchDoc:
             listed=wine.listed,
             created_at=wine.created_at,
             taste={axis: float(getattr(wine.taste, axis)) for axis in TASTE_AXES},
+            demo_fields=list(wine.demo_fields),
         )
 
 
@@ -217,6 +220,7 @@ class SearchHit:
     rating_mean: float | None
     rating_count: int
     highlights: dict[str, str] = field(default_factory=dict)  # "name", "tasting_notes" when they matched
+    demo_fields: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

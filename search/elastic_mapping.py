@@ -93,6 +93,7 @@ def mappings() -> dict[str, Any]:
             "listed": {"type": "boolean"},
             "taste": {"properties": {axis: {"type": "float"} for axis in TASTE_AXES}},
             "created_at": {"type": "date"},
+            "demo_fields": {"type": "keyword", "index": False},
             "spell": {"type": "text", "analyzer": "cuvee_folded"},
             "suggest_name": _sayt(),
             "suggest_winery": _sayt(),

@@ -60,6 +60,7 @@ SOURCE = [
     "dietary",
     "rating_mean",
     "rating_count",
+    "demo_fields",
 ]
 NOTES_FRAGMENT_CHARS = 200
 FACETS_BY_KIND = {"winery": "winery.kw", "grape": "grapes.kw", "region": "region.kw"}
@@ -256,6 +257,7 @@ def read_hit(hit: dict[str, Any], scored: bool) -> SearchHit:
         dietary=src["dietary"],
         rating_mean=src.get("rating_mean"),
         rating_count=src["rating_count"],
+        demo_fields=src.get("demo_fields") or [],  # indexes built before it carry none
     )
     for field, fragments in hit.get("highlight", {}).items():
         if fragments:

@@ -279,6 +279,7 @@ class TantivyIndex:
             dietary=src["dietary"],
             rating_mean=src["rating_mean"],
             rating_count=src["rating_count"],
+            demo_fields=src.get("demo_fields") or [],  # indexes built before it carry none
         )
         if matchers is not None:
             for name, text, matcher, size in (

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.accounts.profile import Profile
 from app.accounts.schemas import ConsentRead, PreferencesRead, TasteProfileRead
-from app.schemas import money
+from app.schemas import Money, WineRef
 from documents import Order
 
 
@@ -21,52 +20,62 @@ class _FromAnything(BaseModel):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
 
 
-class PurchaseItemRead(_FromAnything):
-    wine_id: str
-    name: str
+class OrderLineRead(BaseModel):
+    wine: WineRef = Field(description="The wine and its name when it was bought")
     quantity: int
-    price: Decimal  # unit price paid, in currency units
+    unit_price: Money
 
 
-class PurchaseRead(_FromAnything):
-    order_id: str
-    date: datetime
+class OrderSummaryRead(BaseModel):
+    """One order in the profile's history (GET /v1/me/orders/{id} has the whole order)."""
+
+    id: str
+    placed_at: datetime
     status: str
-    items: list[PurchaseItemRead]
-    total: Decimal
-    currency: str
-    gift: bool = False
+    items: list[OrderLineRead]
+    total: Money
+    is_gift: bool
 
     @classmethod
-    def of(cls, item: Any) -> PurchaseRead:
-        if isinstance(item, Order):
-            return cls(
-                order_id=item.id,
-                date=item.placed_at,
-                status=str(item.status),
-                items=[
-                    PurchaseItemRead(
-                        wine_id=i.wine_id, name=i.name, quantity=i.quantity, price=money(i.unit_price_cents)
-                    )
-                    for i in item.items
-                ],
-                total=money(item.total_cents),
-                currency=item.currency,
-                gift=item.gift is not None,
-            )
-        return cls.model_validate(item)
+    def of(cls, order: Order) -> OrderSummaryRead:
+        return cls(
+            id=order.id,
+            placed_at=order.placed_at,
+            status=str(order.status),
+            items=[
+                OrderLineRead(
+                    wine=WineRef(id=i.wine_id, name=i.name),
+                    quantity=i.quantity,
+                    unit_price=Money.of(i.unit_price_cents, order.currency),
+                )
+                for i in order.items
+            ],
+            total=Money.of(order.total_cents, order.currency),
+            is_gift=order.gift is not None,
+        )
 
 
-class WishlistItemRead(_FromAnything):
-    wine_id: str
-    name: str
+class WishlistItemRead(BaseModel):
+    wine: WineRef
     added_at: datetime
 
+    @classmethod
+    def of(cls, item: Any) -> WishlistItemRead:
+        return cls(wine=WineRef(id=_get(item, "wine_id"), name=_get(item, "name")), added_at=_get(item, "added_at"))
 
-class RecentlyViewedRead(_FromAnything):
-    wine_id: str
-    name: str
+
+class RecentlyViewedRead(BaseModel):
+    wine: WineRef
     viewed_at: datetime
+
+    @classmethod
+    def of(cls, item: Any) -> RecentlyViewedRead:
+        return cls(wine=WineRef(id=_get(item, "wine_id"), name=_get(item, "name")), viewed_at=_get(item, "viewed_at"))
+
+
+def _get(item: Any, name: str) -> Any:
+    """Providers hand back objects or mappings."""
+    return item[name] if isinstance(item, dict) else getattr(item, name)
 
 
 class SearchRead(_FromAnything):
@@ -84,7 +93,7 @@ class ProfileRead(BaseModel):
     preferences: PreferencesRead
     taste_profile: TasteProfileRead
     consent: ConsentRead
-    purchase_history: list[PurchaseRead]
+    purchase_history: list[OrderSummaryRead]
     wishlist: list[WishlistItemRead]
     recently_viewed: list[RecentlyViewedRead]
     search_history: list[SearchRead]
@@ -101,9 +110,9 @@ class ProfileRead(BaseModel):
             preferences=PreferencesRead.of(user.preferences),
             taste_profile=TasteProfileRead.of(user.taste_profile),
             consent=ConsentRead.of(user.consent),
-            purchase_history=[PurchaseRead.of(p) for p in profile.purchase_history],
-            wishlist=_each(WishlistItemRead, profile.wishlist),
-            recently_viewed=_each(RecentlyViewedRead, profile.recently_viewed),
+            purchase_history=[OrderSummaryRead.of(p) for p in profile.purchase_history],
+            wishlist=[WishlistItemRead.of(w) for w in profile.wishlist],
+            recently_viewed=[RecentlyViewedRead.of(v) for v in profile.recently_viewed],
             search_history=_each(SearchRead, profile.search_history),
         )
 

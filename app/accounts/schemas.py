@@ -19,7 +19,7 @@ from pydantic import (
 from app.accounts import MIN_PASSWORD
 from app.accounts import vocabulary as vocab
 from app.accounts.preferences import PreferenceError, check_extra
-from app.schemas import Input, money, to_cents
+from app.schemas import Input, Money, Taste, shop_currency, to_cents
 from documents import ConsentState, Dietary, Preferences, Style, TasteProfile
 from documents.models import TASTE_AXES
 
@@ -125,7 +125,7 @@ class DislikesInput(Input):
 class PreferencesUpdate(Input):
     """Only the fields sent change; lists are replaced whole (send [] to clear one)."""
 
-    wine_style: StyleList = Field(default_factory=list)
+    styles: StyleList = Field(default_factory=list)
     regions: RegionList = Field(default_factory=list)
     countries: CountryList = Field(default_factory=list)
     grapes: GrapeList = Field(default_factory=list)
@@ -159,13 +159,13 @@ class PreferencesUpdate(Input):
             elif name == "dislikes":
                 patch[name] = value.to_patch()
             else:
-                patch["styles" if name == "wine_style" else name] = value
+                patch[name] = value
         return patch
 
 
 class PriceRangeRead(BaseModel):
-    min: Decimal | None
-    max: Decimal | None
+    min: Money | None
+    max: Money | None
 
 
 class DislikesRead(BaseModel):
@@ -176,7 +176,7 @@ class DislikesRead(BaseModel):
 
 
 class PreferencesRead(BaseModel):
-    wine_style: list[str]
+    styles: list[str]
     regions: list[str]
     countries: list[str]
     grapes: list[str]
@@ -191,14 +191,12 @@ class PreferencesRead(BaseModel):
         low, high = prefs.price_range.min_cents, prefs.price_range.max_cents
         d = prefs.dislikes
         return cls(
-            wine_style=[str(s) for s in prefs.styles],
+            styles=[str(s) for s in prefs.styles],
             regions=prefs.regions,
             countries=prefs.countries,
             grapes=prefs.grapes,
             wineries=prefs.wineries,
-            price_range=PriceRangeRead(
-                min=None if low is None else money(low), max=None if high is None else money(high)
-            ),
+            price_range=PriceRangeRead(min=Money.maybe(low, shop_currency()), max=Money.maybe(high, shop_currency())),
             dietary=[str(x) for x in prefs.dietary],
             dislikes=DislikesRead(
                 styles=[str(s) for s in d.styles], grapes=d.grapes, wineries=d.wineries, wine_ids=d.wine_ids
@@ -230,14 +228,9 @@ class TasteProfileInput(Input):
         return {name: getattr(self, name) for name in TASTE_AXES if name in self.model_fields_set}
 
 
-class TasteProfileRead(BaseModel):
+class TasteProfileRead(Taste):
     """Each axis 0..1 (null: not known yet), where it came from, and when it was set."""
 
-    sweetness: float | None
-    acidity: float | None
-    tannin: float | None
-    body: float | None
-    fizz: float | None
     sources: dict[str, str]
     updated_at: dict[str, datetime]
     learned_from: int

@@ -17,13 +17,12 @@ from app.catalog.schemas import (
     RowDetailRead,
     WineCreate,
     WineRead,
-    WineSummary,
     WineUpdate,
 )
 from app.catalog.service import CatalogService
 from app.catalog.xwines import DERIVED
 from app.deps import provide_catalog, provide_principal
-from app.schemas import Page
+from app.schemas import Page, PageNo, PerPage
 from app.security import ADMIN, Principal
 
 
@@ -102,8 +101,8 @@ class AdminWineController(Controller):
     async def list_drafts(
         self,
         catalog: CatalogService,
-        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=100)] = 50,
+        page: PageNo = 1,
+        per_page: PerPage = 20,
     ) -> Page[DraftRead]:
         """Wines an import left unlisted because they lack a price or a stock, with what each lacks. Give
         them what they lack with PATCH, then list them with `{"listed": true}`."""
@@ -120,13 +119,13 @@ class AdminWineController(Controller):
     async def list_demo_data(
         self,
         catalog: CatalogService,
-        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=100)] = 50,
-    ) -> Page[WineSummary]:
+        page: PageNo = 1,
+        per_page: PerPage = 20,
+    ) -> Page[WineRead]:
         """Wines that still carry generated demo values (`demo_fields`: price, stock, notes), to replace
         with the shop's own before selling for real."""
         wines, total = await catalog.list_demo_data(page=page, per_page=per_page)
-        return Page(items=[WineSummary.of(w) for w in wines], page=page, per_page=per_page, total=total)
+        return Page(items=[WineRead.of(w) for w in wines], page=page, per_page=per_page, total=total)
 
     @get("/{wine_id:str}")
     async def get_wine(self, catalog: CatalogService, wine_id: str) -> WineRead:

@@ -9,10 +9,10 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from app.caching import CACHED
-from app.catalog.schemas import WineRead, WineSummary
+from app.catalog.schemas import WineCard, WineRead
 from app.catalog.service import CatalogService
 from app.deps import provide_catalog
-from app.schemas import Page
+from app.schemas import Page, PageNo, PerPage
 from app.security import PUBLIC
 from documents import Style
 
@@ -27,14 +27,14 @@ class WineController(Controller):
     async def list_wines(
         self,
         catalog: CatalogService,
-        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        page: PageNo = 1,
+        per_page: PerPage = 20,
         style: Style | None = None,
         country: Annotated[str | None, Parameter(max_length=100)] = None,
-    ) -> Page[WineSummary]:
+    ) -> Page[WineCard]:
         """The catalog, page by page, ordered by name; filter by style and country."""
         wines, total = await catalog.list_wines(page=page, per_page=per_page, style=style, country=country)
-        return Page(items=[WineSummary.of(w) for w in wines], page=page, per_page=per_page, total=total)
+        return Page(items=[WineCard.of(w) for w in wines], page=page, per_page=per_page, total=total)
 
     @get("/{wine_id:str}")
     async def get_wine(self, catalog: CatalogService, wine_id: str) -> WineRead:

@@ -6,11 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-import msgspec
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from app.schemas import RATING_MEAN_RULE, Input, money
+from app.schemas import RATING_MEAN_RULE, Currency, Input, Money, Page, Taste, WineRef, shop_currency
 from documents import Dietary, Style, Wine
+from search import SearchHit
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -19,19 +19,15 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 # Prices are given in currency units with at most two decimals ("12.90"), as the public API prints them.
 Price = Annotated[Decimal, Field(ge=0, le=100_000, max_digits=8, decimal_places=2)]
 Stock = Annotated[int, Field(ge=0, le=1_000_000)]
-Currency = Annotated[str, StringConstraints(pattern="^[A-Z]{3}$")]
 
 
-class TasteRead(BaseModel):
-    sweetness: float
-    acidity: float
-    tannin: float
-    body: float
-    fizz: float
+DEMO_FIELDS_RULE = (
+    "Fields holding generated demo values (e.g. price, stock), not the shop's own: replace them before selling."
+)
 
 
-class WineSummary(BaseModel):
-    """What a card or a list row shows."""
+class WineCard(BaseModel):
+    """A wine as every surface shows it (lists, search, recommendations, cart, wishlist): one model."""
 
     id: str
     name: str
@@ -41,24 +37,15 @@ class WineSummary(BaseModel):
     region: str
     country: str
     grapes: list[str]
-    price: Decimal | None = Field(description="What a shopper pays now; null only on an unpriced draft.")
-    price_cents: int | None
-    currency: str
+    dietary: list[str]
+    price: Money | None = Field(description="What a shopper pays now; null only on an unpriced draft.")
     in_stock: bool
     rating_mean: float | None = Field(description=RATING_MEAN_RULE)
     rating_count: int = Field(description="Reviews of the wine, verified or not.")
-    rating_verified_count: int = Field(description="Reviews by customers who bought the wine here.")
-    rating_unverified_count: int
-    demo_fields: list[str] = Field(
-        description="Fields holding generated demo data (e.g. price_cents), "
-        "not the shop's own: replace them before selling for real."
-    )
-    list_price: Decimal | None = Field(description="The shop's own price before any rule.")
-    price_rule: str | None = Field(description="The promotion or schedule that sets `price` now, if any.")
-    price_until: datetime | None = Field(description="When `price` may change next (a rule boundary).")
+    demo_fields: list[str] = Field(description=DEMO_FIELDS_RULE)
 
     @classmethod
-    def of(cls, wine: Wine) -> WineSummary:
+    def of(cls, wine: Wine) -> WineCard:
         return cls(
             id=wine.id,
             name=wine.name,
@@ -68,29 +55,46 @@ class WineSummary(BaseModel):
             region=wine.region,
             country=wine.country,
             grapes=wine.grapes,
-            price=money(wine.price_cents) if wine.price_cents is not None else None,
-            price_cents=wine.price_cents,
-            currency=wine.currency,
+            dietary=[str(d) for d in wine.dietary],
+            price=Money.maybe(wine.price_cents, wine.currency),
             in_stock=wine.stock > 0 and wine.listed,
             rating_mean=wine.rating.mean,
             rating_count=wine.rating.count,
-            rating_verified_count=wine.rating.verified,
-            rating_unverified_count=wine.rating.unverified,
             demo_fields=list(wine.demo_fields),
-            list_price=money(wine.list_price_cents) if wine.list_price_cents is not None else None,
-            price_rule=wine.price_rule.name if wine.price_rule else None,
-            price_until=wine.price_until,
+        )
+
+    @classmethod
+    def of_hit(cls, hit: SearchHit) -> WineCard:
+        return cls(
+            id=hit.id,
+            name=hit.name,
+            winery=hit.winery,
+            vintage=hit.vintage,
+            style=hit.style,
+            region=hit.region,
+            country=hit.country,
+            grapes=hit.grapes,
+            dietary=hit.dietary,
+            price=Money.of(hit.price_cents, hit.currency),
+            in_stock=hit.in_stock,
+            rating_mean=hit.rating_mean,
+            rating_count=hit.rating_count,
+            demo_fields=hit.demo_fields,
         )
 
 
-class WineRead(WineSummary):
-    """The full wine page."""
+class WineRead(WineCard):
+    """The full wine page: the card, its pricing, reviews split, taste and facts."""
 
-    taste: TasteRead
+    list_price: Money | None = Field(description="The shop's own price before any rule.")
+    price_rule: str | None = Field(description="The promotion or schedule that sets `price` now, if any.")
+    price_until: datetime | None = Field(description="When `price` may change next (a rule boundary).")
+    rating_verified_count: int = Field(description="Reviews by customers who bought the wine here.")
+    rating_unverified_count: int
+    taste: Taste
     tasting_notes: str
     food_pairings: list[str]
     abv: float | None
-    dietary: list[str]
     dietary_sources: dict[str, str] = Field(description="Who stated each dietary flag (an import, an operator).")
     stock: int | None = Field(description="Bottles on hand; null on a draft whose stock is not known yet.")
     listed: bool
@@ -101,14 +105,17 @@ class WineRead(WineSummary):
 
     @classmethod
     def of(cls, wine: Wine) -> WineRead:
-        base = WineSummary.of(wine).model_dump()
         return cls(
-            **base,
-            taste=TasteRead(**wine.taste.model_dump()),
+            **dict(WineCard.of(wine)),
+            list_price=Money.maybe(wine.list_price_cents, wine.currency),
+            price_rule=wine.price_rule.name if wine.price_rule else None,
+            price_until=wine.price_until,
+            rating_verified_count=wine.rating.verified,
+            rating_unverified_count=wine.rating.unverified,
+            taste=Taste(**wine.taste.model_dump()),
             tasting_notes=wine.tasting_notes,
             food_pairings=wine.food_pairings,
             abv=wine.abv,
-            dietary=[str(d) for d in wine.dietary],
             dietary_sources=dict(wine.dietary_sources),
             stock=None if "stock" in wine.missing else wine.stock,
             listed=wine.listed,
@@ -174,7 +181,7 @@ class WineFacts(_WineFields):
     food_pairings: Annotated[list[Label], Field(max_length=30)] = Field(default_factory=list)
     abv: Annotated[float, Field(ge=0, le=80)] | None = None
     dietary: list[Dietary] = Field(default_factory=list)
-    currency: Currency = "EUR"
+    currency: Currency = Field(default_factory=shop_currency)
     stock: Stock = 0
     listed: bool = True
     source_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
@@ -272,75 +279,57 @@ class DraftRead(BaseModel):
 # Search responses are msgspec Structs, not pydantic models: they are built on the hottest path and
 # Litestar encodes Structs directly. Measured on a 20-hit page: pydantic 0.53 ms to build plus its dump,
 # Structs a few tens of microseconds.
-class SearchHitRead(msgspec.Struct, kw_only=True):
-    """One wine in a result page; `score` is null when sorted by a field, `highlights` holds HTML-escaped
+class SearchHitRead(BaseModel):
+    """One wine of a result page: its card, `score` (null when sorted by a field) and `highlights`, HTML-escaped
     fragments of `name` and `tasting_notes` with the matched words in <mark>."""
 
-    id: str
-    name: str
-    winery: str
-    vintage: int | None
-    style: str
-    region: str
-    country: str
-    grapes: list[str]
-    dietary: list[str]
-    price: Decimal
-    price_cents: int
-    currency: str
-    in_stock: bool
-    rating_mean: Annotated[float | None, msgspec.Meta(description=RATING_MEAN_RULE)]
-    rating_count: int
+    wine: WineCard
     score: float | None
     highlights: dict[str, str]
 
 
-class FacetCount(msgspec.Struct):
+class FacetCount(BaseModel):
     value: str
     count: int
 
 
-class FacetsRead(msgspec.Struct, kw_only=True):
+class FacetsRead(BaseModel):
     """Value counts over the whole result (largest first) and its price range."""
 
     style: list[FacetCount]
     country: list[FacetCount]
     region: list[FacetCount]
-    grape: list[FacetCount]
-    price_min: Decimal | None
-    price_max: Decimal | None
+    grape: list[FacetCount] = Field(description="Counted by vine: every spelling under its canonical name")
+    price_min: Money | None
+    price_max: Money | None
 
 
-class SearchResponse(msgspec.Struct, kw_only=True):
-    total: int
-    page: int
-    per_page: int
-    hits: list[SearchHitRead]
+class SearchPage(Page[SearchHitRead]):
+    """The list envelope with what search adds: facets, what was understood, and a respelling."""
+
     facets: FacetsRead
-    did_you_mean: Annotated[
-        str | None, msgspec.Meta(description="A respelled query that finds more, when this one finds little.")
-    ]
-    understood: Annotated[
-        dict[str, str],
-        msgspec.Meta(
-            description=(
-                "What was read from the words (style, country, region, grape, pairing, taste, price_min/max, "
-                'dietary), e.g. "red under 30" → style red, price_max 30; "relaxed": readings let go because '
-                'nothing fitted them all; "your_needs": the signed-in shopper\'s dietary needs applied. '
-                "Pass `ignore=<reading>` to drop one, `include_all=true` to lift the needs."
-            )
+    did_you_mean: str | None = Field(description="A respelled query that finds more, when this one finds little.")
+    understood: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "What was read from the words (style, country, region, grape, pairing, taste, price_min/max, "
+            'dietary), e.g. "red under 30" → style red, price_max 30; "relaxed": readings let go because '
+            'nothing fitted them all; "your_needs": the signed-in shopper\'s dietary needs applied. '
+            "Pass `ignore=<reading>` to drop one, `include_all=true` to lift the needs."
         ),
-    ] = msgspec.field(default_factory=dict)
+    )
 
 
-class SuggestionRead(msgspec.Struct):
+class SuggestionRead(BaseModel):
     text: str
-    kind: Annotated[str, msgspec.Meta(description="wine, winery, grape or region")]
-    wine_id: str | None
+    kind: str = Field(description="wine, winery, grape or region")
+    wine: WineRef | None = Field(description="The wine, for a suggestion of kind wine")
 
 
-class SuggestResponse(msgspec.Struct):
-    suggestions: list[SuggestionRead]
+class SuggestionsRead(BaseModel):
+    """A short list, not paged: `items` only."""
+
+    items: list[SuggestionRead]
 
 
 # ---------------------------------------------------------------- search analytics (admin)

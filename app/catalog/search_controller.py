@@ -17,17 +17,18 @@ from app.catalog.schemas import (
     FacetsRead,
     QueryStatsRead,
     SearchHitRead,
+    SearchPage,
     SearchReportRead,
-    SearchResponse,
     SuggestionRead,
-    SuggestResponse,
+    SuggestionsRead,
+    WineCard,
 )
 from app.catalog.search_service import SearchParams, SearchService
 from app.deps import provide_optional_principal, provide_search
-from app.schemas import money
+from app.schemas import Money, PageNo, PerPage, WineRef
 from app.security import ADMIN, PUBLIC, Principal
 from documents import Dietary, Style
-from search import MAX_PER_PAGE, SearchResult, Sort
+from search import SearchResult, Sort
 
 
 class Reading(StrEnum):
@@ -47,44 +48,23 @@ class Reading(StrEnum):
 Name = Annotated[str | None, Parameter(min_length=1, max_length=100)]
 
 
-def _response(result: SearchResult, understood: dict[str, str]) -> SearchResponse:
+def _response(result: SearchResult, understood: dict[str, str], currency: str) -> SearchPage:
     f = result.facets
-    return SearchResponse(
-        understood=understood,
-        total=result.total,
+    return SearchPage(
+        items=[SearchHitRead(wine=WineCard.of_hit(h), score=h.score, highlights=h.highlights) for h in result.hits],
         page=result.page,
         per_page=result.per_page,
-        hits=[
-            SearchHitRead(
-                id=h.id,
-                name=h.name,
-                winery=h.winery,
-                vintage=h.vintage,
-                style=h.style,
-                region=h.region,
-                country=h.country,
-                grapes=h.grapes,
-                dietary=h.dietary,
-                price=money(h.price_cents),
-                price_cents=h.price_cents,
-                currency=h.currency,
-                in_stock=h.in_stock,
-                rating_mean=h.rating_mean,
-                rating_count=h.rating_count,
-                score=h.score,
-                highlights=h.highlights,
-            )
-            for h in result.hits
-        ],
+        total=result.total,
         facets=FacetsRead(
             **{
                 name: [FacetCount(value=v, count=n) for v, n in getattr(f, name).items()]
                 for name in ("style", "country", "region", "grape")
             },
-            price_min=None if f.price_min_cents is None else money(f.price_min_cents),
-            price_max=None if f.price_max_cents is None else money(f.price_max_cents),
+            price_min=Money.maybe(f.price_min_cents, currency),
+            price_max=Money.maybe(f.price_max_cents, currency),
         ),
         did_you_mean=result.did_you_mean,
+        understood=understood,
     )
 
 
@@ -114,8 +94,8 @@ class SearchController(Controller):
         dietary: Annotated[list[Dietary] | None, Parameter(description="Repeat for several; all must hold")] = None,
         in_stock: Annotated[bool | None, Parameter(description="true: only in stock; false: only sold out")] = None,
         sort: Sort = Sort.relevance,
-        page: Annotated[int, Parameter(ge=1, le=1000)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE)] = 20,
+        page: PageNo = 1,
+        per_page: PerPage = 20,
         ignore: Annotated[
             list[Reading] | None,
             Parameter(description="Readings of `q` not to apply (repeat for several): the chips the shopper removed"),
@@ -123,7 +103,7 @@ class SearchController(Controller):
         include_all: Annotated[
             bool, Parameter(description="true: search everything, not only wines fitting the signed-in shopper's needs")
         ] = False,
-    ) -> SearchResponse:
+    ) -> SearchPage:
         """Search the catalog: typo-tolerant, accent-blind and grape-synonym-aware text over names,
         wineries, grapes, regions and tasting notes, with filters, facets, sorting and highlights. An empty
         `q` with filters browses by facet. Only the first 1000 results are served (page * per_page)."""
@@ -145,16 +125,23 @@ class SearchController(Controller):
             ignore=[r.value for r in ignore or ()],
             include_all=include_all,
         )
-        return _response(*await search.search(params, principal))
+        return _response(*await search.search(params, principal), search.currency)
 
     @get("/suggest")
     async def suggest(
         self, search: SearchService, q: Annotated[str, Parameter(max_length=100)] = ""
-    ) -> SuggestResponse:
+    ) -> SuggestionsRead:
         """Up to 8 as-you-type suggestions for what has been typed so far, each with its kind (wine,
         winery, grape, region); the last word may be partial and small typos are forgiven."""
         found = await search.suggest(q)
-        return SuggestResponse(suggestions=[SuggestionRead(text=s.text, kind=s.kind, wine_id=s.wine_id) for s in found])
+        return SuggestionsRead(
+            items=[
+                SuggestionRead(
+                    text=s.text, kind=s.kind, wine=None if s.wine_id is None else WineRef(id=s.wine_id, name=s.text)
+                )
+                for s in found
+            ]
+        )
 
 
 class AdminSearchController(Controller):

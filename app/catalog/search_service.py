@@ -141,9 +141,14 @@ class SearchService:
     """Answers the search box straight from the engine: no database read on this path."""
 
     def __init__(
-        self, index: SearchIndex, boost_for: BoostProvider | None = None, clock: Callable[[], float] = time.monotonic
+        self,
+        index: SearchIndex,
+        boost_for: BoostProvider | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        currency: str = "EUR",
     ) -> None:
         self._index = index
+        self.currency = currency  # the shop's own: facet price ranges are in it
         self._clock = clock
         self._bands: tuple[float, Mapping[float, Decimal]] | None = None  # (read at, bands)
         self.boost_for = boost_for  # set by the composition root once recommendations exist

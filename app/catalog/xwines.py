@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from app.catalog.notes import grape_profile, stable_fraction
+from app.schemas import accepted_currencies, shop_currency
 from documents.models import Style, TasteStructure, Wine
 
 COLUMNS: tuple[str, ...] = (
@@ -332,7 +333,9 @@ def convert_xwines_row(row: dict[str, str]) -> Converted:
     vintage = check(_vintage, row, wine_id or "0", default=None)
     price = check(_price, row, default=None)
     stock = check(_stock, row, default=None)
-    currency = _text(row, "Currency").upper() or "EUR"
+    currency = _text(row, "Currency").upper() or shop_currency()
+    if currency not in accepted_currencies():
+        check.errors.append(f"Currency: this shop prices in {', '.join(accepted_currencies())}, not {currency!r}")
     taste = check(_taste, row, wine_id or "0", style, name, grapes, default=None) if style else None
     if check.errors or style is None or taste is None:
         raise RowError(check.errors or ["Type is missing"])

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
-from litestar.params import Parameter
 
 from app.clickstream.events import MAX_BODY_BYTES, EventsReceipt
 from app.clickstream.schemas import AnonymousIdInput, AnonymousIdRead, ClickstreamStats, HistoryEntryRead, LinkRead
 from app.clickstream.service import ClickstreamService
 from app.deps import provide_clickstream, provide_optional_principal, provide_principal
 from app.errors import UnsupportedMediaType
-from app.schemas import Page
+from app.schemas import Page, PageNo, PerPage
 from app.security import ADMIN, PUBLIC, USER, Principal
 
 # sendBeacon posts a string as text/plain (no CORS preflight); fetch/XHR clients send application/json.
@@ -97,8 +96,8 @@ class HistoryController(Controller):
         clickstream: ClickstreamService,
         principal: Principal,
         kind: Literal["view", "search"] | None = None,
-        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        page: PageNo = 1,
+        per_page: PerPage = 20,
     ) -> Page[HistoryEntryRead]:
         """Your browsing history: each wine you viewed (`kind=view`, with its name) and each search you ran
         (`kind=search`, with its result count), newest first; without `kind`, both. Only what was recorded

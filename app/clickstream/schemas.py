@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas import Input
+from app.schemas import Input, WineRef
 
 
 class AnonymousIdInput(Input):
@@ -49,8 +49,7 @@ class HistoryEntryRead(BaseModel):
 
     kind: Literal["view", "search"]
     at: datetime
-    wine_id: str | None = None  # views
-    wine_name: str | None = Field(default=None, description="Null on a search, or a wine since removed.")
+    wine: WineRef | None = Field(default=None, description="The wine viewed (null on a search)")
     query: str | None = None  # searches
     results_count: int | None = None
 

@@ -34,6 +34,7 @@ from app.clickstream.stream import (
 )
 from app.clickstream.worker import ClickstreamWorker, WorkerConfig
 from app.errors import Conflict, Invalid
+from app.schemas import WineRef
 from app.security import Principal
 from documents import User
 
@@ -246,8 +247,9 @@ class ClickstreamService:
             HistoryEntryRead(
                 kind=_KIND_OF[d["type"]],  # type: ignore[arg-type]
                 at=d["occurred_at"],
-                wine_id=d.get("wine_id"),
-                wine_name=w.name if (w := wines.get(d.get("wine_id"))) else None,
+                wine=WineRef(id=d["wine_id"], name=w.name if (w := wines.get(d["wine_id"])) else None)
+                if d.get("wine_id")
+                else None,
                 query=d.get("query"),
                 results_count=d.get("results_count"),
             )

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get, post
 from litestar.di import Provide
-from litestar.params import Parameter
 
 from app.commerce.schemas import AbandonedCartRead, AdminOrderRead, OrderStatusInput
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce
-from app.schemas import Page
+from app.schemas import Page, PageNo, PerPage
 from app.security import ADMIN
 from documents import OrderStatus
-
-PageNo = Annotated[int, Parameter(ge=1, le=10_000)]
-PerPage = Annotated[int, Parameter(ge=1, le=100)]
 
 
 class AdminCommerceController(Controller):
@@ -47,7 +41,7 @@ class AdminCommerceController(Controller):
 
     @get("/carts/abandoned")
     async def abandoned_carts(
-        self, commerce: CommerceService, page: PageNo = 1, per_page: PerPage = 50
+        self, commerce: CommerceService, page: PageNo = 1, per_page: PerPage = 20
     ) -> Page[AbandonedCartRead]:
         """Carts with items and no change for CUVEE_ABANDONED_CART_HOURS (default 24), most recently
         abandoned first: who, what, its value and how long it has been idle. Send reminders only to

@@ -29,7 +29,7 @@ from pymongo.errors import DuplicateKeyError
 from app.commerce.cart import CartService
 from app.commerce.views import CartView, Clock, OrderListener, WinesListener, tell
 from app.errors import AppError, Conflict, Invalid
-from app.schemas import money
+from app.schemas import Money
 from documents import GiftInfo, Order, OrderItem, OrderStatus, Wine, new_id
 
 log = logging.getLogger("cuvee.commerce")
@@ -84,21 +84,16 @@ def check_seen_prices(view: CartView, items: list[OrderItem], seen: dict[str, in
     for item in items:
         shown = (seen or {}).get(item.wine_id, remembered.get(item.wine_id))
         if shown is not None and item.unit_price_cents > shown:
+            was, now = Money.of(shown, view.currency), Money.of(item.unit_price_cents, view.currency)
             dearer.append(
                 {
-                    **_line_error(item.wine_id, f"price changed from {money(shown)} to {money(item.unit_price_cents)}"),
-                    "seen_price": str(money(shown)),
-                    "seen_price_cents": shown,
-                    "price": str(money(item.unit_price_cents)),
-                    "price_cents": item.unit_price_cents,
+                    **_line_error(item.wine_id, f"price changed from {was.amount} to {now.amount} {now.currency}"),
+                    "seen_price": was.model_dump(mode="json"),
+                    "price": now.model_dump(mode="json"),
                 }
             )
     if dearer:
-        names = ", ".join(
-            f"«{i.name}»"
-            for i in items
-            if any(e["price_cents"] == i.unit_price_cents and e["field"] == f"items.{i.wine_id}" for e in dearer)
-        )
+        names = ", ".join(f"«{i.name}»" for i in items if any(e["field"] == f"items.{i.wine_id}" for e in dearer))
         raise Conflict(
             f"the price of {names} went up since your cart was shown; nothing was charged: review "
             "the cart and check out again",

@@ -13,17 +13,15 @@ from app.commerce.schemas import (
     CartRead,
     CheckoutInput,
     OrderRead,
-    PurchaseRead,
+    PurchasedWineRead,
     WishlistEntryRead,
     WishlistStatusRead,
 )
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce, provide_principal
-from app.schemas import Page
+from app.schemas import Page, PageNo, PerPage, WineRef
 from app.security import USER, Principal
 
-PageNo = Annotated[int, Parameter(ge=1, le=10_000)]
-PerPage = Annotated[int, Parameter(ge=1, le=100)]
 IdempotencyKey = Annotated[
     str | None,
     Parameter(
@@ -126,13 +124,13 @@ class OrderController(Controller):
         min_times: Annotated[int, Parameter(ge=1, le=1000)] = 1,
         page: PageNo = 1,
         per_page: PerPage = 20,
-    ) -> Page[PurchaseRead]:
+    ) -> Page[PurchasedWineRead]:
         """Wines you bought for yourself (gifts left out), most often and most recently bought first, with
         how many times: the basis of "buy again". `min_times=2` lists only repeat purchases."""
         counts, total = await commerce.orders.list_purchases(
             principal.user_id, min_times=min_times, page=page, per_page=per_page
         )
-        return Page(items=[PurchaseRead.of(c) for c in counts], page=page, per_page=per_page, total=total)
+        return Page(items=[PurchasedWineRead.of(c) for c in counts], page=page, per_page=per_page, total=total)
 
 
 class WishlistController(Controller):
@@ -145,7 +143,7 @@ class WishlistController(Controller):
 
     @get("/")
     async def list_wishlist(
-        self, commerce: CommerceService, principal: Principal, page: PageNo = 1, per_page: PerPage = 50
+        self, commerce: CommerceService, principal: Principal, page: PageNo = 1, per_page: PerPage = 20
     ) -> Page[WishlistEntryRead]:
         """Your wishlist, most recently added first."""
         lines, total = await commerce.wishlists.list_entries(principal.user_id, page=page, per_page=per_page)
@@ -155,8 +153,10 @@ class WishlistController(Controller):
     async def get_entry(self, commerce: CommerceService, principal: Principal, wine_id: str) -> WishlistStatusRead:
         """Whether this wine is on your wishlist: its entry, or `entry: null` when it is not. 404 only for a
         wine that does not exist."""
-        line = await commerce.wishlists.find_entry(principal.user_id, wine_id)
-        return WishlistStatusRead(wine_id=wine_id, entry=None if line is None else WishlistEntryRead.of(line))
+        wine, line = await commerce.wishlists.find_entry(principal.user_id, wine_id)
+        return WishlistStatusRead(
+            wine=WineRef(id=wine.id, name=wine.name), entry=None if line is None else WishlistEntryRead.of(line)
+        )
 
     @put("/{wine_id:str}")
     async def add_entry(

@@ -170,6 +170,7 @@ class OrderService:
                     "last": {"$max": "$placed_at"},
                     "name": {"$last": "$items.name"},
                     "price": {"$last": "$items.unit_price_cents"},
+                    "currency": {"$last": "$currency"},
                 }
             },
         ]
@@ -183,6 +184,7 @@ class OrderService:
                 first_bought_at=_utc(r["first"]),
                 last_bought_at=_utc(r["last"]),
                 last_unit_price_cents=r["price"],
+                currency=r.get("currency") or "EUR",  # orders placed before currencies were stored were euros
             )
             for r in rows
         }

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Response, delete, get, put
 from litestar.di import Provide
-from litestar.params import Parameter
 
 from app.caching import CACHED
-from app.commerce.schemas import MyReviewOfWine, MyReviewRead, ReviewInput, ReviewPage, ReviewRead
+from app.commerce.schemas import MyReviewOfWine, ReviewInput, ReviewPage, ReviewRead
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce, provide_principal
-from app.schemas import Page
+from app.schemas import Page, PageNo, PerPage, WineRef
 from app.security import PUBLIC, USER, Principal
 
 
@@ -29,15 +26,15 @@ class ReviewController(Controller):
         self,
         commerce: CommerceService,
         wine_id: str,
-        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=50)] = 20,
+        page: PageNo = 1,
+        per_page: PerPage = 20,
     ) -> ReviewPage:
         """A wine's reviews, newest first, with its rating mean and how many reviews are verified or not.
         `verified` marks reviewers with a paid, shipped or delivered order of the wine here; the mean weighs a
         verified review 1 and an unverified one 0.25."""
         wine, reviews, total = await commerce.reviews.list_for_wine(wine_id, page=page, per_page=per_page)
         return ReviewPage(
-            items=[ReviewRead.of(r) for r in reviews],
+            items=[ReviewRead.of(r, wine.name) for r in reviews],
             page=page,
             per_page=per_page,
             total=total,
@@ -51,8 +48,10 @@ class ReviewController(Controller):
     async def get_my_review(self, commerce: CommerceService, principal: Principal, wine_id: str) -> MyReviewOfWine:
         """Your review of this wine; `review` is null when you have not written one. 404 only for a wine that
         does not exist."""
-        mine = await commerce.reviews.find_mine(principal.user_id, wine_id)
-        return MyReviewOfWine(wine_id=wine_id, review=None if mine is None else ReviewRead.of(mine))
+        wine, mine = await commerce.reviews.find_mine(principal.user_id, wine_id)
+        return MyReviewOfWine(
+            wine=WineRef(id=wine.id, name=wine.name), review=None if mine is None else ReviewRead.of(mine, wine.name)
+        )
 
     @put("/me", opt=USER)
     async def put_my_review(
@@ -83,9 +82,9 @@ class MyReviewsController(Controller):
         self,
         commerce: CommerceService,
         principal: Principal,
-        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
-    ) -> Page[MyReviewRead]:
+        page: PageNo = 1,
+        per_page: PerPage = 20,
+    ) -> Page[ReviewRead]:
         """Your reviews, newest first, each with the wine's id and name."""
         reviews, total = await commerce.reviews.list_mine(principal.user_id, page=page, per_page=per_page)
-        return Page(items=[MyReviewRead.mine(r) for r in reviews], page=page, per_page=per_page, total=total)
+        return Page(items=[ReviewRead.of(r) for r in reviews], page=page, per_page=per_page, total=total)

@@ -116,14 +116,12 @@ class ReviewService:
             await _bump(wine_id, _stored_share(gone, -1))
             await tell(self._on_wines_changed, [wine_id])
 
-    async def find_mine(self, user_id: str, wine_id: str) -> ReviewView | None:
-        """The user's review of this wine, None when they have not written one; NotFound only when there is
-        no such wine."""
+    async def find_mine(self, user_id: str, wine_id: str) -> tuple[Wine, ReviewView | None]:
+        """The wine and the user's review of it, None when they have not written one; NotFound only when there
+        is no such wine."""
+        wine = await self._catalog.get_wine(wine_id)
         review = await Review.find_one({"user_id": user_id, "wine_id": wine_id})
-        if review is None:
-            await self._catalog.get_wine(wine_id)
-            return None
-        return await self._view(review)
+        return wine, None if review is None else await self._view(review)
 
     async def list_for_wine(self, wine_id: str, *, page: int, per_page: int) -> tuple[Wine, list[ReviewView], int]:
         """A wine's reviews, newest first, with the wine (for its rating summary)."""

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from app.catalog.schemas import WineCard
 from app.commerce.orders import CANCELLABLE
 from app.commerce.views import AbandonedCart, CartLine, CartView, PurchaseCount, ReviewView, WishlistLine
-from app.schemas import RATING_MEAN_RULE, Input, Page, StrictInt, StrictNumber, money
+from app.schemas import RATING_MEAN_RULE, Input, Money, Page, StrictInt, StrictNumber, WineRef
 from documents import UNVERIFIED_WEIGHT, GiftInfo, Order, OrderItem, Wine
 
 RecId = Field(
@@ -57,43 +57,39 @@ class ReviewInput(Input):
 
 
 # ---------------------------------------------------------------- cart
+def _card(wine: Wine | None, wine_id: str) -> WineCard | WineRef:
+    """The wine's card, or only its id (name null) once it has left the catalog."""
+    return WineCard.of(wine) if wine is not None else WineRef(id=wine_id, name=None)
+
+
 class CartLineRead(BaseModel):
-    wine_id: str
-    name: str | None
-    winery: str | None
+    wine: WineCard | WineRef = Field(description="The wine's card; only `id` (name null) if it left the catalog")
     quantity: int
-    unit_price: Decimal
-    unit_price_cents: int
-    line_total: Decimal
-    line_total_cents: int
-    currency: str
-    list_price: Decimal | None = Field(description="The wine's own price before any rule")
+    unit_price: Money = Field(description="What one bottle costs now (pricing rules applied)")
+    line_total: Money
+    list_price: Money | None = Field(description="The wine's own price before any rule")
     price_rule: str | None = Field(description="The promotion or schedule that sets unit_price, if any")
     price_until: datetime | None = Field(description="When unit_price may change next (a rule boundary)")
-    seen_unit_price_cents: int | None = Field(description="The unit price when you put it in the cart")
+    seen_unit_price: Money | None = Field(description="The unit price when you put it in the cart")
     available: bool = Field(description="false when the wine is no longer sold: remove it before checkout")
     in_stock: bool = Field(description="enough bottles in stock right now for this quantity")
     rec_id: str | None
     added_at: datetime
 
     @classmethod
-    def of(cls, line: CartLine) -> CartLineRead:
+    def of(cls, line: CartLine, currency: str) -> CartLineRead:
         wine = line.wine
+        seen = line.item.seen_price_cents
         return cls(
-            wine_id=line.item.wine_id,
-            name=wine.name if wine else None,
-            winery=wine.winery if wine else None,
+            wine=_card(wine, line.item.wine_id),
             quantity=line.item.quantity,
-            unit_price=money(line.unit_price_cents),
-            unit_price_cents=line.unit_price_cents,
-            line_total=money(line.line_total_cents),
-            line_total_cents=line.line_total_cents,
-            currency=wine.currency if wine else "EUR",
-            available=line.available,
-            list_price=money(wine.list_price_cents) if wine and wine.list_price_cents is not None else None,
+            unit_price=Money.of(line.unit_price_cents, currency),
+            line_total=Money.of(line.line_total_cents, currency),
+            list_price=Money.maybe(wine.list_price_cents, currency) if wine else None,
             price_rule=wine.price_rule.name if wine and wine.price_rule else None,
             price_until=wine.price_until if wine else None,
-            seen_unit_price_cents=line.item.seen_price_cents,
+            seen_unit_price=Money.maybe(seen, currency),
+            available=line.available,
             in_stock=line.available and wine is not None and wine.stock >= line.item.quantity,
             rec_id=line.item.rec_id,
             added_at=line.item.added_at,
@@ -103,19 +99,15 @@ class CartLineRead(BaseModel):
 class CartRead(BaseModel):
     items: list[CartLineRead]
     bottles: int
-    total: Decimal
-    total_cents: int
-    currency: str
+    total: Money
     updated_at: datetime | None
 
     @classmethod
     def of(cls, view: CartView) -> CartRead:
         return cls(
-            items=[CartLineRead.of(line) for line in view.lines],
+            items=[CartLineRead.of(line, view.currency) for line in view.lines],
             bottles=sum(line.item.quantity for line in view.lines),
-            total=money(view.total_cents),
-            total_cents=view.total_cents,
-            currency=view.currency,
+            total=Money.of(view.total_cents, view.currency),
             updated_at=view.cart.updated_at if view.cart else None,
         )
 
@@ -125,9 +117,7 @@ class AbandonedCartRead(BaseModel):
     email: str | None
     marketing_consent: bool = Field(description="only customers who agreed may be sent a reminder")
     items: list[CartLineRead]
-    value: Decimal
-    value_cents: int
-    currency: str
+    value: Money
     last_activity_at: datetime
     idle_hours: float
 
@@ -141,8 +131,6 @@ class AbandonedCartRead(BaseModel):
             marketing_consent=row.marketing_consent,
             items=cart.items,
             value=cart.total,
-            value_cents=cart.total_cents,
-            currency=cart.currency,
             last_activity_at=cart.updated_at,
             idle_hours=row.idle_hours,
         )
@@ -150,27 +138,23 @@ class AbandonedCartRead(BaseModel):
 
 # ---------------------------------------------------------------- orders
 class OrderItemRead(BaseModel):
-    wine_id: str
-    name: str
+    wine: WineRef = Field(description="The wine and its name when it was bought")
     quantity: int
-    unit_price: Decimal
-    unit_price_cents: int
-    line_total: Decimal
+    unit_price: Money
+    line_total: Money
     rec_id: str | None
-    list_price: Decimal | None = Field(description="The wine's list price at purchase")
+    list_price: Money | None = Field(description="The wine's list price at purchase")
     price_rule: str | None = Field(description="The promotion or schedule that set unit_price at purchase")
 
     @classmethod
-    def of(cls, item: OrderItem) -> OrderItemRead:
+    def of(cls, item: OrderItem, currency: str) -> OrderItemRead:
         return cls(
-            wine_id=item.wine_id,
-            name=item.name,
+            wine=WineRef(id=item.wine_id, name=item.name),
             quantity=item.quantity,
-            unit_price=money(item.unit_price_cents),
-            unit_price_cents=item.unit_price_cents,
-            line_total=money(item.unit_price_cents * item.quantity),
+            unit_price=Money.of(item.unit_price_cents, currency),
+            line_total=Money.of(item.unit_price_cents * item.quantity, currency),
             rec_id=item.rec_id,
-            list_price=money(item.list_price_cents) if item.list_price_cents is not None else None,
+            list_price=Money.maybe(item.list_price_cents, currency),
             price_rule=item.price_rule.name if item.price_rule else None,
         )
 
@@ -189,9 +173,7 @@ class OrderRead(BaseModel):
     id: str
     status: str
     items: list[OrderItemRead]
-    total: Decimal
-    total_cents: int
-    currency: str
+    total: Money
     is_gift: bool
     gift: GiftRead | None
     placed_at: datetime
@@ -204,10 +186,8 @@ class OrderRead(BaseModel):
         return cls(
             id=order.id,
             status=order.status.value,
-            items=[OrderItemRead.of(i) for i in order.items],
-            total=money(order.total_cents),
-            total_cents=order.total_cents,
-            currency=order.currency,
+            items=[OrderItemRead.of(i, order.currency) for i in order.items],
+            total=Money.of(order.total_cents, order.currency),
             is_gift=gift is not None,
             gift=gift,
             placed_at=order.placed_at,
@@ -221,42 +201,36 @@ class AdminOrderRead(OrderRead):
 
     @classmethod
     def of(cls, order: Order) -> AdminOrderRead:
-        return cls(**OrderRead.of(order).model_dump(), user_id=order.user_id)
+        return cls(**dict(OrderRead.of(order)), user_id=order.user_id)
 
 
-class PurchaseRead(BaseModel):
-    wine_id: str
-    name: str
+class PurchasedWineRead(BaseModel):
+    """A wine you bought for yourself, with how often."""
+
+    wine: WineRef
     times_bought: int
     bottles: int
     first_bought_at: datetime
     last_bought_at: datetime
-    last_unit_price: Decimal
+    last_unit_price: Money
 
     @classmethod
-    def of(cls, count: PurchaseCount) -> PurchaseRead:
+    def of(cls, count: PurchaseCount) -> PurchasedWineRead:
         return cls(
-            wine_id=count.wine_id,
-            name=count.name,
+            wine=WineRef(id=count.wine_id, name=count.name),
             times_bought=count.times_bought,
             bottles=count.bottles,
             first_bought_at=count.first_bought_at,
             last_bought_at=count.last_bought_at,
-            last_unit_price=money(count.last_unit_price_cents),
+            last_unit_price=Money.of(count.last_unit_price_cents, count.currency),
         )
 
 
 # ---------------------------------------------------------------- wishlist
 class WishlistEntryRead(BaseModel):
-    wine_id: str
-    name: str | None
-    winery: str | None
+    wine: WineCard | WineRef = Field(description="The wine's card; only `id` (name null) if it left the catalog")
     added_at: datetime
-    price: Decimal | None
-    price_cents: int | None
-    price_when_added: Decimal
-    currency: str
-    in_stock: bool
+    price_when_added: Money
     back_in_stock: bool = Field(description="in stock now, out of stock when it was added")
     price_dropped: bool = Field(description="cheaper now than when it was added")
     price_drop_percent: int | None = Field(default=None, description="how much cheaper than when it was added")
@@ -267,15 +241,9 @@ class WishlistEntryRead(BaseModel):
     def of(cls, line: WishlistLine) -> WishlistEntryRead:
         wine: Wine | None = line.wine
         return cls(
-            wine_id=line.entry.wine_id,
-            name=wine.name if wine else None,
-            winery=wine.winery if wine else None,
+            wine=_card(wine, line.entry.wine_id),
             added_at=line.entry.added_at,
-            price=money(wine.price_cents) if wine and wine.price_cents is not None else None,
-            price_cents=wine.price_cents if wine else None,
-            price_when_added=money(line.entry.price_cents_at_add),
-            currency=wine.currency if wine else "EUR",
-            in_stock=line.in_stock,
+            price_when_added=Money.of(line.entry.price_cents_at_add, wine.currency if wine else "EUR"),
             back_in_stock=line.back_in_stock,
             price_dropped=line.price_dropped,
             **line.price,
@@ -285,14 +253,14 @@ class WishlistEntryRead(BaseModel):
 class WishlistStatusRead(BaseModel):
     """Whether one wine is on your wishlist: its entry, or `entry: null` when it is not."""
 
-    wine_id: str
+    wine: WineRef
     entry: WishlistEntryRead | None
 
 
 # ---------------------------------------------------------------- reviews
 class ReviewRead(BaseModel):
     id: str
-    wine_id: str
+    wine: WineRef
     rating: float
     text: str
     verified: bool = Field(
@@ -305,11 +273,11 @@ class ReviewRead(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, view: ReviewView) -> ReviewRead:
+    def of(cls, view: ReviewView, wine_name: str | None = None) -> ReviewRead:
         r = view.review
         return cls(
             id=r.id,
-            wine_id=r.wine_id,
+            wine=WineRef(id=r.wine_id, name=wine_name if wine_name is not None else view.wine_name),
             rating=r.rating,
             text=r.text,
             verified=r.verified,
@@ -322,7 +290,7 @@ class ReviewRead(BaseModel):
 class MyReviewOfWine(BaseModel):
     """Your review of one wine, or `review: null` when you have not written one."""
 
-    wine_id: str
+    wine: WineRef
     review: ReviewRead | None
 
 
@@ -331,13 +299,3 @@ class ReviewPage(Page[ReviewRead]):
     rating_count: int
     rating_verified_count: int
     rating_unverified_count: int
-
-
-class MyReviewRead(ReviewRead):
-    """One of your reviews, with the wine it is about."""
-
-    wine_name: str | None = Field(description="Null when the wine has since been removed from the catalog.")
-
-    @classmethod
-    def mine(cls, view: ReviewView) -> MyReviewRead:
-        return cls(**ReviewRead.of(view).model_dump(), wine_name=view.wine_name)

@@ -89,11 +89,10 @@ class CommerceService:
         return await self.privacy.erase_user(user_id, pseudonym)
 
     # ------------------------------------------------------------ profile providers (guide §9 shape)
-    async def purchase_history(self, user_id: str, limit: int = PROFILE_ORDERS) -> list[dict[str, Any]]:
-        """The user's latest orders, newest first: [{order_id, date, status, gift, total, currency,
-        items: [{wine_id, name, quantity, price}]}]."""
+    async def purchase_history(self, user_id: str, limit: int = PROFILE_ORDERS) -> list[Order]:
+        """The user's latest orders, newest first."""
         orders, _ = await self.orders.list_orders(user_id, page=1, per_page=limit)
-        return [_history_entry(order) for order in orders]
+        return orders
 
     async def wishlist(self, user_id: str, limit: int = PROFILE_WISHLIST) -> list[dict[str, Any]]:
         """The user's wishlist, newest first: [{wine_id, name, added_at, price, in_stock, back_in_stock,
@@ -112,18 +111,3 @@ class CommerceService:
             }
             for line in lines
         ]
-
-
-def _history_entry(order: Order) -> dict[str, Any]:
-    return {
-        "order_id": order.id,
-        "date": order.placed_at,
-        "status": order.status.value,
-        "gift": order.gift is not None,
-        "total": money(order.total_cents),
-        "currency": order.currency,
-        "items": [
-            {"wine_id": i.wine_id, "name": i.name, "quantity": i.quantity, "price": money(i.unit_price_cents)}
-            for i in order.items
-        ],
-    }

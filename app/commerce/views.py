@@ -116,6 +116,7 @@ class PurchaseCount:
     first_bought_at: datetime
     last_bought_at: datetime
     last_unit_price_cents: int
+    currency: str = "EUR"
 
 
 @dataclass(frozen=True, slots=True)

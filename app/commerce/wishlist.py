@@ -7,7 +7,7 @@ from pymongo.errors import DuplicateKeyError
 from app.catalog.service import CatalogService
 from app.commerce.views import ASC, DESC, Clock, PriceAlerts, WishlistLine
 from app.errors import Conflict
-from documents import WishlistEntry
+from documents import Wine, WishlistEntry
 
 
 class WishlistService:
@@ -29,14 +29,12 @@ class WishlistService:
         )
         return await self._lines(entries), total
 
-    async def find_entry(self, user_id: str, wine_id: str) -> WishlistLine | None:
-        """The user's entry for this wine, None when it is not on the wishlist; NotFound only when there is
-        no such wine (not being on the list is an answer, not an error)."""
+    async def find_entry(self, user_id: str, wine_id: str) -> tuple[Wine, WishlistLine | None]:
+        """The wine and the user's entry for it, None when it is not on the wishlist; NotFound only when there
+        is no such wine (not being on the list is an answer, not an error)."""
+        wine = await self._catalog.get_wine(wine_id)
         entry = await WishlistEntry.find_one({"user_id": user_id, "wine_id": wine_id})
-        if entry is None:
-            await self._catalog.get_wine(wine_id)
-            return None
-        return (await self._lines([entry]))[0]
+        return wine, None if entry is None else (await self._lines([entry]))[0]
 
     async def add(self, user_id: str, wine_id: str) -> tuple[WishlistLine, bool]:
         """Add a wine; adding it again changes nothing (and keeps the price it was first seen at)."""

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from app.catalog.schemas import Price
-from app.schemas import Input, money, to_cents
+from app.schemas import Input, Money, shop_currency, to_cents
 from documents.models import PriceChange, PriceRule, Style, WineSelector
 
 Names = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=100)]
@@ -68,9 +67,9 @@ class PriceRuleRead(BaseModel):
     name: str
     kind: str
     selector: dict[str, list[str]]
-    price: Decimal | None
+    price: Money | None
     percent_off: float | None
-    amount_off: Decimal | None
+    amount_off: Money | None
     days_unsold: int | None
     starts_at: datetime
     ends_at: datetime | None
@@ -85,9 +84,9 @@ class PriceRuleRead(BaseModel):
             name=rule.name,
             kind=rule.kind,
             selector={k: [str(v) for v in vs] for k, vs in rule.selector.model_dump().items() if vs},
-            price=money(rule.price_cents) if rule.price_cents is not None else None,
+            price=Money.maybe(rule.price_cents, shop_currency()),
             percent_off=rule.percent_off,
-            amount_off=money(rule.amount_off_cents) if rule.amount_off_cents is not None else None,
+            amount_off=Money.maybe(rule.amount_off_cents, shop_currency()),
             days_unsold=rule.days_unsold,
             starts_at=rule.starts_at,
             ends_at=rule.ends_at,
@@ -97,16 +96,16 @@ class PriceRuleRead(BaseModel):
 
 class PriceChangeRead(BaseModel):
     at: datetime
-    price: Decimal | None
-    previous: Decimal | None
-    list_price: Decimal | None
+    price: Money | None
+    previous: Money | None
+    list_price: Money | None
     rule: str | None
     cause: str
 
     @classmethod
     def of(cls, change: PriceChange) -> PriceChangeRead:
-        def m(cents: int | None) -> Decimal | None:
-            return money(cents) if cents is not None else None
+        def m(cents: int | None) -> Money | None:
+            return Money.maybe(cents, shop_currency())
 
         return cls(
             at=change.at,

@@ -3,6 +3,8 @@
 - A declared body larger than the route accepts is refused. Litestar already refuses a body past
   `request_max_body_size` while reading it; routes that never read their body (a DELETE, an action without
   input) would otherwise accept any Content-Length silently. This answers 413 for those too, before any work.
+- A query parameter the route does not declare is refused (422 naming it): `/v1/wines?region=Rioja` must not
+  quietly answer every region.
 - A token whose account was erased cannot write any more. Tokens are checked without a database read (they
   live at most `token_ttl_s`); for the few minutes one outlives its erased account, reads find nothing, but a
   write (a cart, a wishlist entry, a review) would create data about a person who asked to be forgotten.
@@ -10,13 +12,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.handlers.http_handlers import HTTPRouteHandler
 
-from app.errors import BadRequest, PayloadTooLarge, Unauthorized
+from app.errors import BadRequest, Invalid, PayloadTooLarge, Unauthorized
 
 DEFAULT_MAX_BODY = 1_048_576  # the app-wide request_max_body_size, unless a route sets its own
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -31,6 +34,44 @@ async def body_within_limit(connection: ASGIConnection[Any, Any, Any, Any], hand
     limit = handler.resolve_request_max_body_size() or DEFAULT_MAX_BODY
     if int(declared) > limit:
         raise PayloadTooLarge(f"the request body must not exceed {limit} bytes", code="payload_too_large")
+
+
+# Handler arguments Litestar fills from the connection itself, never from the query string.
+_RESERVED = frozenset({"request", "state", "scope", "data", "headers", "cookies", "query", "socket", "body"})
+
+
+@cache
+def _declared_query(handler: HTTPRouteHandler) -> frozenset[str]:
+    """The query parameter names a route takes: its arguments that are not dependencies, path parameters,
+    headers, cookies or the connection (an argument's `query=` alias is its name in the URL)."""
+    dependencies = set(handler.resolve_dependencies())
+    names = set()
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        kwarg = field.kwarg_definition
+        if (
+            name in dependencies
+            or name in _RESERVED
+            or getattr(kwarg, "header", None)
+            or getattr(kwarg, "cookie", None)
+        ):
+            continue
+        names.add(getattr(kwarg, "query", None) or name)
+    return frozenset(names)
+
+
+async def known_query_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    if not isinstance(handler, HTTPRouteHandler) or not connection.scope.get("query_string"):
+        return
+    declared = _declared_query(handler) - set(connection.path_params)
+    unknown = sorted({k for k in connection.query_params if k not in declared})
+    if unknown:
+        accepted = ", ".join(sorted(declared)) or "none"
+        raise Invalid(
+            f"unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)} "
+            f"(this route takes: {accepted})",
+            code="unknown_parameter",
+            errors=[{"field": name, "source": "query", "message": "not a parameter of this route"} for name in unknown],
+        )
 
 
 async def account_still_exists(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

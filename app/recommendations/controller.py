@@ -22,9 +22,9 @@ from app.recommendations.schemas import (
     TrainReportRead,
 )
 from app.recommendations.service import RecommendationService
+from app.schemas import PerPage, WineRef
 from app.security import ADMIN, PUBLIC, USER, Principal
 
-Limit = Annotated[int, Parameter(ge=1, le=50, description="How many wines (at most)")]
 SurfaceName = Annotated[
     str,
     Parameter(
@@ -48,12 +48,12 @@ class MyRecommendationsController(Controller):
         recommendations: RecommendationService,
         principal: Principal,
         surface: SurfaceName = "home",
-        limit: Limit = 10,
+        per_page: PerPage = 10,
     ) -> RecommendationsRead:
         """Wines for you: your ratings, purchases (not gifts), views and feedback, blended with your taste
         profile and preferences. Never a wine you cannot buy now, that breaks a dietary need or a dislike,
         or that you already bought. Without personalisation consent: popular wines (`personalised` false)."""
-        return RecommendationsRead.of(await recommendations.for_you(principal, surface, limit))
+        return RecommendationsRead.of(await recommendations.for_you(principal, surface, per_page), per_page)
 
     @post("/recommendations/{rec_id:str}/dismiss", status_code=200)
     async def dismiss(
@@ -61,14 +61,14 @@ class MyRecommendationsController(Controller):
     ) -> DismissRead:
         """ "Not for me": the wine is never recommended to you again, on any list."""
         dismissed = await recommendations.dismiss(principal.user_id, rec_id, data.wine_id)
-        return DismissRead(rec_id=rec_id, wine_id=data.wine_id, dismissed=len(dismissed))
+        return DismissRead(rec_id=rec_id, wine=WineRef(id=data.wine_id, name=None), dismissed=len(dismissed))
 
     @get("/reorder")
     async def reorder(
-        self, recommendations: RecommendationService, principal: Principal, limit: Limit = 10
+        self, recommendations: RecommendationService, principal: Principal, per_page: PerPage = 10
     ) -> RecommendationsRead:
         """Wines you buy again and again, the most due first (from your own interval between purchases)."""
-        return RecommendationsRead.of(await recommendations.reorder(principal, limit))
+        return RecommendationsRead.of(await recommendations.reorder(principal, per_page), per_page)
 
     @get("/segment")
     async def my_segment(self, recommendations: RecommendationService, principal: Principal) -> MySegmentRead:
@@ -88,25 +88,25 @@ class RecommendationController(Controller):
 
     @get("/recommendations/popular")
     async def popular(
-        self, recommendations: RecommendationService, principal: Principal | None, limit: Limit = 10
+        self, recommendations: RecommendationService, principal: Principal | None, per_page: PerPage = 10
     ) -> RecommendationsRead:
         """Popular in season: for visitors who are not signed in (or not personalised)."""
-        return RecommendationsRead.of(await recommendations.popular(principal, limit))
+        return RecommendationsRead.of(await recommendations.popular(principal, per_page), per_page)
 
     @get("/wines/{wine_id:str}/similar")
     async def similar(
-        self, recommendations: RecommendationService, principal: Principal | None, wine_id: str, limit: Limit = 10
+        self, recommendations: RecommendationService, principal: Principal | None, wine_id: str, per_page: PerPage = 10
     ) -> RecommendationsRead:
         """Wines like this one: rated alike by the same people, and close in structure and attributes."""
-        return RecommendationsRead.of(await recommendations.similar(wine_id, principal, limit))
+        return RecommendationsRead.of(await recommendations.similar(wine_id, principal, per_page), per_page)
 
     @get("/wines/{wine_id:str}/bought-together")
     async def bought_together(
-        self, recommendations: RecommendationService, principal: Principal | None, wine_id: str, limit: Limit = 10
+        self, recommendations: RecommendationService, principal: Principal | None, wine_id: str, per_page: PerPage = 10
     ) -> RecommendationsRead:
         """Wines bought in the same orders as this one, and only those (empty until there are such orders;
         wines merely like it are GET /v1/wines/{wine_id}/similar)."""
-        return RecommendationsRead.of(await recommendations.bought_together(wine_id, principal, limit))
+        return RecommendationsRead.of(await recommendations.bought_together(wine_id, principal, per_page), per_page)
 
     @get("/trending")
     async def trending(
@@ -117,11 +117,11 @@ class RecommendationController(Controller):
             int | None,
             Parameter(ge=0, description="A customer segment id (GET /v1/me/segment, GET /v1/admin/analytics/segments)"),
         ] = None,
-        limit: Limit = 10,
+        per_page: PerPage = 10,
     ) -> RecommendationsRead:
         """What is trending now (time-decayed activity), in the whole shop or within one customer segment
         ("among customers like you" only when you are signed in and in that segment)."""
-        return RecommendationsRead.of(await recommendations.trending(segment, principal, limit))
+        return RecommendationsRead.of(await recommendations.trending(segment, principal, per_page), per_page)
 
 
 class AdminRecommendationController(Controller):

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from app.catalog.schemas import WineCard
 from app.recommendations.analytics import SurfaceStats
 from app.recommendations.explain import Reason
 from app.recommendations.segments import Segment
 from app.recommendations.service import RecList, Served
 from app.recommendations.trainer import TrainReport
-from app.schemas import RATING_MEAN_RULE, Input, money
+from app.schemas import Input, Money, Page, WineRef, shop_currency
 
 Surface = Field(default="home", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
 
@@ -27,22 +27,30 @@ class ReasonRead(BaseModel):
         return cls(code=reason.code, text=reason.text, values=reason.values)
 
 
+def card_of(served: Served) -> WineCard:
+    """The wine card of a served wine: catalog facts from the snapshot's table, live fields just read."""
+    table, row, live = served.table, served.row, served.live
+    count = int(table.rating_count[row])
+    return WineCard(
+        id=served.wine_id,
+        name=table.names[row],
+        winery=live.get("winery", table.wineries[row]),
+        vintage=table.vintages[row],
+        style=live.get("style", table.style_name(row)),
+        region=table.regions[row],
+        country=table.countries[row],
+        grapes=list(live.get("grapes", table.grapes[row])),
+        dietary=list(live.get("dietary", [])),
+        price=Money.of(int(live["price_cents"]), live.get("currency", "EUR")),
+        in_stock=int(live.get("stock", 0)) > 0,
+        rating_mean=round(float(table.rating_mean[row]), 3) if count else None,
+        rating_count=count,
+        demo_fields=list(live.get("demo_fields", [])),
+    )
+
+
 class RecommendedWineRead(BaseModel):
-    wine_id: str
-    name: str
-    winery: str
-    vintage: int | None
-    style: str
-    region: str
-    country: str
-    grapes: list[str]
-    dietary: list[str]
-    price: Decimal
-    price_cents: int
-    currency: str
-    in_stock: bool
-    rating_mean: float | None = Field(description=RATING_MEAN_RULE)
-    rating_count: int
+    wine: WineCard
     match: int = Field(ge=0, le=100, description="How well the wine fits this list's purpose, 0 to 100")
     reasons: list[ReasonRead]
     conflicts: list[ReasonRead] = Field(
@@ -53,24 +61,8 @@ class RecommendedWineRead(BaseModel):
 
     @classmethod
     def of(cls, served: Served) -> RecommendedWineRead:
-        table, row, live = served.table, served.row, served.live
-        count = int(table.rating_count[row])
         return cls(
-            wine_id=served.wine_id,
-            name=table.names[row],
-            winery=live.get("winery", table.wineries[row]),
-            vintage=table.vintages[row],
-            style=live.get("style", table.style_name(row)),
-            region=table.regions[row],
-            country=table.countries[row],
-            grapes=list(live.get("grapes", table.grapes[row])),
-            dietary=list(live.get("dietary", [])),
-            price=money(int(live["price_cents"])),
-            price_cents=int(live["price_cents"]),
-            currency=live.get("currency", "EUR"),
-            in_stock=int(live.get("stock", 0)) > 0,
-            rating_mean=round(float(table.rating_mean[row]), 3) if count else None,
-            rating_count=count,
+            wine=card_of(served),
             match=served.match,
             reasons=[ReasonRead.of(r) for r in served.reasons],
             conflicts=[ReasonRead.of(r) for r in served.conflicts],
@@ -82,7 +74,10 @@ class TasteAxisUsed(BaseModel):
     source: str = Field(description="quiz, stated or learned")
 
 
-class RecommendationsRead(BaseModel):
+class RecommendationsRead(Page[RecommendedWineRead]):
+    """One ranked list: the list envelope (a ranked list is served as one page: `page` 1, `total` = items)
+    with what recommendations add."""
+
     rec_id: str = Field(description="Echo it in clickstream events and cart adds for attribution")
     surface: str
     model_version: str
@@ -90,11 +85,13 @@ class RecommendationsRead(BaseModel):
     note: str | None = None
     segment: int | None = None
     taste: dict[str, TasteAxisUsed] = Field(default_factory=dict, description="The taste axes used, by source")
-    items: list[RecommendedWineRead]
 
     @classmethod
-    def of(cls, rec: RecList) -> RecommendationsRead:
+    def of(cls, rec: RecList, per_page: int) -> RecommendationsRead:
         return cls(
+            page=1,
+            per_page=per_page,
+            total=len(rec.items),
             rec_id=rec.rec_id,
             surface=rec.surface,
             model_version=rec.model_version,
@@ -112,7 +109,7 @@ class DismissInput(Input):
 
 class DismissRead(BaseModel):
     rec_id: str
-    wine_id: str
+    wine: WineRef
     dismissed: int = Field(description="Wines you have marked as not for you")
 
 
@@ -158,7 +155,7 @@ class SegmentRead(BaseModel):
     summary: str
     styles: dict[str, float] = Field(description="Share of the members' wines by style")
     taste: dict[str, float] = Field(description="Mean taste axes of the members")
-    typical_price: Decimal
+    typical_price: Money
     countries: list[str]
 
     @classmethod
@@ -170,7 +167,7 @@ class SegmentRead(BaseModel):
             summary=s.summary,
             styles=s.styles,
             taste=s.taste,
-            typical_price=money(s.typical_price_cents),
+            typical_price=Money.of(s.typical_price_cents, shop_currency()),
             countries=s.countries,
         )
 

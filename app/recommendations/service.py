@@ -39,6 +39,7 @@ from search import Boost, SearchIndex, SearchQuery
 
 log = logging.getLogger("cuvee.recommendations")
 LIVE_FIELDS = {
+    "demo_fields": 1,
     "stock": 1,
     "listed": 1,
     "price_cents": 1,

@@ -40,7 +40,7 @@ async def test_wines_are_listed_in_pages_ordered_by_name(client: AppClient) -> N
     assert first["total"] == 5
     assert [w["name"] for w in first["items"]] == ["Wine A", "Wine B"]
     assert [w["name"] for w in second["items"]] == ["Wine C", "Wine D"]
-    assert first["items"][0]["price"] == "15.00"
+    assert first["items"][0]["price"]["amount"] == "15.00"
 
 
 async def test_wines_filter_by_style_and_country(client: AppClient) -> None:

@@ -160,7 +160,7 @@ def test_viewing_a_wine_then_hiding_the_page_sends_a_beacon_the_worker_turns_int
     def recently_viewed() -> list[str]:
         status, profile = live_server.call("GET", "/v1/me/profile", token)
         assert status == 200
-        return [v["wine_id"] for v in profile["recently_viewed"]]
+        return [v["wine"]["id"] for v in profile["recently_viewed"]]
 
     assert wait_for(recently_viewed, page)[:1] == ["xw111987"]
 

@@ -353,7 +353,7 @@ async def test_pages_do_not_overlap_and_keep_the_total(shelf: SearchIndex):
     "query",
     [
         {"page": 21, "per_page": 50},
-        {"per_page": 51},
+        {"per_page": 101},
         {"page": 0},
         {"price_min_cents": 10, "price_max_cents": 5},
         {"vintage_min": 2020, "vintage_max": 2010},

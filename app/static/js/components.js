@@ -20,12 +20,13 @@ export const TASTE_AXES = [
   ['fizz', 'Fizz', 'still', 'sparkling'],
 ];
 
-export function price(amount, currency = 'EUR') {
-  if (amount === null || amount === undefined) return '';
+/** A Money object of the API ({amount, amount_minor, currency}) as text; '' for none. */
+export function price(money) {
+  if (!money) return '';
   try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).format(Number(amount));
+    return new Intl.NumberFormat('en', { style: 'currency', currency: money.currency }).format(Number(money.amount));
   } catch {
-    return `${amount} ${currency}`;
+    return `${money.amount} ${money.currency}`;
   }
 }
 
@@ -116,7 +117,7 @@ export function wineCard(wine, { match = null, onOpen = null, onDismiss = null, 
         `${titleCase(wine.style)}${place ? ` · ${place}` : ''}`),
       highlights?.tasting_notes ? h('p', { class: 'wine-card-notes' }, '“', highlighted(highlights.tasting_notes), '”') : null,
       h('div', { class: 'wine-card-foot' },
-        h('span', { class: 'wine-card-price' }, price(wine.price, wine.currency)),
+        h('span', { class: 'wine-card-price' }, price(wine.price)),
         stars(wine.rating_mean, wine.rating_count)),
       wine.in_stock === false ? h('p', { class: 'badge badge-muted' }, 'Out of stock') : null,
       extra),

@@ -16,7 +16,7 @@ function reasonText(reason) {
 export function readList(answer) {
   if (!answer) return null;
   const items = (answer.items || []).map((row) => ({
-    wine: { ...row, id: row.wine_id },
+    wine: row.wine,
     score: row.match ?? null,
     reasons: (row.reasons || []).map(reasonText).filter(Boolean),
     conflicts: (row.conflicts || []).map(reasonText).filter(Boolean),

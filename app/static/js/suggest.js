@@ -36,9 +36,9 @@ export function startSuggest() {
 
   const choose = (item) => {
     close();
-    if (item.kind === 'wine' && item.wine_id) {
+    if (item.kind === 'wine' && item.wine) {
       input.value = '';
-      navigate(`/wine/${encodeURIComponent(item.wine_id)}`);
+      navigate(`/wine/${encodeURIComponent(item.wine.id)}`);
     } else if (['grape', 'region', 'country'].includes(item.kind)) {
       input.value = '';
       navigate('/search', { [item.kind]: item.text });
@@ -66,7 +66,7 @@ export function startSuggest() {
     inflight = new AbortController();
     try {
       const answer = await get('/v1/search/suggest', { query: { q: text }, signal: inflight.signal });
-      if (input.value.trim() === text && document.activeElement === input) show(answer.suggestions);
+      if (input.value.trim() === text && document.activeElement === input) show(answer.items);
     } catch {
       // Suggestions are a nicety: a failure or a cancelled request just shows none.
     }

@@ -31,7 +31,7 @@ async def test_a_new_customer_sets_everything_up_and_reads_it_back_in_one_call(
             "/v1/me/preferences",
             headers=headers,
             json={
-                "wine_style": ["red", "rosé"],
+                "styles": ["red", "rosé"],
                 "regions": ["Bordeaux", "Tuscany"],
                 "price_range": {"min": 20, "max": 100},
             },
@@ -42,9 +42,12 @@ async def test_a_new_customer_sets_everything_up_and_reads_it_back_in_one_call(
     profile = (await client.get("/v1/me/profile", headers=headers)).json()
     assert profile["user_id"] == registered.json()["user_id"]
     assert profile["email"] == "nina@example.com" and profile["username"] == "nina"
-    assert profile["preferences"]["wine_style"] == ["red", "rosé"]
+    assert profile["preferences"]["styles"] == ["red", "rosé"]
     assert profile["preferences"]["regions"] == ["Bordeaux", "Toscana"]
-    assert profile["preferences"]["price_range"] == {"min": "20.00", "max": "100.00"}
+    assert profile["preferences"]["price_range"] == {
+        "min": {"amount": "20.00", "amount_minor": 2000, "currency": "EUR"},
+        "max": {"amount": "100.00", "amount_minor": 10000, "currency": "EUR"},
+    }
     assert set(profile["taste_profile"]["sources"].values()) == {"quiz"}
     assert profile["taste_profile"]["tannin"] is not None
     assert profile["consent"]["personalisation"] is True and len(profile["consent"]["history"]) == 1
@@ -85,19 +88,24 @@ async def test_other_domains_plug_their_lists_into_the_profile(
     )
     profile = (await client.get("/v1/me/profile", headers=shopper.headers)).json()
     assert asked == [(shopper.id, 20)]
+
+    def eur(minor: int) -> dict[str, Any]:
+        return {"amount": f"{minor / 100:.2f}", "amount_minor": minor, "currency": "EUR"}
+
     assert profile["purchase_history"] == [
         {
-            "order_id": profile["purchase_history"][0]["order_id"],
-            "date": "2024-05-01T12:00:00Z",
+            "id": profile["purchase_history"][0]["id"],
+            "placed_at": "2024-05-01T12:00:00Z",
             "status": "pending",
-            "items": [{"wine_id": "w123", "name": "Chateau Test", "quantity": 2, "price": "120.00"}],
-            "total": "240.00",
-            "currency": "EUR",
-            "gift": False,
+            "items": [{"wine": {"id": "w123", "name": "Chateau Test"}, "quantity": 2, "unit_price": eur(12000)}],
+            "total": eur(24000),
+            "is_gift": False,
         }
     ]
-    assert profile["wishlist"] == [{"wine_id": "w456", "name": "Wish Wine", "added_at": "2024-05-01T12:00:00Z"}]
-    assert profile["recently_viewed"] == [{"wine_id": "w789", "name": "Seen Wine", "viewed_at": "2024-05-01T12:00:00Z"}]
+    wish = {"wine": {"id": "w456", "name": "Wish Wine"}, "added_at": "2024-05-01T12:00:00Z"}
+    assert profile["wishlist"] == [wish]
+    seen = {"wine": {"id": "w789", "name": "Seen Wine"}, "viewed_at": "2024-05-01T12:00:00Z"}
+    assert profile["recently_viewed"] == [seen]
 
 
 async def test_an_admin_reads_any_profile_and_a_customer_cannot(

@@ -41,7 +41,7 @@ async def create(client: Client, admin: Shopper, **overrides: Any) -> dict[str, 
 
 async def test_an_admin_creates_a_wine_priced_in_currency_units(client: Client, admin: Shopper) -> None:
     wine = await create(client, admin)
-    assert wine["price"] == "24.90" and wine["price_cents"] == 2490
+    assert wine["price"]["amount"] == "24.90" and wine["price"]["amount_minor"] == 2490
     assert wine["grapes"] == ["Grenache", "Syrah", "Carignan"] and wine["listed"] is True
     assert wine["tasting_notes"] == "" and wine["demo_fields"] == []  # nothing made up when none are given
     public = (await client.get(f"/v1/wines/{wine['id']}")).json()
@@ -106,7 +106,7 @@ async def test_an_admin_changes_only_the_fields_sent(client: Client, admin: Shop
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["price"] == "19.50" and body["stock"] == 3 and body["vintage"] is None
+    assert body["price"]["amount"] == "19.50" and body["stock"] == 3 and body["vintage"] is None
     assert body["taste"] == {**wine["taste"], "acidity": 0.8}
     assert body["name"] == wine["name"] and body["grapes"] == wine["grapes"]
     assert body["updated_at"] >= wine["updated_at"]

@@ -121,7 +121,7 @@ async def test_jsonl_rows_upsert_by_id_and_bad_lines_are_reported(client: Client
     assert "JSON" in reasons[4] and "colour" in reasons[5] and "price_cents" in reasons[6]
     assert "taste.body" in reasons[7] and "object" in reasons[8] and "line 2" in reasons[9]
     wine = (await client.get(f"/v1/wines/{first['id']}")).json()
-    assert wine["price"] == "19.90" and wine["stock"] == 0
+    assert wine["price"]["amount"] == "19.90" and wine["stock"] == 0
     assert await search_total(client, q=first["name"], in_stock="true") == await search_total(
         client, q=first["name"], in_stock="true", price_max="19"
     )
@@ -136,7 +136,7 @@ async def test_a_csv_reimport_keeps_the_price_and_stock_the_shop_has_set(client:
     report = await upload(client, admin, HEADER + xwines_row("7001", name="Quinta Test Tinto Reserva"), CSV)
     assert report["updated"] == 1
     wine = (await client.get("/v1/wines/xw7001")).json()
-    assert wine["name"] == "Quinta Test Tinto Reserva" and wine["price"] == "99.00" and wine["stock"] == 1
+    assert wine["name"] == "Quinta Test Tinto Reserva" and wine["price"]["amount"] == "99.00" and wine["stock"] == 1
     assert await search_total(client, q="reserva") == 1
 
 
@@ -158,7 +158,12 @@ async def test_an_import_with_missing_fields_lands_as_drafts_and_flags_nothing(c
         wine = (await client.get(f"/v1/admin/wines/{wine_id}", headers=admin.headers)).json()
         assert wine["dietary"] == [] and wine["tasting_notes"] == ""  # 9 % ABV or not: no flag made up
     draft = (await client.get("/v1/admin/wines/xw8002", headers=admin.headers)).json()
-    assert (draft["price"], draft["stock"], draft["listed"], draft["missing"]) == ("12.90", None, False, ["stock"])
+    assert (draft["price"]["amount"], draft["stock"], draft["listed"], draft["missing"]) == (
+        "12.90",
+        None,
+        False,
+        ["stock"],
+    )
     assert await search_total(client, q="quinta") == 1  # only the complete wine
     cart = await client.put("/v1/me/cart/items/xw8002", json={"quantity": 1}, headers=admin.headers)
     assert cart.status_code == 404

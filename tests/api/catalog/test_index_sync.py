@@ -21,7 +21,7 @@ TASTE = {"sweetness": 0.1, "acidity": 0.6, "tannin": 0.5, "body": 0.6, "fizz": 0
 async def hits(client: Client, **params: Any) -> list[dict[str, Any]]:
     response = await client.get("/v1/search", params=params)
     assert response.status_code == 200, response.text
-    return list(response.json()["hits"])
+    return [h["wine"] for h in response.json()["items"]]  # the cards
 
 
 async def create(client: Client, admin: Shopper, **fields: Any) -> str:
@@ -45,11 +45,11 @@ async def create(client: Client, admin: Shopper, **fields: Any) -> str:
 async def test_admin_create_update_and_delist_reach_search_at_once(client: Client, admin: Shopper) -> None:
     wine_id = await create(client, admin)
     (hit,) = await hits(client, q="gevrey")
-    assert hit["id"] == wine_id and hit["price"] == "55.00" and hit["in_stock"] is True
+    assert hit["id"] == wine_id and hit["price"]["amount"] == "55.00" and hit["in_stock"] is True
     url = f"/v1/admin/wines/{wine_id}"
 
     await client.patch(url, json={"price": "39.90"}, headers=admin.headers)
-    assert [h["price"] for h in await hits(client, q="gevrey", price_max="40")] == ["39.90"]
+    assert [h["price"]["amount"] for h in await hits(client, q="gevrey", price_max="40")] == ["39.90"]
     await client.patch(url, json={"stock_delta": -4}, headers=admin.headers)
     assert await hits(client, q="gevrey", in_stock="true") == []
     await client.patch(url, json={"name": "Chambolle-Musigny"}, headers=admin.headers)
@@ -57,7 +57,7 @@ async def test_admin_create_update_and_delist_reach_search_at_once(client: Clien
 
     await client.delete(url, headers=admin.headers)
     assert await hits(client, q="chambolle") == []
-    assert (await client.get("/v1/search/suggest", params={"q": "chambol"})).json()["suggestions"] == []
+    assert (await client.get("/v1/search/suggest", params={"q": "chambol"})).json()["items"] == []
     await client.patch(url, json={"listed": True}, headers=admin.headers)
     assert len(await hits(client, q="chambolle")) == 1
 

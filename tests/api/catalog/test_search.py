@@ -118,7 +118,7 @@ async def search(client: Client, **params: Any) -> dict[str, Any]:
 
 
 def ids(body: dict[str, Any]) -> list[str]:
-    return [h["id"] for h in body["hits"]]
+    return [h["wine"]["id"] for h in body["items"]]
 
 
 @pytest.mark.usefixtures("cellar")
@@ -127,18 +127,25 @@ async def test_typos_accents_and_grape_synonyms_find_the_wine(client: Client) ->
     assert set(ids(typo)) == {"napa", "margaux"}
     accents = await search(client, q="chateau")
     assert ids(accents) == ["margaux"]
-    assert accents["hits"][0]["highlights"]["name"] == "<mark>Château</mark> Margaux"
+    assert accents["items"][0]["highlights"]["name"] == "<mark>Château</mark> Margaux"
     assert set(ids(await search(client, q="syrah"))) == {"barossa", "hermitage"}
     assert set(ids(await search(client, q="pinot grigio"))) == {"grigio", "gris"}
 
 
 @pytest.mark.usefixtures("cellar")
-async def test_a_hit_is_a_wine_summary_with_a_decimal_price_score_and_highlights(client: Client) -> None:
+async def test_a_hit_is_a_wine_card_with_money_a_score_and_highlights(client: Client) -> None:
     body = await search(client, q="blackberry")
     assert body["total"] == 2 and body["page"] == 1 and body["per_page"] == 20
-    hit = next(h for h in body["hits"] if h["id"] == "napa")
-    assert hit["price"] == "45.00" and hit["price_cents"] == 4500 and hit["currency"] == "EUR"
-    assert hit["in_stock"] is True and hit["winery"] == "Oak Creek" and hit["grapes"] == ["Cabernet Sauvignon"]
+    hit = next(h for h in body["items"] if h["wine"]["id"] == "napa")
+    wine = hit["wine"]
+    assert wine["price"] == {"amount": "45.00", "amount_minor": 4500, "currency": "EUR"}
+    assert wine["in_stock"] is True and wine["winery"] == "Oak Creek" and wine["grapes"] == ["Cabernet Sauvignon"]
+    assert (
+        wine
+        == (await client.get("/v1/wines", params={"per_page": 100})).json()["items"][
+            [w["id"] for w in (await client.get("/v1/wines", params={"per_page": 100})).json()["items"]].index("napa")
+        ]
+    )  # the one wine card: the same as the catalog list's
     assert hit["score"] > 0
     assert "<mark>Blackberry</mark>" in hit["highlights"]["tasting_notes"]
 
@@ -164,14 +171,14 @@ async def test_an_empty_query_with_filters_is_a_faceted_browse(client: Client) -
     assert facets["style"] == [{"value": "red", "count": 4}]
     assert facets["country"][0] == {"value": "France", "count": 2}
     assert {f["value"] for f in facets["grape"]} == {"Cabernet Sauvignon", "Merlot", "Syrah"}  # Shiraz is Syrah
-    assert (facets["price_min"], facets["price_max"]) == ("25.00", "120.00")
+    assert (facets["price_min"]["amount"], facets["price_max"]["amount"]) == ("25.00", "120.00")
 
 
 @pytest.mark.usefixtures("cellar")
 async def test_results_sort_by_price_and_field_sorts_carry_no_score(client: Client) -> None:
     cheap_first = await search(client, style="white", sort="price_asc")
     assert ids(cheap_first) == ["grigio", "gris", "sancerre"]
-    assert all(h["score"] is None for h in cheap_first["hits"])
+    assert all(h["score"] is None for h in cheap_first["items"])
     assert ids(await search(client, style="white", sort="price_desc")) == ["sancerre", "gris", "grigio"]
 
 
@@ -179,14 +186,14 @@ async def test_results_sort_by_price_and_field_sorts_carry_no_score(client: Clie
 async def test_pages_are_served_up_to_the_cap(client: Client) -> None:
     first = await search(client, per_page=3, sort="price_asc")
     second = await search(client, per_page=3, page=2, sort="price_asc")
-    assert first["total"] == 7 and len(first["hits"]) == 3
+    assert first["total"] == 7 and len(first["items"]) == 3
     assert not set(ids(first)) & set(ids(second))
 
 
 async def test_bad_search_parameters_are_a_422_naming_the_parameter(client: Client) -> None:
     cases = [
-        ({"per_page": 51}, "per_page"),
-        ({"page": 30, "per_page": 50}, "page"),
+        ({"per_page": 101}, "per_page"),
+        ({"page": 11, "per_page": 100}, "page"),
         ({"page": 0}, "page"),
         ({"price_min": "30", "price_max": "10"}, "price_min"),
         ({"price_min": "-1"}, "price_min"),
@@ -216,13 +223,14 @@ async def test_a_misspelling_that_finds_nothing_gets_a_did_you_mean(client: Clie
 async def test_suggestions_complete_prefixes_with_their_kind(client: Client) -> None:
     response = await client.get("/v1/search/suggest", params={"q": "cab"})
     assert response.status_code == 200
-    suggestions = response.json()["suggestions"]
-    assert {"text": "Cabernet Sauvignon", "kind": "grape", "wine_id": None} in suggestions
-    assert {"text": "Napa Cabernet Sauvignon", "kind": "wine", "wine_id": "napa"} in suggestions
-    typo = (await client.get("/v1/search/suggest", params={"q": "barosa"})).json()["suggestions"]
-    assert {"text": "Barossa Valley", "kind": "region", "wine_id": None} in typo
-    assert (await client.get("/v1/search/suggest", params={"q": " "})).json() == {"suggestions": []}
-    many = (await client.get("/v1/search/suggest", params={"q": "a"})).json()["suggestions"]
+    suggestions = response.json()["items"]
+    assert {"text": "Cabernet Sauvignon", "kind": "grape", "wine": None} in suggestions
+    napa = {"id": "napa", "name": "Napa Cabernet Sauvignon"}
+    assert {"text": "Napa Cabernet Sauvignon", "kind": "wine", "wine": napa} in suggestions
+    typo = (await client.get("/v1/search/suggest", params={"q": "barosa"})).json()["items"]
+    assert {"text": "Barossa Valley", "kind": "region", "wine": None} in typo
+    assert (await client.get("/v1/search/suggest", params={"q": " "})).json() == {"items": []}
+    many = (await client.get("/v1/search/suggest", params={"q": "a"})).json()["items"]
     assert len(many) <= 8
 
 
@@ -240,7 +248,7 @@ async def test_a_boost_provider_reorders_vague_searches_for_signed_in_callers(cl
     assert response.status_code == 200
     assert seen == [(shopper.id, "pear")] and anonymous["total"] >= 1
     browse = (await client.get("/v1/search", headers=shopper.headers)).json()
-    assert {h["style"] for h in browse["hits"][:3]} == {"white"}
+    assert {h["wine"]["style"] for h in browse["items"][:3]} == {"white"}
 
     async def broken(principal: Any, query: SearchQuery) -> Boost | None:
         raise RuntimeError("model not loaded")
@@ -311,11 +319,11 @@ async def test_cheap_and_premium_mean_this_catalogs_own_price_quartiles(client: 
     cheap = await search(client, q="cheap white")
     assert "relaxed" not in cheap["understood"] and cheap["total"] >= 1
     limit = float(cheap["understood"]["price_max"])
-    assert 14 <= limit < 29 and all(float(h["price"]) <= limit for h in cheap["hits"])
+    assert 14 <= limit < 29 and all(float(h["wine"]["price"]["amount"]) <= limit for h in cheap["items"])
     premium = await search(client, q="premium red")
     assert "relaxed" not in premium["understood"] and premium["total"] >= 1
     floor = float(premium["understood"]["price_min"])
-    assert 29 < floor <= 120 and all(float(h["price"]) >= floor for h in premium["hits"])
+    assert 29 < floor <= 120 and all(float(h["wine"]["price"]["amount"]) >= floor for h in premium["items"])
 
 
 @pytest.mark.usefixtures("cellar")

@@ -44,7 +44,7 @@ async def test_my_history_lists_views_and_searches_newest_first_paged_and_by_kin
 
     everything = await history(client, shopper)
     assert (everything["total"], everything["page"], everything["per_page"]) == (5, 1, 20)
-    assert [(h["kind"], h["wine_name"] or h["query"]) for h in everything["items"]] == [
+    assert [(h["kind"], (h["wine"] or {}).get("name") or h["query"]) for h in everything["items"]] == [
         ("search", "merlot"),
         ("view", "History Merlot"),
         ("view", "History Syrah"),
@@ -52,11 +52,11 @@ async def test_my_history_lists_views_and_searches_newest_first_paged_and_by_kin
         ("view", "History Merlot"),
     ]
     views = await history(client, shopper, "?kind=view&per_page=2&page=2")
-    assert views["total"] == 3 and [(h["wine_id"], h["wine_name"]) for h in views["items"]] == [
+    assert views["total"] == 3 and [(h["wine"]["id"], h["wine"]["name"]) for h in views["items"]] == [
         (merlot.id, "History Merlot")
     ]
     searches = await history(client, shopper, "?kind=search")
-    assert [(h["query"], h["results_count"], h["wine_id"]) for h in searches["items"]] == [
+    assert [(h["query"], h["results_count"], h["wine"]) for h in searches["items"]] == [
         ("merlot", 0, None),
         ("syrah", 4, None),
     ]

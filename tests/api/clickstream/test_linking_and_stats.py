@@ -47,7 +47,7 @@ async def test_anonymous_history_becomes_the_users_at_sign_in(client: AppClient,
     await post(client, [event(wine_id=new.id, anonymous_id=anon)])
     await worker.poll_once()
     profile = (await client.get("/v1/me/profile", headers=shopper.headers)).json()
-    assert [w["name"] for w in profile["recently_viewed"]] == ["After Login", "Before Login"]
+    assert [w["wine"]["name"] for w in profile["recently_viewed"]] == ["After Login", "Before Login"]
     assert await Interaction.find({"anonymous_id": other_browser, "user_id": None}).count() == 1
 
 

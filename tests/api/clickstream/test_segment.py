@@ -271,7 +271,7 @@ async def test_a_linked_anonymous_id_brings_segment_views_into_the_users_history
     await worker.ensure_group()
     await worker.poll_once()
     profile = (await client.get("/v1/me/profile", headers=shopper.headers)).json()
-    assert [w["name"] for w in profile["recently_viewed"]] == ["Segment Barolo"]
+    assert [w["wine"]["name"] for w in profile["recently_viewed"]] == ["Segment Barolo"]
 
 
 async def test_rate_limited_batches_answer_429_with_retry_after(tmp_path: Path, redis: Any) -> None:

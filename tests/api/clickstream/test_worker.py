@@ -26,15 +26,15 @@ from tests.factories import insert_wines, make_wine
 AppClient = AsyncTestClient[Litestar]
 
 
-async def eventually(poll: Callable[[], Awaitable[int]], deadline_s: float = 30.0) -> int:
-    """The first non-zero result of `poll`, polled until a generous deadline (0 if it never came)."""
+async def eventually(poll: Callable[[], Awaitable[int]], want: int, deadline_s: float = 30.0) -> int:
+    """What `poll` processed in all, polled until it reaches `want` or a generous deadline passes."""
     loop = asyncio.get_running_loop()
-    end = loop.time() + deadline_s
-    while loop.time() < end:
-        if found := await poll():
-            return found
-        await asyncio.sleep(0.02)
-    return 0
+    end, done = loop.time() + deadline_s, 0
+    while done < want and loop.time() < end:
+        done += await poll()
+        if done < want:
+            await asyncio.sleep(0.02)
+    return done
 
 
 async def test_a_beacon_becomes_profile_history_through_the_worker(
@@ -57,7 +57,7 @@ async def test_a_beacon_becomes_profile_history_through_the_worker(
     assert await worker.poll_once() == 4
 
     profile = (await client.get("/v1/me/profile", headers=shopper.headers)).json()
-    assert [(w["wine_id"], w["name"]) for w in profile["recently_viewed"]] == [
+    assert [(w["wine"]["id"], w["wine"]["name"]) for w in profile["recently_viewed"]] == [
         (merlot.id, "Merlot One"),
         (syrah.id, "Syrah Two"),
     ]
@@ -84,7 +84,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(
     patient = worker_for(client, redis, "patient", claim_idle_ms=600_000, reclaim_every_s=0)
     assert await patient.poll_once() == 0
     rescuer = worker_for(client, redis, "rescuer", claim_idle_ms=50, reclaim_every_s=0)
-    assert await eventually(rescuer.poll_once) == 60  # once the entries have been idle 50 ms (Redis's clock)
+    assert await eventually(rescuer.poll_once, 60) == 60  # once the entries have been idle 50 ms (Redis's clock)
 
     assert await Interaction.find({"_id": {"$in": [e["event_id"] for e in batch]}}).count() == 60
     counts = [(await Wine.get(w.id)).view_count for w in wines]  # type: ignore[union-attr]

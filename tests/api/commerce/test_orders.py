@@ -137,10 +137,13 @@ async def test_repeat_purchases_count_own_orders_and_leave_out_gifts_and_cancell
     cancelled = await buy(client, shopper.headers, (regret, 1))
     await client.post(f"/v1/me/orders/{cancelled['id']}/cancel", headers=shopper.headers)
     body = (await client.get("/v1/me/purchases", headers=shopper.headers)).json()
-    assert [(p["name"], p["times_bought"], p["bottles"]) for p in body["items"]] == [("Usual", 2, 5), ("Once", 1, 1)]
+    assert [(p["wine"]["name"], p["times_bought"], p["bottles"]) for p in body["items"]] == [
+        ("Usual", 2, 5),
+        ("Once", 1, 1),
+    ]
     assert body["items"][0]["last_bought_at"] >= body["items"][0]["first_bought_at"]
     repeats = (await client.get("/v1/me/purchases", params={"min_times": 2}, headers=shopper.headers)).json()
-    assert [p["name"] for p in repeats["items"]] == ["Usual"]
+    assert [p["wine"]["name"] for p in repeats["items"]] == ["Usual"]
     commerce = services_of(client.app).commerce
     taste = await commerce.purchases_for_taste(shopper.id)
     assert sorted((p.wine_id, p.quantity) for p in taste) == sorted([(usual.id, 2), (once.id, 1), (usual.id, 3)])
@@ -148,7 +151,7 @@ async def test_repeat_purchases_count_own_orders_and_leave_out_gifts_and_cancell
     assert set(counts) == {usual.id, once.id} and counts[usual.id].times_bought == 2
 
 
-async def test_the_profile_shows_recent_orders_and_the_wishlist_in_the_guide_shape(
+async def test_the_profile_shows_recent_orders_and_the_wishlist_with_the_api_names(
     client: AppClient, shopper: Shopper
 ) -> None:
     bought, wanted = await insert_wines(make_wine(name="Bought", price_cents=1200), make_wine(name="Wanted"))
@@ -156,10 +159,11 @@ async def test_the_profile_shows_recent_orders_and_the_wishlist_in_the_guide_sha
     await client.put(f"/v1/me/wishlist/{wanted.id}", headers=shopper.headers)
     profile = (await client.get("/v1/me/profile", headers=shopper.headers)).json()
     (entry,) = profile["purchase_history"]
-    assert entry["order_id"] == order["id"] and entry["gift"] is True and entry["status"] == "pending"
-    assert entry["items"] == [{"wine_id": bought.id, "name": "Bought", "quantity": 2, "price": "12.00"}]
-    assert entry["total"] == "24.00" and entry["date"]
-    assert [(w["wine_id"], w["name"]) for w in profile["wishlist"]] == [(wanted.id, "Wanted")]
+    assert entry["id"] == order["id"] and entry["is_gift"] is True and entry["status"] == "pending"
+    twelve = {"amount": "12.00", "amount_minor": 1200, "currency": "EUR"}
+    assert entry["items"] == [{"wine": {"id": bought.id, "name": "Bought"}, "quantity": 2, "unit_price": twelve}]
+    assert entry["total"]["amount"] == "24.00" and entry["placed_at"] == order["placed_at"]
+    assert [(w["wine"]["id"], w["wine"]["name"]) for w in profile["wishlist"]] == [(wanted.id, "Wanted")]
     assert profile["wishlist"][0]["added_at"]
 
 
@@ -181,7 +185,7 @@ async def test_erasing_a_customer_keeps_orders_anonymised_and_corrects_ratings(
     assert await commerce.export_user(shopper.id) == {"cart": None, "orders": [], "wishlist": [], "reviews": []}
     kept = await Order.get(order["id"])
     assert kept is not None and (kept.user_id, kept.anonymised) == ("anon-1", True)
-    assert kept.total_cents == order["total_cents"]
+    assert kept.total_cents == order["total"]["amount_minor"]
     assert kept.gift is not None and "Lee" not in kept.model_dump_json() and "Cheers" not in kept.model_dump_json()
     rated = (await client.get(f"/v1/wines/{wine.id}")).json()
     assert (rated["rating_count"], rated["rating_mean"]) == (0, None)

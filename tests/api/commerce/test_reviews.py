@@ -40,7 +40,7 @@ async def test_deleting_a_review_takes_it_out_of_the_aggregate(client: AppClient
     assert (await client.delete(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)).status_code == 204
     assert await rating_of(wine) == (1, 3.0)
     mine = await client.get(f"/v1/wines/{wine.id}/reviews/me", headers=shopper.headers)
-    assert mine.status_code == 200 and mine.json() == {"wine_id": wine.id, "review": None}
+    assert mine.status_code == 200 and mine.json() == {"wine": {"id": wine.id, "name": wine.name}, "review": None}
     page = (await client.get(f"/v1/wines/{wine.id}/reviews")).json()
     assert [(r["reviewer"], r["rating"]) for r in page["items"]] == [("cora", 3.0)]
     assert "user_id" not in page["items"][0]
@@ -135,8 +135,8 @@ async def test_a_verified_review_weighs_four_times_an_unverified_one_in_every_me
     assert sorted((r["rating"], r["verified"]) for r in page["items"]) == [(1.0, False), (5.0, True)]
     shown = (await client.get(f"/v1/wines/{wine.id}")).json()
     assert (shown["rating_mean"], shown["rating_verified_count"], shown["rating_unverified_count"]) == (weighted, 1, 1)
-    hits = (await client.get("/v1/search", params={"q": "Weighted Barolo"})).json()["hits"]
-    assert [h["rating_mean"] for h in hits if h["id"] == wine.id] == [weighted]
+    hits = (await client.get("/v1/search", params={"q": "Weighted Barolo"})).json()["items"]
+    assert [h["wine"]["rating_mean"] for h in hits if h["wine"]["id"] == wine.id] == [weighted]
 
 
 async def test_unverified_reviews_alone_keep_their_plain_mean(client: AppClient, shopper: Shopper) -> None:
@@ -206,14 +206,14 @@ async def test_my_reviews_are_mine_only_newest_first_and_paged_with_the_wines_na
 
     first = (await client.get("/v1/me/reviews", params={"per_page": 2}, headers=shopper.headers)).json()
     assert (first["total"], first["page"], first["per_page"]) == (3, 1, 2)
-    assert [(r["wine_id"], r["wine_name"]) for r in first["items"]] == [
+    assert [(r["wine"]["id"], r["wine"]["name"]) for r in first["items"]] == [
         (wines[2].id, "Mine 2"),
         (wines[1].id, "Mine 1"),
     ]
     second = (await client.get("/v1/me/reviews?page=2&per_page=2", headers=shopper.headers)).json()
-    assert [r["wine_name"] for r in second["items"]] == ["Mine 0"] and second["items"][0]["rating"] == 4
+    assert [r["wine"]["name"] for r in second["items"]] == ["Mine 0"] and second["items"][0]["rating"] == 4
     theirs = (await client.get("/v1/me/reviews", headers=someone)).json()
-    assert [(r["wine_id"], r["rating"]) for r in theirs["items"]] == [(wines[0].id, 1.0)] and theirs["total"] == 1
+    assert [(r["wine"]["id"], r["rating"]) for r in theirs["items"]] == [(wines[0].id, 1.0)] and theirs["total"] == 1
     assert (await client.get("/v1/me/reviews")).status_code == 401
     for bad in ("page=0", "per_page=101", "page=x"):
         answer = await client.get(f"/v1/me/reviews?{bad}", headers=shopper.headers)
@@ -228,9 +228,9 @@ async def test_my_review_is_an_explicit_empty_answer_until_written_and_only_an_u
     url = f"/v1/wines/{wine.id}/reviews/me"
     await client.put(url, json={"rating": 3, "text": "Not mine."}, headers=other)
     empty = await client.get(url, headers=shopper.headers)
-    assert empty.status_code == 200 and empty.json() == {"wine_id": wine.id, "review": None}
+    assert empty.status_code == 200 and empty.json() == {"wine": {"id": wine.id, "name": wine.name}, "review": None}
     await client.put(url, json={"rating": 4, "text": "Mine."}, headers=shopper.headers)
     mine = (await client.get(url, headers=shopper.headers)).json()
-    assert mine["wine_id"] == wine.id and (mine["review"]["rating"], mine["review"]["text"]) == (4, "Mine.")
+    assert mine["wine"]["id"] == wine.id and (mine["review"]["rating"], mine["review"]["text"]) == (4, "Mine.")
     missing = await client.get("/v1/wines/no-such-wine/reviews/me", headers=shopper.headers)
     assert missing.status_code == 404 and missing.json()["code"] == "wine_not_found"

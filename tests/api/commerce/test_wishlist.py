@@ -16,7 +16,9 @@ async def test_adding_a_wine_twice_keeps_one_entry_and_its_first_price(client: A
     await wine.set({"price_cents": 3500})
     second = await client.put(url, headers=shopper.headers)
     assert second.status_code == 200
-    assert second.json()["price_when_added"] == "30.00" and second.json()["price"] == "35.00"
+    assert (
+        second.json()["price_when_added"]["amount"] == "30.00" and second.json()["wine"]["price"]["amount"] == "35.00"
+    )
     assert await WishlistEntry.find({"user_id": shopper.id}).count() == 1
 
 
@@ -29,12 +31,12 @@ async def test_entries_say_when_a_wine_is_back_in_stock_or_cheaper(client: AppCl
     await sold_out.set({"stock": 6})
     await pricey.set({"price_cents": 1200})
     body = (await client.get("/v1/me/wishlist", headers=shopper.headers)).json()
-    flags = {e["name"]: (e["in_stock"], e["back_in_stock"], e["price_dropped"]) for e in body["items"]}
+    flags = {e["wine"]["name"]: (e["wine"]["in_stock"], e["back_in_stock"], e["price_dropped"]) for e in body["items"]}
     assert flags == {"Sold out": (True, True, False), "Pricey": (True, False, True), "Same": (True, False, False)}
     assert body["total"] == 3
     one = (await client.get(f"/v1/me/wishlist/{pricey.id}", headers=shopper.headers)).json()
-    assert one["wine_id"] == pricey.id
-    assert one["entry"]["price"] == "12.00" and one["entry"]["price_when_added"] == "15.00"
+    assert one["wine"]["id"] == pricey.id
+    assert one["entry"]["wine"]["price"]["amount"] == "12.00" and one["entry"]["price_when_added"]["amount"] == "15.00"
 
 
 async def test_removing_is_idempotent_and_entries_are_per_user(client: AppClient, shopper: Shopper) -> None:
@@ -55,7 +57,7 @@ async def status_of(client: AppClient, url: str, headers: dict[str, str]) -> tup
     """The status and the wished-for wine's id (None: not on the wishlist) of GET /v1/me/wishlist/{id}."""
     response = await client.get(url, headers=headers)
     entry = response.json()["entry"]
-    return response.status_code, None if entry is None else entry["wine_id"]
+    return response.status_code, None if entry is None else entry["wine"]["id"]
 
 
 async def test_a_wine_not_on_the_wishlist_is_an_explicit_empty_answer_and_only_an_unknown_wine_is_404(
@@ -65,7 +67,7 @@ async def test_a_wine_not_on_the_wishlist_is_an_explicit_empty_answer_and_only_a
     for wine in (listed, delisted):
         response = await client.get(f"/v1/me/wishlist/{wine.id}", headers=shopper.headers)
         assert response.status_code == 200
-        assert response.json() == {"wine_id": wine.id, "entry": None}
+        assert response.json() == {"wine": {"id": wine.id, "name": wine.name}, "entry": None}
     missing = await client.get("/v1/me/wishlist/no-such-wine", headers=shopper.headers)
     assert missing.status_code == 404 and missing.json()["code"] == "wine_not_found"
 

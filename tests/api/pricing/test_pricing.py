@@ -46,16 +46,16 @@ async def surfaces(client: AppClient, wine_id: str, headers: dict[str, str]) -> 
     """The price of one wine on every surface a shopper sees, read at the same moment."""
     page = (await client.get(f"/v1/wines/{wine_id}")).json()
     found = (await client.get("/v1/search", params={"q": "Promo", "price_max": "18"})).json()
-    cheap_first = (await client.get("/v1/search", params={"sort": "price_asc"})).json()["hits"][0]["id"]
+    cheap_first = (await client.get("/v1/search", params={"sort": "price_asc"})).json()["items"][0]["wine"]["id"]
     cart = (await client.get("/v1/me/cart", headers=headers)).json()
-    line = next(i for i in cart["items"] if i["wine_id"] == wine_id)
+    line = next(i for i in cart["items"] if i["wine"]["id"] == wine_id)
     return {
-        "page": page["price_cents"],
+        "page": page["price"]["amount_minor"],
         "rule": page["price_rule"],
         "under_18": found["total"],
-        "facet_min": found["facets"]["price_min"],
+        "facet_min": (found["facets"]["price_min"] or {}).get("amount"),
         "cheapest": cheap_first,
-        "cart": line["unit_price_cents"],
+        "cart": line["unit_price"]["amount_minor"],
     }
 
 
@@ -92,14 +92,17 @@ async def test_a_promotion_starting_and_ending_changes_every_surface_at_once(
         "cheapest": rioja.id,
         "cart": 1600,
     }
-    assert (await client.get(f"/v1/wines/{other.id}")).json()["price_cents"] == 2500  # not selected
+    assert (await client.get(f"/v1/wines/{other.id}")).json()["price"]["amount_minor"] == 2500  # not selected
 
     clock.now = T0 + timedelta(days=7)
     assert await client.app.state.services.pricing.tick() == 1
     after = await surfaces(client, rioja.id, shopper.headers)
     assert after == before
     history = (await client.get(f"/v1/admin/wines/{rioja.id}/price-history", headers=admin.headers)).json()
-    assert [(h["price"], h["previous"]) for h in history] == [("20.00", "16.00"), ("16.00", "20.00")]
+    assert [(h["price"]["amount"], h["previous"]["amount"]) for h in history] == [
+        ("20.00", "16.00"),
+        ("16.00", "20.00"),
+    ]
     assert "Rioja week" in history[1]["cause"] and "ended" in history[0]["cause"]
 
 
@@ -124,11 +127,11 @@ async def test_an_order_placed_during_a_promotion_keeps_its_price_after_it_ends(
     assert placed.status_code == 201, placed.text
     clock.now = T0 + timedelta(hours=3)
     await client.app.state.services.pricing.tick()
-    assert (await client.get(f"/v1/wines/{rioja.id}")).json()["price_cents"] == 2000
+    assert (await client.get(f"/v1/wines/{rioja.id}")).json()["price"]["amount_minor"] == 2000
     order = (await client.get(f"/v1/me/orders/{placed.json()['id']}", headers=shopper.headers)).json()
-    assert order["total_cents"] == 3000
-    assert (order["items"][0]["unit_price_cents"], order["items"][0]["price_rule"]) == (1500, "Flash")
-    assert order["items"][0]["list_price"] == "20.00"
+    assert order["total"]["amount_minor"] == 3000
+    assert (order["items"][0]["unit_price"]["amount_minor"], order["items"][0]["price_rule"]) == (1500, "Flash")
+    assert order["items"][0]["list_price"]["amount"] == "20.00"
 
 
 async def test_a_price_that_went_up_since_the_cart_was_shown_is_a_409_with_both_prices(
@@ -152,13 +155,13 @@ async def test_a_price_that_went_up_since_the_cart_was_shown_is_a_409_with_both_
     assert refused.status_code == 409 and refused.headers["content-type"].startswith("application/problem+json")
     body = refused.json()
     assert body["code"] == "price_changed"
-    assert [(e["seen_price"], e["price"]) for e in body["errors"]] == [("20.00", "26.00")]
+    assert [(e["seen_price"]["amount"], e["price"]["amount"]) for e in body["errors"]] == [("20.00", "26.00")]
     assert await Wine.get(rioja.id) is not None and (await Wine.get(rioja.id)).stock == 50  # nothing reserved
     # the shopper saw the new price (the storefront sends it): the order goes through at that price
     placed = await client.post(
         "/v1/me/checkout", json={"seen_prices": {rioja.id: 2600, other.id: 2500}}, headers=shopper.headers
     )
-    assert placed.status_code == 201 and placed.json()["total_cents"] == 5100
+    assert placed.status_code == 201 and placed.json()["total"]["amount_minor"] == 5100
 
 
 async def test_a_price_that_went_down_is_charged_as_it_is(
@@ -168,7 +171,7 @@ async def test_a_price_that_went_down_is_charged_as_it_is(
     await client.put(f"/v1/me/cart/items/{rioja.id}", json={"quantity": 1}, headers=shopper.headers)
     await client.patch(f"/v1/admin/wines/{rioja.id}", json={"price": "18.00"}, headers=admin.headers)
     placed = await client.post("/v1/me/checkout", json={"seen_prices": {rioja.id: 2000}}, headers=shopper.headers)
-    assert placed.status_code == 201 and placed.json()["total_cents"] == 1800
+    assert placed.status_code == 201 and placed.json()["total"]["amount_minor"] == 1800
 
 
 async def test_a_price_change_racing_a_checkout_never_charges_an_unseen_price(
@@ -217,14 +220,14 @@ async def test_a_slow_mover_is_marked_down_after_n_days_without_a_sale_and_back_
         },
     )
     assert made.status_code == 201, made.text
-    assert (await client.get(f"/v1/wines/{rioja.id}")).json()["price_cents"] == 2000
+    assert (await client.get(f"/v1/wines/{rioja.id}")).json()["price"]["amount_minor"] == 2000
     clock.now = T0 + timedelta(days=30)
     await services_tick(client)
-    assert (await client.get(f"/v1/wines/{rioja.id}")).json()["price_cents"] == 1500
+    assert (await client.get(f"/v1/wines/{rioja.id}")).json()["price"]["amount_minor"] == 1500
     await client.put(f"/v1/me/cart/items/{rioja.id}", json={"quantity": 1}, headers=shopper.headers)
     assert (await client.post("/v1/me/checkout", json={}, headers=shopper.headers)).status_code == 201
     wine = (await client.get(f"/v1/wines/{rioja.id}")).json()
-    assert wine["price_cents"] == 2000 and wine["price_rule"] is None  # it sold: no longer a slow mover
+    assert wine["price"]["amount_minor"] == 2000 and wine["price_rule"] is None  # it sold: no longer a slow mover
 
 
 async def services_tick(client: AppClient) -> int:
@@ -266,10 +269,12 @@ async def test_wishlist_alerts_and_the_export_use_the_price_history(
             "starts_at": clock.now.isoformat(),
         },
     )
-    entries = {e["wine_id"]: e for e in (await client.get("/v1/me/wishlist", headers=shopper.headers)).json()["items"]}
+    entries = {
+        e["wine"]["id"]: e for e in (await client.get("/v1/me/wishlist", headers=shopper.headers)).json()["items"]
+    }
     assert entries[rioja.id]["alerts"] == ["price dropped 19% since you added it", "lowest price in 90 days"]
     assert entries[other.id]["alerts"] == [] and entries[other.id]["lowest_in_90_days"] is False
     export = (await client.get("/v1/me/export", headers=shopper.headers)).json()
-    wishlist = {w["wine_id"]: w for w in export["wishlist"]}
+    wishlist = {w["wine_id"]: w for w in export["wishlist"]}  # the export is the data as stored
     assert [h["price_cents"] for h in wishlist[rioja.id]["price_history"]] == [1620]
     assert wishlist[other.id]["price_history"] == []

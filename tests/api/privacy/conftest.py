@@ -96,9 +96,7 @@ async def use_everything(client: AppClient, shopper: Shopper, admin: Shopper) ->
     await client.app.state.services.recommendations.retrain()  # the recommender learns the new catalog
     fp = Footprint(shopper, await issued_anonymous_id(client), wines)
     h = shopper.headers
-    await ok(
-        await client.patch("/v1/me/preferences", json={"wine_style": ["red"], "extra": {"note": fp.extra}}, headers=h)
-    )
+    await ok(await client.patch("/v1/me/preferences", json={"styles": ["red"], "extra": {"note": fp.extra}}, headers=h))
     await ok(await client.post("/v1/me/taste-quiz", json={"answers": {"coffee": "black", "citrus": "love"}}, headers=h))
     await ok(
         await client.put(
@@ -121,7 +119,7 @@ async def use_everything(client: AppClient, shopper: Shopper, admin: Shopper) ->
         client, fp, [event("wine_viewed", anonymous_id=fp.anonymous_id, wine_id=w.id) for w in wines[1:3]], headers=h
     )
     recs = await ok(await client.get("/v1/me/recommendations", headers=h))
-    fp.rec_id, picked = recs["rec_id"], recs["items"][0]["wine_id"]
+    fp.rec_id, picked = recs["rec_id"], recs["items"][0]["wine"]["id"]
     await beacon(
         client,
         fp,

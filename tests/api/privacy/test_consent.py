@@ -70,14 +70,14 @@ async def test_other_consents_leave_behaviour_alone(client: AppClient, shopper: 
 
 async def ids(client: AppClient, url: str, shopper: Shopper | None, **params: Any) -> list[str]:
     body = await ok(await client.get(url, params=params, headers=shopper.headers if shopper else {}))
-    return [item.get("wine_id") or item.get("id") for item in body.get("items") or body["hits"]]
+    return [item["wine"]["id"] for item in body["items"]]  # one shape: recommendation and search items
 
 
 async def test_without_personalisation_consent_nothing_is_personalised(client: AppClient, shopper: Shopper) -> None:
     wines = await insert_wines(*cellar_wines())
     assert await client.app.state.services.catalog.sync_to_index([w.id for w in wines], strict=True)
     await client.app.state.services.recommendations.retrain()
-    await ok(await client.patch("/v1/me/preferences", json={"wine_style": ["sparkling"]}, headers=shopper.headers))
+    await ok(await client.patch("/v1/me/preferences", json={"styles": ["sparkling"]}, headers=shopper.headers))
     await ok(
         await client.post(
             "/v1/me/taste-quiz", json={"answers": {"coffee": "sweet", "citrus": "avoid"}}, headers=shopper.headers
@@ -85,11 +85,11 @@ async def test_without_personalisation_consent_nothing_is_personalised(client: A
     )
 
     async def personalised() -> tuple[bool, bool]:
-        mine = await ok(await client.get("/v1/me/recommendations", params={"limit": 8}, headers=shopper.headers))
-        popular = await ids(client, "/v1/recommendations/popular", shopper, limit=8)
+        mine = await ok(await client.get("/v1/me/recommendations", params={"per_page": 8}, headers=shopper.headers))
+        popular = await ids(client, "/v1/recommendations/popular", shopper, per_page=8)
         searched = await ids(client, "/v1/search", shopper, per_page=10)
         return (
-            mine["personalised"] or [i["wine_id"] for i in mine["items"]] != popular,
+            mine["personalised"] or [i["wine"]["id"] for i in mine["items"]] != popular,
             searched != await ids(client, "/v1/search", None, per_page=10),
         )
 

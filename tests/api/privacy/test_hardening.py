@@ -93,8 +93,8 @@ async def test_a_chunked_body_over_the_limit_is_refused_while_it_is_read(client:
 
 
 async def test_a_body_at_the_limit_is_taken(client: AppClient, shopper: Shopper) -> None:
-    padding = DEFAULT_MAX_BODY - len(json.dumps({"wine_style": ["red"]}))
-    body = json.dumps({"wine_style": ["red"]})[:-1] + " " * padding + "}"
+    padding = DEFAULT_MAX_BODY - len(json.dumps({"styles": ["red"]}))
+    body = json.dumps({"styles": ["red"]})[:-1] + " " * padding + "}"
     assert len(body) == DEFAULT_MAX_BODY
     response = await client.patch(
         "/v1/me/preferences", content=body, headers={**shopper.headers, "Content-Type": "application/json"}

@@ -17,8 +17,8 @@ async def test_a_served_list_is_traced_from_click_to_cart_to_purchase_in_the_ctr
 ) -> None:
     await allow(client, shopper)
     await retrain(client)
-    served = await for_you(client, shopper, surface="home", limit=4)
-    rec_id, picked = served["rec_id"], served["items"][1]["wine_id"]
+    served = await for_you(client, shopper, surface="home", per_page=4)
+    rec_id, picked = served["rec_id"], served["items"][1]["wine"]["id"]
 
     await post(
         client,
@@ -36,7 +36,7 @@ async def test_a_served_list_is_traced_from_click_to_cart_to_purchase_in_the_ctr
     )
     assert response.status_code == 200, response.text
     assert (await client.post("/v1/me/checkout", json={}, headers=shopper.headers)).status_code == 201
-    await for_you(client, shopper, surface="cart", limit=2)  # another surface, never clicked
+    await for_you(client, shopper, surface="cart", per_page=2)  # another surface, never clicked
 
     log = await RecommendationLog.get(rec_id)
     assert log is not None and [(a.type, a.wine_id) for a in log.actions] == [
@@ -59,8 +59,8 @@ async def test_a_purchase_never_counts_for_someone_elses_list(
 ) -> None:
     await allow(client, shopper)
     await retrain(client)
-    theirs = await for_you(client, shopper, limit=2)
-    wine_id = theirs["items"][0]["wine_id"]
+    theirs = await for_you(client, shopper, per_page=2)
+    wine_id = theirs["items"][0]["wine"]["id"]
     from tests.conftest import sign_up
 
     other = await sign_up(client)
@@ -77,8 +77,8 @@ async def test_not_for_me_is_logged_and_honoured_by_every_list_afterwards(
 ) -> None:
     await allow(client, shopper)
     await retrain(client)
-    served = await for_you(client, shopper, limit=5)
-    gone = served["items"][0]["wine_id"]
+    served = await for_you(client, shopper, per_page=5)
+    gone = served["items"][0]["wine"]["id"]
     response = await client.post(
         f"/v1/me/recommendations/{served['rec_id']}/dismiss", json={"wine_id": gone}, headers=shopper.headers
     )
@@ -87,19 +87,19 @@ async def test_not_for_me_is_logged_and_honoured_by_every_list_afterwards(
     log = await RecommendationLog.get(served["rec_id"])
     assert log is not None and [(a.type, a.wine_id) for a in log.actions] == [("dismiss", gone)]
 
-    lists = [await for_you(client, shopper, limit=20)]
+    lists = [await for_you(client, shopper, per_page=20)]
     for url in (
         "/v1/recommendations/popular",
         "/v1/trending",
         f"/v1/wines/{cellar[2].id}/similar",
         f"/v1/wines/{cellar[2].id}/bought-together",
     ):
-        answer = await client.get(url, params={"limit": 20}, headers=shopper.headers)
+        answer = await client.get(url, params={"per_page": 20}, headers=shopper.headers)
         assert answer.status_code == 200, answer.text
         lists.append(answer.json())
-    assert all(gone not in {i["wine_id"] for i in body["items"]} for body in lists)
-    anonymous = await client.get("/v1/recommendations/popular", params={"limit": 20})
-    assert gone in {i["wine_id"] for i in anonymous.json()["items"]}  # only this shopper said "not for me"
+    assert all(gone not in {i["wine"]["id"] for i in body["items"]} for body in lists)
+    anonymous = await client.get("/v1/recommendations/popular", params={"per_page": 20})
+    assert gone in {i["wine"]["id"] for i in anonymous.json()["items"]}  # only this shopper said "not for me"
 
 
 async def test_dismissing_from_another_users_list_or_a_wine_not_in_it_changes_nothing(
@@ -109,15 +109,15 @@ async def test_dismissing_from_another_users_list_or_a_wine_not_in_it_changes_no
 
     await allow(client, shopper)
     await retrain(client)
-    served = await for_you(client, shopper, limit=3)
+    served = await for_you(client, shopper, per_page=3)
     other = await sign_up(client)
     response = await client.post(
         f"/v1/me/recommendations/{served['rec_id']}/dismiss",
-        json={"wine_id": served["items"][0]["wine_id"]},
+        json={"wine_id": served["items"][0]["wine"]["id"]},
         headers=other.headers,
     )
     assert response.status_code == 404
-    absent = next(w.id for w in cellar if w.id not in {i["wine_id"] for i in served["items"]})
+    absent = next(w.id for w in cellar if w.id not in {i["wine"]["id"] for i in served["items"]})
     response = await client.post(
         f"/v1/me/recommendations/{served['rec_id']}/dismiss", json={"wine_id": absent}, headers=shopper.headers
     )
@@ -131,13 +131,13 @@ async def test_not_for_me_sent_as_a_beacon_event_is_honoured_after_the_worker_an
 ) -> None:
     await allow(client, shopper)
     await retrain(client)
-    served = await for_you(client, shopper, limit=3)
-    gone = served["items"][0]["wine_id"]
+    served = await for_you(client, shopper, per_page=3)
+    gone = served["items"][0]["wine"]["id"]
     await post(client, [event("recommendation_dismissed", rec_id=served["rec_id"], wine_id=gone)], shopper.headers)
     worker = worker_for(client, redis, "recs")
     await worker.ensure_group()
     assert await worker.poll_once() == 1
     await retrain(client)
-    assert gone not in {i["wine_id"] for i in (await for_you(client, shopper, limit=20))["items"]}
-    trending = await client.get("/v1/trending", params={"limit": 20}, headers=shopper.headers)
-    assert gone not in {i["wine_id"] for i in trending.json()["items"]}
+    assert gone not in {i["wine"]["id"] for i in (await for_you(client, shopper, per_page=20))["items"]}
+    trending = await client.get("/v1/trending", params={"per_page": 20}, headers=shopper.headers)
+    assert gone not in {i["wine"]["id"] for i in trending.json()["items"]}

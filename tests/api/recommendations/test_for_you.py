@@ -40,7 +40,7 @@ async def test_without_personalisation_consent_the_list_is_popular_and_says_so(
     client: AppClient, shopper: Shopper
 ) -> None:
     await retrain(client)
-    body = await for_you(client, shopper, limit=5)
+    body = await for_you(client, shopper, per_page=5)
     assert body["personalised"] is False
     assert "personalisation" in body["note"]
     assert len(body["items"]) == 5 and body["rec_id"]
@@ -54,16 +54,16 @@ async def test_two_new_users_with_opposite_quiz_answers_get_lists_matching_their
     for shopper, answers in ((bold, BIG_RED_ANSWERS), (fresh, CRISP_BUBBLES_ANSWERS)):
         await allow(client, shopper)
         await quiz(client, shopper, answers)
-    bold_list = (await for_you(client, bold, limit=5))["items"]
-    fresh_list = (await for_you(client, fresh, limit=5))["items"]
+    bold_list = (await for_you(client, bold, per_page=5))["items"]
+    fresh_list = (await for_you(client, fresh, per_page=5))["items"]
 
-    assert [i["style"] for i in bold_list[:4]] == ["red"] * 4
-    assert {i["style"] for i in fresh_list[:4]} <= {"white", "sparkling", "rosé"}
-    assert not {i["wine_id"] for i in bold_list[:3]} & {i["wine_id"] for i in fresh_list[:3]}
+    assert [i["wine"]["style"] for i in bold_list[:4]] == ["red"] * 4
+    assert {i["wine"]["style"] for i in fresh_list[:4]} <= {"white", "sparkling", "rosé"}
+    assert not {i["wine"]["id"] for i in bold_list[:3]} & {i["wine"]["id"] for i in fresh_list[:3]}
     top = bold_list[0]
     assert top["reasons"][0]["code"] == "taste_match" and "body" in top["reasons"][0]["values"]
     assert top["match"] > fresh_list[-1]["match"] - 100  # both are scores on the same 0..100 scale
-    first = await for_you(client, fresh, limit=5)
+    first = await for_you(client, fresh, per_page=5)
     assert first["personalised"] is True and first["taste"]["fizz"]["source"] == "quiz"
 
 
@@ -72,11 +72,11 @@ async def test_every_list_is_logged_under_its_rec_id_with_surface_items_and_mode
 ) -> None:
     await retrain(client)
     await allow(client, shopper)
-    body = await for_you(client, shopper, surface="email", limit=3)
+    body = await for_you(client, shopper, surface="email", per_page=3)
     log = await RecommendationLog.get(body["rec_id"])
     assert log is not None and log.user_id == shopper.id and log.surface == "email"
     assert log.model_version == body["model_version"]
-    assert [i.wine_id for i in log.items] == [i["wine_id"] for i in body["items"]]
+    assert [i.wine_id for i in log.items] == [i["wine"]["id"] for i in body["items"]]
 
 
 async def test_hard_filters_hold_for_needs_dislikes_stock_and_what_was_bought(
@@ -92,14 +92,18 @@ async def test_hard_filters_hold_for_needs_dislikes_stock_and_what_was_bought(
     )
     assert response.status_code == 200, response.text
     await retrain(client)
-    served = (await for_you(client, shopper, limit=20))["items"]
+    served = (await for_you(client, shopper, per_page=20))["items"]
 
     assert served, "vegan wines remain to recommend"
     for item in served:
-        wine = await Wine.get(item["wine_id"])
+        wine = await Wine.get(item["wine"]["id"])
         assert wine is not None and wine.stock > 0 and wine.listed
-        assert "vegan" in item["dietary"] and item["style"] != "sparkling" and "Gamay" not in item["grapes"]
-    assert bought.id not in {i["wine_id"] for i in served}
+        assert (
+            "vegan" in item["wine"]["dietary"]
+            and item["wine"]["style"] != "sparkling"
+            and "Gamay" not in item["wine"]["grapes"]
+        )
+    assert bought.id not in {i["wine"]["id"] for i in served}
 
 
 async def test_a_wine_sold_out_after_training_is_never_served(
@@ -107,9 +111,9 @@ async def test_a_wine_sold_out_after_training_is_never_served(
 ) -> None:
     await allow(client, shopper)
     await retrain(client)
-    first = (await for_you(client, shopper, limit=3))["items"][0]["wine_id"]
+    first = (await for_you(client, shopper, per_page=3))["items"][0]["wine"]["id"]
     await Wine.get_pymongo_collection().update_one({"_id": first}, {"$set": {"stock": 0}})
-    assert first not in {i["wine_id"] for i in (await for_you(client, shopper, limit=20))["items"]}
+    assert first not in {i["wine"]["id"] for i in (await for_you(client, shopper, per_page=20))["items"]}
 
 
 async def test_a_purchase_is_excluded_at_once_and_history_explains_the_next_list(
@@ -119,6 +123,6 @@ async def test_a_purchase_is_excluded_at_once_and_history_explains_the_next_list
     await retrain(client)
     syrah = cellar[1]
     await buy(client, shopper.headers, (syrah, 2))  # no retraining: the order hook counts at once
-    served = (await for_you(client, shopper, limit=20))["items"]
-    assert syrah.id not in {i["wine_id"] for i in served}
-    assert {STYLES.index(i["style"]) for i in served}  # still a list
+    served = (await for_you(client, shopper, per_page=20))["items"]
+    assert syrah.id not in {i["wine"]["id"] for i in served}
+    assert {STYLES.index(i["wine"]["style"]) for i in served}  # still a list

@@ -19,7 +19,7 @@ async def test_the_background_trainer_picks_up_new_wines_and_serving_never_stops
         wines: list[Wine] = await insert_wines(*cellar_wines())
         answered = []
         for _ in range(200):  # the loop notices unknown wines at its next stock refresh and retrains
-            response = await client.get("/v1/recommendations/popular", params={"limit": 3})
+            response = await client.get("/v1/recommendations/popular", params={"per_page": 3})
             answered.append(response.status_code)
             snap = trainer.snapshot
             if snap is not None and len(snap.table) == len(wines) and response.json()["items"]:

@@ -15,12 +15,12 @@ from tests.conftest import AppClient, Shopper
 async def styles_of(client: AppClient, shopper: Shopper | None, **params: Any) -> list[str]:
     response = await client.get("/v1/search", params=params, headers=shopper.headers if shopper else {})
     assert response.status_code == 200, response.text
-    return [hit["style"] for hit in response.json()["hits"]]
+    return [hit["wine"]["style"] for hit in response.json()["items"]]
 
 
 async def like_sparkling(client: AppClient, shopper: Shopper) -> None:
     await allow(client, shopper)
-    response = await client.patch("/v1/me/preferences", json={"wine_style": ["sparkling"]}, headers=shopper.headers)
+    response = await client.patch("/v1/me/preferences", json={"styles": ["sparkling"]}, headers=shopper.headers)
     assert response.status_code == 200, response.text
 
 
@@ -44,7 +44,7 @@ async def test_a_producer_or_wine_name_is_never_personalised(
     assert not await is_vague(index, cellar[5].name)
     anonymous = await client.get("/v1/search", params={"q": "Winery 3"})
     mine = await client.get("/v1/search", params={"q": "Winery 3"}, headers=shopper.headers)
-    assert [h["id"] for h in mine.json()["hits"]] == [h["id"] for h in anonymous.json()["hits"]]
+    assert [h["wine"]["id"] for h in mine.json()["items"]] == [h["wine"]["id"] for h in anonymous.json()["items"]]
 
 
 @pytest.mark.usefixtures("cellar")

@@ -33,10 +33,10 @@ async def test_similar_wines_share_structure_and_attributes_and_explain_it(
 ) -> None:
     await retrain(client)
     riesling = cellar[10]
-    body = await get(client, f"/v1/wines/{riesling.id}/similar", limit=3)
+    body = await get(client, f"/v1/wines/{riesling.id}/similar", per_page=3)
     assert body["surface"] == "similar" and body["rec_id"]
-    assert riesling.id not in {i["wine_id"] for i in body["items"]}
-    assert {i["style"] for i in body["items"]} == {"white"}
+    assert riesling.id not in {i["wine"]["id"] for i in body["items"]}
+    assert {i["wine"]["style"] for i in body["items"]} == {"white"}
     assert body["items"][0]["reasons"][0]["code"] == "similar_to"
     assert (await client.get("/v1/wines/nope/similar")).status_code == 404
 
@@ -49,13 +49,13 @@ async def test_bought_together_comes_from_shared_orders_with_how_often(client: A
     buyer = await sign_up(client)
     await buy(client, buyer.headers, (rioja, 1), (cava, 1))
     await retrain(client)
-    items = (await get(client, f"/v1/wines/{rioja.id}/bought-together", limit=4))["items"]
-    assert [i["wine_id"] for i in items] == [albarino.id, cava.id]  # never filled up with merely similar wines
+    items = (await get(client, f"/v1/wines/{rioja.id}/bought-together", per_page=4))["items"]
+    assert [i["wine"]["id"] for i in items] == [albarino.id, cava.id]  # never filled up with merely similar wines
     assert items[0]["reasons"][0]["code"] == "bought_with" and items[0]["reasons"][0]["values"][1] == "3"
     assert all([r["code"] for r in i["reasons"]] == ["bought_with"] for i in items)
-    alone = await get(client, f"/v1/wines/{cellar[5].id}/bought-together", limit=4)
+    alone = await get(client, f"/v1/wines/{cellar[5].id}/bought-together", per_page=4)
     assert alone["items"] == []  # no shared orders yet: nothing, rather than similar wines under this title
-    assert (await get(client, f"/v1/wines/{cellar[5].id}/similar", limit=4))["items"]
+    assert (await get(client, f"/v1/wines/{cellar[5].id}/similar", per_page=4))["items"]
 
 
 async def test_reorder_ranks_repeat_purchases_by_how_due_they_are(
@@ -71,7 +71,7 @@ async def test_reorder_ranks_repeat_purchases_by_how_due_they_are(
     await buy(client, shopper.headers, (once, 1))
     await retrain(client)
     body = await get(client, "/v1/me/reorder", shopper.headers)
-    assert [i["wine_id"] for i in body["items"]] == [often.id, rarely.id]
+    assert [i["wine"]["id"] for i in body["items"]] == [often.id, rarely.id]
     first = body["items"][0]["reasons"]
     assert first[0]["text"] == "you reorder this every ~6 weeks" and first[1]["code"] == "reorder_due"
     assert body["items"][1]["reasons"][1]["code"] == "reorder_soon"
@@ -92,15 +92,15 @@ async def test_reorder_keeps_repeat_buys_that_cross_a_need_stated_since_and_mark
     )
     assert response.status_code == 200, response.text
     await retrain(client)
-    items = {i["wine_id"]: i for i in (await get(client, "/v1/me/reorder", shopper.headers))["items"]}
+    items = {i["wine"]["id"]: i for i in (await get(client, "/v1/me/reorder", shopper.headers))["items"]}
     assert set(items) == {vegan.id, syrah.id}  # the one dismissed as "not for me" stays out
     assert items[vegan.id]["conflicts"] == []
     assert items[syrah.id]["conflicts"] == [
         {"code": "conflicts_dietary", "text": "no longer matches your 'vegan' need", "values": ["vegan"]}
     ]
     assert items[syrah.id]["reasons"][0]["code"] == "reorder_interval"
-    popular = await get(client, "/v1/recommendations/popular", shopper.headers, limit=30)
-    assert syrah.id not in {i["wine_id"] for i in popular["items"]}  # every other list still filters it
+    popular = await get(client, "/v1/recommendations/popular", shopper.headers, per_page=30)
+    assert syrah.id not in {i["wine"]["id"] for i in popular["items"]}  # every other list still filters it
 
 
 async def test_gifts_never_teach_taste_but_own_purchases_and_ratings_do(
@@ -123,7 +123,7 @@ async def test_gifts_never_teach_taste_but_own_purchases_and_ratings_do(
     assert profile.body is not None and profile.body.source == "learned" and profile.body.value >= 0.8
     assert profile.sweetness is not None and profile.sweetness.value < 0.2  # the sweet gifts left no trace
     assert profile.learned_from == 5
-    served = {i["wine_id"] for i in (await for_you(client, shopper, limit=20))["items"]}
+    served = {i["wine"]["id"] for i in (await for_you(client, shopper, per_page=20))["items"]}
     assert not served & {w.id for w in (*reds, sweet, port, sparkling)}  # bought, gifts included
 
 
@@ -135,7 +135,7 @@ async def test_a_stated_axis_is_kept_when_learning_and_the_list_says_which_is_wh
     for wine in cellar[:4]:
         await buy(client, shopper.headers, (wine, 1))
     await retrain(client)
-    taste = (await for_you(client, shopper, limit=3))["taste"]
+    taste = (await for_you(client, shopper, per_page=3))["taste"]
     assert taste["body"] == {"value": 0.2, "source": "stated"}
     assert taste["tannin"]["source"] == "learned" and taste["tannin"]["value"] >= 0.7
 
@@ -159,29 +159,29 @@ async def test_segments_group_customers_by_taste_and_trending_follows_each_segme
     assert "red" in by_style["red"]["summary"] and by_style["white"]["taste"]["acidity"] > 0.7
     assert by_style["white"]["label"] == "Crisp white lovers"
     white_segment = by_style["white"]["id"]
-    trending = await get(client, "/v1/trending", segment=white_segment, limit=4)
+    trending = await get(client, "/v1/trending", segment=white_segment, per_page=4)
     assert trending["segment"] == white_segment
-    assert {i["style"] for i in trending["items"]} == {"white"}
+    assert {i["wine"]["style"] for i in trending["items"]} == {"white"}
     reason = trending["items"][0]["reasons"][0]
     assert reason["code"] == "trending_in_segment" and reason["text"] == "trending among crisp white lovers"
     # "customers like you": only a signed-in member of that segment hears it
     red_fan, white_fan = red_fans[0], white_fans[0]
-    mine = await get(client, "/v1/trending", white_fan.headers, segment=white_segment, limit=4)
+    mine = await get(client, "/v1/trending", white_fan.headers, segment=white_segment, per_page=4)
     assert mine["items"][0]["reasons"][0]["code"] == "trending_like_you"
-    theirs = await get(client, "/v1/trending", red_fan.headers, segment=white_segment, limit=4)
+    theirs = await get(client, "/v1/trending", red_fan.headers, segment=white_segment, per_page=4)
     assert all("like you" not in r["text"] for i in theirs["items"] for r in i["reasons"])
-    overall = await get(client, "/v1/trending", limit=10)
-    assert {i["style"] for i in overall["items"][:8]} == {"red", "white"}
+    overall = await get(client, "/v1/trending", per_page=10)
+    assert {i["wine"]["style"] for i in overall["items"][:8]} == {"red", "white"}
     assert (await client.get("/v1/trending", params={"segment": 99})).status_code == 404
 
 
 @pytest.mark.usefixtures("cellar")
 async def test_anonymous_visitors_get_popular_in_season_that_can_be_bought(client: AppClient) -> None:
     await retrain(client)
-    body = await get(client, "/v1/recommendations/popular", limit=30)
+    body = await get(client, "/v1/recommendations/popular", per_page=30)
     assert body["personalised"] is False and "sign in" in body["note"]
     assert len(body["items"]) == 18  # every wine but the sold-out and the delisted one
-    assert all(i["in_stock"] for i in body["items"])
+    assert all(i["wine"]["in_stock"] for i in body["items"])
 
 
 async def test_an_empty_catalog_gives_empty_lists_not_errors(client: AppClient, shopper: Shopper) -> None:
@@ -227,7 +227,7 @@ async def test_anonymous_callers_are_never_told_customers_like_you(client: AppCl
     segments = (await get(client, "/v1/admin/analytics/segments", (await make_admin(client)).headers))["segments"]
     assert segments
     for segment in (None, *(s["id"] for s in segments)):
-        params = {"limit": 10} | ({"segment": segment} if segment is not None else {})
+        params = {"per_page": 10} | ({"segment": segment} if segment is not None else {})
         body = await get(client, "/v1/trending", **params)
         assert body["items"]
         assert all("like you" not in r["text"] for i in body["items"] for r in i["reasons"])

@@ -76,7 +76,7 @@ export function preferencesSection(me) {
     }
   };
   return h('form', { class: 'preferences', on: { submit } },
-    h('fieldset', {}, h('legend', {}, 'Styles I enjoy'), boxes('style', STYLES, prefs.wine_style)),
+    h('fieldset', {}, h('legend', {}, 'Styles I enjoy'), boxes('style', STYLES, prefs.styles)),
     h('div', { class: 'two-cols' },
       text('pref-countries', 'Countries', prefs.countries, 'Separate with commas, e.g. France, Italy'),
       text('pref-regions', 'Regions', prefs.regions, 'e.g. Rioja, Napa Valley'),
@@ -99,7 +99,7 @@ function readPreferences(form, prefs) {
   const checked = (name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
   const value = (id) => form.querySelector(`#${id}`).value;
   return {
-    wine_style: checked('style'),
+    styles: checked('style'),
     countries: splitList(value('pref-countries')),
     regions: splitList(value('pref-regions')),
     grapes: splitList(value('pref-grapes')),
@@ -172,9 +172,9 @@ export function orderCard(order, afterCancel) {
       h('h3', {}, h('a', { href: `#/order/${encodeURIComponent(order.id)}` }, `Order of ${date(order.placed_at)}`)),
       h('span', { class: ['status', `status-${order.status}`] }, order.status)),
     h('ul', { class: 'order-items' }, order.items.map((item) =>
-      h('li', {}, `${item.quantity} × `, h('a', { href: `#/wine/${encodeURIComponent(item.wine_id)}` }, item.name), ` — ${price(item.line_total, order.currency)}`))),
+      h('li', {}, `${item.quantity} × `, h('a', { href: `#/wine/${encodeURIComponent(item.wine.id)}` }, item.wine.name), ` — ${price(item.line_total)}`))),
     h('div', { class: 'order-head' },
-      h('strong', {}, `Total ${price(order.total, order.currency)}`),
+      h('strong', {}, `Total ${price(order.total)}`),
       order.is_gift ? h('span', { class: 'badge' }, `Gift for ${order.gift?.recipient_name || 'someone'}`) : null,
       order.can_cancel ? h('button', { type: 'button', class: 'button button-small button-quiet', on: { click: cancel } }, 'Cancel order') : null));
 }
@@ -194,7 +194,7 @@ export function wishlistSection(signal) {
 }
 
 function wishlistLine(entry, reload) {
-  const id = encodeURIComponent(entry.wine_id);
+  const id = encodeURIComponent(entry.wine.id);
   const act = async (method, path, body, message) => {
     try {
       await api(method, path, body ? { body } : {});
@@ -206,17 +206,17 @@ function wishlistLine(entry, reload) {
   };
   const toCart = async () => {
     const cart = await get('/v1/me/cart').catch(() => ({ items: [] }));
-    const line = cart.items.find((item) => item.wine_id === entry.wine_id);
-    act('PUT', `/v1/me/cart/items/${id}`, { quantity: (line?.quantity || 0) + 1 }, `${entry.name} is in your cart.`);
+    const line = cart.items.find((item) => item.wine.id === entry.wine.id);
+    act('PUT', `/v1/me/cart/items/${id}`, { quantity: (line?.quantity || 0) + 1 }, `${entry.wine.name} is in your cart.`);
   };
   return h('li', { class: 'mini-line' },
-    h('div', {}, h('a', { href: `#/wine/${id}` }, entry.name || entry.wine_id),
-      h('div', { class: 'small muted' }, [entry.winery, entry.price ? price(entry.price, entry.currency) : null, `saved ${date(entry.added_at)}`].filter(Boolean).join(' · ')),
-      entry.price_dropped ? h('span', { class: 'badge badge-ok' }, `Now cheaper (was ${price(entry.price_when_added, entry.currency)})`) : null,
+    h('div', {}, h('a', { href: `#/wine/${id}` }, entry.wine.name || entry.wine.id),
+      h('div', { class: 'small muted' }, [entry.wine.winery, entry.wine.price ? price(entry.wine.price) : null, `saved ${date(entry.added_at)}`].filter(Boolean).join(' · ')),
+      entry.price_dropped ? h('span', { class: 'badge badge-ok' }, `Now cheaper (was ${price(entry.price_when_added)})`) : null,
       entry.back_in_stock ? h('span', { class: 'badge badge-ok' }, 'Back in stock') : null),
     h('div', { class: 'actions' },
       entry.in_stock ? h('button', { type: 'button', class: 'button button-small', on: { click: toCart } }, 'Add to cart') : h('span', { class: 'badge badge-muted' }, 'Out of stock'),
-      h('button', { type: 'button', class: 'button button-small button-quiet', 'aria-label': `Remove ${entry.name} from your wishlist`,
+      h('button', { type: 'button', class: 'button button-small button-quiet', 'aria-label': `Remove ${entry.wine.name || 'this wine'} from your wishlist`,
         on: { click: () => act('DELETE', `/v1/me/wishlist/${id}`, null, 'Removed from your wishlist.') } }, 'Remove')));
 }
 
@@ -242,7 +242,7 @@ const wineLink = (id, name) => h('a', { href: `#/wine/${encodeURIComponent(id)}`
 
 export function reviewsSection(signal) {
   return pagedList('/v1/me/reviews', {}, 'my-reviews', (review) => h('li', { class: 'mini-line' },
-    h('div', {}, wineLink(review.wine_id, review.wine_name), ` — ${review.rating} ★`,
+    h('div', {}, wineLink(review.wine.id, review.wine.name), ` — ${review.rating} ★`,
       review.verified ? h('span', { class: 'badge badge-ok' }, 'Verified purchase') : null,
       review.text ? h('p', { class: 'small' }, review.text) : null,
       h('div', { class: 'small muted' }, date(review.created_at)))),
@@ -254,7 +254,7 @@ export function historySection(signal) {
   const kind = h('select', { id: 'history-kind', 'aria-label': 'Show' },
     h('option', { value: '' }, 'Wines viewed and searches'), h('option', { value: 'view' }, 'Wines viewed'), h('option', { value: 'search' }, 'Searches'));
   const line = (entry) => h('li', { class: 'mini-line' }, h('div', {},
-    entry.kind === 'view' ? ['Viewed ', wineLink(entry.wine_id, entry.wine_name)]
+    entry.kind === 'view' ? ['Viewed ', wineLink(entry.wine.id, entry.wine.name)]
       : ['Searched ', h('a', { href: `#/search?q=${encodeURIComponent(entry.query)}` }, `“${entry.query}”`)],
     h('div', { class: 'small muted' }, new Date(entry.at).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' }))));
   const show = () => mount(box, h('div', { class: 'field' }, kind),

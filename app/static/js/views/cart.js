@@ -52,33 +52,33 @@ function draw(main, cart) {
 }
 
 function cartLine(line, redraw) {
-  const id = encodeURIComponent(line.wine_id);
+  const id = encodeURIComponent(line.wine.id);
   const setQuantity = async (quantity) => {
     try {
       const next = await api('PUT', `/v1/me/cart/items/${id}`, { body: { quantity, rec_id: line.rec_id } });
       if (quantity === 0) {
-        track('cart_item_removed', { wine_id: line.wine_id });
-        toast(`${line.name} removed from your cart.`);
+        track('cart_item_removed', { wine_id: line.wine.id });
+        toast(`${line.wine.name || 'The wine'} removed from your cart.`);
       }
       redraw(next);
     } catch (error) {
       toast(describe(error), 'error');
     }
   };
-  const quantity = h('input', { type: 'number', id: `qty-${line.wine_id}`, min: '0', max: '999', value: String(line.quantity),
+  const quantity = h('input', { type: 'number', id: `qty-${line.wine.id}`, min: '0', max: '999', value: String(line.quantity),
     on: { change: (e) => setQuantity(Math.max(0, Math.min(999, Number(e.target.value) || 0))) } });
   return h('li', { class: 'cart-line' },
     h('div', { class: 'cart-line-art', 'aria-hidden': 'true' }, bottle(null, 'sm')),
     h('div', { class: 'cart-line-main' },
-      h('h2', {}, h('a', { href: `#/wine/${id}` }, line.name || line.wine_id)),
-      h('p', { class: 'muted small' }, [line.winery, `${price(line.unit_price, line.currency)} a bottle`,
-        line.price_rule && line.list_price ? `${line.price_rule} (was ${price(line.list_price, line.currency)})` : null].filter(Boolean).join(' · ')),
+      h('h2', {}, h('a', { href: `#/wine/${id}` }, line.wine.name || line.wine.id)),
+      h('p', { class: 'muted small' }, [line.wine.winery, `${price(line.unit_price)} a bottle`,
+        line.price_rule && line.list_price ? `${line.price_rule} (was ${price(line.list_price)})` : null].filter(Boolean).join(' · ')),
       !line.available ? h('p', { class: 'form-error small' }, 'No longer sold: remove it to check out.')
         : !line.in_stock ? h('p', { class: 'form-error small' }, 'Out of stock right now.') : null),
     h('div', { class: 'cart-line-controls' },
-      h('label', { for: `qty-${line.wine_id}`, class: 'small' }, 'Bottles'), quantity,
-      h('strong', {}, price(line.line_total, line.currency)),
-      h('button', { type: 'button', class: 'button button-small button-quiet', 'aria-label': `Remove ${line.name} from your cart`, on: { click: () => setQuantity(0) } }, 'Remove')));
+      h('label', { for: `qty-${line.wine.id}`, class: 'small' }, 'Bottles'), quantity,
+      h('strong', {}, price(line.line_total)),
+      h('button', { type: 'button', class: 'button button-small button-quiet', 'aria-label': `Remove ${line.wine.name || 'this wine'} from your cart`, on: { click: () => setQuantity(0) } }, 'Remove')));
 }
 
 function checkoutPanel(cart, redraw) {
@@ -94,17 +94,17 @@ function checkoutPanel(cart, redraw) {
     recipient.required = giftToggle.checked;
   });
   const error = h('p', { class: 'form-error', role: 'alert' });
-  const button = h('button', { type: 'submit', class: 'button button-primary', id: 'place-order' }, `Place order · ${price(cart.total, cart.currency)}`);
+  const button = h('button', { type: 'submit', class: 'button button-primary', id: 'place-order' }, `Place order · ${price(cart.total)}`);
   const submit = async (event) => {
     event.preventDefault();
     const body = giftToggle.checked ? { gift: { recipient_name: recipient.value.trim(), message: message.value.trim() || null } } : {};
-    body.seen_prices = Object.fromEntries(cart.items.map((line) => [line.wine_id, line.unit_price_cents]));
+    body.seen_prices = Object.fromEntries(cart.items.map((line) => [line.wine.id, line.unit_price.amount_minor]));
     await placeOrder(body, button, error, redraw);
   };
   return h('form', { class: 'panel summary', 'aria-labelledby': 'summary-title', on: { submit } },
     h('h2', { id: 'summary-title' }, 'Order summary'),
     h('p', { class: 'summary-row' }, h('span', {}, 'Bottles'), h('span', {}, String(cart.bottles))),
-    h('p', { class: 'summary-row summary-total' }, h('span', {}, 'Total'), h('span', {}, price(cart.total, cart.currency))),
+    h('p', { class: 'summary-row summary-total' }, h('span', {}, 'Total'), h('span', {}, price(cart.total))),
     h('label', { class: 'check' }, giftToggle, ' This is a gift'),
     giftFields, error, button,
     h('p', { class: 'muted small' }, 'Payment is simulated in this demo shop.'));
@@ -139,7 +139,7 @@ async function placeOrder(body, button, error, redraw) {
 
 /** The shop raised a price since the cart was drawn: nothing was charged; show the cart at its new prices. */
 async function showNewPrices(err, redraw) {
-  const changes = (err.problem.errors || []).map((e) => `${e.seen_price} → ${e.price}`).join(', ');
+  const changes = (err.problem.errors || []).map((e) => `${price(e.seen_price)} → ${price(e.price)}`).join(', ');
   toast(`A price went up since you looked (${changes}). Nothing was charged: check the new total and place the order again.`, 'error');
   try {
     redraw(await get('/v1/me/cart'));

@@ -52,18 +52,18 @@ function rowsFor(me, signal) {
   const safe = (promise) => promise.catch(() => null);
   const rows = [];
   if (me) {
-    rows.push(safe(recCarousel('/v1/me/recommendations', { surface: 'home', limit: 12 }, {
+    rows.push(safe(recCarousel('/v1/me/recommendations', { surface: 'home', per_page: 12 }, {
       title: 'For you', subtitle: forYouSubtitle, surface: 'home', dismissable: true, signal, id: 'for-you',
     })));
-    rows.push(safe(recCarousel('/v1/me/reorder', { limit: 12 }, {
+    rows.push(safe(recCarousel('/v1/me/reorder', { per_page: 12 }, {
       title: 'Time to reorder', subtitle: 'Bottles you come back to, the most due first', surface: 'reorder', signal, id: 'reorder',
     })));
   } else {
-    rows.push(safe(recCarousel('/v1/recommendations/popular', { limit: 12 }, {
+    rows.push(safe(recCarousel('/v1/recommendations/popular', { per_page: 12 }, {
       title: 'Popular this season', subtitle: 'Sign in and take the taste quiz to get picks of your own', surface: 'popular', signal, id: 'popular',
     })));
   }
-  rows.push(safe(recCarousel('/v1/trending', { limit: 12 }, {
+  rows.push(safe(recCarousel('/v1/trending', { per_page: 12 }, {
     title: 'Trending', subtitle: 'What other wine lovers are opening right now', surface: 'trending', dismissable: true, signal, id: 'trending',
   })));
   if (me?.recently_viewed?.length) rows.push(safe(recentlyViewed(me.recently_viewed, signal)));
@@ -71,7 +71,7 @@ function rowsFor(me, signal) {
 }
 
 async function recentlyViewed(viewed, signal) {
-  const wines = await Promise.all(viewed.slice(0, 8).map((v) => get(`/v1/wines/${encodeURIComponent(v.wine_id)}`, { signal }).catch(() => null)));
+  const wines = await Promise.all(viewed.slice(0, 8).map((v) => get(`/v1/wines/${encodeURIComponent(v.wine.id)}`, { signal }).catch(() => null)));
   const cards = wines.filter(Boolean).map((wine) => wineCard(wine));
   return cards.length ? carousel('Recently viewed', 'Pick up where you left off', cards, { id: 'recently-viewed' }) : null;
 }
@@ -79,8 +79,8 @@ async function recentlyViewed(viewed, signal) {
 /** When no recommendation list is available, the best-rated wines in stock keep the page useful. */
 async function topRated(signal) {
   const answer = await get('/v1/search', { query: { sort: 'rating', in_stock: true, per_page: 12 }, signal }).catch(() => null);
-  if (!answer?.hits.length) return null;
-  return carousel('Top rated in the cellar', 'Our customers’ favourites, in stock now', answer.hits.map((hit) => wineCard(hit)), { id: 'top-rated' });
+  if (!answer?.items.length) return null;
+  return carousel('Top rated in the cellar', 'Our customers’ favourites, in stock now', answer.items.map((hit) => wineCard(hit.wine)), { id: 'top-rated' });
 }
 
 function quizNudge(me) {

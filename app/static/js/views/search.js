@@ -80,16 +80,16 @@ function didYouMean(params, suggestion) {
 }
 
 function hitList(answer, q) {
-  if (!answer.hits.length) {
+  if (!answer.items.length) {
     return h('div', { class: 'empty' }, h('p', {}, 'No wine matches all of that.'),
       h('p', {}, 'Try fewer filters, or ', h('a', { href: '#/search' }, 'browse every wine'), '.'));
   }
   return h('ul', { class: 'card-grid', role: 'list' },
-    answer.hits.map((hit, i) => {
+    answer.items.map((hit, i) => {
       const position = (answer.page - 1) * answer.per_page + i;
       // what shoppers click for a query: the merchant's search report (GET /v1/admin/analytics/search)
-      const onOpen = q ? () => track('search_result_clicked', { query: q.slice(0, 200), wine_id: hit.id, position }) : null;
-      return h('li', {}, wineCard(hit, { highlights: hit.highlights, onOpen }));
+      const onOpen = q ? () => track('search_result_clicked', { query: q.slice(0, 200), wine_id: hit.wine.id, position }) : null;
+      return h('li', {}, wineCard(hit.wine, { highlights: hit.highlights, onOpen }));
     }));
 }
 
@@ -195,8 +195,8 @@ function dietaryGroup(params) {
 }
 
 function priceGroup(params, facets) {
-  const min = h('input', { type: 'number', id: 'price-min', min: '0', step: '1', inputmode: 'decimal', value: params.get('price_min') || '', placeholder: facets.price_min ? Math.floor(facets.price_min) : '' });
-  const max = h('input', { type: 'number', id: 'price-max', min: '0', step: '1', inputmode: 'decimal', value: params.get('price_max') || '', placeholder: facets.price_max ? Math.ceil(facets.price_max) : '' });
+  const min = h('input', { type: 'number', id: 'price-min', min: '0', step: '1', inputmode: 'decimal', value: params.get('price_min') || '', placeholder: facets.price_min ? Math.floor(Number(facets.price_min.amount)) : '' });
+  const max = h('input', { type: 'number', id: 'price-max', min: '0', step: '1', inputmode: 'decimal', value: params.get('price_max') || '', placeholder: facets.price_max ? Math.ceil(Number(facets.price_max.amount)) : '' });
   const apply = (event) => {
     event.preventDefault();
     go(withParam(withParam(params, 'price_min', min.value), 'price_max', max.value));

@@ -108,9 +108,9 @@ function buyBox(wine, served) {
     await addToCart(wine, Number(quantity.value), served);
   };
   return h('div', { class: 'buy-box' },
-    h('p', { class: 'wine-price' }, price(wine.price, wine.currency),
-      wine.price_rule && wine.list_price && wine.list_price !== wine.price
-        ? h('span', { class: 'muted small' }, ` ${wine.price_rule} · was ${price(wine.list_price, wine.currency)}`
+    h('p', { class: 'wine-price' }, price(wine.price),
+      wine.price_rule && wine.list_price && wine.list_price.amount_minor !== wine.price?.amount_minor
+        ? h('span', { class: 'muted small' }, ` ${wine.price_rule} · was ${price(wine.list_price)}`
           + (wine.price_until ? ` · until ${new Date(wine.price_until).toLocaleDateString()}` : '')) : null), stock,
     h('form', { class: 'buy-form', on: { submit: add } },
       h('label', { for: 'quantity' }, 'Bottles'), quantity,
@@ -121,7 +121,7 @@ function buyBox(wine, served) {
 async function addToCart(wine, quantity, served) {
   try {
     const cart = await get('/v1/me/cart');
-    const line = cart.items.find((item) => item.wine_id === wine.id);
+    const line = cart.items.find((item) => item.wine.id === wine.id);
     const body = { quantity: (line?.quantity || 0) + quantity };
     if (served?.rec_id) body.rec_id = served.rec_id;
     await api('PUT', `/v1/me/cart/items/${encodeURIComponent(wine.id)}`, { body });
@@ -185,7 +185,7 @@ function notesSection(wine) {
 
 async function fillRows(rows, wine, signal) {
   const id = encodeURIComponent(wine.id);
-  const fetchList = (path) => getOptional(path, { query: { limit: 12 }, signal }).then(readList, () => null);
+  const fetchList = (path) => getOptional(path, { query: { per_page: 12 }, signal }).then(readList, () => null);
   const [similar, together] = await Promise.all([fetchList(`/v1/wines/${id}/similar`), fetchList(`/v1/wines/${id}/bought-together`)]);
   if (signal.aborted) return;
   // Bought together holds real co-purchases only (empty until there are some, and then hidden); each
