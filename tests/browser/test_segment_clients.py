@@ -126,7 +126,7 @@ def link(shop: LiveServer, token: str, anonymous_id: str) -> None:
 
 
 def two_wines(shop: LiveServer) -> list[dict[str, Any]]:
-    status, body = shop.call("GET", "/v1/wines?limit=2")
+    status, body = shop.call("GET", "/v1/wines?per_page=2")
     assert status == 200, body
     return list(body["items"])
 
@@ -136,7 +136,7 @@ def wait_for_history(shop: LiveServer, token: str, wine_name: str, query: str) -
     profile: dict[str, Any] = {}
     while time.monotonic() < deadline:
         _, profile = shop.call("GET", "/v1/me/profile", token)
-        viewed = [w["name"] for w in profile.get("recently_viewed", [])]
+        viewed = [w["wine"]["name"] for w in profile.get("recently_viewed", [])]
         searched = [s["query"] for s in profile.get("search_history", [])]
         if wine_name in viewed and query in searched:
             return profile
