@@ -10,10 +10,10 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from app import __version__
 from app.accounts.controller import AdminUserController, AuthController, MeController, TasteQuizController
+from app.apidocs.swagger import LocalSwaggerUI
 from app.backends import BackendUnavailable, open_backends
 from app.caching import conditional_get_middleware
 from app.catalog.admin_controller import AdminWineController
@@ -150,7 +150,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             description="Wine shop backend: catalog, search, accounts, commerce, clickstream, recommendations.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[LocalSwaggerUI()],
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
         ),
         request_max_body_size=DEFAULT_MAX_BODY,

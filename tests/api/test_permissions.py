@@ -133,6 +133,10 @@ async def a_static_file(world: World) -> dict[str, str]:
     return {"file_path": "css/style.css"}
 
 
+async def a_schema_asset(world: World) -> dict[str, str]:
+    return {"name": "swagger-init.js"}
+
+
 async def a_schema_file(world: World) -> dict[str, str]:
     return {"path": "openapi.yaml"}
 
@@ -152,7 +156,7 @@ MATRIX: list[Expect] = [
     Expect("GET", "/schema", PUBLIC),
     Expect("GET", "/schema/swagger", PUBLIC),
     Expect("GET", "/schema/openapi.json", PUBLIC),
-    Expect("GET", "/schema/oauth2-redirect.html", PUBLIC),
+    Expect("GET", "/schema/assets/{name:str}", PUBLIC, a_schema_asset),
     Expect("GET", "/schema/{path:str}", PUBLIC, a_schema_file),
     # accounts
     Expect("POST", "/v1/auth/register", PUBLIC),

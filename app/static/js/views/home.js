@@ -34,7 +34,7 @@ function hero(me) {
   const quizHref = me ? '#/quiz' : '#/account?next=/quiz';
   return h('section', { class: 'hero' },
     h('div', {},
-      h('p', { class: 'eyebrow', style: 'color: #f3c98b' }, 'The curator’s cellar'),
+      h('p', { class: 'eyebrow' }, 'The curator’s cellar'),
       h('h1', {}, greeting), h('p', {}, text),
       h('div', { class: 'actions' },
         h('a', { class: 'button button-primary', href: quizHref }, hasTaste(me) ? 'Retake the taste quiz' : 'Take the taste quiz'),
