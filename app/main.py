@@ -31,7 +31,7 @@ from app.commerce.review_controller import ReviewController
 from app.container import Services, build_services
 from app.errors import EXCEPTION_HANDLERS
 from app.health.controller import HealthController
-from app.middleware import durable_answers_middleware, request_id_middleware, security_headers
+from app.middleware import body_deadline, durable_answers_middleware, request_id_middleware, security_headers
 from app.openapi import document_api
 from app.pricing.controller import AdminPricingController
 from app.privacy.admin_audit import admin_audit_middleware
@@ -133,7 +133,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         guards=[body_within_limit, authorize, account_still_exists],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[request_id_middleware, durable_answers_middleware, admin_audit_middleware],
+        middleware=[
+            request_id_middleware,
+            body_deadline(settings.body_timeout_s),
+            durable_answers_middleware,
+            admin_audit_middleware,
+        ],
         before_send=[security_headers],
         cors_config=CORSConfig(allow_origins=settings.cors_origins) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(
