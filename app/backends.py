@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from app.settings import Settings
 from documents.database import Database, DatabaseUnavailable, DataDirLocked, DirectoryLock, connect, redacted_url
@@ -16,11 +19,21 @@ from search import SearchIndex, SearchUnavailable, open_index
 log = logging.getLogger("cuvee.backends")
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
-REDIS_READ_TIMEOUT_S = 5.0
+# The worker's XREADGROUP blocks (WorkerConfig.block_ms, 2 s) for new entries: its own client waits longer.
+WORKER_READ_TIMEOUT_S = 10.0
+# One-shot commands and the worker write in large batches (imports, training, reindexing): a MongoDB reply
+# may take longer than on a request path.
+BATCH_MONGODB_TIMEOUT_S = 60.0
+PROBE_DEADLINE_S = 1.0  # each readiness probe: /health/ready answers within 1.5 s whatever hangs
 
 
 class BackendUnavailable(RuntimeError):
-    """A configured backend did not answer at start-up; the message names it and says what to do."""
+    """A configured backend did not answer at start-up; the message names it and says what to do, and
+    `waiting_for` names it and why for a line saying that start-up will try again."""
+
+    def __init__(self, message: str, waiting_for: str | None = None) -> None:
+        super().__init__(message)
+        self.waiting_for = waiting_for or message
 
 
 @dataclass
@@ -29,57 +42,69 @@ class Backends:
     search: SearchIndex
     redis: Any  # redis.asyncio.Redis or fakeredis.FakeAsyncRedis
     redis_kind: str  # "server <url>" or "in-process"
+    worker_redis: Any = field(default=None)  # the clickstream worker's client; default: `redis`
 
-    async def readiness(self) -> dict[str, str]:
-        """Each backend's state: "ok" or a short reason."""
-        checks: dict[str, str] = {}
-        try:
-            await self.db.ping()
-            checks["mongodb"] = "ok"
-        except Exception as exc:
-            checks["mongodb"] = f"down: {exc.__class__.__name__}"
-        try:
-            await self.search.ping()
-            checks["search"] = "ok"
-        except Exception as exc:
-            checks["search"] = f"down: {exc.__class__.__name__}"
-        try:
-            await self.redis.ping()
-            checks["redis"] = "ok"
-        except Exception as exc:
-            checks["redis"] = f"down: {exc.__class__.__name__}"
-        return checks
+    def __post_init__(self) -> None:
+        if self.worker_redis is None:
+            self.worker_redis = self.redis
+
+    async def readiness(self, deadline_s: float = PROBE_DEADLINE_S) -> dict[str, str]:
+        """Each backend's state, "ok" or a short reason, probed at once: a hung one reads "down: timed out"."""
+        probes = {"mongodb": self.db.ping, "search": self.search.ping, "redis": self.redis.ping}
+        results = await asyncio.gather(*(_probe(ping(), deadline_s) for ping in probes.values()))
+        return dict(zip(probes, results, strict=True))
 
     async def close(self) -> None:
         await self.search.close()
+        if self.worker_redis is not self.redis:
+            await self.worker_redis.aclose()
         await self.redis.aclose()
         await self.db.close()
 
 
-async def _try_redis(url: str, timeout_s: float) -> Any | None:
-    # Connecting fails fast (a Redis that is down answers 503 at once); reads may wait longer than a
-    # connect because the worker's XREADGROUP blocks for up to a second.
-    client = aioredis.from_url(
-        url, socket_connect_timeout=timeout_s, socket_timeout=REDIS_READ_TIMEOUT_S, health_check_interval=30
+async def _probe(ping: Any, deadline_s: float) -> str:
+    try:
+        async with asyncio.timeout(deadline_s):
+            await ping
+    except TimeoutError:
+        return f"down: timed out after {deadline_s:g} s"
+    except Exception as exc:
+        return f"down: {exc.__class__.__name__}"
+    return "ok"
+
+
+def redis_client(url: str, timeout_s: float, read_timeout_s: float | None = None) -> Any:
+    """A client whose every call gives up after `timeout_s` (connecting) and `read_timeout_s` (each reply),
+    and never retries on its own: a hung server costs a request one timeout, not four."""
+    return aioredis.from_url(
+        url,
+        socket_connect_timeout=timeout_s,
+        socket_timeout=read_timeout_s or timeout_s,
+        health_check_interval=30,
+        retry=Retry(NoBackoff(), 0),
     )
+
+
+async def _try_redis(url: str, timeout_s: float) -> tuple[Any | None, str]:
+    """A client that answered, or None and why not."""
+    client = redis_client(url, timeout_s)
     try:
         await client.ping()
-    except (RedisError, OSError):
+    except (RedisError, OSError) as exc:
         await client.aclose()
-        return None
-    return client
+        return None, str(exc).rstrip(".") or exc.__class__.__name__
+    return client, "ok"
 
 
 async def open_redis(settings: Settings) -> tuple[Any, str]:
     """The configured Redis; with none configured, a local server if one answers, else in-process."""
     if settings.redis_url:
-        client = await _try_redis(settings.redis_url, 3.0)
+        client, reason = await _try_redis(settings.redis_url, settings.redis_timeout_s)
         if client is None:
-            raise BackendUnavailable(
-                f"Redis at {redacted_url(settings.redis_url)} did not answer: start it or fix CUVEE_REDIS_URL"
-            )
+            where = f"Redis at {redacted_url(settings.redis_url)}"
+            raise BackendUnavailable(f"{where} did not answer: start it or fix CUVEE_REDIS_URL", f"{where}: {reason}")
         return client, f"server {redacted_url(settings.redis_url)}"
-    client = await _try_redis(LOCAL_REDIS, 0.5)
+    client, _ = await _try_redis(LOCAL_REDIS, min(0.5, settings.redis_timeout_s))
     if client is not None:
         log.info("clickstream: using the Redis server at %s", LOCAL_REDIS)
         return client, f"server {LOCAL_REDIS}"
@@ -89,21 +114,26 @@ async def open_redis(settings: Settings) -> tuple[Any, str]:
     return fakeredis.FakeAsyncRedis(), "in-process"
 
 
-async def open_backends(settings: Settings) -> Backends:
+async def open_backends(settings: Settings, *, batch: bool = False) -> Backends:
+    """Every backend, or BackendUnavailable naming the first that did not answer. `batch`: for a command or
+    the worker rather than the API, MongoDB replies may take up to BATCH_MONGODB_TIMEOUT_S."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = await _open_db(settings)
+    db = await _open_db(settings, reply_timeout_s=BATCH_MONGODB_TIMEOUT_S if batch else None)
     try:
         search = await _open_search(settings)
     except BackendUnavailable:
         await db.close()
         raise
     try:
-        redis_client, kind = await open_redis(settings)
+        client, kind = await open_redis(settings)
     except BackendUnavailable:
         await search.close()
         await db.close()
         raise
-    return Backends(db=db, search=search, redis=redis_client, redis_kind=kind)
+    worker_client = client
+    if kind != "in-process":
+        worker_client = redis_client(settings.redis_url or LOCAL_REDIS, settings.redis_timeout_s, WORKER_READ_TIMEOUT_S)
+    return Backends(db=db, search=search, redis=client, redis_kind=kind, worker_redis=worker_client)
 
 
 async def probe_backends(settings: Settings) -> None:
@@ -125,15 +155,22 @@ async def probe_backends(settings: Settings) -> None:
         await client.aclose()
 
 
-async def _open_db(settings: Settings, *, snapshot: bool = True) -> Database:
+async def _open_db(settings: Settings, *, snapshot: bool = True, reply_timeout_s: float | None = None) -> Database:
     try:
         return await connect(
-            settings.mongodb_url, name=settings.mongodb_db, snapshot_path=settings.snapshot_path if snapshot else None
+            settings.mongodb_url,
+            name=settings.mongodb_db,
+            snapshot_path=settings.snapshot_path if snapshot else None,
+            timeout_s=settings.mongodb_timeout_s,
+            reply_timeout_s=reply_timeout_s,
         )
     except DataDirLocked as exc:
         raise BackendUnavailable(str(exc)) from exc
     except DatabaseUnavailable as exc:
-        raise BackendUnavailable(f"{exc}: start it or fix CUVEE_MONGODB_URL") from exc
+        where = f"MongoDB at {redacted_url(settings.mongodb_url)}"
+        raise BackendUnavailable(
+            f"{exc}: start it or fix CUVEE_MONGODB_URL", str(exc).replace(f"{where} did not answer", where)
+        ) from exc
 
 
 async def _open_search(settings: Settings) -> SearchIndex:
@@ -145,8 +182,10 @@ async def _open_search(settings: Settings) -> SearchIndex:
         await search.ping()
     except SearchUnavailable as exc:
         await search.close()  # the client holds a connection pool even when nothing answered
+        where = f"the search engine at {redacted_url(settings.effective_search_url)}"
         raise BackendUnavailable(
             f"search engine at {redacted_url(settings.effective_search_url)} did not answer: "
-            f"{exc}: start it or fix CUVEE_SEARCH_URL"
+            f"{exc}: start it or fix CUVEE_SEARCH_URL",
+            f"{where}: {exc}",
         ) from exc
     return search

@@ -22,6 +22,10 @@ from app.settings import Settings
 T = TypeVar("T")
 
 
+log = logging.getLogger("cuvee.cli")
+MAX_STARTUP_BACKOFF_S = 10.0
+
+
 def run(coro: Awaitable[T]) -> T:
     try:
         return asyncio.run(coro)  # type: ignore[arg-type]
@@ -29,11 +33,31 @@ def run(coro: Awaitable[T]) -> T:
         raise click.ClickException(str(exc)) from exc
 
 
+async def wait_for_backends(open_: Callable[[], Awaitable[T]], wait_s: float) -> T:
+    """`open_()`, retried with exponential backoff while a backend does not answer, for up to `wait_s`
+    (CUVEE_STARTUP_WAIT_S): services started together come up in any order."""
+    loop = asyncio.get_running_loop()
+    deadline, delay = loop.time() + wait_s, 1.0
+    while True:
+        try:
+            return await open_()
+        except BackendUnavailable as exc:
+            left = deadline - loop.time()
+            if left <= 0:
+                if wait_s > 0:
+                    raise BackendUnavailable(f"{exc} (gave up after {wait_s:g} s: CUVEE_STARTUP_WAIT_S)") from exc
+                raise
+            pause = min(delay, left)
+            log.warning("waiting for %s; retrying in %g s", exc.waiting_for, pause)
+            await asyncio.sleep(pause)
+            delay = min(delay * 2, MAX_STARTUP_BACKOFF_S)
+
+
 @asynccontextmanager
 async def open_services(settings: Settings | None = None) -> Any:
     """The same services the API builds, for one command; closed (and snapshotted) afterwards."""
     settings = settings or Settings()
-    backends = await open_backends(settings)
+    backends = await wait_for_backends(lambda: open_backends(settings, batch=True), settings.startup_wait_s)
     try:
         yield build_services(settings, backends)
     finally:
@@ -77,7 +101,7 @@ def serve(host: str, port: int, reload: bool, workers: int) -> None:
     settings = Settings()
     if workers > 1 and settings.embedded:
         raise click.ClickException("--workers > 1 needs a real MongoDB: set CUVEE_MONGODB_URL")
-    run(probe_backends(settings))
+    run(wait_for_backends(lambda: probe_backends(settings), settings.startup_wait_s))
     click.echo(f"Cuvée {__version__} on http://{host}:{port}/  (API docs: http://{host}:{port}/schema)")
     if reload:
         import uvicorn

@@ -93,6 +93,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         dedup_ttl_s=settings.event_dedup_ttl_s,
         events_per_minute=settings.events_per_minute,
         secret=settings.resolved_secret(),
+        worker_redis=backends.worker_redis,
     )
     recommendations = build_recommendations(settings, backends, catalog, accounts, commerce, search, clock)
     profile = ProfileService(

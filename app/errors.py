@@ -7,6 +7,9 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger("cuvee.errors")
 
@@ -62,6 +65,14 @@ class NotFound(AppError):
         super().__init__(detail, code=f"{kind.replace(' ', '_')}_not_found")
 
 
+class RequestTimeout(AppError):
+    status_code = 408
+    code = "request_timeout"
+
+    def __init__(self, detail: str, **kw: Any) -> None:
+        super().__init__(detail, headers={"Connection": "close"}, **kw)
+
+
 class Conflict(AppError):
     status_code = 409
     code = "conflict"
@@ -91,8 +102,13 @@ class TooMany(AppError):
 
 
 class Unavailable(AppError):
+    """A backend did not answer (in time): the client may retry after a few seconds."""
+
     status_code = 503
     code = "unavailable"
+
+    def __init__(self, detail: str, *, code: str | None = None, retry_after_s: int = 5) -> None:
+        super().__init__(detail, code=code, headers={"Retry-After": str(max(1, retry_after_s))})
 
 
 def problem(
@@ -123,6 +139,7 @@ _TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Payload too large",
     415: "Unsupported media type",
@@ -203,6 +220,15 @@ def too_deep_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Re
     return problem(400, "body_too_deep", _title(400), "the request body nests too deeply", request.url.path)
 
 
+def backend_down_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A Redis or MongoDB call that failed or timed out where nothing handled it: 503, never a 500."""
+    which = "MongoDB" if isinstance(exc, PyMongoError) else "Redis"
+    log.warning("%s did not answer on %s %s: %s", which, request.method, request.url.path, exc.__class__.__name__)
+    code = "database_unavailable" if which == "MongoDB" else "redis_unavailable"
+    error = Unavailable(f"the service is unavailable ({which} did not answer); try again shortly", code=code)
+    return app_error_handler(request, error)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     request_id = request.scope.get("state", {}).get("request_id", "-")
     log.error("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id, exc_info=exc)
@@ -217,6 +243,10 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 EXCEPTION_HANDLERS = {
     AppError: app_error_handler,
+    ConnectionFailure: backend_down_handler,  # includes a server selection or network timeout
+    ExecutionTimeout: backend_down_handler,
+    RedisConnectionError: backend_down_handler,
+    RedisTimeoutError: backend_down_handler,
     HTTPException: http_error_handler,
     RecursionError: too_deep_handler,
     Exception: internal_error_handler,

@@ -33,7 +33,7 @@ from app.commerce.review_controller import MyReviewsController, ReviewController
 from app.container import Services, build_services
 from app.errors import EXCEPTION_HANDLERS
 from app.health.controller import HealthController
-from app.middleware import durable_answers_middleware, request_id_middleware, security_headers
+from app.middleware import body_deadline, durable_answers_middleware, request_id_middleware, security_headers
 from app.openapi import document_api
 from app.pricing.controller import AdminPricingController
 from app.privacy.admin_audit import admin_audit_middleware
@@ -139,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[
             request_id_middleware,
+            body_deadline(settings.body_timeout_s),
             durable_answers_middleware,
             admin_audit_middleware,
             conditional_get_middleware,

@@ -1,14 +1,17 @@
-"""ASGI middleware: a request id on every exchange, the security headers every response carries, and no caching
-of API answers but the public catalog reads (app.caching)."""
+"""ASGI middleware: a request id on every exchange, a deadline on request bodies, the security headers every
+response carries, and no caching of API answers but the public catalog reads (app.caching)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
+from app.errors import RequestTimeout
 from documents.memory import deferred_commits
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -58,6 +61,39 @@ def durable_answers_middleware(app: ASGIApp) -> ASGIApp:
                 await pending.commit()
 
     return middleware
+
+
+def body_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
+    """The whole request body must arrive within `timeout_s` of the request's start, else 408 and the
+    connection is closed: a client trickling a few bytes a second cannot hold a connection for long."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            deadline = asyncio.get_running_loop().time() + timeout_s
+            body_done = False
+
+            async def receive_by_deadline() -> ReceiveMessage:
+                nonlocal body_done
+                if body_done:  # afterwards only a disconnect can come, which the app may wait for
+                    return await receive()
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
+                except TimeoutError:
+                    raise RequestTimeout(
+                        f"the request body did not arrive within {timeout_s:g} s", code="body_timeout"
+                    ) from None
+                body_done = message["type"] != "http.request" or not message.get("more_body", False)
+                return message
+
+            await app(scope, receive_by_deadline, send)
+
+        return middleware
+
+    return wrap
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:

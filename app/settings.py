@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     segment_write_keys: dict[str, SecretStr] = Field(default_factory=dict)
     segment_consent_categories: list[str] = Field(default_factory=lambda: ["Analytics"])  # context.consent ids
     retrain_interval_s: float = Field(default=900.0, ge=0)
+    # How long anything may hang (docs/security.md, "Timeouts"): one Redis or MongoDB call on a request path,
+    # a request body arriving, and the backends answering at start-up (retried with backoff until then).
+    redis_timeout_s: float = Field(default=1.0, gt=0, le=60)
+    mongodb_timeout_s: float = Field(default=1.0, gt=0, le=60)
+    body_timeout_s: float = Field(default=10.0, gt=0)
+    startup_wait_s: float = Field(default=60.0, ge=0)
     log_level: str = "INFO"
 
     @field_validator("currencies")

@@ -11,8 +11,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlparse, urlsplit, urlunsplit
 
+import pymongo
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 # real MongoDB refuses for every document holding both ("cannot index parallel arrays", code 171: MongoDB
 # manual, Multikey Indexes > Compound Multikey Indexes), and no query read it.
 RETIRED_INDEXES = {"users": ("pref_style_region",)}
+SETUP_TIMEOUT_S = 300.0
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -139,6 +141,17 @@ def redacted_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{parts.netloc.rsplit('@', 1)[1]}"))
 
 
+def server_client(url: str, timeout_s: float, reply_timeout_s: float | None = None) -> AsyncMongoClient[Any]:
+    """A client whose every call gives up after `timeout_s` finding a server and connecting, and after
+    `reply_timeout_s` (default: the same) waiting for each reply: a hung server costs a request one timeout.
+    Options given in the URL win."""
+    ms = int(timeout_s * 1000)
+    reply_ms = int((reply_timeout_s or timeout_s) * 1000)
+    options: dict[str, Any] = {"serverSelectionTimeoutMS": ms, "connectTimeoutMS": ms, "socketTimeoutMS": reply_ms}
+    given = {key.lower() for key in parse_qs(urlsplit(url).query)}
+    return AsyncMongoClient(url, tz_aware=True, **{k: v for k, v in options.items() if k.lower() not in given})
+
+
 def database_name(url: str, default: str = "cuvee") -> str:
     path = urlparse(url).path.strip("/")
     return path or default
@@ -150,6 +163,7 @@ async def connect(
     name: str | None = None,
     snapshot_path: Path | None = None,
     timeout_s: float = 5.0,
+    reply_timeout_s: float | None = None,
 ) -> Database:
     """Open `url` (`memory://` or `mongodb://…`), bind every document, and create their indexes.
 
@@ -169,7 +183,7 @@ async def connect(
                 lock.release()
                 raise
     elif url.startswith(("mongodb://", "mongodb+srv://")):
-        client = AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=int(timeout_s * 1000))
+        client = server_client(url, timeout_s, reply_timeout_s)
         try:
             await client.admin.command("ping")
         except Exception as exc:
@@ -181,8 +195,9 @@ async def connect(
     else:
         raise DatabaseUnavailable(f"CUVEE_MONGODB_URL must be memory:// or mongodb://…, not {redacted_url(url)!r}")
     db = client[db_name]
-    await drop_retired_indexes(db)
-    await init_beanie(database=db, document_models=ALL_DOCUMENTS)
+    with pymongo.timeout(SETUP_TIMEOUT_S):  # building a new index on a large collection takes a while
+        await drop_retired_indexes(db)
+        await init_beanie(database=db, document_models=ALL_DOCUMENTS)
     if journal is not None:
         memory.attach_journal(client, db_name, journal)
     return Database(

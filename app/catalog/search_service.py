@@ -133,7 +133,6 @@ def _engine_down(exc: SearchUnavailable) -> Unavailable:
     return Unavailable(
         "search is unavailable right now; please try again in a moment",
         code="search_unavailable",
-        headers={"Retry-After": "5"},
     )
 
 

@@ -71,8 +71,10 @@ class ClickstreamService:
         events_per_minute: int,
         secret: str,
         bounds: HistoryBounds | None = None,
+        worker_redis: Any = None,
     ) -> None:
         self._redis = redis
+        self._worker_redis = worker_redis or redis  # its XREADGROUP blocks longer than a request may wait
         self._anonymous_ids = AnonymousIds(secret)
         self.keys = StreamKeys(prefix)
         self._catalog = catalog
@@ -258,7 +260,7 @@ class ClickstreamService:
 
     # ------------------------------------------------------------ the worker and its lag
     def new_worker(self, config: WorkerConfig | None = None, consumer: str | None = None) -> ClickstreamWorker:
-        return ClickstreamWorker(self._redis, self.keys, self.history, self.gate, config, consumer)
+        return ClickstreamWorker(self._worker_redis, self.keys, self.history, self.gate, config, consumer)
 
     def start_worker(self, config: WorkerConfig | None = None) -> None:
         """Run a worker inside this process (the embedded mode)."""

@@ -2,9 +2,11 @@
 
 Delivery is at-least-once and the writes are idempotent (see history.py), so the rule is simple: an entry
 is acknowledged only after its write. Entries left pending by a consumer that died are taken over with
-XAUTOCLAIM once idle for `claim_idle_ms`; an entry that still fails after `max_attempts` deliveries is
-copied to the dead-letter stream with its error and acknowledged. A MongoDB or Redis outage is not the
-event's fault: it never dead-letters anything, the worker backs off and the entries wait in the stream.
+XAUTOCLAIM once idle for `claim_idle_ms`, and dead consumers (idle past `consumer_idle_ms`, nothing
+pending) are removed from the group at start and every `prune_every_s`. An entry that still fails after
+`max_attempts` deliveries is copied to the dead-letter stream with its error and acknowledged. A MongoDB or
+Redis outage is not the event's fault: it never dead-letters anything, the worker backs off and the entries
+wait in the stream.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ log = logging.getLogger("cuvee.clickstream.worker")
 
 Entry = tuple[bytes, dict[bytes, bytes] | None]
 DEAD_LETTER_MAXLEN = 100_000
+# KEYS: stream. ARGV: group, consumer. Removes the consumer only if it holds nothing pending, atomically:
+# XGROUP DELCONSUMER drops a consumer's pending entries, which nobody could then claim.
+_DELETE_IF_IDLE_LUA = """
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return -1 end
+return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+"""
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,9 @@ class WorkerConfig:
     block_ms: int = 2_000
     claim_idle_ms: int = 60_000  # a delivery this old and not acknowledged belongs to a dead consumer
     reclaim_every_s: float = 15.0
+    # A live worker touches the group at least every block_ms (+ one batch, + backoff during an outage).
+    consumer_idle_ms: int = 600_000
+    prune_every_s: float = 60.0
     max_attempts: int = 5
     sweep_every_s: float = 3_600.0  # anonymous-history retention sweep
     idle_sleep_s: float = 0.1  # when the server answered at once instead of blocking (fakeredis < 2.41 did)
@@ -76,6 +87,8 @@ class ClickstreamWorker:
         self._busy = False
         self._task: asyncio.Task[None] | None = None
         self._last_reclaim = float("-inf")
+        self._last_prune = float("-inf")
+        self._delete_if_idle: Any = None  # the script object, registered on first use
         self._last_sweep = clock()
 
     async def ensure_group(self) -> None:
@@ -116,13 +129,49 @@ class ClickstreamWorker:
             if _text(cursor) == "0-0":
                 return handled
 
+    async def prune_consumers(self) -> list[str]:
+        """Remove the consumers idle past `consumer_idle_ms` that hold nothing pending: the names of workers
+        that died. One still holding entries stays until `reclaim` has taken them over."""
+        removed = []
+        for consumer in await self._redis.xinfo_consumers(self._keys.stream, self._keys.group):
+            name = _text(consumer["name"])
+            if (
+                name == self.consumer
+                or int(consumer["pending"])
+                or int(consumer["idle"]) < self.config.consumer_idle_ms
+            ):
+                continue
+            if await self._delete_consumer(name):
+                removed.append(name)
+        if removed:
+            self.counters["consumers_removed"] += len(removed)
+            log.info("clickstream: removed %d dead consumers from the group: %s", len(removed), ", ".join(removed))
+        return removed
+
+    async def _delete_consumer(self, name: str) -> bool:
+        if self._delete_if_idle is None:
+            self._delete_if_idle = self._redis.register_script(_DELETE_IF_IDLE_LUA)
+        try:
+            return int(await self._delete_if_idle(keys=[self._keys.stream], args=[self._keys.group, name])) >= 0
+        except ResponseError as exc:
+            if "unknown command" not in str(exc):
+                raise
+        # the in-process Redis has no Lua, and only this process's consumers: check, then delete
+        if await self._redis.xpending_range(self._keys.stream, self._keys.group, "-", "+", 1, consumername=name):
+            return False
+        await self._redis.xgroup_delconsumer(self._keys.stream, self._keys.group, name)
+        return True
+
     async def poll_once(self, block_ms: int | None = None) -> int:
-        """One step: reclaim when due, then read and handle one batch; returns entries handled."""
+        """One step: reclaim and prune when due, then read and handle one batch; returns entries handled."""
         handled = 0
         now = self._clock()
         if now - self._last_reclaim >= self.config.reclaim_every_s:
             self._last_reclaim = now
             handled += await self.reclaim()
+        if now - self._last_prune >= self.config.prune_every_s:
+            self._last_prune = now
+            await self.prune_consumers()
         if now - self._last_sweep >= self.config.sweep_every_s:
             self._last_sweep = now
             self.counters["anonymous_swept"] += await self._history.sweep_anonymous()
@@ -263,7 +312,8 @@ class ClickstreamWorker:
         log.info("clickstream worker %s stopped: %s", self.consumer, dict(self.counters))
 
     async def _leave_group(self) -> None:
-        """Remove this consumer from the group when it holds nothing pending (keeps XINFO tidy)."""
+        """Remove this consumer from the group when it holds nothing pending (keeps XINFO tidy); it reads no
+        more, so checking first is safe here."""
         try:
             info = await self._redis.xpending_range(
                 self._keys.stream, self._keys.group, "-", "+", 1, consumername=self.consumer

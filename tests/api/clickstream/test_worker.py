@@ -230,6 +230,9 @@ class InstantServer:
     async def xgroup_create(self, *args: Any, **kwargs: Any) -> None:
         return None
 
+    async def xinfo_consumers(self, *args: Any, **kwargs: Any) -> list[Any]:
+        return []
+
     async def xpending_range(self, *args: Any, **kwargs: Any) -> list[Any]:
         return []
 
