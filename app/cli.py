@@ -106,7 +106,8 @@ def serve(host: str, port: int, reload: bool, workers: int) -> None:
     if reload:
         import uvicorn
 
-        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, reload=True)
+        # proxy_headers off: the app alone decides whom a forwarding header is believed from (CUVEE_TRUSTED_PROXIES)
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, reload=True, proxy_headers=False)
         return
     from granian import Granian
     from granian.constants import Interfaces

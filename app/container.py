@@ -9,6 +9,7 @@ from typing import Any
 
 from app.accounts.profile import ProfileService
 from app.accounts.service import AccountService
+from app.accounts.throttle import LoginThrottle
 from app.audit import AuditLog
 from app.backends import Backends
 from app.catalog.search_service import SearchService
@@ -67,7 +68,14 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         tokens,
         passwords,
         limiter,
-        settings.login_attempts_per_minute,
+        LoginThrottle(
+            backends.redis,
+            settings.stream_prefix,
+            clock,
+            free_per_pair=settings.login_free_failures,
+            free_per_address=settings.login_free_failures_per_address,
+            cap_s=settings.login_backoff_cap_s,
+        ),
         clock,
         registrations_per_hour=settings.registrations_per_hour,
     )

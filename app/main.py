@@ -37,7 +37,7 @@ from app.middleware import body_deadline, durable_answers_middleware, request_id
 from app.openapi import document_api
 from app.pricing.controller import AdminPricingController
 from app.privacy.admin_audit import admin_audit_middleware
-from app.privacy.controller import PrivacyController
+from app.privacy.controller import AdminAuditController, PrivacyController
 from app.privacy.guards import DEFAULT_MAX_BODY, account_still_exists, body_within_limit, known_query_only
 from app.recommendations.controller import (
     AdminRecommendationController,
@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminRecommendationController,
             AdminPricingController,
             PrivacyController,
+            AdminAuditController,
             StorefrontController,
             static_files_router(),
         ],

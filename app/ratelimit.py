@@ -31,6 +31,13 @@ class RateLimiter:
         if count > limit:
             raise TooMany(f"too many {what}; try again in {max(1, ttl)} s", retry_after_s=max(1, int(ttl)))
 
+    async def give_back(self, bucket: str, key: str) -> None:
+        """Uncount one attempt `hit` counted (it failed, and only successes count against the limit)."""
+        name = f"{self._prefix}:rl:{bucket}:{key}"
+        with contextlib.suppress(RedisError, OSError):
+            if await self._redis.decr(name) <= 0:  # the window ended meanwhile: nothing left to give back
+                await self._redis.delete(name)
+
     async def reset(self, bucket: str, key: str) -> None:
         with contextlib.suppress(RedisError, OSError):
             await self._redis.delete(f"{self._prefix}:rl:{bucket}:{key}")

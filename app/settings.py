@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from documents.database import database_name
 
@@ -39,8 +41,15 @@ class Settings(BaseSettings):
     currencies: list[str] = Field(default_factory=lambda: ["EUR"], min_length=1)
     events_maxlen: int = Field(default=1_000_000, ge=1_000)
     event_dedup_ttl_s: int = Field(default=86_400, ge=60)
-    login_attempts_per_minute: int = Field(default=10, ge=1)
-    registrations_per_hour: int = Field(default=30, ge=1)  # per client address: argon2 costs CPU
+    # Reverse proxies whose forwarding header is believed (addresses or networks, comma-separated or a JSON
+    # list); none by default, so a header a client sends from the internet is ignored.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+    forwarded_header: Literal["x-forwarded-for", "forwarded"] = "x-forwarded-for"  # the one the proxies set
+    # Login throttle: free failures per (client address, account) and per address, then exponential backoff.
+    login_free_failures: int = Field(default=5, ge=1)
+    login_free_failures_per_address: int = Field(default=30, ge=1)
+    login_backoff_cap_s: int = Field(default=900, ge=1)
+    registrations_per_hour: int = Field(default=30, ge=1)  # successful sign-ups per client address
     events_per_minute: int = Field(default=6_000, ge=1)
     # Segment-compatible ingestion (/v1/batch, /v1/track …): one write key per storefront source, as
     # {"source name": "write key"}. A browser's write key is public: it names a source, never a user.
@@ -63,6 +72,14 @@ class Settings(BaseSettings):
         unknown = [c for c in value if c not in MINOR_DIGITS]
         if unknown:
             raise ValueError(f"not ISO 4217 currencies this shop knows: {', '.join(unknown)}")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            return json.loads(value) if value.startswith("[") else value.replace(",", " ").split()
         return value
 
     @model_validator(mode="after")

@@ -34,7 +34,7 @@ def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "CUVEE_LOG_LEVEL": "WARNING",
         "CUVEE_SECRET_KEY": "crash-loop-secret-0123456789abcdef0123456789abcdef",
         "CUVEE_REGISTRATIONS_PER_HOUR": "1000000",
-        "CUVEE_LOGIN_ATTEMPTS_PER_MINUTE": "1000000",
+        "CUVEE_LOGIN_FREE_FAILURES_PER_ADDRESS": "1000000",
         "CUVEE_RETRAIN_INTERVAL_S": "0",
     }
     process = subprocess.Popen(

@@ -26,6 +26,7 @@ from app.accounts.schemas import (
     TokenRead,
 )
 from app.accounts.service import AccountService
+from app.client_address import client_address
 from app.deps import provide_accounts, provide_principal, provide_profile
 from app.security import ADMIN, PUBLIC, USER, Principal
 
@@ -39,15 +40,17 @@ class AuthController(Controller):
     @post("/register", status_code=201)
     async def register(self, accounts: AccountService, data: RegisterInput, request: Request) -> RegisteredRead:
         """Create a customer account and sign it in. Emails are case-insensitive and unique (409 on reuse).
-        Sign-ups from one address are limited per hour (429)."""
-        client = request.client.host if request.client else "unknown"
+        Successful sign-ups from one client address are limited per hour (429 with Retry-After)."""
+        client = client_address(request.scope)
         user = await accounts.register(data.email, data.password, data.username, client_address=client)
         return RegisteredRead(user_id=user.id, access_token=accounts.issue_token(user), expires_in=accounts.token_ttl_s)
 
     @post("/login", status_code=200)
     async def login(self, accounts: AccountService, data: LoginInput, request: Request) -> TokenRead:
-        """Exchange email and password for a short-lived bearer token. Repeated attempts answer 429."""
-        client = request.client.host if request.client else "unknown"
+        """Exchange email and password for a short-lived bearer token. After repeated wrong passwords from one
+        client address, its next attempts must wait, growing from 1 s to 15 min by default (429 with Retry-After); a
+        correct password clears the wait. Attempts from other addresses are not slowed down."""
+        client = client_address(request.scope)
         _, token = await accounts.login(data.email, data.password, client)
         return TokenRead(access_token=token, expires_in=accounts.token_ttl_s)
 

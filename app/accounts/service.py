@@ -18,6 +18,8 @@ from app.accounts import MIN_PASSWORD
 from app.accounts.preferences import PreferenceError, apply_patch
 from app.accounts.quiz import QuizError, score
 from app.accounts.taste import TasteChange, apply_axes
+from app.accounts.throttle import LoginThrottle
+from app.client_address import address_bucket
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.ratelimit import RateLimiter
 from app.security import Passwords, TokenCodec
@@ -88,7 +90,7 @@ class AccountService:
         tokens: TokenCodec,
         passwords: Passwords,
         limiter: RateLimiter,
-        login_attempts_per_minute: int,
+        throttle: LoginThrottle,
         clock: Callable[[], datetime] = utcnow,
         *,
         registrations_per_hour: int | None = None,
@@ -96,7 +98,7 @@ class AccountService:
         self._tokens = tokens
         self._passwords = passwords
         self._limiter = limiter
-        self._login_limit = login_attempts_per_minute
+        self.throttle = throttle
         self._registration_limit = registrations_per_hour
         self._clock = clock
         self.consent_listeners: list[ConsentListener] = []
@@ -111,25 +113,32 @@ class AccountService:
         roles: list[str] | None = None,
         client_address: str | None = None,
     ) -> User:
-        """A new account; sign-ups from one client address are limited per hour when it is given."""
-        if client_address is not None and self._registration_limit is not None:
-            await self._limiter.hit(
-                "register-ip",
-                client_address,
-                limit=self._registration_limit,
-                window_s=3600,
-                what="sign-ups from this address",
-            )
+        """A new account; successful sign-ups from one client address are limited per hour when it is given
+        (a slot is taken first, so parallel sign-ups cannot overrun the limit, and given back on failure)."""
+        email = normalise_email(email)
+        if client_address is None or self._registration_limit is None:
+            return await self._insert_user(email, password, username, roles)
+        bucket = address_bucket(client_address)
+        await self._limiter.hit(
+            "register-ip", bucket, limit=self._registration_limit, window_s=3600, what="sign-ups from this address"
+        )
+        try:
+            return await self._insert_user(email, password, username, roles)
+        except Exception:
+            await self._limiter.give_back("register-ip", bucket)
+            raise
+
+    async def _insert_user(self, email: str, password: str, username: str | None, roles: list[str] | None) -> User:
+        taken = Conflict("an account with this email already exists; log in instead", code="email_taken")
+        if await self.find_user_by_email(email) is not None:
+            raise taken  # before hashing: a known email costs no argon2 (the insert still catches a race)
         user = User(
-            email=normalise_email(email),
-            username=username,
-            password_hash=self._passwords.hash(password),
-            roles=roles or ["customer"],
+            email=email, username=username, password_hash=self._passwords.hash(password), roles=roles or ["customer"]
         )
         try:
             await user.insert()
         except DuplicateKeyError as exc:
-            raise Conflict("an account with this email already exists; log in instead", code="email_taken") from exc
+            raise taken from exc
         return user
 
     def issue_token(self, user: User) -> str:
@@ -140,15 +149,15 @@ class AccountService:
         return self._tokens.ttl_s
 
     async def login(self, email: str, password: str, client_address: str) -> tuple[User, str]:
-        """Check the password; attempts are limited per email and per client address."""
+        """Check the password; failures slow down their (address, account) pair and their address, never the
+        account from elsewhere (see app/accounts/throttle.py)."""
         email = fold_email(email)
-        limit = self._login_limit
-        await self._limiter.hit("login-email", email, limit=limit, window_s=60, what="login attempts")
-        await self._limiter.hit("login-ip", client_address, limit=limit * 3, window_s=60, what="login attempts")
+        await self.throttle.before_attempt(client_address, email)
         user = await User.find_one({"email": email})
         if user is None or not self._passwords.verify(user.password_hash, password):
+            await self.throttle.failed(client_address)
             raise Unauthorized("wrong email or password", code="login_failed")
-        await self._limiter.reset("login-email", email)
+        await self.throttle.succeeded(client_address, email)
         return user, self.issue_token(user)
 
     async def ensure_admin(self, email: str, password: str | None, username: str | None = None) -> tuple[User, bool]:
@@ -343,10 +352,10 @@ class AccountService:
         return user.model_dump(mode="json", exclude={"password_hash"})
 
     async def erase_user(self, user_id: str) -> bool:
-        """Delete the account and its login rate-limit counter; False when there was no such account."""
+        """Delete the account and its login throttle records; False when there was no such account."""
         user = await User.get(user_id)
         if user is None:
             return False
-        await self._limiter.reset("login-email", user.email)
+        await self.throttle.forget_account(user.email)
         deleted = await User.get_pymongo_collection().delete_one({"_id": user_id})
         return bool(deleted.deleted_count)

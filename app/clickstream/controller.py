@@ -10,6 +10,7 @@ from litestar.di import Provide
 from app.clickstream.events import MAX_BODY_BYTES, EventsReceipt
 from app.clickstream.schemas import AnonymousIdInput, AnonymousIdRead, ClickstreamStats, HistoryEntryRead, LinkRead
 from app.clickstream.service import ClickstreamService
+from app.client_address import client_address
 from app.deps import provide_clickstream, provide_optional_principal, provide_principal
 from app.errors import UnsupportedMediaType
 from app.schemas import Page, PageNo, PerPage
@@ -46,7 +47,7 @@ class EventsController(Controller):
             raise UnsupportedMediaType(
                 "send the batch as application/json or text/plain", code="unsupported_media_type"
             )
-        client = request.client.host if request.client else "unknown"
+        client = client_address(request.scope)
         return await clickstream.ingest(await request.body(), provide_optional_principal(request), client)
 
 

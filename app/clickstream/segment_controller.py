@@ -9,6 +9,7 @@ from litestar.di import Provide
 
 from app.clickstream.controller import BEACON_MEDIA_TYPES
 from app.clickstream.segment import CALLS, MAX_BATCH_BYTES, SegmentReceipt, SegmentRequest, SegmentService
+from app.client_address import client_address
 from app.deps import provide_optional_principal, provide_segment
 from app.errors import UnsupportedMediaType
 from app.security import PUBLIC
@@ -23,7 +24,7 @@ def _read(request: Request[Any, Any, Any], body: bytes) -> SegmentRequest:
         content_encoding=request.headers.get("content-encoding"),
         authorization=request.headers.get("authorization"),
         principal=provide_optional_principal(request),
-        client_address=request.client.host if request.client else "unknown",
+        client_address=client_address(request.scope),
     )
 
 

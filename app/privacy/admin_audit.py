@@ -12,6 +12,8 @@ from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.client_address import client_address
+
 log = logging.getLogger("cuvee.audit")
 
 
@@ -54,6 +56,7 @@ async def _record(scope: Scope, status: int) -> None:
             path=scope.get("path_template", scope["path"]),
             params=params,
             status=status,
+            client=client_address(scope),
         )
     except Exception:  # the request is done either way; a failed audit write is an operator's alarm
         log.exception("could not write the audit entry for %s %s", method, scope["path"])

@@ -1,14 +1,24 @@
-"""Privacy API: take all your data out, or erase your account and everything derived from it."""
+"""Privacy API: take all your data out, or erase your account and everything derived from it; the audit trail
+for admins."""
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get
-from litestar.di import Provide
+from datetime import datetime
+from typing import Annotated, Any
 
+from litestar import Controller, Request, delete, get
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from app.client_address import client_address
 from app.deps import provide_principal, provide_privacy
-from app.privacy.schemas import ErasureInput, ErasureRead, UserExport
+from app.privacy.schemas import AuditEntryRead, ErasureInput, ErasureRead, UserExport
 from app.privacy.service import PrivacyService
-from app.security import USER, Principal
+from app.schemas import Page
+from app.security import ADMIN, USER, Principal
+
+PageNo = Annotated[int, Parameter(ge=1, le=10_000)]
+PerPage = Annotated[int, Parameter(ge=1, le=100)]
 
 
 class PrivacyController(Controller):
@@ -37,3 +47,43 @@ class PrivacyController(Controller):
         orders are kept for the accounts under a random pseudonym, without gift names or messages. A wrong
         password is 403 and erases nothing. The answer's `request_id` is your receipt."""
         return await privacy.erase_self(principal.user_id, data.password)
+
+
+class AdminAuditController(Controller):
+    path = "/v1/admin/audit"
+    tags = ["admin", "privacy"]
+    opt = ADMIN
+    dependencies = {
+        "privacy": Provide(provide_privacy, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=False),
+    }
+
+    @get("/")
+    async def list_audit(
+        self,
+        privacy: PrivacyService,
+        principal: Principal,
+        request: Request[Any, Any, Any],
+        actor: Annotated[str | None, Parameter(max_length=100, description="Only entries by this user id.")] = None,
+        action: Annotated[
+            str | None, Parameter(max_length=100, description="Only this action, e.g. `wine.updated`.")
+        ] = None,
+        since: Annotated[datetime | None, Parameter(description="From this time on (ISO 8601 with offset).")] = None,
+        until: Annotated[datetime | None, Parameter(description="Before this time (ISO 8601 with offset).")] = None,
+        page: PageNo = 1,
+        per_page: PerPage = 50,
+    ) -> Page[AuditEntryRead]:
+        """The audit trail, newest first: admin requests (and refused attempts), catalog and pricing changes,
+        privacy erasures, reads of the trail. Filters combine; times need an offset (422 otherwise). Each read
+        is itself recorded as `audit.read` with its filters."""
+        entries, total = await privacy.audit.read(
+            principal.user_id,
+            actor_id=actor,
+            action=action,
+            since=since,
+            until=until,
+            page=page,
+            per_page=per_page,
+            client=client_address(request.scope),
+        )
+        return Page(items=[AuditEntryRead.of(e) for e in entries], page=page, per_page=per_page, total=total)

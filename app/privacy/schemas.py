@@ -1,4 +1,4 @@
-"""Privacy API models: the export document, the erasure confirmation and its receipt."""
+"""Privacy API models: the export document, the erasure confirmation and its receipt, audit entries."""
 
 from __future__ import annotations
 
@@ -8,12 +8,29 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.schemas import Input
+from documents import AuditEntry
 
 EXPORT_FORMAT = "cuvee.export/1"
 
 
 class ErasureInput(Input):
     password: str = Field(min_length=1, max_length=256, description="Your current password, to confirm.")
+
+
+class AuditEntryRead(BaseModel):
+    """One line of the audit trail: who (`actor_id`, null for the system or an operator), did what, to what."""
+
+    id: str
+    actor_id: str | None
+    action: str
+    target_type: str
+    target_id: str | None
+    details: dict[str, Any]
+    at: datetime
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryRead:
+        return cls.model_validate(entry.model_dump())
 
 
 class ErasureRead(BaseModel):

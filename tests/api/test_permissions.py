@@ -168,6 +168,7 @@ MATRIX: list[Expect] = [
     Expect("POST", "/v1/me/taste-quiz", USER, body={"answers": {"coffee": "black"}}),
     Expect("PUT", "/v1/me/consent", USER, body={"analytics": True}),
     Expect("GET", "/v1/admin/users/{user_id:str}", ADMIN, owner_id),
+    Expect("GET", "/v1/admin/audit", ADMIN),
     # catalog and search
     Expect("GET", "/v1/wines", PUBLIC),
     Expect("GET", "/v1/wines/{wine_id:str}", PUBLIC, a_wine),

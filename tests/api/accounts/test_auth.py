@@ -1,8 +1,7 @@
-"""Sign-up and login: normalised unique emails, password rules, tokens, and login rate limits."""
+"""Sign-up and login: normalised unique emails, password rules and tokens (the login throttle has its own
+file, test_login_throttle.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -10,14 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from app.settings import Settings
 from documents import User
-from tests.conftest import PASSWORD, make_settings, sign_up
-
-LIMIT = 3  # login attempts per minute per email; per client address it is three times that
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path, login_attempts_per_minute=LIMIT)
+from tests.conftest import PASSWORD, sign_up
 
 
 def assert_problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
@@ -89,39 +81,6 @@ async def test_a_wrong_password_and_an_unknown_email_look_the_same(client: Async
     wrong = await client.post("/v1/auth/login", json={"email": "known@example.com", "password": "nope" * 3})
     unknown = await client.post("/v1/auth/login", json={"email": "nobody@example.com", "password": PASSWORD})
     assert assert_problem(wrong, 401)["detail"] == assert_problem(unknown, 401)["detail"]
-
-
-async def test_failed_logins_are_limited_per_email_with_retry_after(client: AsyncTestClient[Litestar]) -> None:
-    await sign_up(client, "target@example.com")
-    for _ in range(LIMIT):
-        response = await client.post("/v1/auth/login", json={"email": "target@example.com", "password": "x" * 12})
-        assert response.status_code == 401
-    blocked = await client.post("/v1/auth/login", json={"email": "TARGET@example.com", "password": PASSWORD})
-    body = assert_problem(blocked, 429)
-    assert 1 <= int(blocked.headers["Retry-After"]) <= 60
-    assert body["code"] == "too_many_requests"
-    # another account from the same address is not locked out by the first one's limit
-    await sign_up(client, "other@example.com")
-    ok = await client.post("/v1/auth/login", json={"email": "other@example.com", "password": PASSWORD})
-    assert ok.status_code == 200
-
-
-async def test_login_attempts_are_limited_per_client_address(client: AsyncTestClient[Litestar]) -> None:
-    for i in range(LIMIT * 3):  # each email stays under its own limit
-        response = await client.post("/v1/auth/login", json={"email": f"u{i}@example.com", "password": "x" * 12})
-        assert response.status_code == 401
-    blocked = await client.post("/v1/auth/login", json={"email": "fresh@example.com", "password": "x" * 12})
-    assert_problem(blocked, 429)
-    assert int(blocked.headers["Retry-After"]) >= 1
-
-
-async def test_a_successful_login_resets_the_email_limit(client: AsyncTestClient[Litestar]) -> None:
-    await sign_up(client, "forgetful@example.com")
-    for _ in range(2):
-        for _ in range(LIMIT - 1):
-            await client.post("/v1/auth/login", json={"email": "forgetful@example.com", "password": "x" * 12})
-        ok = await client.post("/v1/auth/login", json={"email": "forgetful@example.com", "password": PASSWORD})
-        assert ok.status_code == 200
 
 
 @pytest.mark.parametrize("header", ["Bearer not-a-jwt", "Basic abc", "Bearer "])

@@ -1,5 +1,5 @@
 """Hardening: body limits on every route, CORS allow-list, security headers, generic 500s, audited admin
-actions, secrets from settings only, and the login/beacon rate limits."""
+actions, secrets from settings only, and the sign-up/beacon rate limits (the login throttle: tests/api/accounts)."""
 
 from __future__ import annotations
 
@@ -244,24 +244,6 @@ async def test_secrets_come_from_settings_and_never_show(tmp_path: Path) -> None
             assert PASSWORD not in response.text
 
 
-async def test_login_attempts_are_limited_per_email_and_per_address(client: AppClient) -> None:
-    victim = await sign_up(client)
-    statuses = [
-        (await client.post("/v1/auth/login", json={"email": victim.email, "password": "guess"})).status_code
-        for _ in range(11)
-    ]
-    assert statuses == [401] * 10 + [429]
-    # the right password does not get through either while the email is locked
-    locked = await client.post("/v1/auth/login", json={"email": victim.email, "password": PASSWORD})
-    assert locked.status_code == 429 and int(locked.headers["retry-after"]) <= 60
-    # spraying many emails from one address runs into the per-address limit
-    sprayed = [
-        (await client.post("/v1/auth/login", json={"email": f"u{n}@example.com", "password": "x"})).status_code
-        for n in range(25)
-    ]
-    assert 429 in sprayed and sprayed.index(429) <= 20
-
-
 def page_views(n: int) -> str:
     return json.dumps(
         [
@@ -329,3 +311,17 @@ async def test_sign_ups_are_limited_per_address(tmp_path: Path) -> None:
                     "/v1/auth/register", json={"email": f"{uuid4().hex[:8]}@example.com", "password": PASSWORD}
                 )
             ).status_code == 201
+
+
+async def test_only_successful_sign_ups_count_against_the_address_limit(tmp_path: Path) -> None:
+    async with running(create_app(make_settings(tmp_path, registrations_per_hour=2))) as client:
+        taken = await sign_up(client)
+
+        async def register(email: str) -> int:
+            response = await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+            return response.status_code
+
+        assert [await register(taken.email) for _ in range(5)] == [409] * 5
+        assert [await register("not-an-email") for _ in range(3)] == [422] * 3
+        assert await register(f"{uuid4().hex[:8]}@example.com") == 201
+        assert await register(f"{uuid4().hex[:8]}@example.com") == 429  # `taken` and this one's predecessor
