@@ -10,7 +10,16 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from app.settings import Settings
-from documents.database import Database, DatabaseUnavailable, DataDirLocked, DirectoryLock, connect, redacted_url
+from documents.database import (
+    Database,
+    DatabaseUnavailable,
+    DataDirLocked,
+    DirectoryLock,
+    check_data_keys,
+    connect,
+    redacted_url,
+)
+from documents.encryption import DataKeyError
 from search import SearchIndex, SearchUnavailable, open_index
 
 log = logging.getLogger("cuvee.backends")
@@ -109,10 +118,11 @@ async def open_backends(settings: Settings) -> Backends:
 async def probe_backends(settings: Settings) -> None:
     """Fail fast, in one line naming the backend, when a configured external backend does not answer (or, in
     the embedded mode, when another process owns the data directory)."""
-    if settings.embedded:
+    if settings.snapshot_path is not None:  # the embedded mode
         try:
             DirectoryLock(settings.data_dir).release()
-        except DataDirLocked as exc:
+            check_data_keys(settings.snapshot_path, settings.data_keys())
+        except (DataDirLocked, DataKeyError) as exc:
             raise BackendUnavailable(str(exc)) from exc
     if not settings.embedded:
         db = await _open_db(settings, snapshot=False)
@@ -128,9 +138,12 @@ async def probe_backends(settings: Settings) -> None:
 async def _open_db(settings: Settings, *, snapshot: bool = True) -> Database:
     try:
         return await connect(
-            settings.mongodb_url, name=settings.mongodb_db, snapshot_path=settings.snapshot_path if snapshot else None
+            settings.mongodb_url,
+            name=settings.mongodb_db,
+            snapshot_path=settings.snapshot_path if snapshot else None,
+            keys=settings.data_keys(),
         )
-    except DataDirLocked as exc:
+    except (DataDirLocked, DataKeyError) as exc:
         raise BackendUnavailable(str(exc)) from exc
     except DatabaseUnavailable as exc:
         raise BackendUnavailable(f"{exc}: start it or fix CUVEE_MONGODB_URL") from exc
