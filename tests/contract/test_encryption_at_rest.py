@@ -43,7 +43,7 @@ async def ids(database: Database) -> list[Any]:
 
 
 def files_of(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.name != "cuvee.lock"}
+    return {p.name: p.read_bytes() for p in sorted(directory.glob("mongodb.*"))}
 
 
 def frames(data: bytes, offset: int) -> list[tuple[int, int]]:
@@ -221,3 +221,30 @@ async def test_a_key_moved_to_the_old_list_alone_decrypts_the_store(tmp_path: Pa
     reopened = await open_store(tmp_path, keys(None))
     assert await ids(reopened) == [1, 2, 3]
     await reopened.close()
+
+
+def test_cuvee_data_key_new_and_rewrite_encrypt_a_plain_store(tmp_path: Path) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from app.cli import cli
+    from tests.conftest import REDIS_URL
+
+    made = CliRunner().invoke(cli, ["data-key", "new"])
+    assert made.exit_code == 0, made.output
+    key = made.stdout.strip()
+    assert len(parse_key(key)) == 32
+
+    async def plain_store() -> None:
+        plain = await open_store(tmp_path, keys(None))
+        await plain.db["notes"].insert_one({"_id": 1, "text": SECRET})
+        await plain.close()
+
+    asyncio.run(plain_store())
+    env = {"CUVEE_DATA_DIR": str(tmp_path), "CUVEE_DATA_KEY": key, "CUVEE_REDIS_URL": REDIS_URL}
+    rewritten = CliRunner().invoke(cli, ["data-key", "rewrite"], env=env)
+    assert rewritten.exit_code == 0, rewritten.output
+    assert f"data key id {key_id(parse_key(key)).hex()}" in rewritten.output
+    assert snapshot_key_id(tmp_path / "mongodb.snapshot") == key_id(parse_key(key))
+    assert all(SECRET.encode() not in data for data in files_of(tmp_path).values())
