@@ -92,9 +92,9 @@ def test_serve_answers_https_with_the_given_certificate_and_not_plain_http(tmp_p
         assert answer.status_code == 200
         assert answer.headers["strict-transport-security"]
         with pytest.raises(httpx.HTTPError):
-            httpx.get(f"http://127.0.0.1:{server.port}/health/live", timeout=10)
+            httpx.get(f"http://127.0.0.1:{server.port}/health/live", timeout=60)
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-            httpx.get(f"{server.url}/health/live", timeout=10)  # the system's CAs do not know ours
+            httpx.get(f"{server.url}/health/live", timeout=60)  # the system's CAs do not know ours
     finally:
         server.stop()
 
