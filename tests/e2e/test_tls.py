@@ -88,7 +88,7 @@ def test_serve_answers_https_with_the_given_certificate_and_not_plain_http(tmp_p
     )
     try:
         server.wait_ready()
-        answer = httpx.get(f"{server.url}/health/live", verify=ssl.create_default_context(cafile=certs.ca))
+        answer = httpx.get(f"{server.url}/health/live", verify=ssl.create_default_context(cafile=certs.ca), timeout=60)
         assert answer.status_code == 200
         assert answer.headers["strict-transport-security"]
         with pytest.raises(httpx.HTTPError):
@@ -105,7 +105,7 @@ def test_serve_takes_the_certificate_from_the_settings(tmp_path: Path) -> None:
     server = Server(tmp_path / "data", env=env, ca=certs.ca)
     try:
         server.wait_ready()
-        assert httpx.get(f"{server.url}/health/live", verify=server.verify).status_code == 200
+        assert httpx.get(f"{server.url}/health/live", verify=server.verify, timeout=60).status_code == 200
     finally:
         server.stop()
 
