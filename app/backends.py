@@ -13,7 +13,16 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from app.settings import Settings
-from documents.database import Database, DatabaseUnavailable, DataDirLocked, DirectoryLock, connect, redacted_url
+from documents.database import (
+    Database,
+    DatabaseUnavailable,
+    DataDirLocked,
+    DirectoryLock,
+    check_data_keys,
+    connect,
+    redacted_url,
+)
+from documents.encryption import DataKeyError
 from search import SearchIndex, SearchUnavailable, open_index
 
 log = logging.getLogger("cuvee.backends")
@@ -139,10 +148,11 @@ async def open_backends(settings: Settings, *, batch: bool = False) -> Backends:
 async def probe_backends(settings: Settings) -> None:
     """Fail fast, in one line naming the backend, when a configured external backend does not answer (or, in
     the embedded mode, when another process owns the data directory)."""
-    if settings.embedded:
+    if settings.snapshot_path is not None:  # the embedded mode
         try:
             DirectoryLock(settings.data_dir).release()
-        except DataDirLocked as exc:
+            check_data_keys(settings.snapshot_path, settings.data_keys())
+        except (DataDirLocked, DataKeyError) as exc:
             raise BackendUnavailable(str(exc)) from exc
     if not settings.embedded:
         db = await _open_db(settings, snapshot=False)
@@ -163,8 +173,9 @@ async def _open_db(settings: Settings, *, snapshot: bool = True, reply_timeout_s
             snapshot_path=settings.snapshot_path if snapshot else None,
             timeout_s=settings.mongodb_timeout_s,
             reply_timeout_s=reply_timeout_s,
+            keys=settings.data_keys(),
         )
-    except DataDirLocked as exc:
+    except (DataDirLocked, DataKeyError) as exc:
         raise BackendUnavailable(str(exc)) from exc
     except DatabaseUnavailable as exc:
         where = f"MongoDB at {redacted_url(settings.mongodb_url)}"

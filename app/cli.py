@@ -96,18 +96,48 @@ def version() -> None:
     type=int,
     help="Worker processes (only with real MongoDB: the in-process one lives in one process).",
 )
-def serve(host: str, port: int, reload: bool, workers: int) -> None:
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Serve HTTPS with this certificate chain (PEM; default CUVEE_TLS_CERT).",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The certificate's private key (PEM; default CUVEE_TLS_KEY).",
+)
+def serve(
+    host: str, port: int, reload: bool, workers: int, ssl_certfile: Path | None, ssl_keyfile: Path | None
+) -> None:
     """Serve the API (and, in the embedded mode, the clickstream worker) until interrupted."""
     settings = Settings()
     if workers > 1 and settings.embedded:
         raise click.ClickException("--workers > 1 needs a real MongoDB: set CUVEE_MONGODB_URL")
+    cert, key = ssl_certfile or settings.tls_cert, ssl_keyfile or settings.tls_key
+    if (cert is None) != (key is None):
+        raise click.ClickException("HTTPS needs both a certificate and its key (--ssl-certfile and --ssl-keyfile)")
+    for path in (cert, key):
+        if path is not None and not path.is_file():
+            raise click.ClickException(f"TLS file {path} does not exist")
     run(wait_for_backends(lambda: probe_backends(settings), settings.startup_wait_s))
-    click.echo(f"Cuvée {__version__} on http://{host}:{port}/  (API docs: http://{host}:{port}/schema)")
+    base = f"{'https' if cert else 'http'}://{host}:{port}"
+    click.echo(f"Cuvée {__version__} on {base}/  (API docs: {base}/schema)")
     if reload:
         import uvicorn
 
         # proxy_headers off: the app alone decides whom a forwarding header is believed from (CUVEE_TRUSTED_PROXIES)
-        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, reload=True, proxy_headers=False)
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            reload=True,
+            proxy_headers=False,
+            ssl_certfile=str(cert) if cert else None,
+            ssl_keyfile=str(key) if key else None,
+        )
         return
     from granian import Granian
     from granian.constants import Interfaces
@@ -120,6 +150,8 @@ def serve(host: str, port: int, reload: bool, workers: int) -> None:
         port=port,
         workers=workers,
         log_access=False,
+        ssl_cert=cert,
+        ssl_key=key,
     ).serve()
 
 
@@ -136,6 +168,41 @@ def served_app() -> Any:
         if os.getppid() == 1:  # the parent was already gone before the line above
             os._exit(1)
     return create_app()
+
+
+@cli.group("data-key")
+def data_key() -> None:
+    """Encryption at rest of the embedded store (CUVEE_DATA_KEY; see docs/security.md)."""
+
+
+@data_key.command("new")
+def data_key_new() -> None:
+    """Print a fresh random data key (base64), for CUVEE_DATA_KEY."""
+    from documents.encryption import key_id, new_key, parse_key
+
+    key = new_key()
+    click.echo(key)
+    click.echo(f"key id {key_id(parse_key(key)).hex()}", err=True)
+
+
+@data_key.command("rewrite")
+def data_key_rewrite() -> None:
+    """Rewrite the embedded store's files under CUVEE_DATA_KEY now (in the clear without one); the previous
+    key must be in CUVEE_DATA_KEY_OLD. Every start does the same when it finds a file under another key."""
+    settings = Settings()
+    if not settings.embedded:
+        raise click.ClickException("only the embedded store has data files: a MongoDB server encrypts its own")
+
+    async def main() -> None:
+        async with open_services(settings) as services:
+            await services.backends.db.compact()
+
+    run(main())
+    current = settings.data_keys().current_id
+    click.echo(
+        f"data files in {settings.data_dir} written under "
+        + (f"data key id {current.hex()}" if current else "no key (in the clear)")
+    )
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_val
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from documents.database import database_name
+from documents.encryption import DataKeys
 
 
 class Settings(BaseSettings):
@@ -28,6 +29,12 @@ class Settings(BaseSettings):
     stream_prefix: str = ""  # prefix of every Redis key we write; default: derived from the store (below)
     data_dir: Path = Path(".cuvee")
     secret_key: SecretStr | None = None  # default: generated once and kept in the data dir
+    # Encryption at rest of the embedded store's files (docs/security.md): 32 random bytes in base64; earlier
+    # keys, comma-separated, stay readable until the next start has rewritten the files under the current one.
+    data_key: SecretStr | None = None
+    data_key_old: SecretStr | None = None
+    tls_cert: Path | None = None  # `cuvee serve` answers HTTPS with this certificate (PEM) and tls_key
+    tls_key: Path | None = None
 
     seed_demo: bool = True  # load the demo catalog on start when the catalog is empty
     run_worker: bool | None = None  # default: in-process worker only in the embedded mode
@@ -93,6 +100,17 @@ class Settings(BaseSettings):
             else:
                 self.stream_prefix = self.mongodb_db or database_name(self.mongodb_url)
         return self
+
+    @model_validator(mode="after")
+    def _check_data_keys(self) -> Settings:
+        self.data_keys()  # a malformed key stops start-up here, in one line naming the rule
+        return self
+
+    def data_keys(self) -> DataKeys:
+        return DataKeys.from_text(
+            self.data_key.get_secret_value() if self.data_key else None,
+            self.data_key_old.get_secret_value() if self.data_key_old else None,
+        )
 
     @property
     def embedded(self) -> bool:

@@ -18,7 +18,8 @@ from beanie import init_beanie
 from pymongo import AsyncMongoClient
 
 from documents import memory
-from documents.journal import Journal, journal_files
+from documents.encryption import NO_KEYS, DataKeys
+from documents.journal import Journal, journal_files, journal_key_id
 from documents.models import ALL_DOCUMENTS
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Database:
     db: Any
     snapshot_path: Path | None = None
     journal: Journal | None = None
+    keys: DataKeys = NO_KEYS  # the embedded files' data keys (docs/security.md)
     _lock: DirectoryLock | None = field(default=None, repr=False)
     _compaction_task: asyncio.Task[None] | None = field(default=None, repr=False)
     _compacting: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
@@ -72,7 +74,7 @@ class Database:
             # holds exactly what the older journals hold; their files go only once it is on disk.
             generation = self.journal.rotate()
             data, written = memory.capture_snapshot(self.client, self.name, generation)
-            await asyncio.to_thread(memory.write_snapshot, data, self.snapshot_path)
+            await asyncio.to_thread(memory.write_snapshot, data, self.snapshot_path, self.keys)
             self.journal.remove_before(generation)
             return written
 
@@ -162,23 +164,27 @@ async def connect(
     *,
     name: str | None = None,
     snapshot_path: Path | None = None,
+    keys: DataKeys = NO_KEYS,
     timeout_s: float = 5.0,
     reply_timeout_s: float | None = None,
 ) -> Database:
     """Open `url` (`memory://` or `mongodb://…`), bind every document, and create their indexes.
 
     `snapshot_path` (in-process only): its directory is locked for this process, the snapshot and the
-    journals after it are loaded now, every write is journaled, and `close()` compacts them.
+    journals after it are loaded now, every write is journaled, and `close()` compacts them. With a current
+    data key in `keys` the files are written encrypted; a file sealed with another key (or none) is rewritten
+    under it at once. DataKeyError (nothing loaded, nothing written) when a file's key is not in `keys`.
     """
     db_name = name or database_name(url)
     lock: DirectoryLock | None = None
     journal: Journal | None = None
+    stale = False
     if url.startswith("memory://"):
         client: Any = memory.memory_client()
         if snapshot_path is not None:
             lock = DirectoryLock(snapshot_path.parent)
             try:
-                journal = _recover(client, db_name, snapshot_path)
+                journal, stale = _recover(client, db_name, snapshot_path, keys)
             except BaseException:
                 lock.release()
                 raise
@@ -200,18 +206,45 @@ async def connect(
         await init_beanie(database=db, document_models=ALL_DOCUMENTS)
     if journal is not None:
         memory.attach_journal(client, db_name, journal)
-    return Database(
-        url=url, name=db_name, client=client, db=db, snapshot_path=snapshot_path, journal=journal, _lock=lock
+    database = Database(
+        url=url,
+        name=db_name,
+        client=client,
+        db=db,
+        snapshot_path=snapshot_path,
+        journal=journal,
+        keys=keys,
+        _lock=lock,
     )
+    if stale:
+        await database.compact()
+        key = keys.current_id.hex() if keys.current_id else "none (in the clear)"
+        log.warning("in-process MongoDB: the data files were rewritten under data key id %s", key)
+    return database
 
 
-def _recover(client: Any, db_name: str, snapshot_path: Path) -> Journal:
-    """Load the snapshot, replay the journals written after it, and open the next journal file."""
-    loaded, generation = memory.load_snapshot(client, db_name, snapshot_path)
+def check_data_keys(snapshot_path: Path, keys: DataKeys) -> None:
+    """Raise the one-line DataKeyError if the snapshot or a journal is sealed with a key not in `keys` (the
+    files' headers only: a fast check before start-up; tampering shows when they are read)."""
+    kid = memory.snapshot_key_id(snapshot_path)
+    if kid is not None:
+        keys.require(kid, f"the snapshot {snapshot_path}")
+    for _, path in journal_files(snapshot_path.parent):
+        kid = journal_key_id(path)
+        if kid is not None:
+            keys.require(kid, f"journal {path}")
+
+
+def _recover(client: Any, db_name: str, snapshot_path: Path, keys: DataKeys) -> tuple[Journal, bool]:
+    """Load the snapshot, replay the journals written after it, and open the next journal file; also says
+    whether a file read was sealed with another key than the current one (or none), so must be rewritten."""
+    loaded, generation = memory.load_snapshot(client, db_name, snapshot_path, keys)
+    stale = snapshot_path.exists() and memory.snapshot_key_id(snapshot_path) != keys.current_id
     replayed, newest = 0, generation
     for gen, path in journal_files(snapshot_path.parent):
         if gen >= generation:
-            replayed += memory.replay_journal(client, db_name, path)
+            replayed += memory.replay_journal(client, db_name, path, keys)
+            stale = stale or journal_key_id(path) != keys.current_id
         newest = max(newest, gen)
     if loaded or replayed:
         log.info(
@@ -220,9 +253,9 @@ def _recover(client: Any, db_name: str, snapshot_path: Path) -> Journal:
             snapshot_path,
             replayed,
         )
-    journal = Journal(snapshot_path.parent, newest + 1)
+    journal = Journal(snapshot_path.parent, newest + 1, keys)
     journal.remove_before(generation)
-    return journal
+    return journal, stale
 
 
 async def drop_retired_indexes(db: Any) -> None:

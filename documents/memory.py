@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import io
 import logging
 import os
 import struct
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import bson
 import mongomock.collection
@@ -27,6 +28,7 @@ from pymongo.errors import DuplicateKeyError
 from pymongo_async_mock import AsyncMongoMockClient
 
 from documents import memory_indexes
+from documents.encryption import KEY_ID_SIZE, NO_KEYS, DataKeys
 from documents.journal import Journal, encode_record, read_records
 
 log = logging.getLogger(__name__)
@@ -413,11 +415,11 @@ def attach_journal(client: AsyncMongoMockClient, db_name: str, journal: Journal 
     client.get_database(db_name).delegate._store.cuvee_journal = journal
 
 
-def replay_journal(client: AsyncMongoMockClient, db_name: str, path: Path) -> int:
+def replay_journal(client: AsyncMongoMockClient, db_name: str, path: Path, keys: DataKeys = NO_KEYS) -> int:
     """Apply one journal file's whole records to `db_name`; returns the documents written or deleted."""
     database = client.get_database(db_name).delegate
     applied = 0
-    for record in read_records(path):
+    for record in read_records(path, keys):
         store = database._store[record["c"]]
         if record.get("x"):
             store.drop()
@@ -433,6 +435,7 @@ def replay_journal(client: AsyncMongoMockClient, db_name: str, path: Path) -> in
 
 _MAGIC_V1 = b"CUVEE-SNAPSHOT-1\n"
 _MAGIC = b"CUVEE-SNAPSHOT-2\n"
+_SEALED = b"CUVEE-SNAPSHOT-E1\n"  # + key id, then a version-2 snapshot sealed whole (nonce + ciphertext + tag)
 
 
 def capture_snapshot(client: AsyncMongoMockClient, db_name: str, generation: int) -> tuple[bytes, int]:
@@ -457,8 +460,21 @@ def _frame(doc: Any) -> bytes:
     return struct.pack("<I", len(raw)) + raw
 
 
-def write_snapshot(data: bytes, path: Path) -> None:
-    """Write snapshot bytes atomically: a unique temporary file (0600), fsync, rename, fsync the directory."""
+def snapshot_key_id(path: Path) -> bytes | None:
+    """The data key id a snapshot is sealed with (None: written in the clear, or no snapshot)."""
+    if not path.exists():
+        return None
+    with path.open("rb") as src:
+        head = src.read(len(_SEALED) + KEY_ID_SIZE)
+    return head[len(_SEALED) :] if head.startswith(_SEALED) else None
+
+
+def write_snapshot(data: bytes, path: Path, keys: DataKeys = NO_KEYS) -> None:
+    """Write snapshot bytes atomically (sealed under the current data key if there is one): a unique
+    temporary file (0600), fsync, rename, fsync the directory."""
+    if keys.current_id is not None:
+        header = _SEALED + keys.current_id
+        data = header + keys.seal(data, header)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
@@ -478,39 +494,53 @@ def write_snapshot(data: bytes, path: Path) -> None:
         os.close(dir_fd)
 
 
-def save_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path, generation: int = 0) -> int:
+def save_snapshot(
+    client: AsyncMongoMockClient, db_name: str, path: Path, generation: int = 0, keys: DataKeys = NO_KEYS
+) -> int:
     """Write every collection of `db_name` to `path`; return documents written."""
     data, written = capture_snapshot(client, db_name, generation)
-    write_snapshot(data, path)
+    write_snapshot(data, path, keys)
     return written
 
 
-def load_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path) -> tuple[int, int]:
-    """Load a snapshot into `db_name`; return (documents loaded, its generation); (0, 0) if there is none."""
+def load_snapshot(client: AsyncMongoMockClient, db_name: str, path: Path, keys: DataKeys = NO_KEYS) -> tuple[int, int]:
+    """Load a snapshot into `db_name`; return (documents loaded, its generation); (0, 0) if there is none.
+
+    Raises DataKeyError, having loaded nothing, when it is sealed with a key not in `keys` or was altered."""
     if not path.exists():
         return 0, 0
-    database = client.get_database(db_name).delegate
+    with path.open("rb") as src:
+        if src.read(len(_SEALED)) != _SEALED:
+            src.seek(0)
+            return _load_plain(client.get_database(db_name).delegate, src, path)
+        kid = src.read(KEY_ID_SIZE)
+        keys.require(kid, f"the snapshot {path}")
+        sealed = src.read()
+    plain = keys.open(kid, sealed, _SEALED + kid, f"the snapshot {path}")
+    return _load_plain(client.get_database(db_name).delegate, io.BytesIO(plain), path)
+
+
+def _load_plain(database: Any, src: BinaryIO, path: Path) -> tuple[int, int]:
     options: bson.CodecOptions[dict[str, Any]] = bson.CodecOptions(tz_aware=True)
     loaded = generation = 0
-    with path.open("rb") as src:
-        magic = src.read(len(_MAGIC))
-        if magic not in (_MAGIC, _MAGIC_V1):
-            raise ValueError(f"{path} is not a Cuvée snapshot; move it away to start empty")
+    magic = src.read(len(_MAGIC))
+    if magic not in (_MAGIC, _MAGIC_V1):
+        raise ValueError(f"{path} is not a Cuvée snapshot; move it away to start empty")
 
-        def read_one() -> dict[str, Any] | None:
-            size_raw = src.read(4)
-            if not size_raw:
-                return None
-            (size,) = struct.unpack("<I", size_raw)
-            return bson.decode(src.read(size), codec_options=options)
+    def read_one() -> dict[str, Any] | None:
+        size_raw = src.read(4)
+        if not size_raw:
+            return None
+        (size,) = struct.unpack("<I", size_raw)
+        return bson.decode(src.read(size), codec_options=options)
 
-        if magic == _MAGIC:
-            generation = int((read_one() or {}).get("generation", 0))
-        while (header := read_one()) is not None:
-            docs = [read_one() for _ in range(header["count"])]
-            collection = database.get_collection(header["collection"])
-            collection._store.create()
-            if docs:
-                collection.insert_many(docs)
-                loaded += len(docs)
+    if magic == _MAGIC:
+        generation = int((read_one() or {}).get("generation", 0))
+    while (header := read_one()) is not None:
+        docs = [read_one() for _ in range(header["count"])]
+        collection = database.get_collection(header["collection"])
+        collection._store.create()
+        if docs:
+            collection.insert_many(docs)
+            loaded += len(docs)
     return loaded, generation

@@ -122,3 +122,14 @@ async def test_the_first_start_loads_the_demo_catalog_and_indexes_it(tmp_path: P
     assert listed["total"] >= 1000
     assert ready.status_code == 200
     assert indexed == wines >= 1000
+
+
+def test_serve_refuses_a_certificate_without_its_key_in_one_line(tmp_path: Path) -> None:
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not read: the check comes first")
+    result = CliRunner().invoke(
+        cli, ["serve", "--port", "1", "--ssl-certfile", str(cert)], env={"CUVEE_DATA_DIR": str(tmp_path)}
+    )
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == ["Error: HTTPS needs both a certificate and its key (--ssl-certfile and --ssl-keyfile)"]
