@@ -6,12 +6,14 @@ from typing import Annotated
 
 from litestar import Controller, Response, delete, get, put
 from litestar.di import Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from app.caching import CACHED
 from app.commerce.schemas import MyReviewOfWine, MyReviewRead, ReviewInput, ReviewPage, ReviewRead
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce, provide_principal
+from app.errors import problems
 from app.schemas import Page
 from app.security import PUBLIC, USER, Principal
 
@@ -24,7 +26,7 @@ class ReviewController(Controller):
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
 
-    @get("/", opt={**PUBLIC, **CACHED})
+    @get("/", opt={**PUBLIC, **CACHED}, responses=problems("wine_not_found"))
     async def list_reviews(
         self,
         commerce: CommerceService,
@@ -47,14 +49,22 @@ class ReviewController(Controller):
             rating_unverified_count=wine.rating.unverified,
         )
 
-    @get("/me", opt=USER)
+    @get("/me", opt=USER, responses=problems("wine_not_found"))
     async def get_my_review(self, commerce: CommerceService, principal: Principal, wine_id: str) -> MyReviewOfWine:
         """Your review of this wine; `review` is null when you have not written one. 404 only for a wine that
         does not exist."""
         mine = await commerce.reviews.find_mine(principal.user_id, wine_id)
         return MyReviewOfWine(wine_id=wine_id, review=None if mine is None else ReviewRead.of(mine))
 
-    @put("/me", opt=USER)
+    @put(
+        "/me",
+        opt=USER,
+        status_code=201,
+        responses={
+            200: ResponseSpec(ReviewRead, description="Your earlier review of this wine, replaced"),
+            **problems("wine_not_found"),
+        },
+    )
     async def put_my_review(
         self, commerce: CommerceService, principal: Principal, wine_id: str, data: ReviewInput
     ) -> Response[ReviewRead]:
