@@ -95,7 +95,9 @@ def problems(*codes: str) -> dict[int, ResponseSpec]:
     for code in codes:
         by_status.setdefault(PROBLEM_CODES[code], []).append(code)
     return {
-        status: ProblemSpec(data_container=None, description=_title(status), media_type=PROBLEM_JSON, codes=tuple(c))
+        status: ProblemSpec(
+            data_container=None, description=status_title(status), media_type=PROBLEM_JSON, codes=tuple(c)
+        )
         for status, c in sorted(by_status.items())
     }
 
@@ -220,13 +222,13 @@ _TITLES = {
 }
 
 
-def _title(status: int) -> str:
+def status_title(status: int) -> str:
     return _TITLES.get(status, "Error")
 
 
 def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
     return problem(
-        exc.status_code, exc.code, _title(exc.status_code), exc.detail, request.url.path, exc.errors, exc.headers
+        exc.status_code, exc.code, status_title(exc.status_code), exc.detail, request.url.path, exc.errors, exc.headers
     )
 
 
@@ -262,16 +264,16 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         if (needed := _no_body(request, errors)) is not None:
             detail = f"this request needs a body: {needed} (Content-Type: application/json)"
             errors = [{"field": "body", "source": "body", "message": f"required: {needed}"}]
-            return problem(422, "validation_failed", _title(422), detail, request.url.path, errors)
+            return problem(422, "validation_failed", status_title(422), detail, request.url.path, errors)
         fields = ", ".join(sorted({e["field"] for e in errors})) or "the request"
         detail = (
             f"invalid value for {fields}: " + "; ".join(e["message"] for e in errors[:5])
             if errors
             else (exc.detail or "invalid request")
         )
-        return problem(422, "validation_failed", _title(422), detail, request.url.path, errors)
+        return problem(422, "validation_failed", status_title(422), detail, request.url.path, errors)
     if isinstance(exc, NotFoundException):
-        return problem(404, "not_found", _title(404), "no such resource", request.url.path)
+        return problem(404, "not_found", status_title(404), "no such resource", request.url.path)
     status = exc.status_code
     code = {
         400: "malformed_body",  # Litestar could not decode the body (JSON is malformed)
@@ -283,12 +285,12 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         429: "too_many_requests",
     }.get(status, "http_error")
     detail = exc.detail if status < 500 else "the service failed; try again"
-    return problem(status, code, _title(status), detail, request.url.path, headers=exc.headers)
+    return problem(status, code, status_title(status), detail, request.url.path, headers=exc.headers)
 
 
 def too_deep_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
     """A body nested past what the decoder recurses into (msgspec raises RecursionError): bad input, no trace."""
-    return problem(400, "body_too_deep", _title(400), "the request body nests too deeply", request.url.path)
+    return problem(400, "body_too_deep", status_title(400), "the request body nests too deeply", request.url.path)
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -297,7 +299,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     return problem(
         500,
         "internal_error",
-        _title(500),
+        status_title(500),
         f"an internal error occurred; quote request id {request_id} when reporting it",
         request.url.path,
     )

@@ -1,5 +1,6 @@
-"""The OpenAPI document as the API really behaves: every error is one problem+json shape, and the routes
-that need a token say so (bearer security), so clients, fuzzers and the route inventory can rely on it."""
+"""The OpenAPI document as the API really behaves (docs/api.md, "OpenAPI"): every status a route answers and,
+for errors, the problem codes it can carry (no catch-all `default`); request bodies as they are validated;
+links from what is created to reading it; readable operation ids; bearer security where a token is needed."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from app.clickstream.events import MAX_BODY_BYTES, MAX_EVENTS, Event
 from app.clickstream.segment import CALLS as SEGMENT_CALLS
 from app.clickstream.segment import BatchBody as SegmentBatch
 from app.clickstream.segment import Message as SegmentCall
-from app.errors import _TITLES, PROBLEM_CODES, PROBLEM_JSON, ProblemSpec
+from app.errors import PROBLEM_CODES, PROBLEM_JSON, ProblemSpec, status_title
 
 _TEXT = Schema(type=OpenAPIType.STRING)
 PROBLEM = Schema(
@@ -303,7 +304,7 @@ def _common_codes(operation: Operation, handler: HTTPRouteHandler | None, access
 def _problem_response(status: int, codes: list[str]) -> OpenAPIResponse:
     listed = ", ".join(f"`{code}`" for code in codes)
     return OpenAPIResponse(
-        description=f"{_TITLES.get(status, 'Error')}: {listed}.",
+        description=f"{status_title(status)}: {listed}.",
         content={
             PROBLEM_JSON: OpenAPIMediaType(
                 schema=Schema(

@@ -3,7 +3,6 @@ both success statuses where a route has two, request bodies for the raw-body rou
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
