@@ -33,15 +33,24 @@ MAX_PRICE = Decimal("1000000")
 Email = Annotated[str, Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})]
 
 
+# Inputs are stripped of surrounding whitespace before they are checked, passwords too: the patterns say so.
+_PASSWORD = rf"^\s*\S[\s\S]{{{MIN_PASSWORD - 2},}}\S\s*$"
+
+
 class RegisterInput(Input):
     email: Email
-    password: str = Field(min_length=MIN_PASSWORD, max_length=256, description=f"At least {MIN_PASSWORD} characters.")
+    password: str = Field(
+        min_length=MIN_PASSWORD,
+        max_length=256,
+        pattern=_PASSWORD,
+        description=f"At least {MIN_PASSWORD} characters, not counting spaces around them.",
+    )
     username: str | None = Field(default=None, min_length=1, max_length=60)
 
 
 class LoginInput(Input):
     email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=256)
+    password: str = Field(min_length=1, max_length=256, pattern=r"\S")
 
 
 class TokenRead(BaseModel):
