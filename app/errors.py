@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi import ResponseSpec
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -14,6 +16,93 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 log = logging.getLogger("cuvee.errors")
 
 PROBLEM_JSON = "application/problem+json"
+
+# Every problem `code` the API sends, by status: the one registry `problems()` documents from; a test holds
+# every code raised in app/ to it (tests/unit/test_problem_codes.py).
+_CODES_BY_STATUS: dict[int, tuple[str, ...]] = {
+    400: (
+        "bad_request",
+        "bad_content_length",
+        "body_too_deep",
+        "http_error",
+        "malformed_body",
+        "malformed_batch",
+        "empty_batch",
+        "malformed_gzip",
+        "malformed_call",
+    ),
+    401: ("unauthorized", "token_invalid", "token_expired", "account_gone", "login_failed", "invalid_write_key"),
+    403: ("forbidden", "admin_only", "access_undeclared", "password_mismatch"),
+    404: (
+        "not_found",
+        "wine_not_found",
+        "order_not_found",
+        "user_not_found",
+        "price_rule_not_found",
+        "recommendation_list_not_found",
+        "segment_not_found",
+        "account_with_this_email_not_found",
+    ),
+    405: ("method_not_allowed",),
+    409: (
+        "conflict",
+        "email_taken",
+        "source_id_taken",
+        "wine_unavailable",
+        "wine_incomplete",
+        "insufficient_stock",
+        "cart_full",
+        "cart_empty",
+        "price_changed",
+        "mixed_currencies",
+        "checkout_in_progress",
+        "checkout_expired",
+        "order_not_cancellable",
+        "order_changed",
+        "illegal_transition",
+        "concurrent_update",
+        "anonymous_id_taken",
+    ),
+    413: ("payload_too_large", "batch_too_large", "too_many_events"),
+    415: ("unsupported_media_type", "unsupported_encoding"),
+    422: (
+        "invalid",
+        "validation_failed",
+        "email_invalid",
+        "password_too_short",
+        "quiz_answer_invalid",
+        "idempotency_key_reused",
+        "import_unreadable",
+        "import_bad_header",
+        "anonymous_id_not_issued",
+        "wine_not_in_list",
+    ),
+    429: ("too_many_requests",),
+    500: ("internal_error",),
+    503: ("unavailable", "search_unavailable", "search_sync_failed", "stream_unavailable", "redis_unavailable"),
+}
+PROBLEM_CODES: dict[str, int] = {code: status for status, codes in _CODES_BY_STATUS.items() for code in codes}
+
+
+@dataclass
+class ProblemSpec(ResponseSpec):
+    """A documented error status and the problem codes a route answers with it (app.openapi renders them)."""
+
+    codes: tuple[str, ...] = ()
+
+
+def problems(*codes: str) -> dict[int, ResponseSpec]:
+    """The `responses=` of a route handler for the problem codes it can answer beyond the ones every route
+    of its access level gets (app.openapi adds those): `problems("insufficient_stock", "cart_empty")`."""
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        by_status.setdefault(PROBLEM_CODES[code], []).append(code)
+    return {
+        status: ProblemSpec(
+            data_container=None, description=status_title(status), media_type=PROBLEM_JSON, codes=tuple(c)
+        )
+        for status, c in sorted(by_status.items())
+    }
 
 
 class AppError(Exception):
@@ -150,13 +239,13 @@ _TITLES = {
 }
 
 
-def _title(status: int) -> str:
+def status_title(status: int) -> str:
     return _TITLES.get(status, "Error")
 
 
 def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
     return problem(
-        exc.status_code, exc.code, _title(exc.status_code), exc.detail, request.url.path, exc.errors, exc.headers
+        exc.status_code, exc.code, status_title(exc.status_code), exc.detail, request.url.path, exc.errors, exc.headers
     )
 
 
@@ -192,18 +281,19 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         if (needed := _no_body(request, errors)) is not None:
             detail = f"this request needs a body: {needed} (Content-Type: application/json)"
             errors = [{"field": "body", "source": "body", "message": f"required: {needed}"}]
-            return problem(422, "validation_failed", _title(422), detail, request.url.path, errors)
+            return problem(422, "validation_failed", status_title(422), detail, request.url.path, errors)
         fields = ", ".join(sorted({e["field"] for e in errors})) or "the request"
         detail = (
             f"invalid value for {fields}: " + "; ".join(e["message"] for e in errors[:5])
             if errors
             else (exc.detail or "invalid request")
         )
-        return problem(422, "validation_failed", _title(422), detail, request.url.path, errors)
+        return problem(422, "validation_failed", status_title(422), detail, request.url.path, errors)
     if isinstance(exc, NotFoundException):
-        return problem(404, "not_found", _title(404), "no such resource", request.url.path)
+        return problem(404, "not_found", status_title(404), "no such resource", request.url.path)
     status = exc.status_code
     code = {
+        400: "malformed_body",  # Litestar could not decode the body (JSON is malformed)
         405: "method_not_allowed",
         413: "payload_too_large",
         415: "unsupported_media_type",
@@ -212,12 +302,12 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         429: "too_many_requests",
     }.get(status, "http_error")
     detail = exc.detail if status < 500 else "the service failed; try again"
-    return problem(status, code, _title(status), detail, request.url.path, headers=exc.headers)
+    return problem(status, code, status_title(status), detail, request.url.path, headers=exc.headers)
 
 
 def too_deep_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
     """A body nested past what the decoder recurses into (msgspec raises RecursionError): bad input, no trace."""
-    return problem(400, "body_too_deep", _title(400), "the request body nests too deeply", request.url.path)
+    return problem(400, "body_too_deep", status_title(400), "the request body nests too deeply", request.url.path)
 
 
 def backend_down_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -235,7 +325,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     return problem(
         500,
         "internal_error",
-        _title(500),
+        status_title(500),
         f"an internal error occurred; quote request id {request_id} when reporting it",
         request.url.path,
     )

@@ -34,7 +34,7 @@ from app.container import Services, build_services
 from app.errors import EXCEPTION_HANDLERS
 from app.health.controller import HealthController
 from app.middleware import body_deadline, durable_answers_middleware, request_id_middleware, security_headers
-from app.openapi import document_api
+from app.openapi import document_api, operation_id
 from app.pricing.controller import AdminPricingController
 from app.privacy.admin_audit import admin_audit_middleware
 from app.privacy.controller import AdminAuditController, PrivacyController
@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Wine shop backend: catalog, search, accounts, commerce, clickstream, recommendations.",
             path="/schema",
             render_plugins=[LocalSwaggerUI()],
+            operation_id_creator=operation_id,
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
         ),
         request_max_body_size=DEFAULT_MAX_BODY,

@@ -33,6 +33,9 @@ def _json_number(value: Any) -> Any:
 
 
 def _json_integer(value: Any) -> Any:
+    """An integer as JSON Schema counts them: 3 and 3.0, not 3.5, "3" or true."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("must be a JSON integer")
     return value

@@ -11,14 +11,17 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from app.accounts import MIN_PASSWORD
 from app.accounts import vocabulary as vocab
 from app.accounts.preferences import PreferenceError, check_extra
+from app.accounts.quiz import QUESTIONS
 from app.schemas import Input, Money, Taste, shop_currency, to_cents
 from documents import ConsentState, Dietary, Preferences, Style, TasteProfile
 from documents.models import TASTE_AXES
@@ -26,15 +29,28 @@ from documents.models import TASTE_AXES
 MAX_PRICE = Decimal("1000000")
 
 
+# The service checks the address (after Unicode folding); `format` tells clients what it accepts.
+Email = Annotated[str, Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})]
+
+
+# Inputs are stripped of surrounding whitespace before they are checked, passwords too: the patterns say so.
+_PASSWORD = rf"^\s*\S[\s\S]{{{MIN_PASSWORD - 2},}}\S\s*$"
+
+
 class RegisterInput(Input):
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=MIN_PASSWORD, max_length=256, description=f"At least {MIN_PASSWORD} characters.")
+    email: Email
+    password: str = Field(
+        min_length=MIN_PASSWORD,
+        max_length=256,
+        pattern=_PASSWORD,
+        description=f"At least {MIN_PASSWORD} characters, not counting spaces around them.",
+    )
     username: str | None = Field(default=None, min_length=1, max_length=60)
 
 
 class LoginInput(Input):
     email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=256)
+    password: str = Field(min_length=1, max_length=256, pattern=r"\S")
 
 
 class TokenRead(BaseModel):
@@ -212,6 +228,8 @@ Axis = Annotated[float, BeforeValidator(_only_number), Field(ge=0.0, le=1.0)]
 class TasteProfileInput(Input):
     """Axes you state (0..1); axes not sent keep their value; null clears an axis."""
 
+    model_config = ConfigDict(**Input.model_config, json_schema_extra={"minProperties": 1})
+
     sweetness: Axis | None = None
     acidity: Axis | None = None
     tannin: Axis | None = None
@@ -262,10 +280,22 @@ class QuizRead(BaseModel):
     questions: list[QuizQuestionRead]
 
 
+# The quiz is fixed: the schema names its questions and the options of each.
+_QUIZ_ANSWERS = {
+    "properties": {q.id: {"type": "string", "enum": [o.id for o in q.options]} for q in QUESTIONS},
+    "additionalProperties": False,
+}
+
+
 class QuizAnswersInput(Input):
     answers: Annotated[
         dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=40)]],
-        Field(min_length=1, max_length=20, description="question id → option id; skip any"),
+        Field(
+            min_length=1,
+            max_length=20,
+            description="question id → option id; skip any",
+            json_schema_extra=_QUIZ_ANSWERS,
+        ),
     ]
     override_stated: StrictBool = Field(
         default=False, description="also replace axes you set yourself (by default they are kept)"
@@ -283,9 +313,12 @@ class QuizResultRead(BaseModel):
 class ConsentInput(Input):
     """The consents to change; the ones not sent stay as they are."""
 
-    personalisation: StrictBool | None = None
-    analytics: StrictBool | None = None
-    marketing: StrictBool | None = None
+    model_config = ConfigDict(**Input.model_config, json_schema_extra={"minProperties": 1})
+
+    # None only marks "not sent" (refused when sent): the schema says true or false
+    personalisation: StrictBool | SkipJsonSchema[None] = None
+    analytics: StrictBool | SkipJsonSchema[None] = None
+    marketing: StrictBool | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _given(self) -> ConsentInput:

@@ -22,6 +22,7 @@ from app.catalog.schemas import (
 from app.catalog.service import CatalogService
 from app.catalog.xwines import DERIVED
 from app.deps import provide_catalog, provide_principal
+from app.errors import problems
 from app.schemas import Page, PageNo, PerPage
 from app.security import ADMIN, Principal
 
@@ -35,13 +36,18 @@ class AdminWineController(Controller):
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
 
-    @post("/")
+    @post("/", responses=problems("source_id_taken", "search_sync_failed"))
     async def create_wine(self, catalog: CatalogService, principal: Principal, data: WineCreate) -> WineRead:
         """Add a wine to the catalog; it is in search results when this returns. `price` is in currency
         units ("12.90"); tasting notes stay empty when left out (nothing is made up)."""
         return WineRead.of(await catalog.create_wine(data, principal.user_id))
 
-    @patch("/{wine_id:str}")
+    @patch(
+        "/{wine_id:str}",
+        responses=problems(
+            "wine_not_found", "insufficient_stock", "source_id_taken", "wine_incomplete", "search_sync_failed"
+        ),
+    )
     async def update_wine(
         self, catalog: CatalogService, principal: Principal, wine_id: str, data: WineUpdate
     ) -> WineRead:
@@ -49,13 +55,18 @@ class AdminWineController(Controller):
         this returns. Use `stock_delta` to add or remove bottles without overwriting concurrent sales."""
         return WineRead.of(await catalog.update_wine(wine_id, data, principal.user_id))
 
-    @delete("/{wine_id:str}")
+    @delete("/{wine_id:str}", responses=problems("wine_not_found", "search_sync_failed"))
     async def delist_wine(self, catalog: CatalogService, principal: Principal, wine_id: str) -> None:
         """Delist a wine: hidden from the catalog, search and checkout at once, but kept for order
         history, reviews and wishlists. Idempotent; `PATCH {"listed": true}` brings it back."""
         await catalog.delist_wine(wine_id, principal.user_id)
 
-    @post("/import", status_code=HTTP_200_OK, request_max_body_size=MAX_IMPORT_BYTES)
+    @post(
+        "/import",
+        status_code=HTTP_200_OK,
+        request_max_body_size=MAX_IMPORT_BYTES,
+        responses=problems("unsupported_media_type", "import_unreadable", "import_bad_header", "search_sync_failed"),
+    )
     async def import_wines(
         self,
         catalog: CatalogService,
@@ -127,7 +138,7 @@ class AdminWineController(Controller):
         wines, total = await catalog.list_demo_data(page=page, per_page=per_page)
         return Page(items=[WineRead.of(w) for w in wines], page=page, per_page=per_page, total=total)
 
-    @get("/{wine_id:str}")
+    @get("/{wine_id:str}", operation_id="adminGetWine", responses=problems("wine_not_found"))
     async def get_wine(self, catalog: CatalogService, wine_id: str) -> WineRead:
         """Any wine, drafts and delisted ones included."""
         return WineRead.of(await catalog.get_wine(wine_id, include_drafts=True))

@@ -12,6 +12,7 @@ from app.caching import CACHED
 from app.catalog.schemas import WineCard, WineRead
 from app.catalog.service import CatalogService
 from app.deps import provide_catalog
+from app.errors import problems
 from app.schemas import Page, PageNo, PerPage
 from app.security import PUBLIC
 from documents import Style
@@ -36,7 +37,7 @@ class WineController(Controller):
         wines, total = await catalog.list_wines(page=page, per_page=per_page, style=style, country=country)
         return Page(items=[WineCard.of(w) for w in wines], page=page, per_page=per_page, total=total)
 
-    @get("/{wine_id:str}")
+    @get("/{wine_id:str}", responses=problems("wine_not_found"))
     async def get_wine(self, catalog: CatalogService, wine_id: str) -> WineRead:
         """One wine with its taste structure, tasting notes, pairings and stock."""
         return WineRead.of(await catalog.get_wine(wine_id))

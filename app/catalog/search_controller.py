@@ -25,6 +25,7 @@ from app.catalog.schemas import (
 )
 from app.catalog.search_service import SearchParams, SearchService
 from app.deps import provide_optional_principal, provide_search
+from app.errors import problems
 from app.schemas import Money, PageNo, PerPage, WineRef
 from app.security import ADMIN, PUBLIC, Principal
 from documents import Dietary, Style
@@ -77,7 +78,7 @@ class SearchController(Controller):
         "principal": Provide(provide_optional_principal, sync_to_thread=False),
     }
 
-    @get("/")
+    @get("/", responses=problems("search_unavailable"))
     async def search_wines(
         self,
         search: SearchService,
@@ -127,7 +128,7 @@ class SearchController(Controller):
         )
         return _response(*await search.search(params, principal), search.currency)
 
-    @get("/suggest")
+    @get("/suggest", responses=problems("search_unavailable"))
     async def suggest(
         self, search: SearchService, q: Annotated[str, Parameter(max_length=100)] = ""
     ) -> SuggestionsRead:

@@ -12,7 +12,7 @@ from app.clickstream.schemas import AnonymousIdInput, AnonymousIdRead, Clickstre
 from app.clickstream.service import ClickstreamService
 from app.client_address import client_address
 from app.deps import provide_clickstream, provide_optional_principal, provide_principal
-from app.errors import UnsupportedMediaType
+from app.errors import UnsupportedMediaType, problems
 from app.schemas import Page, PageNo, PerPage
 from app.security import ADMIN, PUBLIC, USER, Principal
 
@@ -28,7 +28,20 @@ class EventsController(Controller):
     # route a measurable share of its CPU; the caller is read with the same provider, called directly.
     dependencies = {"clickstream": Provide(provide_clickstream, sync_to_thread=False)}
 
-    @post("/", status_code=202, request_max_body_size=MAX_BODY_BYTES)
+    @post(
+        "/",
+        status_code=202,
+        request_max_body_size=MAX_BODY_BYTES,
+        responses=problems(
+            "malformed_batch",
+            "empty_batch",
+            "batch_too_large",
+            "too_many_events",
+            "unsupported_media_type",
+            "too_many_requests",
+            "stream_unavailable",
+        ),
+    )
     async def post_events(self, request: Request[Any, Any, Any], clickstream: ClickstreamService) -> EventsReceipt:
         """Record a batch of storefront events (what `navigator.sendBeacon` sends).
 
@@ -57,7 +70,7 @@ class AnonymousIdIssuer(Controller):
     opt = PUBLIC
     dependencies = {"clickstream": Provide(provide_clickstream, sync_to_thread=False)}
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, operation_id="issueAnonymousId")
     async def issue(self, clickstream: ClickstreamService) -> AnonymousIdRead:
         """A new anonymous id for this browser, signed by the shop: keep it and send it as `anonymous_id` on
         beacon events. Only an id issued here can later be linked to an account (`POST /v1/me/anonymous-id`)."""
@@ -73,7 +86,12 @@ class AnonymousIdController(Controller):
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
 
-    @post("/", status_code=200)
+    @post(
+        "/",
+        status_code=200,
+        operation_id="linkAnonymousId",
+        responses=problems("anonymous_id_not_issued", "anonymous_id_taken", "stream_unavailable"),
+    )
     async def link(self, clickstream: ClickstreamService, principal: Principal, data: AnonymousIdInput) -> LinkRead:
         """Call right after sign-in with the browser's anonymous id: its recent history becomes the user's,
         and later anonymous beacons from it count for the user. The id must be one this shop issued
@@ -114,7 +132,7 @@ class ClickstreamAdminController(Controller):
     opt = ADMIN
     dependencies = {"clickstream": Provide(provide_clickstream, sync_to_thread=False)}
 
-    @get("/stats")
+    @get("/stats", operation_id="getClickstreamStats", responses=problems("stream_unavailable"))
     async def stats(self, clickstream: ClickstreamService) -> ClickstreamStats:
         """The stream's backlog: length, pending (delivered, not acknowledged), lag (not yet delivered),
         dead letters, consumers; and this process's worker counters when it runs one."""

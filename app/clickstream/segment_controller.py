@@ -11,7 +11,7 @@ from app.clickstream.controller import BEACON_MEDIA_TYPES
 from app.clickstream.segment import CALLS, MAX_BATCH_BYTES, SegmentReceipt, SegmentRequest, SegmentService
 from app.client_address import client_address
 from app.deps import provide_optional_principal, provide_segment
-from app.errors import UnsupportedMediaType
+from app.errors import UnsupportedMediaType, problems
 from app.security import PUBLIC
 
 
@@ -28,6 +28,23 @@ def _read(request: Request[Any, Any, Any], body: bytes) -> SegmentRequest:
     )
 
 
+_SEGMENT_PROBLEMS = problems(
+    "malformed_batch",
+    "malformed_call",
+    "malformed_gzip",
+    "invalid_write_key",
+    "unsupported_media_type",
+    "unsupported_encoding",
+    "too_many_requests",
+    "stream_unavailable",
+)
+
+
+def _segment_operation_id(handler: Any, method: Any, path: list[Any]) -> str:
+    """One handler serves several paths: `segmentTrack`, `segmentT`, `segmentBatch`, …"""
+    return f"segment{str(path[-1]).title()}"
+
+
 class SegmentController(Controller):
     path = "/v1"
     tags = ["clickstream"]
@@ -35,7 +52,13 @@ class SegmentController(Controller):
     opt = {**PUBLIC, "write_key_auth": True}
     dependencies = {"segment": Provide(provide_segment, sync_to_thread=False)}
 
-    @post(["/batch", "/b", "/import"], status_code=200, request_max_body_size=MAX_BATCH_BYTES)
+    @post(
+        ["/batch", "/b", "/import"],
+        status_code=200,
+        request_max_body_size=MAX_BATCH_BYTES,
+        operation_id=_segment_operation_id,
+        responses=_SEGMENT_PROBLEMS,
+    )
     async def batch(self, request: Request[Any, Any, Any], segment: SegmentService) -> SegmentReceipt:
         """Segment's batch call (`{"batch": [...], "sentAt": "…"}`), as the server libraries and analytics-next's
         batching mode send it. Authenticate with the source's write key as Basic user (or `writeKey` in the
@@ -46,7 +69,13 @@ class SegmentController(Controller):
         token, or through the anonymousId linked at sign-in (POST /v1/me/anonymous-id)."""
         return await segment.batch(_read(request, await request.body()))
 
-    @post([f"/{name}" for name in CALLS], status_code=200, request_max_body_size=MAX_BATCH_BYTES)
+    @post(
+        [f"/{name}" for name in CALLS],
+        status_code=200,
+        request_max_body_size=MAX_BATCH_BYTES,
+        operation_id=_segment_operation_id,
+        responses=_SEGMENT_PROBLEMS,
+    )
     async def call(self, request: Request[Any, Any, Any], segment: SegmentService) -> SegmentReceipt:
         """One Segment call (track, page, screen, identify, group, alias; analytics-next posts to their first
         letter), at most 32 KB; mapped and answered as in a batch."""

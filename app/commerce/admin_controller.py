@@ -8,6 +8,7 @@ from litestar.di import Provide
 from app.commerce.schemas import AbandonedCartRead, AdminOrderRead, OrderStatusInput
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce
+from app.errors import problems
 from app.schemas import Page, PageNo, PerPage
 from app.security import ADMIN
 from documents import OrderStatus
@@ -19,7 +20,7 @@ class AdminCommerceController(Controller):
     opt = ADMIN
     dependencies = {"commerce": Provide(provide_commerce, sync_to_thread=False)}
 
-    @get("/orders")
+    @get("/orders", operation_id="adminListOrders")
     async def list_orders(
         self, commerce: CommerceService, status: OrderStatus | None = None, page: PageNo = 1, per_page: PerPage = 20
     ) -> Page[AdminOrderRead]:
@@ -27,12 +28,17 @@ class AdminCommerceController(Controller):
         orders, total = await commerce.orders.list_all(status=status, page=page, per_page=per_page)
         return Page(items=[AdminOrderRead.of(o) for o in orders], page=page, per_page=per_page, total=total)
 
-    @get("/orders/{order_id:str}")
+    @get("/orders/{order_id:str}", operation_id="adminGetOrder", responses=problems("order_not_found"))
     async def get_order(self, commerce: CommerceService, order_id: str) -> AdminOrderRead:
         """Any order by id."""
         return AdminOrderRead.of(await commerce.orders.get_order(order_id))
 
-    @post("/orders/{order_id:str}/status", status_code=200)
+    @post(
+        "/orders/{order_id:str}/status",
+        status_code=200,
+        operation_id="setOrderStatus",
+        responses=problems("order_not_found", "illegal_transition", "order_changed"),
+    )
     async def set_status(self, commerce: CommerceService, order_id: str, data: OrderStatusInput) -> AdminOrderRead:
         """Move an order along pending → paid → shipped → delivered; paid, shipped or delivered orders may be
         refunded and pending or paid ones cancelled. Anything else is a 409. Bottles return to stock when

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post, put
 from litestar.di import Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from app.commerce.schemas import (
@@ -19,6 +20,7 @@ from app.commerce.schemas import (
 )
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce, provide_principal
+from app.errors import problems
 from app.schemas import Page, PageNo, PerPage, WineRef
 from app.security import USER, Principal
 
@@ -54,7 +56,10 @@ class CartController(Controller):
         """Your cart with line and grand totals in the wines' currency."""
         return CartRead.of(await commerce.carts.view(principal.user_id))
 
-    @put("/items/{wine_id:str}")
+    @put(
+        "/items/{wine_id:str}",
+        responses=problems("wine_not_found", "wine_unavailable", "insufficient_stock", "cart_full"),
+    )
     async def set_item(
         self, commerce: CommerceService, principal: Principal, wine_id: str, data: CartItemInput
     ) -> CartRead:
@@ -76,7 +81,22 @@ class OrderController(Controller):
     opt = USER
     dependencies = _DEPENDENCIES
 
-    @post("/checkout")
+    @post(
+        "/checkout",
+        responses={
+            200: ResponseSpec(OrderRead, description="The order an earlier request with this Idempotency-Key placed"),
+            **problems(
+                "cart_empty",
+                "wine_unavailable",
+                "insufficient_stock",
+                "mixed_currencies",
+                "price_changed",
+                "checkout_in_progress",
+                "checkout_expired",
+                "idempotency_key_reused",
+            ),
+        },
+    )
     async def checkout(
         self,
         commerce: CommerceService,
@@ -106,12 +126,16 @@ class OrderController(Controller):
         orders, total = await commerce.orders.list_orders(principal.user_id, page=page, per_page=per_page)
         return Page(items=[OrderRead.of(o) for o in orders], page=page, per_page=per_page, total=total)
 
-    @get("/orders/{order_id:str}")
+    @get("/orders/{order_id:str}", responses=problems("order_not_found"))
     async def get_order(self, commerce: CommerceService, principal: Principal, order_id: str) -> OrderRead:
         """One of your orders with its status history."""
         return OrderRead.of(await commerce.orders.get_order(order_id, principal.user_id))
 
-    @post("/orders/{order_id:str}/cancel", status_code=200)
+    @post(
+        "/orders/{order_id:str}/cancel",
+        status_code=200,
+        responses=problems("order_not_found", "order_not_cancellable", "order_changed"),
+    )
     async def cancel_order(self, commerce: CommerceService, principal: Principal, order_id: str) -> OrderRead:
         """Cancel an order that is pending or paid; its bottles go back in stock. 409 once it has shipped."""
         return OrderRead.of(await commerce.orders.cancel(principal.user_id, order_id))
@@ -149,7 +173,7 @@ class WishlistController(Controller):
         lines, total = await commerce.wishlists.list_entries(principal.user_id, page=page, per_page=per_page)
         return Page(items=[WishlistEntryRead.of(x) for x in lines], page=page, per_page=per_page, total=total)
 
-    @get("/{wine_id:str}")
+    @get("/{wine_id:str}", operation_id="getWishlistEntry", responses=problems("wine_not_found"))
     async def get_entry(self, commerce: CommerceService, principal: Principal, wine_id: str) -> WishlistStatusRead:
         """Whether this wine is on your wishlist: its entry, or `entry: null` when it is not. 404 only for a
         wine that does not exist."""
@@ -158,7 +182,15 @@ class WishlistController(Controller):
             wine=WineRef(id=wine.id, name=wine.name), entry=None if line is None else WishlistEntryRead.of(line)
         )
 
-    @put("/{wine_id:str}")
+    @put(
+        "/{wine_id:str}",
+        operation_id="addToWishlist",
+        status_code=201,
+        responses={
+            200: ResponseSpec(WishlistEntryRead, description="The wine was on the wishlist already"),
+            **problems("wine_not_found", "wine_unavailable"),
+        },
+    )
     async def add_entry(
         self, commerce: CommerceService, principal: Principal, wine_id: str
     ) -> Response[WishlistEntryRead]:
@@ -166,7 +198,7 @@ class WishlistController(Controller):
         line, created = await commerce.wishlists.add(principal.user_id, wine_id)
         return Response(WishlistEntryRead.of(line), status_code=201 if created else 200)
 
-    @delete("/{wine_id:str}")
+    @delete("/{wine_id:str}", operation_id="removeFromWishlist")
     async def remove_entry(self, commerce: CommerceService, principal: Principal, wine_id: str) -> None:
         """Remove a wine from your wishlist (204 whether or not it was there)."""
         await commerce.wishlists.remove(principal.user_id, wine_id)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from litestar import Controller, Response, delete, get, put
 from litestar.di import Provide
+from litestar.openapi import ResponseSpec
 
 from app.caching import CACHED
 from app.commerce.schemas import MyReviewOfWine, ReviewInput, ReviewPage, ReviewRead
 from app.commerce.service import CommerceService
 from app.deps import provide_commerce, provide_principal
+from app.errors import problems
 from app.schemas import Page, PageNo, PerPage, WineRef
 from app.security import PUBLIC, USER, Principal
 
@@ -21,7 +23,7 @@ class ReviewController(Controller):
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
 
-    @get("/", opt={**PUBLIC, **CACHED})
+    @get("/", opt={**PUBLIC, **CACHED}, responses=problems("wine_not_found"))
     async def list_reviews(
         self,
         commerce: CommerceService,
@@ -44,7 +46,7 @@ class ReviewController(Controller):
             rating_unverified_count=wine.rating.unverified,
         )
 
-    @get("/me", opt=USER)
+    @get("/me", opt=USER, responses=problems("wine_not_found"))
     async def get_my_review(self, commerce: CommerceService, principal: Principal, wine_id: str) -> MyReviewOfWine:
         """Your review of this wine; `review` is null when you have not written one. 404 only for a wine that
         does not exist."""
@@ -53,7 +55,15 @@ class ReviewController(Controller):
             wine=WineRef(id=wine.id, name=wine.name), review=None if mine is None else ReviewRead.of(mine, wine.name)
         )
 
-    @put("/me", opt=USER)
+    @put(
+        "/me",
+        opt=USER,
+        status_code=201,
+        responses={
+            200: ResponseSpec(ReviewRead, description="Your earlier review of this wine, replaced"),
+            **problems("wine_not_found"),
+        },
+    )
     async def put_my_review(
         self, commerce: CommerceService, principal: Principal, wine_id: str, data: ReviewInput
     ) -> Response[ReviewRead]:

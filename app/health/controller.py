@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Controller, MediaType, Response, get
 from litestar.datastructures import State
+from litestar.openapi import ResponseSpec
 
 from app.security import PUBLIC
 
@@ -17,12 +18,20 @@ class HealthController(Controller):
     opt = PUBLIC
     include_in_schema = True
 
-    @get("/live")
+    @get("/live", operation_id="checkLiveness")
     async def live(self) -> dict[str, str]:
         """The process is up (no backend is checked)."""
         return {"status": "ok"}
 
-    @get("/ready")
+    @get(
+        "/ready",
+        operation_id="checkReadiness",
+        responses={
+            503: ResponseSpec(
+                dict[str, Any], description="A backend is down: `checks` says which", media_type=MediaType.JSON
+            )
+        },
+    )
     async def ready(self, state: State) -> Response[dict[str, Any]]:
         """Every backend answers; 503 names the ones that do not (or that did not answer within about 1 s)."""
         services = state.services

@@ -7,6 +7,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from app.deps import provide_principal, services
+from app.errors import problems
 from app.pricing.schemas import PriceChangeRead, PriceRuleCreate, PriceRuleRead
 from app.pricing.service import PricingService
 from app.security import ADMIN, Principal
@@ -37,12 +38,12 @@ class AdminPricingController(Controller):
         """Rules running or still to come (with `include_ended`, also those that are over), by start."""
         return [PriceRuleRead.of(r) for r in await pricing.list_rules(include_ended=include_ended)]
 
-    @get("/price-rules/{rule_id:str}")
+    @get("/price-rules/{rule_id:str}", responses=problems("price_rule_not_found"))
     async def get_rule(self, pricing: PricingService, rule_id: str) -> PriceRuleRead:
         """One rule."""
         return PriceRuleRead.of(await pricing.get_rule(rule_id))
 
-    @delete("/price-rules/{rule_id:str}")
+    @delete("/price-rules/{rule_id:str}", responses=problems("price_rule_not_found"))
     async def delete_rule(self, pricing: PricingService, principal: Principal, rule_id: str) -> None:
         """Remove a rule at once; its wines go back to what the other rules give."""
         await pricing.delete_rule(rule_id, principal.user_id)

@@ -12,6 +12,7 @@ from litestar.params import Parameter
 
 from app.client_address import client_address
 from app.deps import provide_principal, provide_privacy
+from app.errors import problems
 from app.privacy.schemas import AuditEntryRead, ErasureInput, ErasureRead, UserExport
 from app.privacy.service import PrivacyService
 from app.schemas import Page
@@ -32,7 +33,11 @@ class PrivacyController(Controller):
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
 
-    @get("/export")
+    @get(
+        "/export",
+        operation_id="exportMyData",
+        responses=problems("user_not_found", "too_many_requests", "redis_unavailable", "stream_unavailable"),
+    )
     async def export(self, privacy: PrivacyService, principal: Principal) -> UserExport:
         """Everything the shop holds about you, from every store, as one JSON document: account, preferences,
         taste profile, consent history, orders, cart, wishlist, reviews, browsing and search history,
@@ -40,7 +45,14 @@ class PrivacyController(Controller):
         docs/privacy.md describes every field. At most 10 exports an hour."""
         return await privacy.export_user(principal.user_id)
 
-    @delete("/", status_code=200)
+    @delete(
+        "/",
+        status_code=200,
+        operation_id="eraseMyAccount",
+        responses=problems(
+            "password_mismatch", "user_not_found", "too_many_requests", "redis_unavailable", "stream_unavailable"
+        ),
+    )
     async def erase(self, privacy: PrivacyService, principal: Principal, data: ErasureInput) -> ErasureRead:
         """Erase your account for good, confirmed with your password: profile, preferences, taste, consent,
         cart, wishlist, reviews (ratings corrected), history, recommendation logs and events are deleted;

@@ -10,6 +10,7 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from app.deps import provide_optional_principal, provide_principal, provide_recommendations
+from app.errors import problems
 from app.recommendations.schemas import (
     DismissInput,
     DismissRead,
@@ -55,7 +56,12 @@ class MyRecommendationsController(Controller):
         or that you already bought. Without personalisation consent: popular wines (`personalised` false)."""
         return RecommendationsRead.of(await recommendations.for_you(principal, surface, per_page), per_page)
 
-    @post("/recommendations/{rec_id:str}/dismiss", status_code=200)
+    @post(
+        "/recommendations/{rec_id:str}/dismiss",
+        status_code=200,
+        operation_id="dismissRecommendation",
+        responses=problems("recommendation_list_not_found", "wine_not_in_list"),
+    )
     async def dismiss(
         self, recommendations: RecommendationService, principal: Principal, rec_id: str, data: DismissInput
     ) -> DismissRead:
@@ -93,14 +99,14 @@ class RecommendationController(Controller):
         """Popular in season: for visitors who are not signed in (or not personalised)."""
         return RecommendationsRead.of(await recommendations.popular(principal, per_page), per_page)
 
-    @get("/wines/{wine_id:str}/similar")
+    @get("/wines/{wine_id:str}/similar", responses=problems("wine_not_found"))
     async def similar(
         self, recommendations: RecommendationService, principal: Principal | None, wine_id: str, per_page: PerPage = 10
     ) -> RecommendationsRead:
         """Wines like this one: rated alike by the same people, and close in structure and attributes."""
         return RecommendationsRead.of(await recommendations.similar(wine_id, principal, per_page), per_page)
 
-    @get("/wines/{wine_id:str}/bought-together")
+    @get("/wines/{wine_id:str}/bought-together", responses=problems("wine_not_found"))
     async def bought_together(
         self, recommendations: RecommendationService, principal: Principal | None, wine_id: str, per_page: PerPage = 10
     ) -> RecommendationsRead:
@@ -108,7 +114,7 @@ class RecommendationController(Controller):
         wines merely like it are GET /v1/wines/{wine_id}/similar)."""
         return RecommendationsRead.of(await recommendations.bought_together(wine_id, principal, per_page), per_page)
 
-    @get("/trending")
+    @get("/trending", responses=problems("segment_not_found"))
     async def trending(
         self,
         recommendations: RecommendationService,
