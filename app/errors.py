@@ -44,6 +44,7 @@ _CODES_BY_STATUS: dict[int, tuple[str, ...]] = {
         "account_with_this_email_not_found",
     ),
     405: ("method_not_allowed",),
+    408: ("request_timeout", "body_timeout"),
     409: (
         "conflict",
         "email_taken",
@@ -76,10 +77,20 @@ _CODES_BY_STATUS: dict[int, tuple[str, ...]] = {
         "import_bad_header",
         "anonymous_id_not_issued",
         "wine_not_in_list",
+        "unknown_parameter",
+        "time_zone_missing",
+        "time_range_invalid",
     ),
     429: ("too_many_requests",),
     500: ("internal_error",),
-    503: ("unavailable", "search_unavailable", "search_sync_failed", "stream_unavailable", "redis_unavailable"),
+    503: (
+        "unavailable",
+        "search_unavailable",
+        "search_sync_failed",
+        "stream_unavailable",
+        "redis_unavailable",
+        "database_unavailable",
+    ),
 }
 PROBLEM_CODES: dict[str, int] = {code: status for status, codes in _CODES_BY_STATUS.items() for code in codes}
 

@@ -286,12 +286,13 @@ def _document_caching(operation: Operation, responses: dict[str, Any]) -> None:
 def _common_codes(operation: Operation, handler: HTTPRouteHandler | None, access: str, method: str) -> list[str]:
     """The problems every route of this kind can answer, from the app-wide guards (app.security,
     app.privacy.guards) and the validation of the parameters and JSON body it declares."""
-    codes = ["bad_content_length", "payload_too_large", "token_invalid", "token_expired"]
+    codes = ["bad_content_length", "payload_too_large", "token_invalid", "token_expired", "unknown_parameter"]
+    codes.append("database_unavailable")  # any route may meet a MongoDB that stopped answering (app.errors)
     decodes_body = handler is not None and handler.parsed_data_field is not None
     if operation.parameters or decodes_body:
         codes.append("validation_failed")
     if decodes_body:
-        codes += ["malformed_body", "body_too_deep"]
+        codes += ["malformed_body", "body_too_deep", "body_timeout"]
     if access in ("user", "admin"):
         codes.append("unauthorized")
         if method not in ("get", "head"):

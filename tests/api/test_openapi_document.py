@@ -70,7 +70,9 @@ def test_route_problems_and_the_guards_problems_are_both_listed(document: dict[s
     assert "403" not in ops["getCart"]["responses"]
     assert set(codes(ops["register"], "429")) == {"too_many_requests"}
     assert set(codes(ops["postEvents"], "413")) >= {"batch_too_large", "too_many_events", "payload_too_large"}
-    assert "422" not in ops["getQuiz"]["responses"]  # nothing to validate: no parameter, no body
+    # nothing to validate but the query string itself: only an unknown parameter is a 422
+    assert codes(ops["getQuiz"], "422") == ["unknown_parameter"]
+    assert set(codes(ops["getWine"], "503")) >= {"database_unavailable"}
 
 
 def test_create_or_replace_and_repeated_checkout_document_both_statuses(document: dict[str, Any]) -> None:
