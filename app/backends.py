@@ -40,9 +40,10 @@ class BackendUnavailable(RuntimeError):
     """A configured backend did not answer at start-up; the message names it and says what to do, and
     `waiting_for` names it and why for a line saying that start-up will try again."""
 
-    def __init__(self, message: str, waiting_for: str | None = None) -> None:
+    def __init__(self, message: str, waiting_for: str | None = None, *, retryable: bool = True) -> None:
         super().__init__(message)
         self.waiting_for = waiting_for or message
+        self.retryable = retryable  # False: waiting cannot help (a data directory in use, a wrong data key)
 
 
 @dataclass
@@ -153,7 +154,7 @@ async def probe_backends(settings: Settings) -> None:
             DirectoryLock(settings.data_dir).release()
             check_data_keys(settings.snapshot_path, settings.data_keys())
         except (DataDirLocked, DataKeyError) as exc:
-            raise BackendUnavailable(str(exc)) from exc
+            raise BackendUnavailable(str(exc), retryable=False) from exc
     if not settings.embedded:
         db = await _open_db(settings, snapshot=False)
         await db.close()
@@ -176,7 +177,7 @@ async def _open_db(settings: Settings, *, snapshot: bool = True, reply_timeout_s
             keys=settings.data_keys(),
         )
     except (DataDirLocked, DataKeyError) as exc:
-        raise BackendUnavailable(str(exc)) from exc
+        raise BackendUnavailable(str(exc), retryable=False) from exc
     except DatabaseUnavailable as exc:
         where = f"MongoDB at {redacted_url(settings.mongodb_url)}"
         raise BackendUnavailable(

@@ -43,6 +43,8 @@ async def wait_for_backends(open_: Callable[[], Awaitable[T]], wait_s: float) ->
             return await open_()
         except BackendUnavailable as exc:
             left = deadline - loop.time()
+            if not exc.retryable:
+                raise
             if left <= 0:
                 if wait_s > 0:
                     raise BackendUnavailable(f"{exc} (gave up after {wait_s:g} s: CUVEE_STARTUP_WAIT_S)") from exc

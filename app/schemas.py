@@ -41,8 +41,26 @@ def _json_integer(value: Any) -> Any:
     return value
 
 
+def _json_bool(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _json_amount(value: Any) -> Any:
+    """An amount as a JSON number or a decimal string ("12.90"), never true/false or a list."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError('must be an amount: a number or a decimal string such as "12.90"')
+    return value
+
+
+# Input types as strict as JSON: Litestar validates request bodies in pydantic's lax mode, which would take "4"
+# for 4 and true for 1. Every number, flag and amount of an input model is one of these
+# (tests/unit/test_input_numbers.py).
 StrictInt = Annotated[int, BeforeValidator(_json_integer)]
 StrictNumber = Annotated[float, BeforeValidator(_json_number)]
+StrictBool = Annotated[bool, BeforeValidator(_json_bool)]
+StrictAmount = Annotated[Decimal, BeforeValidator(_json_amount)]
 
 
 MAX_PER_PAGE = 100  # the one cap of every list

@@ -43,6 +43,10 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "run_worker": False,
         "snapshot_interval_s": 0,
         "cors_origins": [],
+        # A busy CI machine may take longer than production's 1 s to answer; the tests of those bounds set
+        # their own (tests/api/test_timeouts.py).
+        "redis_timeout_s": 10.0,
+        "mongodb_timeout_s": 10.0,
     }
     values.update(overrides)
     if ON_SERVER:

@@ -22,7 +22,7 @@ from app.accounts import MIN_PASSWORD
 from app.accounts import vocabulary as vocab
 from app.accounts.preferences import PreferenceError, check_extra
 from app.accounts.quiz import QUESTIONS
-from app.schemas import Input, Money, Taste, shop_currency, to_cents
+from app.schemas import Input, Money, StrictAmount, StrictBool, StrictNumber, Taste, shop_currency, to_cents
 from documents import ConsentState, Dietary, Preferences, Style, TasteProfile
 from documents.models import TASTE_AXES
 
@@ -65,19 +65,6 @@ class RegisteredRead(TokenRead):
 
 # Litestar validates bodies with strict=False, which overrides pydantic's per-field strictness: these
 # validators keep "0.5", "yes" or 1 from passing as a number or a boolean.
-def _only_number(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a number")
-    return value
-
-
-def _only_bool(value: Any) -> Any:
-    if not isinstance(value, bool):
-        raise ValueError("must be true or false")
-    return value
-
-
-StrictBool = Annotated[bool, BeforeValidator(_only_bool)]
 
 
 # ---------------------------------------------------------------- preferences
@@ -106,7 +93,7 @@ CountryList = Annotated[list[Country], Field(max_length=30), AfterValidator(_ded
 WineryList = Annotated[list[Winery], Field(max_length=30), AfterValidator(_deduped)]
 
 
-Price = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, decimal_places=2)]
+Price = Annotated[StrictAmount, Field(ge=0, le=MAX_PRICE, decimal_places=2)]
 
 
 class PriceRangeInput(Input):
@@ -222,7 +209,7 @@ class PreferencesRead(BaseModel):
 
 
 # ---------------------------------------------------------------- taste
-Axis = Annotated[float, BeforeValidator(_only_number), Field(ge=0.0, le=1.0)]
+Axis = Annotated[StrictNumber, Field(ge=0.0, le=1.0)]
 
 
 class TasteProfileInput(Input):

@@ -24,6 +24,7 @@ from app.catalog.demo import CATALOG_FACTS
 from app.catalog.schemas import WineFacts
 from app.catalog.xwines import RowError, convert_xwines_row
 from app.errors import Invalid, PayloadTooLarge, UnsupportedMediaType
+from app.schemas import StrictInt
 from documents import Wine
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024  # the whole X-Wines catalog (100k wines) is about 40 MB of CSV
@@ -146,7 +147,7 @@ class WineLine(WineFacts):
     money in integer cents, as stored."""
 
     id: WineId | None = None
-    price_cents: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    price_cents: Annotated[StrictInt, Field(ge=0, le=10_000_000)] | None = None
     demo_fields: list[str] = Field(default_factory=list)
 
 

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from app.schemas import RATING_MEAN_RULE, Currency, Input, Money, Page, Taste, WineRef, shop_currency
+from app.schemas import (
+    RATING_MEAN_RULE,
+    Currency,
+    Input,
+    Money,
+    Page,
+    StrictAmount,
+    StrictBool,
+    StrictInt,
+    StrictNumber,
+    Taste,
+    WineRef,
+    shop_currency,
+)
 from documents import Dietary, Style, Wine
 from search import SearchHit
 
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+Unit = Annotated[StrictNumber, Field(ge=0.0, le=1.0)]
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Place = Annotated[str, StringConstraints(max_length=100)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 # Prices are given in currency units with at most two decimals ("12.90"), as the public API prints them.
-Price = Annotated[Decimal, Field(ge=0, le=100_000, max_digits=8, decimal_places=2)]
-Stock = Annotated[int, Field(ge=0, le=1_000_000)]
+Price = Annotated[StrictAmount, Field(ge=0, le=100_000, max_digits=8, decimal_places=2)]
+Stock = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
 
 
 DEMO_FIELDS_RULE = (
@@ -171,7 +183,7 @@ class WineFacts(_WineFields):
 
     name: Text200
     winery: Text200
-    vintage: Annotated[int, Field(ge=1800)] | None = None
+    vintage: Annotated[StrictInt, Field(ge=1800)] | None = None
     grapes: Annotated[list[Label], Field(max_length=20)] = Field(default_factory=list)
     region: Place = ""
     country: Place = ""
@@ -179,11 +191,11 @@ class WineFacts(_WineFields):
     taste: TasteInput
     tasting_notes: Annotated[str, StringConstraints(max_length=5000)] = ""
     food_pairings: Annotated[list[Label], Field(max_length=30)] = Field(default_factory=list)
-    abv: Annotated[float, Field(ge=0, le=80)] | None = None
+    abv: Annotated[StrictNumber, Field(ge=0, le=80)] | None = None
     dietary: list[Dietary] = Field(default_factory=list)
     currency: Currency = Field(default_factory=shop_currency)
     stock: Stock = 0
-    listed: bool = True
+    listed: StrictBool = True
     source_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
 
 
@@ -203,7 +215,7 @@ class WineUpdate(_WineFields):
 
     name: Text200 | None = None
     winery: Text200 | None = None
-    vintage: Annotated[int, Field(ge=1800)] | None = None
+    vintage: Annotated[StrictInt, Field(ge=1800)] | None = None
     grapes: Annotated[list[Label], Field(max_length=20)] | None = None
     region: Place | None = None
     country: Place | None = None
@@ -211,13 +223,13 @@ class WineUpdate(_WineFields):
     taste: TasteUpdate | None = None
     tasting_notes: Annotated[str, StringConstraints(max_length=5000)] | None = None
     food_pairings: Annotated[list[Label], Field(max_length=30)] | None = None
-    abv: Annotated[float, Field(ge=0, le=80)] | None = None
+    abv: Annotated[StrictNumber, Field(ge=0, le=80)] | None = None
     dietary: list[Dietary] | None = None
     price: Price | None = None
     currency: Currency | None = None
     stock: Stock | None = None
-    stock_delta: Annotated[int, Field(ge=-1_000_000, le=1_000_000)] | None = None
-    listed: bool | None = None
+    stock_delta: Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)] | None = None
+    listed: StrictBool | None = None
     source_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
 
     @model_validator(mode="after")

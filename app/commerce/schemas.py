@@ -35,7 +35,7 @@ class GiftInput(Input):
 
 class CheckoutInput(Input):
     gift: GiftInput | None = Field(default=None, description="Send as a gift (kept out of your taste profile).")
-    seen_prices: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
+    seen_prices: dict[str, Annotated[StrictInt, Field(ge=0)]] | None = Field(
         default=None,
         max_length=100,
         description="The unit price in cents the shopper was shown for each wine (`unit_price_cents` of the "

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from app.catalog.schemas import Price
-from app.schemas import Input, Money, shop_currency, to_cents
+from app.schemas import Input, Money, StrictInt, StrictNumber, shop_currency, to_cents
 from documents.models import PriceChange, PriceRule, Style, WineSelector
 
 Names = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=100)]
@@ -35,9 +35,9 @@ class PriceRuleCreate(Input):
     kind: Literal["scheduled", "promotion", "slow_mover"]
     selector: SelectorInput = Field(default_factory=SelectorInput)
     price: Price | None = None
-    percent_off: Annotated[float, Field(gt=0, le=90)] | None = None
+    percent_off: Annotated[StrictNumber, Field(gt=0, le=90)] | None = None
     amount_off: Price | None = None
-    days_unsold: Annotated[int, Field(ge=1, le=3650)] | None = None
+    days_unsold: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
 

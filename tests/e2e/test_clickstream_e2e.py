@@ -119,7 +119,7 @@ def _signed_in_shopper(client: httpx.Client, anonymous_id: str) -> dict[str, str
 def _wait_for_viewed(client: httpx.Client, headers: dict[str, str], wanted: list[str]) -> list[str]:
     viewed: list[str] = []
     for _ in range(100):
-        viewed = [w["wine_id"] for w in client.get("/v1/me/profile", headers=headers).json()["recently_viewed"]]
+        viewed = [w["wine"]["id"] for w in client.get("/v1/me/profile", headers=headers).json()["recently_viewed"]]
         if viewed == wanted:
             break
         time.sleep(0.1)

@@ -25,6 +25,8 @@ from tests.conftest import PASSWORD, SEARCH_URL, AppClient, make_settings, runni
 from tests.factories import insert_wines, make_wine
 from tests.fuzz.conftest import free_port
 
+pytestmark = pytest.mark.timing
+
 
 class OwnRedis:
     """A redis-server of the test's own, stopped and restarted on the same port and data directory."""
@@ -126,7 +128,7 @@ async def test_redis_stopped_mid_run_beacon_503_fast_shop_serves_worker_resumes_
 
         own_redis.stop()
         status, elapsed, body = await beacon(client, h, views(anonymous_id, wines[:1]))
-        assert (status, body["code"]) == (503, "stream_unavailable") and elapsed < 1.5
+        assert (status, body["code"]) == (503, "stream_unavailable") and elapsed < 5.0  # not hung: a bound, not a speed
         assert "try again" in body["detail"]
         # the shop keeps serving: catalog, search, profile, cart and checkout need no Redis
         assert (await client.get("/v1/wines")).status_code == 200

@@ -180,6 +180,7 @@ async def test_a_body_that_is_not_json_is_a_4xx_problem_and_changes_nothing(
     assert await stored(shopper.id) == before
 
 
+@pytest.mark.concurrency
 async def test_concurrent_updates_of_different_fields_are_all_kept(
     client: AsyncTestClient[Litestar], shopper: Shopper
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from documents import AuditEntry
+from documents import AuditEntry, Wine
 from tests.conftest import Shopper
 
 Client = AsyncTestClient[Litestar]
@@ -180,3 +180,31 @@ async def test_shoppers_are_refused_and_anonymous_callers_must_sign_in(client: C
         assert as_shopper.status_code == 403, (method, url)
         anonymous = await client.request(method, url, json={})
         assert anonymous.status_code == 401, (method, url)
+
+
+async def test_numbers_flags_amounts_and_currencies_are_taken_only_as_json_and_iso_4217_says(
+    client: Client, admin: Shopper
+) -> None:
+    base = new_wine(name="Strict Red", price="12.90")
+    for change, field in [
+        ({"stock": "5"}, "stock"),
+        ({"stock": True}, "stock"),
+        ({"listed": "true"}, "listed"),
+        ({"price": True}, "price"),
+        ({"vintage": "2019"}, "vintage"),
+        ({"currency": "XXX"}, "currency"),  # not an ISO 4217 code this shop knows
+        ({"currency": "USD"}, "currency"),  # ISO 4217, but the shop prices in EUR only (CUVEE_CURRENCIES)
+    ]:
+        response = await client.post("/v1/admin/wines", json={**base, **change}, headers=admin.headers)
+        assert response.status_code == 422, (change, response.text)
+        assert response.json()["errors"][0]["field"] == field, change
+    for change, field in [({"taste": {**base["taste"], "body": "0.5"}}, "taste.body")]:
+        response = await client.post("/v1/admin/wines", json={**base, **change}, headers=admin.headers)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == field, response.text
+    assert await Wine.count() == 0  # nothing of it was stored
+    created = await client.post("/v1/admin/wines", json={**base, "price": 12.9}, headers=admin.headers)
+    assert created.status_code == 201 and created.json()["price"] == {
+        "amount": "12.90",
+        "amount_minor": 1290,
+        "currency": "EUR",
+    }

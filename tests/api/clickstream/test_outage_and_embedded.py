@@ -28,6 +28,8 @@ from tests.api.clickstream.conftest import event
 from tests.conftest import make_settings, running
 from tests.factories import insert_wines, make_wine
 
+pytestmark = pytest.mark.timing
+
 AppClient = AsyncTestClient[Litestar]
 
 
@@ -86,7 +88,7 @@ async def test_redis_stopped_answers_503_at_once_and_recovers_when_back(
         retried = [event()]
         status, elapsed, body = await timed_post(client, retried)
         assert (status, body["code"]) == (503, "stream_unavailable")
-        assert elapsed < 1.0
+        assert elapsed < 4.0  # at once: no retry loop (a generous bound, not a speed)
         ready = await client.get("/health/ready")
         assert ready.status_code == 503 and ready.json()["checks"]["redis"].startswith("down")
 
@@ -101,14 +103,14 @@ async def test_a_hung_redis_answers_503_within_the_deadline_and_recovers(
 ) -> None:
     port, procs = own_redis
     async with AsyncTestClient(
-        app=create_app(make_settings(tmp_path, redis_url=f"redis://127.0.0.1:{port}/0"))
+        app=create_app(make_settings(tmp_path, redis_url=f"redis://127.0.0.1:{port}/0", redis_timeout_s=1.0))
     ) as client:
         assert (await timed_post(client, [event()]))[0] == 202
         procs[0].send_signal(signal.SIGSTOP)
         try:
             status, elapsed, _ = await timed_post(client, [event()])
             assert status == 503
-            assert elapsed < 2.0
+            assert elapsed < 5.0  # bounded by the 1 s Redis timeout (a generous bound), not hung
         finally:
             procs[0].send_signal(signal.SIGCONT)
         for _ in range(3):  # the late reply of the abandoned call must not be read as anyone's answer

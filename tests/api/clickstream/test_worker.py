@@ -23,6 +23,8 @@ from tests.api.clickstream.conftest import ago, event, post, signed_in_with_cons
 from tests.conftest import Shopper
 from tests.factories import insert_wines, make_wine
 
+pytestmark = pytest.mark.timing
+
 AppClient = AsyncTestClient[Litestar]
 
 

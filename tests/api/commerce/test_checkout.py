@@ -8,11 +8,15 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from app.commerce.views import tell
 from documents import Order, Wine
 from tests.api.commerce.conftest import buy, fill, quick_shopper, services_of, stock_of
 from tests.conftest import AppClient, Shopper
 from tests.factories import insert_wines, make_wine
+
+pytestmark = pytest.mark.concurrency
 
 CHECKOUT = "/v1/me/checkout"
 

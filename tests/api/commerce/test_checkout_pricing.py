@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from app.container import Services
 from documents import Order, Wine
 from documents.models import PriceRule
 from tests.api.commerce.conftest import quick_shopper, services_of, stock_of
 from tests.conftest import AppClient
 from tests.factories import insert_wines, make_wine
+
+pytestmark = pytest.mark.concurrency
 
 
 async def checkout(client: AppClient, headers: dict[str, str], wine_id: str) -> int:
