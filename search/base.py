@@ -135,6 +135,8 @@ class Boost:
     countries: dict[str, float] = field(default_factory=dict)
     regions: dict[str, float] = field(default_factory=dict)
     grapes: dict[str, float] = field(default_factory=dict)
+    price_cents: tuple[int | None, int | None] | None = None  # a price range (either end open) ...
+    price_weight: float = 0.0  # ... and the weight added to a wine priced within it
 
     def items(self) -> list[tuple[str, str, float]]:
         """(filter field, value, weight) for every positive weight."""
@@ -147,6 +149,27 @@ class Boost:
         ):
             out += [(name, value, float(w)) for value, w in values.items() if w > 0 and value]
         return out
+
+    def price_range(self) -> tuple[int | None, int | None, float] | None:
+        """(lowest cents, highest cents, weight) when a price range is boosted."""
+        if self.price_cents is None or self.price_weight <= 0 or self.price_cents == (None, None):
+            return None
+        return (*self.price_cents, float(self.price_weight))
+
+    def is_empty(self) -> bool:
+        return not self.items() and self.price_range() is None
+
+    def beside(self, query: SearchQuery) -> Boost:
+        """The part that can still reorder `query`'s results: what its filters fix is dropped."""
+        priced = query.price_min_cents is not None or query.price_max_cents is not None
+        return Boost(
+            styles={} if query.style else dict(self.styles),
+            countries={} if query.country else dict(self.countries),
+            regions={} if query.region or query.regions else dict(self.regions),
+            grapes={} if query.grape else dict(self.grapes),
+            price_cents=None if priced else self.price_cents,
+            price_weight=self.price_weight,
+        )
 
 
 @dataclass(slots=True)

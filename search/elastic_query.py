@@ -159,6 +159,10 @@ def boosts(query: SearchQuery) -> list[dict[str, Any]]:
     for name, value, weight in query.boost.items():
         value = grape_group(value) if name == "grape" else value
         out.append({"constant_score": {"filter": {"term": {FILTERS[name]: value}}, "boost": weight}})
+    if (price := query.boost.price_range()) is not None:
+        low, high, weight = price
+        bounds = {k: v for k, v in (("gte", low), ("lte", high)) if v is not None}
+        out.append({"constant_score": {"filter": {"range": {"price_cents": bounds}}, "boost": weight}})
     return out
 
 

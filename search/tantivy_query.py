@@ -132,6 +132,9 @@ class QueryBuilder:
                     self.schema, FILTER_FIELDS[name], keyword(grape_group(value) if name == "grape" else value)
                 )
                 parts.append((Occur.Should, Query.const_score_query(term, weight)))
+            if (price := query.boost.price_range()) is not None:
+                low, high, weight = price
+                parts.append((Occur.Should, Query.const_score_query(self._range("price_cents", low, high), weight)))
         return Query.boolean_query(parts)
 
     def suggest(self, fields: Sequence[str], typed: list[str], *, fuzzy: bool) -> Query:

@@ -326,8 +326,11 @@ class SearchPage(Page[SearchHitRead]):
         description=(
             "What was read from the words (style, country, region, grape, pairing, taste, price_min/max, "
             'dietary), e.g. "red under 30" → style red, price_max 30; "relaxed": readings let go because '
-            'nothing fitted them all; "your_needs": the signed-in shopper\'s dietary needs applied. '
-            "Pass `ignore=<reading>` to drop one, `include_all=true` to lift the needs."
+            'nothing fitted them all; "your_needs": the signed-in shopper\'s dietary needs applied; '
+            '"your_favourites": the favourite styles, regions, countries, grapes and price range (with '
+            'personalisation consent) that ranked this page first, e.g. "sparkling, Champagne, 10-30 EUR". '
+            "Pass `ignore=<reading>` to drop one, `ignore=favourites` to rank without favourites, "
+            "`include_all=true` to lift the needs."
         ),
     )
 

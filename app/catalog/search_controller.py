@@ -33,7 +33,8 @@ from search import SearchResult, Sort
 
 
 class Reading(StrEnum):
-    """What the search box can read out of the words (`understood` in the response)."""
+    """What the search box can read out of the words (`understood` in the response), and `favourites`: the
+    signed-in shopper's favourites (`understood.your_favourites`)."""
 
     style = "style"
     country = "country"
@@ -44,6 +45,7 @@ class Reading(StrEnum):
     price = "price"
     dietary = "dietary"
     text = "text"
+    favourites = "favourites"
 
 
 Name = Annotated[str | None, Parameter(min_length=1, max_length=100)]
@@ -99,7 +101,10 @@ class SearchController(Controller):
         per_page: PerPage = 20,
         ignore: Annotated[
             list[Reading] | None,
-            Parameter(description="Readings of `q` not to apply (repeat for several): the chips the shopper removed"),
+            Parameter(
+                description="Readings not to apply (repeat for several): the chips the shopper removed; "
+                "`favourites`: do not rank by the signed-in shopper's favourites"
+            ),
         ] = None,
         include_all: Annotated[
             bool, Parameter(description="true: search everything, not only wines fitting the signed-in shopper's needs")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from app.catalog.query_intent import DEFAULT_BANDS, apply, read, relaxations
 from app.catalog.search_analytics import SearchReport, search_report
 from app.errors import Invalid, Unavailable
-from app.schemas import to_cents
+from app.schemas import money, to_cents
 from search import (
     MAX_RESULT_WINDOW,
     Boost,
@@ -40,6 +40,7 @@ BANDS_FOLLOW_S = 300.0  # how long a reading of the catalog's price quantiles is
 # Given the caller and the query about to run, the soft preferences to rank by (or None). Supplied by the
 # recommendations domain; it decides when a query is vague enough to personalise, and must be fast.
 BoostProvider = Callable[["Principal", SearchQuery], Awaitable[Boost | None]]
+FAVOURITES = "favourites"  # ignore=favourites: the shopper's favourites do not order this search
 
 
 @dataclass(slots=True)
@@ -63,7 +64,7 @@ class SearchParams:
     regions: list[str] = field(default_factory=list)
     pairings: list[str] = field(default_factory=list)
     taste: dict[str, tuple[float, float]] = field(default_factory=dict)
-    ignore: list[str] = field(default_factory=list)  # readings of the words the shopper removed ("style")
+    ignore: list[str] = field(default_factory=list)  # readings the shopper removed ("style", "favourites")
     include_all: bool = False  # true: the signed-in shopper's dietary needs do not apply to this search
 
 
@@ -157,30 +158,35 @@ class SearchService:
         self, params: SearchParams, principal: Principal | None = None
     ) -> tuple[SearchResult, dict[str, str]]:
         """The result page, and what was read from the words ("red under 30" → style and price_max). When the
-        strict reading finds nothing, readings are let go one at a time and `understood["relaxed"]` says which."""
+        strict reading finds nothing, readings are let go one at a time and `understood["relaxed"]` says which.
+        The shopper's favourites that ordered the page are `understood["your_favourites"]`: they rank, never
+        filter, so they can never empty a page."""
         _check(params)
         needs: list[str] = []
         if principal is not None and self.needs_for is not None and not params.include_all:
             needs = [d for d in await self.needs_for(principal.user_id) if d not in params.dietary]
             params = replace(params, dietary=[*params.dietary, *needs])
-        result, understood = await self._understood(params, principal)
+        result, understood, favourites = await self._understood(params, principal)
+        if favourites is not None:
+            understood["your_favourites"] = self._describe(favourites)  # the storefront's removable chip
         if needs:
             understood["your_needs"] = ", ".join(needs)  # the storefront offers "include everything"
         return result, understood
 
     async def _understood(
         self, params: SearchParams, principal: Principal | None
-    ) -> tuple[SearchResult, dict[str, str]]:
+    ) -> tuple[SearchResult, dict[str, str], Boost | None]:
         intent = read(params.q, await self.price_bands()) if params.q.strip() else None
-        ignored = frozenset(params.ignore)
+        ignored = frozenset(params.ignore) - {FAVOURITES}  # the removed readings of the words
         understood = {
             k: v for k, v in (intent.understood() if intent is not None else {}).items() if _reading(k) not in ignored
         }
         if intent is None or not understood:
             plain = apply(params, intent, ignored) if intent is not None and ignored else params
-            return await self._run(plain, principal), {}
+            result, boost = await self._run(plain, principal)
+            return result, {}, boost
         dropped: list[str] = []
-        result = await self._run(apply(params, intent, ignored), principal)
+        result, boost = await self._run(apply(params, intent, ignored), principal)
         explicit = any(
             getattr(params, n) is not None
             for n in (
@@ -201,10 +207,10 @@ class SearchService:
             if step in ignored or (explicit and step == "text"):  # beside her own filters, her words stay
                 continue
             dropped.append(step)
-            result = await self._run(apply(params, intent, ignored | frozenset(dropped)), principal)
+            result, boost = await self._run(apply(params, intent, ignored | frozenset(dropped)), principal)
         if dropped:
             understood["relaxed"] = ", ".join(dropped)
-        return result, understood
+        return result, understood, boost
 
     async def price_bands(self) -> Mapping[float, Decimal]:
         """What "cheap" (up to the 25th percentile), "affordable" (the median) and "premium" (from the 75th)
@@ -221,12 +227,18 @@ class SearchService:
             self._bands = (now, bands)
         return self._bands[1]
 
-    async def _run(self, params: SearchParams, principal: Principal | None) -> SearchResult:
+    async def _run(self, params: SearchParams, principal: Principal | None) -> tuple[SearchResult, Boost | None]:
+        """The page, and the favourites that ordered it (none when sorted by a field or removed)."""
         query = to_query(params)
-        if principal is not None and self.boost_for is not None:
+        if (
+            principal is not None
+            and self.boost_for is not None
+            and query.sort is Sort.relevance
+            and FAVOURITES not in params.ignore
+        ):
             query.boost = await self._boost(principal, query)
         try:
-            return await self._index.search(query)
+            return await self._index.search(query), query.boost
         except SearchUnavailable as exc:
             raise _engine_down(exc) from exc
         except InvalidQuery as exc:
@@ -235,10 +247,25 @@ class SearchService:
     async def _boost(self, principal: Principal, query: SearchQuery) -> Boost | None:
         assert self.boost_for is not None
         try:
-            return await self.boost_for(principal, query)
+            boost = await self.boost_for(principal, query)
         except Exception:  # personalisation is a bonus: it must never break search
             log.exception("boost provider failed; searching without personalisation")
             return None
+        boost = None if boost is None else boost.beside(query)  # reported only where it can reorder
+        return None if boost is None or boost.is_empty() else boost
+
+    def _describe(self, boost: Boost) -> str:
+        """The favourites as the shopper reads them: "sparkling, Champagne, 10-30 EUR"."""
+        words = [value for _, value, _ in boost.items()]
+        if (price := boost.price_range()) is not None:
+            low, high = (None if c is None else self._amount(c) for c in price[:2])
+            words.append(f"{low}-{high}" if low and high else f"from {low}" if low else f"up to {high}")
+            words[-1] += f" {self.currency}"
+        return ", ".join(words)
+
+    def _amount(self, cents: int) -> str:
+        amount = money(cents, self.currency)
+        return str(amount.to_integral_value()) if amount == amount.to_integral_value() else str(amount)
 
     async def report(self, since: datetime, limit: int) -> SearchReport:
         """Search analytics since `since` (see search_analytics), each listed query read again by search now."""

@@ -70,7 +70,8 @@ GENERIC_WORDS = frozenset(
         "present",
     }
 )
-STYLE_WEIGHT, GRAPE_WEIGHT, REGION_WEIGHT, COUNTRY_WEIGHT = 3.0, 2.0, 2.0, 1.0
+# A style outweighs a region and a price range, so a shopper who likes only sparkling browses sparkling first.
+STYLE_WEIGHT, GRAPE_WEIGHT, REGION_WEIGHT, COUNTRY_WEIGHT, PRICE_WEIGHT = 3.0, 2.0, 2.0, 1.0, 1.5
 _NUMBER = re.compile(r"^\d+([.,]\d+)?$")
 
 
@@ -91,7 +92,7 @@ async def is_vague(index: SearchIndex, q: str) -> bool:
 
 
 async def personal_boost(index: SearchIndex, query: SearchQuery, user: User, snap: Snapshot) -> Boost | None:
-    """The user's liked styles, grapes, regions and countries (stated, else from what they bought)."""
+    """The user's liked styles (stated, else from what they bought), grapes, regions, countries and price range."""
     if query.q.strip() and not await is_vague(index, query.q):
         return None
     prefs = user.preferences
@@ -103,8 +104,10 @@ async def personal_boost(index: SearchIndex, query: SearchQuery, user: User, sna
         grapes={g: GRAPE_WEIGHT for g in prefs.grapes},
         regions={r: REGION_WEIGHT for r in prefs.regions},
         countries={c: COUNTRY_WEIGHT for c in prefs.countries},
+        price_cents=(prefs.price_range.min_cents, prefs.price_range.max_cents),
+        price_weight=PRICE_WEIGHT,
     )
-    return boost if boost.items() else None
+    return None if boost.is_empty() else boost
 
 
 def _bought_styles(user_id: str, snap: Snapshot) -> dict[str, float]:

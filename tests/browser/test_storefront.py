@@ -290,6 +290,36 @@ def test_a_signed_in_wine_page_reads_no_wishlist_entry_and_no_review_without_an_
     assert failed == [] and console_errors == []
 
 
+def test_favourites_come_first_as_a_chip_whose_removal_lasts_the_visit(live_server: Any, page: Any) -> None:
+    page.goto("/")
+    answer_banner(page, allow=False)
+    token = sign_up(page, analytics=False, personalisation=True)
+    status, _ = live_server.call("PATCH", "/v1/me/preferences", token, {"styles": ["sparkling"]})
+    assert status == 200
+    chip = page.get_by_role("link", name="Stop putting your favourites first: sparkling")
+    places = page.locator(".results .wine-card-place")
+
+    page.goto("/#/search")
+    expect(chip).to_be_visible()
+    expect(places.first).to_have_text(re.compile(r"^Sparkling"))
+
+    chip.click()
+    expect(page.get_by_role("button", name="Put them first again")).to_be_visible()
+    assert "ignore=favourites" in page.url
+    search_for(page, "under 30")  # a new search, without the parameter in its address
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wines for “under 30”")
+    expect(page.get_by_role("button", name="Put them first again")).to_be_visible()
+    expect(chip).to_have_count(0)
+    page.reload()
+    expect(page.get_by_role("button", name="Put them first again")).to_be_visible()
+    expect(chip).to_have_count(0)
+
+    page.get_by_role("button", name="Put them first again").click()
+    expect(chip).to_be_visible()
+    expect(places.first).to_have_text(re.compile(r"^Sparkling"))
+    assert page.errors == []
+
+
 def test_cart_then_checkout_puts_the_order_in_the_history(page: Any) -> None:
     checkout_headers: list[dict[str, str]] = []
     page.on("request", lambda r: checkout_headers.append(r.headers) if r.url.endswith("/v1/me/checkout") else None)

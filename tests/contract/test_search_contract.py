@@ -436,6 +436,23 @@ async def test_boosts_reorder_a_vague_query_only_when_given(search_index: Search
     assert browse == ["it", "fr"]
 
 
+async def test_a_price_range_boost_puts_wines_in_range_first_and_hides_none(search_index: SearchIndex, make_doc: Make):
+    await search_index.upsert(
+        [
+            make_doc(id="cheap", price_cents=800),
+            make_doc(id="mid", price_cents=2000),
+            make_doc(id="dear", price_cents=6000),
+        ]
+    )
+
+    in_range = Boost(price_cents=(1500, 2500), price_weight=1.5)
+    from_40 = Boost(price_cents=(4000, None), price_weight=1.5)
+
+    assert (await ids(search_index, boost=in_range))[0] == "mid"
+    assert (await ids(search_index, boost=from_40))[0] == "dear"
+    assert len(await ids(search_index, boost=in_range)) == 3
+
+
 # ---------------------------------------------------------------- suggestions
 @pytest.fixture
 async def cellar(search_index: SearchIndex, make_doc: Make) -> SearchIndex:

@@ -63,6 +63,7 @@ export async function signUp({ email, password, username, consents }) {
 export function signOut() {
   setToken(null);
   invalidateProfile();
+  setFavouritesOff(false);
   resetAnonymousId().catch(() => {}); // offline: the next beacon asks again
   updateCartBadge(0);
 }
@@ -85,6 +86,19 @@ export async function answerBanner(granted) {
 
 export function needsConsentAnswer() {
   return consent() === null;
+}
+
+// ------------------------------------------------------------------ favourites in search
+const FAVOURITES_OFF_KEY = 'cuvee.favourites-off';
+
+/** Whether the shopper cleared their favourites from search in this visit (every search then sends ignore=favourites). */
+export function favouritesOff() {
+  return sessionStorage.getItem(FAVOURITES_OFF_KEY) === '1';
+}
+
+export function setFavouritesOff(off) {
+  if (off) sessionStorage.setItem(FAVOURITES_OFF_KEY, '1');
+  else sessionStorage.removeItem(FAVOURITES_OFF_KEY);
 }
 
 // ------------------------------------------------------------------ cart badge

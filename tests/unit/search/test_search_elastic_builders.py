@@ -162,6 +162,23 @@ def test_boosts_only_add_score():
     assert "should" not in count_body(SearchQuery(q="fruit"), parse("fruit"), ())["query"]["bool"]
 
 
+def test_a_price_range_boost_scores_wines_within_it():
+    boost = Boost(price_cents=(1000, None), price_weight=1.5)
+    should = search_body(SearchQuery(boost=boost), [], ())["query"]["bool"]["should"]
+
+    assert should == [{"constant_score": {"filter": {"range": {"price_cents": {"gte": 1000}}}, "boost": 1.5}}]
+    assert Boost(price_cents=(None, None), price_weight=1.5).is_empty()
+
+
+def test_a_boost_beside_a_query_drops_what_its_filters_fix():
+    boost = Boost(styles={"sparkling": 3.0}, regions={"Champagne": 2.0}, price_cents=(1000, 3000), price_weight=1.5)
+
+    beside = boost.beside(SearchQuery(style="red", price_max_cents=2000))
+
+    assert beside.styles == {} and beside.regions == {"Champagne": 2.0} and beside.price_range() is None
+    assert boost.beside(SearchQuery(regions=["Rioja"])).regions == {}
+
+
 def test_suggest_bodies():
     body = suggest_body(["napa", "val"], limit=8)
     wine = body["query"]["bool"]["must"][0]["multi_match"]

@@ -4,6 +4,7 @@ import { describe, get } from '../api.js';
 import { wineCard, notice, titleCase } from '../components.js';
 import { h, mount } from '../dom.js';
 import { navigate } from '../router.js';
+import { favouritesOff, setFavouritesOff } from '../session.js';
 import { track } from '../track.js';
 
 const PER_PAGE = 24;
@@ -28,6 +29,7 @@ const safeId = (text) => String(text).toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
 export async function render({ main, params, signal }) {
   const q = params.get('q') || '';
+  if (params.getAll('ignore').includes('favourites')) setFavouritesOff(true); // cleared for the rest of the visit
   document.title = q ? `“${q}” — Cuvée` : 'All wines — Cuvée';
   const heading = h('h1', {}, q ? `Wines for “${q}”` : 'All wines');
   const status = h('p', { class: 'search-count', role: 'status' }, 'Searching…');
@@ -50,7 +52,7 @@ export async function render({ main, params, signal }) {
   status.textContent = `${answer.total.toLocaleString('en')} ${answer.total === 1 ? 'wine' : 'wines'}`;
   if (q) track('search_performed', { query: q.slice(0, 200), results_count: answer.total });
   mount(filters, filterPanel(params, answer.facets));
-  mount(results, understoodChips(params, answer.understood || {}), appliedChips(params), didYouMean(params, answer.did_you_mean), hitList(answer, q), pager(params, answer));
+  mount(results, favouritesChip(params, answer.understood || {}), understoodChips(params, answer.understood || {}), appliedChips(params), didYouMean(params, answer.did_you_mean), hitList(answer, q), pager(params, answer));
   results.removeAttribute('aria-busy');
 }
 
@@ -61,6 +63,7 @@ function searchQuery(params) {
   }
   if (params.get('include_all')) query.include_all = 'true';
   const ignore = params.getAll('ignore');
+  if (favouritesOff() && !ignore.includes('favourites')) ignore.push('favourites');
   if (ignore.length) query.ignore = ignore;
   const dietary = params.getAll('dietary');
   if (dietary.length) query.dietary = dietary;
@@ -106,6 +109,31 @@ function pager(params, answer) {
 
 const READINGS = { style: 'Style', country: 'Country', region: 'Region', grape: 'Grape', pairing: 'Goes with',
   taste: 'Taste', price_min: 'From', price_max: 'Up to', dietary: 'Diet' };
+
+/** The signed-in shopper's favourites that ranked this page, as one chip; removing it clears them for the visit.
+ * Once cleared, a link brings them back. */
+function favouritesChip(params, understood) {
+  if (understood.your_favourites) {
+    const next = new URLSearchParams(params);
+    next.append('ignore', 'favourites');
+    next.delete('page');
+    const text = `Your favourites: ${understood.your_favourites}`;
+    return h('ul', { class: 'chips', 'aria-label': 'Shown first' }, h('li', { class: 'chips-label' }, 'Shown first:'),
+      h('li', {}, h('a', { class: 'chip chip-favourites', href: `#/search?${next}`, 'aria-label': `Stop putting your favourites first: ${understood.your_favourites}` },
+        text, h('span', { 'aria-hidden': 'true' }, ' ✕'))));
+  }
+  if (!favouritesOff()) return null;
+  const useAgain = () => {
+    setFavouritesOff(false);
+    const next = new URLSearchParams(params);
+    next.delete('ignore');
+    params.getAll('ignore').filter((r) => r !== 'favourites').forEach((r) => next.append('ignore', r));
+    next.delete('page');
+    go(next);
+  };
+  return h('p', { class: 'favourites-off' }, 'Your favourites are not put first during this visit. ',
+    h('button', { type: 'button', class: 'link-button', id: 'use-favourites', on: { click: useAgain } }, 'Put them first again'));
+}
 
 /** What the shop read from the words, each a removable chip (removing one sends ignore=<reading>). */
 function understoodChips(params, understood) {
