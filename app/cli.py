@@ -513,6 +513,11 @@ def train(xwines_ratings: Path | None) -> None:
 @click.option("--seed", default=42, show_default=True, type=int)
 @click.option("--relevance", default=5.0, show_default=True, type=float, help="Ratings at least this are positives")
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--trade-off",
+    type=click.FloatRange(0, 1),
+    help="MMR λ of the diversity re-ranking (share of relevance; 1 = off)  [default: the served 0.8]",
+)
 def evaluate(
     wines: str,
     ratings: str | None,
@@ -522,8 +527,10 @@ def evaluate(
     seed: int,
     relevance: float,
     k: int,
+    trade_off: float | None,
 ) -> None:
-    """Offline evaluation on X-Wines (Cornac RatioSplit protocol): most-popular, tuned EASE and ours."""
+    """Offline evaluation on X-Wines (Cornac RatioSplit protocol): most-popular, tuned EASE and ours, with
+    ours re-ranked for diversity too; NDCG and the other ranking metrics beside list diversity and coverage."""
     from app.recommendations.evaluation import evaluate as run_evaluation
     from app.recommendations.evaluation import format_report
 
@@ -539,6 +546,7 @@ def evaluate(
         relevance=relevance,
         k=k,
         progress=sys.stderr.isatty(),
+        trade_off=trade_off,
     )
     click.echo(format_report(report))
 

@@ -29,11 +29,14 @@ import numpy as np
 from scipy import sparse
 from tqdm import tqdm
 
-from app.recommendations import metrics
+from app.recommendations import diversity, metrics
+from app.recommendations.diversity import Attributes
 from app.recommendations.model import EASE, HybridParams, HybridRecommender, MostPopular, Recommender
 
 METRICS = ("P@{k}", "R@{k}", "NDCG@{k}", "MAP", "MRR", "AUC")
+LIST_METRICS = ("ILD@{k}", "Cov@{k}", "1-style")  # of the top k lists: see `list_metrics`
 OURS = "ours (hybrid)"
+DIVERSE = " + MMR"  # suffix of a model's row re-ranked for diversity
 EASE_GRID = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, 30000.0, 100000.0)
 
 
@@ -152,15 +155,43 @@ def _first_matrix(
     return sparse.csr_matrix((part.ratings[first], (rows[first], cols[first])), shape=shape, dtype=np.float64)
 
 
+Rerank = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""(ranked candidates, the user's training row) -> the candidates in the order shown."""
+
+
 def user_metrics(
-    scores: np.ndarray, train_row: np.ndarray, positives: np.ndarray, relevance: float, k: int
+    scores: np.ndarray,
+    train_row: np.ndarray,
+    positives: np.ndarray,
+    relevance: float,
+    k: int,
+    rerank: Rerank | None = None,
 ) -> tuple[float, ...]:
-    """The six metrics of one user: `scores` and `train_row` are dense over all training items."""
+    """The six metrics of one user: `scores` and `train_row` are dense over all training items.
+
+    With `rerank` every metric, AP and AUC too, judges the re-ranked order."""
+    return _user_metrics(scores, train_row, positives, relevance, k, rerank)[0]
+
+
+def _user_metrics(
+    scores: np.ndarray,
+    train_row: np.ndarray,
+    positives: np.ndarray,
+    relevance: float,
+    k: int,
+    rerank: Rerank | None,
+) -> tuple[tuple[float, ...], np.ndarray]:
+    """The six metrics and the top k shown."""
     candidates = np.flatnonzero(train_row < relevance)
     candidate_scores = scores[candidates]
-    relevant = np.isin(candidates, positives)
     ranked = metrics.rank_candidates(candidates, candidate_scores)
-    return (
+    if rerank is not None:
+        ranked = rerank(ranked, train_row)
+        position = np.empty(len(scores))
+        position[ranked] = np.arange(len(ranked))
+        candidate_scores = -position[candidates]
+    relevant = np.isin(candidates, positives)
+    values = (
         metrics.precision_at_k(ranked, positives, k),
         metrics.recall_at_k(ranked, positives, k),
         metrics.ndcg_at_k(ranked, positives, k),
@@ -168,15 +199,49 @@ def user_metrics(
         metrics.reciprocal_rank(ranked, positives),
         metrics.auc(candidate_scores, relevant, ~relevant),
     )
+    return values, ranked[:k]
+
+
+def mmr_rerank(attributes: Attributes, k: int, trade_off: float) -> Rerank:
+    """The serving re-ranking offline: MMR over the best `pool_size(k)`, the user's focus learned from
+    their training ratings (no stated preferences in X-Wines); the rest keep their order."""
+
+    def rerank(ranked: np.ndarray, train_row: np.ndarray) -> np.ndarray:
+        pool = ranked[: diversity.pool_size(k)]
+        focus = attributes.focus(liked=np.flatnonzero(train_row >= diversity.LIKED))
+        shown = pool[diversity.diversify(attributes, pool, k, focus, trade_off)]
+        return np.concatenate([shown, ranked[~np.isin(ranked, shown)]])
+
+    return rerank
+
+
+def list_metrics(attributes: Attributes, lists: Sequence[np.ndarray], k: int) -> dict[str, float]:
+    """Intra-list diversity (mean pairwise dissimilarity by winery, style, grapes, region), catalog
+    coverage (the share of the wines in anyone's top k) and the share of lists all of one style."""
+    shown = np.unique(np.concatenate(lists)) if lists else np.zeros(0)
+    return {
+        f"ILD@{k}": float(np.mean([diversity.intra_list_diversity(attributes, rows) for rows in lists])),
+        f"Cov@{k}": len(shown) / max(len(attributes.style), 1),
+        "1-style": float(np.mean([diversity.one_style(attributes, rows) for rows in lists])),
+    }
 
 
 def score_split(
-    model: Recommender, split: Split, relevance: float, k: int, progress: bool = False, label: str = ""
+    model: Recommender,
+    split: Split,
+    relevance: float,
+    k: int,
+    progress: bool = False,
+    label: str = "",
+    attributes: Attributes | None = None,
+    rerank: Rerank | None = None,
 ) -> dict[str, float]:
-    """Average the six metrics of `model` (fitted on split.train) over the users with a positive."""
+    """Average the six metrics of `model` (fitted on split.train) over the users with a positive;
+    with `attributes` (per split item) also the `list_metrics` of their top k."""
     users = split.eval_users(relevance)
     train, test = split.train, split.test
     rows: list[tuple[float, ...]] = []
+    lists: list[np.ndarray] = []
     for start in tqdm(range(0, len(users), 512), desc=label, disable=not progress, file=sys.stderr, leave=False):
         batch = users[start : start + 512]
         scores = model.score_matrix(train[batch])
@@ -185,9 +250,14 @@ def score_split(
             row = slice(test.indptr[user], test.indptr[user + 1])
             cols, values = test.indices[row], test.data[row]
             positives = cols[values >= relevance]
-            rows.append(user_metrics(scores[n], dense_train[n], positives, relevance, k))
+            result, top = _user_metrics(scores[n], dense_train[n], positives, relevance, k, rerank)
+            rows.append(result)
+            lists.append(top)
     means = np.mean(rows, axis=0)
-    return {name.format(k=k): float(value) for name, value in zip(METRICS, means, strict=True)}
+    out = {name.format(k=k): float(value) for name, value in zip(METRICS, means, strict=True)}
+    if attributes is not None:
+        out |= list_metrics(attributes, lists, k)
+    return out
 
 
 def validation_ndcg(scores: np.ndarray, split: Split, users: np.ndarray, relevance: float, k: int) -> float:
@@ -256,11 +326,13 @@ def evaluate(
     relevance: float = 5.0,
     k: int = 10,
     progress: bool = True,
+    trade_off: float | None = None,
 ) -> Report:
     """Fit most-popular, EASE (λ tuned on an inner split) and our hybrid on the training part; score the test.
 
     Give either `ratings_path` (split here with RatioSplit(test_size, seed)) or `train_path` and
-    `test_path` (a fixed split). `seed` also seeds the inner validation split (seed + 1).
+    `test_path` (a fixed split). `seed` also seeds the inner validation split (seed + 1). Ours is also
+    scored re-ranked for diversity at MMR λ = `trade_off` (default: the served `diversity.TRADE_OFF`).
     """
     started = time.perf_counter()
     if (ratings_path is None) == (train_path is None or test_path is None):
@@ -272,7 +344,8 @@ def evaluate(
     else:
         train, test = read_ratings(str(train_path)), read_ratings(str(test_path))
         protocol = f"given split ({Path(str(train_path)).name} / {Path(str(test_path)).name})"
-    split, results = compare(train, test, features, seed, relevance, k, progress)
+    trade_off = diversity.TRADE_OFF if trade_off is None else trade_off
+    split, results = compare(train, test, features, seed, relevance, k, progress, trade_off=trade_off)
     return Report(
         results=results,
         k=k,
@@ -295,12 +368,15 @@ def compare(
     k: int = 10,
     progress: bool = False,
     hybrids: Mapping[str, HybridParams] | None = None,
+    trade_off: float | None = None,
 ) -> tuple[Split, list[ModelResult]]:
     """Most-popular, EASE (λ tuned on RatioSplit(0.2, seed + 1) of `train`) and ours on one split.
 
-    `hybrids` names the settings of each hybrid to fit (default: "ours (hybrid)" with `HybridParams()`).
+    `hybrids` names the settings of each hybrid to fit (default: "ours (hybrid)" with `HybridParams()`);
+    with `trade_off` each hybrid also gets a row re-ranked by MMR at that λ (`DIVERSE`).
     """
     split = build_split(train, test)
+    attributes = Attributes.of_tokens([dict(features.get(key, {})) for key in split.item_keys])
     lam_scale, _ = tune_ease(build_split(*ratio_split(train, 0.2, seed + 1)), relevance, k, progress=progress)
     models: list[tuple[str, Recommender]] = [
         ("most-popular", MostPopular()),
@@ -311,13 +387,19 @@ def compare(
     for name, model in models:
         model.fit_matrix(split.train, split.item_keys, features)
         detail = f"λ={model.lam:.3g} (scale {lam_scale:g})" if isinstance(model, EASE) else ""
-        results.append(ModelResult(name, score_split(model, split, relevance, k, progress, name), detail))
+        scored = score_split(model, split, relevance, k, progress, name, attributes)
+        results.append(ModelResult(name, scored, detail))
+        if trade_off is not None and isinstance(model, HybridRecommender):
+            rerank = mmr_rerank(attributes, k, trade_off)
+            scored = score_split(model, split, relevance, k, progress, name + DIVERSE, attributes, rerank)
+            results.append(ModelResult(name + DIVERSE, scored, f"MMR λ={trade_off:g}"))
     return split, results
 
 
 def format_report(report: Report) -> str:
-    """A plain-text table: one row per model, then ours relative to EASE and to most-popular."""
-    names = [name.format(k=report.k) for name in METRICS]
+    """A plain-text table: one row per model, then ours relative to EASE, most-popular and itself
+    re-ranked; the ranking metrics, then the list measures (diversity, coverage, one-style lists)."""
+    names = [name.format(k=report.k) for name in (*METRICS, *LIST_METRICS)]
     width = max(len(result.name) for result in report.results) + 2
     width = max(width, len("ours / most-popular") + 2)
     lines = [
@@ -328,19 +410,25 @@ def format_report(report: Report) -> str:
         "model".ljust(width) + "".join(name.rjust(9) for name in names),
     ]
     for result in report.results:
-        row = result.name.ljust(width) + "".join(f"{result.metrics[name]:9.4f}" for name in names)
+        row = result.name.ljust(width) + "".join(_cell(result.metrics.get(name)) for name in names)
         lines.append(row + (f"   {result.detail}" if result.detail else ""))
     ours = report.result(OURS).metrics
-    for base in ("EASE (tuned)", "most-popular"):
+    bases = [("ours / EASE", "EASE (tuned)", ours), ("ours / most-popular", "most-popular", ours)]
+    if any(result.name == OURS + DIVERSE for result in report.results):
+        bases.append(("+ MMR / ours", OURS, report.result(OURS + DIVERSE).metrics))
+    for label, base, mine in bases:
         other = report.result(base).metrics
-        label = f"ours / {base.split(' ')[0]}"
-        lines.append(label.ljust(width) + "".join(_ratio(ours[name], other[name]) for name in names))
+        lines.append(label.ljust(width) + "".join(_ratio(mine.get(name), other.get(name)) for name in names))
     lines.extend(report.notes)
     return "\n".join(lines)
 
 
-def _ratio(value: float, base: float) -> str:
-    return f"{value / base:8.2f}x" if base else "      n/a"
+def _cell(value: float | None) -> str:
+    return f"{value:9.4f}" if value is not None else "        -"
+
+
+def _ratio(value: float | None, base: float | None) -> str:
+    return f"{value / base:8.3f}x" if value is not None and base else "      n/a"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -356,6 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--relevance", type=float, default=5.0)
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--trade-off", type=float, help=f"MMR λ of the diverse row (default {diversity.TRADE_OFF})")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     return parser
 
@@ -376,6 +465,7 @@ def main(argv: Sequence[str] | None = None, echo: Callable[[str], None] = print)
         relevance=args.relevance,
         k=args.k,
         progress=not args.no_progress,
+        trade_off=args.trade_off,
     )
     echo(format_report(report))
     return 0

@@ -20,10 +20,11 @@ from app.accounts.service import AccountService
 from app.catalog.service import CatalogService
 from app.commerce.service import CommerceService
 from app.errors import Invalid, NotFound
-from app.recommendations import ranking
+from app.recommendations import diversity, ranking
 from app.recommendations.analytics import SurfaceStats, recommendation_report
 from app.recommendations.boost import personal_boost
 from app.recommendations.content import TasteIntent
+from app.recommendations.diversity import Focus
 from app.recommendations.explain import Reason, conflict_reasons, reorder_reasons
 from app.recommendations.filters import MAX_DISMISSED, HardFilters
 from app.recommendations.ranking import Candidate
@@ -118,6 +119,7 @@ class RecommendationService:
                 NO_CONSENT,
                 False,
                 lambda n, skip: ranking.popular(snap, filters, month, n, skip),
+                Focus(),
             )
         signals = await self._signals(snap, user.id)
         filters = _filters(snap, user, signals.any_bought | set(signals.ratings) | signals.dismissed)
@@ -132,6 +134,7 @@ class RecommendationService:
             None,
             True,
             lambda n, skip: ranking.for_you(snap, history, intent, filters, n, skip),
+            _focus(snap, user, history),
         )
         served.taste = intent.axes
         return served
@@ -151,12 +154,15 @@ class RecommendationService:
             ANONYMOUS,
             False,
             lambda n, skip: ranking.popular(snap, filters, month, n, skip),
+            _focus(snap, user),
         )
 
     async def similar(self, wine_id: str, principal: Principal | None, limit: int) -> RecList:
-        return await self._around(wine_id, principal, limit, "similar", ranking.similar)
+        """Neighbours of the wine, varied in winery, grapes and region but in the wine's own style."""
+        return await self._around(wine_id, principal, limit, "similar", ranking.similar, diverse=True)
 
     async def bought_together(self, wine_id: str, principal: Principal | None, limit: int) -> RecList:
+        """Co-purchases in the order of how often: a fact about orders, never re-ranked."""
         return await self._around(wine_id, principal, limit, "bought_together", ranking.bought_together)
 
     async def _around(
@@ -166,12 +172,18 @@ class RecommendationService:
         limit: int,
         surface: str,
         rank: Callable[[Snapshot, int, HardFilters, int], list[Candidate]],
+        *,
+        diverse: bool = False,
     ) -> RecList:
         await self._catalog.get_wine(wine_id)  # 404 for an unknown wine
         snap = await self.trainer.current()
         user = await self._find_user(principal)
         filters = _filters(snap, user, {wine_id})
         seed = snap.table.index.get(wine_id)
+        focus = None
+        if diverse:
+            style = int(snap.attributes.style[seed]) if seed is not None else -1
+            focus = Focus(style=style if style >= 0 else None, winery=_focus(snap, user).winery)
         return await self._serve(
             snap,
             surface,
@@ -181,6 +193,7 @@ class RecommendationService:
             None,
             False,
             lambda n, skip: rank(snap, seed, filters, n + skip)[skip:] if seed is not None else [],
+            focus,
         )
 
     async def trending(self, segment: int | None, principal: Principal | None, limit: int) -> RecList:
@@ -201,6 +214,7 @@ class RecommendationService:
             None,
             False,
             lambda n, skip: ranking.trending(snap, segment, filters, n, skip, yours=yours),
+            _focus(snap, user),
         )
         served.segment = segment
         return served
@@ -252,23 +266,30 @@ class RecommendationService:
         note: str | None,
         personalised: bool,
         rank: Callable[[int, int], list[Candidate]],
+        focus: Focus | None = None,
     ) -> RecList:
-        """Take candidates best first, re-check each against its fresh document, log what is served."""
+        """Take candidates best first, re-check each against its fresh document, log what is served.
+
+        With a `focus` (every list but reorder and bought-together) the list is picked for variety from a
+        pool of the best servable candidates (`diversity.diversify`); the best one always leads."""
+        want = limit if focus is None else diversity.pool_size(limit)
         picked: list[Served] = []
-        skip, batch = 0, limit + 3  # most candidates pass: the table is rarely stale
-        while len(picked) < limit:
+        skip, batch = 0, want + 3  # most candidates pass: the table is rarely stale
+        while len(picked) < want:
             candidates = rank(batch, skip)
             if not candidates:
                 break
             live = await _live_fields([snap.table.ids[c.row] for c in candidates])
             for candidate in candidates:
                 doc = live.get(snap.table.ids[candidate.row])
-                if doc is not None and len(picked) < limit and not filters.violations(doc):
+                if doc is not None and len(picked) < want and not filters.violations(doc):
                     picked.append(
                         Served(snap.table, candidate.row, doc, round(candidate.score * 100), candidate.reasons)
                     )
             skip += len(candidates)
             batch *= 2
+        if focus is not None:
+            picked = [picked[n] for n in diversity.diversify(snap.attributes, [s.row for s in picked], limit, focus)]
         rec_id = new_id()
         # a plain insert (no document model round trip): this write is on every list's path
         await RecommendationLog.get_pymongo_collection().insert_one(
@@ -446,6 +467,19 @@ def _filters(snap: Snapshot, user: User | None, exclude: set[str] | None = None)
     signals = snap.signals.get(user.id)
     dismissed = signals.dismissed if signals is not None else set()
     return HardFilters.of(user.preferences, (exclude or set()) | dismissed)
+
+
+def _focus(snap: Snapshot, user: User | None, history: dict[str, float] | None = None) -> Focus:
+    """The style or winery the shopper likes only (stated, else learned from their history), which the
+    re-ranking keeps; nothing personal without personalisation consent."""
+    if user is None or not user.consent.personalisation:
+        return Focus()
+    if history is None:
+        signals = snap.signals.get(user.id)
+        history = signals.strengths() if signals is not None else {}
+    liked = [snap.table.index[w] for w, s in history.items() if s >= diversity.LIKED and w in snap.table.index]
+    stated = TasteIntent.of(None, user.preferences)
+    return snap.attributes.focus(stated.styles, stated.wineries, liked)
 
 
 def _served_to(user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:

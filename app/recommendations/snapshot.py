@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from app.recommendations.diversity import Attributes
 from app.recommendations.model import HybridRecommender, load_model
 from app.recommendations.popularity import Event, co_purchases, popularity, trending_scores
 from app.recommendations.segments import Segments, build_segments
@@ -70,8 +71,10 @@ class Snapshot:
     model_cols: np.ndarray = field(init=False)  # per table row, the model's column (-1: unknown to it)
     loved_counts: np.ndarray = field(init=False)  # per model column, its 5-star ratings (for explanations)
     loved_typical: float = field(init=False)  # the share of 5-star ratings over all the model's wines
+    attributes: Attributes = field(init=False)  # per table row, what the diversity re-ranking compares
 
     def __post_init__(self) -> None:
+        self.attributes = Attributes.of_tokens(self.table.tokens)
         if self.model is None:
             self.model_cols = np.full(len(self.table), -1)
             self.loved_counts, self.loved_typical = np.zeros(0), 0.0

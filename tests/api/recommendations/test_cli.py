@@ -82,34 +82,25 @@ def write_xwines(directory: Path, wines: int = 30, users: int = 80, seed: int = 
     return wines_path, ratings_path
 
 
-def test_evaluate_prints_every_metric_for_the_three_models_side_by_side(tmp_path: Path) -> None:
+def test_evaluate_prints_every_metric_for_the_three_models_and_ours_diversified(tmp_path: Path) -> None:
     wines, ratings = write_xwines(tmp_path)
-    result = CliRunner().invoke(
-        cli,
-        [
-            "evaluate",
-            "--wines",
-            str(wines),
-            "--ratings",
-            str(ratings),
-            "--test-size",
-            "0.25",
-            "--seed",
-            "3",
-            "--k",
-            "5",
-        ],
-    )
+    args = ["evaluate", "--wines", str(wines), "--ratings", str(ratings), "--test-size", "0.25", "--seed", "3"]
+    result = CliRunner().invoke(cli, [*args, "--k", "5", "--trade-off", "0.5"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("RatioSplit(test_size=0.25, seed=3); relevance ≥ 5; k = 5")
     header = next(line for line in lines if line.startswith("model"))
-    assert header.split()[1:] == ["P@5", "R@5", "NDCG@5", "MAP", "MRR", "AUC"]
+    assert header.split()[1:] == ["P@5", "R@5", "NDCG@5", "MAP", "MRR", "AUC", "ILD@5", "Cov@5", "1-style"]
     rows = {line.split("  ")[0]: line for line in lines}
-    assert {"most-popular", "EASE (tuned)", "ours (hybrid)", "ours / EASE", "ours / most-popular"} <= set(rows)
-    ours = [float(x) for x in rows["ours (hybrid)"].split()[2:8]]
-    popular = [float(x) for x in rows["most-popular"].split()[1:7]]
+    names = {"most-popular", "EASE (tuned)", "ours (hybrid)", "ours (hybrid) + MMR"}
+    assert names | {"ours / EASE", "ours / most-popular", "+ MMR / ours"} <= set(rows)
+    ours = [float(x) for x in rows["ours (hybrid)"].split()[2:11]]
+    popular = [float(x) for x in rows["most-popular"].split()[1:10]]
+    diverse = [float(x) for x in rows["ours (hybrid) + MMR"].split()[4:13]]
     assert ours[2] > popular[2]  # the camps are learnable; popularity cannot tell them apart
+    assert diverse[6] >= ours[6]  # more varied lists...
+    assert diverse[7] >= ours[7]  # ...covering at least as much of the catalog
+    assert "MMR λ=0.5" in rows["ours (hybrid) + MMR"]
 
 
 def test_evaluate_takes_a_fixed_split_and_refuses_half_of_one(tmp_path: Path) -> None:

@@ -137,7 +137,7 @@ def test_vectorised_validation_ndcg_equals_the_per_user_metric():
     assert validation_ndcg(scores, split, users, 5.0, 5) == pytest.approx(np.mean(expected))
 
 
-def test_evaluate_on_a_given_split_reports_three_models_and_ratios(tmp_path):
+def test_evaluate_on_a_given_split_reports_three_models_ours_diversified_and_ratios(tmp_path):
     write_wines(tmp_path / "wines.csv")
     rows = synthetic_rows(users=200)
     test_rows = set(np.random.default_rng(5).permutation(len(rows))[: len(rows) // 5].tolist())
@@ -150,14 +150,19 @@ def test_evaluate_on_a_given_split_reports_three_models_and_ratios(tmp_path):
         k=2,
         progress=False,
     )
-    assert [result.name for result in report.results] == ["most-popular", "EASE (tuned)", "ours (hybrid)"]
+    names = ["most-popular", "EASE (tuned)", "ours (hybrid)", "ours (hybrid) + MMR"]
+    assert [result.name for result in report.results] == names
     ours = report.result("ours (hybrid)").metrics
-    assert set(ours) == {"P@2", "R@2", "NDCG@2", "MAP", "MRR", "AUC"}
+    assert set(ours) == {"P@2", "R@2", "NDCG@2", "MAP", "MRR", "AUC", "ILD@2", "Cov@2", "1-style"}
     # half the users love odd wines, half even ones: popularity alone cannot tell them apart
     assert ours["NDCG@2"] > report.result("most-popular").metrics["NDCG@2"]
+    assert 0 < ours["Cov@2"] <= 1
+    assert 0 <= ours["ILD@2"] <= 1
     table = format_report(report)
     assert "ours / EASE" in table
     assert "ours / most-popular" in table
+    assert "+ MMR / ours" in table
+    assert "ILD@2" in table
     assert "given split" in table
 
 
