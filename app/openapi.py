@@ -132,7 +132,12 @@ LINKS: dict[str, dict[str, dict[str, Link | Reference]]] = {
                 operation_id="linkAnonymousId",
                 request_body={"anonymous_id": "$response.body#/anonymous_id"},
                 description="Link the id to your account after sign-in",
-            )
+            ),
+            "forVisitor": Link(
+                operation_id="forVisitor",
+                parameters={"anonymous_id": "$response.body#/anonymous_id"},
+                description="Recommendations from this browser's visit",
+            ),
         }
     },
 }
