@@ -23,7 +23,9 @@ async def taught(client: AppClient, cellar: list[Wine]) -> None:
     await retrain(client)
 
 
-async def beacon(client: AppClient, redis: Any, batch: list[dict[str, Any]], headers: dict[str, str] | None = None) -> None:
+async def beacon(
+    client: AppClient, redis: Any, batch: list[dict[str, Any]], headers: dict[str, str] | None = None
+) -> None:
     """Events as the storefront sends them, applied by a worker (the embedded one is off in tests)."""
     await post(client, batch, headers)
     worker = worker_for(client, redis, "visit")
