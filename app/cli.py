@@ -518,6 +518,18 @@ def train(xwines_ratings: Path | None) -> None:
     type=click.FloatRange(0, 1),
     help="MMR λ of the diversity re-ranking (share of relevance; 1 = off)  [default: the served 0.8]",
 )
+@click.option(
+    "--replay",
+    is_flag=True,
+    help="Time-ordered replay of --ratings instead: the batch model beside updating the user on each event",
+)
+@click.option(
+    "--train-share",
+    default=0.8,
+    show_default=True,
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="With --replay: the earliest share of the ratings the batch model is fitted on",
+)
 def evaluate(
     wines: str,
     ratings: str | None,
@@ -528,12 +540,34 @@ def evaluate(
     relevance: float,
     k: int,
     trade_off: float | None,
+    replay: bool,
+    train_share: float,
 ) -> None:
     """Offline evaluation on X-Wines (Cornac RatioSplit protocol): most-popular, tuned EASE and ours, with
-    ours re-ranked for diversity too; NDCG and the other ranking metrics beside list diversity and coverage."""
+    ours re-ranked for diversity too; NDCG and the other ranking metrics beside list diversity and coverage.
+    With --replay, the time-ordered replay of within-visit updates instead (docs/recommendations.md)."""
     from app.recommendations.evaluation import evaluate as run_evaluation
-    from app.recommendations.evaluation import format_report
+    from app.recommendations.evaluation import format_report, read_ratings, read_wines
 
+    if replay:
+        from app.recommendations.replay import format_replay
+        from app.recommendations.replay import replay as run_replay
+
+        if ratings is None:
+            raise click.UsageError("--replay needs --ratings (with their Date column)")
+        try:
+            result = run_replay(
+                read_ratings(ratings),
+                read_wines(wines),
+                train_share=train_share,
+                relevance=relevance,
+                k=k,
+                progress=sys.stderr.isatty(),
+            )
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        click.echo(format_replay(result))
+        return
     if (ratings is None) == (train_file is None or test_file is None):
         raise click.UsageError("give --ratings, or both --train and --test")
     report = run_evaluation(

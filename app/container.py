@@ -20,7 +20,7 @@ from app.commerce.service import CommerceService
 from app.pricing.service import PricingService
 from app.privacy.service import PrivacyService
 from app.ratelimit import RateLimiter
-from app.recommendations.service import RecommendationService
+from app.recommendations.service import RecommendationService, VisitEvents
 from app.recommendations.trainer import Trainer
 from app.schemas import set_shop_currencies
 from app.security import Passwords, TokenCodec
@@ -103,7 +103,9 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         secret=settings.resolved_secret(),
         worker_redis=backends.worker_redis,
     )
-    recommendations = build_recommendations(settings, backends, catalog, accounts, commerce, search, clock)
+    recommendations = build_recommendations(
+        settings, backends, catalog, accounts, commerce, search, clock, visit_events=clickstream.visit
+    )
     profile = ProfileService(
         accounts,
         purchase_history=commerce.purchase_history,
@@ -157,6 +159,8 @@ def build_recommendations(
     commerce: CommerceService,
     search: SearchService,
     clock: Clock,
+    *,
+    visit_events: VisitEvents,
 ) -> RecommendationService:
     """The recommender, hooked into checkout (attribution), order changes and search (personal boosts)."""
     trainer = Trainer(
@@ -168,7 +172,14 @@ def build_recommendations(
         demo_ratings=settings.seed_demo,
     )
     recommendations = RecommendationService(
-        catalog, accounts, commerce, backends.search, trainer, clock, live_purchases=not settings.embedded
+        catalog,
+        accounts,
+        commerce,
+        backends.search,
+        trainer,
+        clock,
+        live_purchases=not settings.embedded,
+        visit_events=visit_events,
     )
     commerce.on_order_placed = recommendations.order_placed
     commerce.orders.status_listeners.append(recommendations.order_changed)

@@ -142,6 +142,31 @@ async def load(users: int, interactions: int, seed: int = 1) -> tuple[list[str],
     return user_ids, wine_ids
 
 
+async def visits(
+    services: Any, users: list[str], wines: list[str], rng: random.Random, n: int = 200
+) -> tuple[list[str], list[str]]:
+    """Five views each since the training for n users and n issued anonymous ids: the within-visit part."""
+    signed_in, anonymous = (
+        rng.sample(users, min(n, len(users))),
+        [services.clickstream.issue_anonymous_id().anonymous_id for _ in range(n)],
+    )
+    now = services.clock()
+    docs = [
+        {
+            "_id": f"visit-{k}-{m}",
+            "type": "wine_viewed",
+            **({"user_id": owner} if k < len(signed_in) else {"anonymous_id": owner}),
+            "wine_id": rng.choice(wines),
+            "occurred_at": now,
+            "recorded_at": now,
+        }
+        for k, owner in enumerate([*signed_in, *anonymous])
+        for m in range(5)
+    ]
+    await Interaction.get_pymongo_collection().insert_many(docs)
+    return signed_in, anonymous
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -199,22 +224,37 @@ async def main(args: argparse.Namespace) -> None:
                 return {"Authorization": f"Bearer {services.tokens.issue(user, ['customer'], now)}"}
 
             n = args.requests
+            visiting, anonymous = await visits(services, users, wines, rng)
+
+            def visitor() -> dict[str, str]:
+                user = rng.choice(visiting)
+                return {"Authorization": f"Bearer {services.tokens.issue(user, ['customer'], now)}"}
+
             plans = {
-                "GET /v1/me/recommendations": [("/v1/me/recommendations?limit=10", auth()) for _ in range(n)],
-                "GET /v1/recommendations/popular": [("/v1/recommendations/popular?limit=10", {}) for _ in range(n)],
+                "GET /v1/me/recommendations": [("/v1/me/recommendations?per_page=10", auth()) for _ in range(n)],
+                "GET /v1/recommendations/popular": [("/v1/recommendations/popular?per_page=10", {}) for _ in range(n)],
                 "GET /v1/wines/{id}/similar": [
-                    (f"/v1/wines/{rng.choice(wines)}/similar?limit=10", {}) for _ in range(n)
+                    (f"/v1/wines/{rng.choice(wines)}/similar?per_page=10", {}) for _ in range(n)
                 ],
                 "GET /v1/wines/{id}/bought-together": [
-                    (f"/v1/wines/{rng.choice(wines)}/bought-together?limit=10", {}) for _ in range(n)
+                    (f"/v1/wines/{rng.choice(wines)}/bought-together?per_page=10", {}) for _ in range(n)
                 ],
-                "GET /v1/trending": [("/v1/trending?limit=10", {}) for _ in range(n)],
+                "GET /v1/trending": [("/v1/trending?per_page=10", {}) for _ in range(n)],
                 "GET /v1/trending?segment=": [
-                    (f"/v1/trending?segment={rng.randrange(max(segments, 1))}&limit=10", {}) for _ in range(n)
+                    (f"/v1/trending?segment={rng.randrange(max(segments, 1))}&per_page=10", {}) for _ in range(n)
                 ]
                 if segments
                 else [],
-                "GET /v1/me/reorder": [("/v1/me/reorder?limit=10", auth()) for _ in range(n)],
+                "GET /v1/me/reorder": [("/v1/me/reorder?per_page=10", auth()) for _ in range(n)],
+                "for you, 5 views this visit": [("/v1/me/recommendations?per_page=10", visitor()) for _ in range(n)],
+                "visitor, 5 views this visit": [
+                    (f"/v1/recommendations/visitor?anonymous_id={rng.choice(anonymous)}&per_page=10", {})
+                    for _ in range(n)
+                ],
+                "similar, 5 views this visit": [
+                    (f"/v1/wines/{rng.choice(wines)}/similar?anonymous_id={rng.choice(anonymous)}&per_page=10", {})
+                    for _ in range(n)
+                ],
             }
             print(
                 f"\n{'endpoint':38} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU p50':>8} "

@@ -260,5 +260,25 @@ class History:
         )
         return await cursor.to_list(limit)  # type: ignore[no-any-return]
 
+    async def since(
+        self,
+        owner: dict[str, Any],
+        types: tuple[str, ...],
+        recorded_after: datetime | None,
+        limit: int,
+    ) -> list[tuple[str, str]]:
+        """(type, wine id) of the owner's newest interactions of `types` recorded after `recorded_after`,
+        newest first: one read on the user_time or anon_time index, at most `limit` entries."""
+        query: dict[str, Any] = {**owner, "type": {"$in": list(types)}, "wine_id": {"$ne": None}}
+        if recorded_after is not None:
+            query["recorded_at"] = {"$gt": recorded_after}
+        cursor = (
+            self._interactions()
+            .find(query, {"type": 1, "wine_id": 1})
+            .sort([("occurred_at", -1), ("_id", -1)])
+            .limit(limit)
+        )
+        return [(doc["type"], doc["wine_id"]) async for doc in cursor]
+
     async def count(self, user_id: str, types: tuple[str, ...]) -> int:
         return int(await self._interactions().count_documents({"user_id": user_id, "type": {"$in": list(types)}}))

@@ -208,6 +208,31 @@ class ClickstreamService:
         await User.get_pymongo_collection().update_one({"_id": user_id}, {"$set": {"anonymous_ids": []}})
         return forgotten
 
+    # ------------------------------------------------------------ the current visit
+    async def visit(
+        self,
+        types: tuple[str, ...],
+        recorded_after: datetime | None,
+        limit: int,
+        *,
+        user_id: str | None = None,
+        anonymous_id: str | None = None,
+    ) -> list[tuple[str, str]]:
+        """(type, wine id) of a shopper's newest interactions since `recorded_after`, newest first: the
+        user's, or an anonymous visitor's own (never those of an account the id was linked to). An anonymous
+        id this shop did not issue is refused (422): holding an issued id is what makes its history yours."""
+        if user_id is not None:
+            return await self.history.since({"user_id": user_id}, types, recorded_after, limit)
+        if anonymous_id is None:
+            return []
+        if not self._anonymous_ids.is_issued(anonymous_id):
+            raise Invalid(
+                "this anonymous id was not issued by this shop; get one from POST /v1/anonymous-ids",
+                code="anonymous_id_not_issued",
+                errors=[{"field": "anonymous_id", "source": "query", "message": "not issued here"}],
+            )
+        return await self.history.since({"anonymous_id": anonymous_id, "user_id": None}, types, recorded_after, limit)
+
     # ------------------------------------------------------------ profile
     async def recently_viewed(self, user_id: str, limit: int = 20) -> list[ViewedWine]:
         """Distinct wines the user viewed, newest first, with their names (deleted wines are skipped)."""

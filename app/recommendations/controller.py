@@ -32,6 +32,15 @@ SurfaceName = Annotated[
         pattern=r"^[a-z][a-z0-9_-]{0,39}$", max_length=40, description="Where the list is shown, e.g. home, cart, email"
     ),
 ]
+AnonymousIdParam = Annotated[
+    str,
+    Parameter(
+        pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+        min_length=8,
+        max_length=64,
+        description="This browser's anonymous id, as issued by POST /v1/anonymous-ids",
+    ),
+]
 _SERVICE = {"recommendations": Provide(provide_recommendations, sync_to_thread=False)}
 
 
@@ -99,12 +108,34 @@ class RecommendationController(Controller):
         """Popular in season: for visitors who are not signed in (or not personalised)."""
         return RecommendationsRead.of(await recommendations.popular(principal, per_page), per_page)
 
-    @get("/wines/{wine_id:str}/similar", responses=problems("wine_not_found"))
-    async def similar(
-        self, recommendations: RecommendationService, principal: Principal | None, wine_id: str, per_page: PerPage = 10
+    @get("/recommendations/visitor", responses=problems("anonymous_id_not_issued"))
+    async def for_visitor(
+        self,
+        recommendations: RecommendationService,
+        anonymous_id: AnonymousIdParam,
+        surface: SurfaceName = "home",
+        per_page: PerPage = 10,
     ) -> RecommendationsRead:
-        """Wines like this one: rated alike by the same people, and close in structure and attributes."""
-        return RecommendationsRead.of(await recommendations.similar(wine_id, principal, per_page), per_page)
+        """Wines for a visitor who is not signed in, from what this browser's anonymous id viewed, clicked,
+        put in the cart or dismissed on this visit (it changes within seconds of each beacon event); the
+        popular list (`personalised` false) until it did something. Only the holder of the issued id sees
+        its list; an id linked to an account at sign-in has no anonymous visit any more."""
+        return RecommendationsRead.of(await recommendations.for_visitor(anonymous_id, surface, per_page), per_page)
+
+    @get("/wines/{wine_id:str}/similar", responses=problems("wine_not_found", "anonymous_id_not_issued"))
+    async def similar(
+        self,
+        recommendations: RecommendationService,
+        principal: Principal | None,
+        wine_id: str,
+        anonymous_id: AnonymousIdParam | None = None,
+        per_page: PerPage = 10,
+    ) -> RecommendationsRead:
+        """Wines like this one: rated alike by the same people, and close in structure and attributes;
+        tilted towards the other wines of your visit (signed in with personalisation consent, or not signed
+        in with your `anonymous_id`, which is ignored when signed in), and such a wine says which one."""
+        listed = await recommendations.similar(wine_id, principal, per_page, anonymous_id)
+        return RecommendationsRead.of(listed, per_page)
 
     @get("/wines/{wine_id:str}/bought-together", responses=problems("wine_not_found"))
     async def bought_together(

@@ -48,9 +48,11 @@ class Ratings:
     wines: np.ndarray
     ratings: np.ndarray
     vintages: np.ndarray
+    dates: np.ndarray | None = None  # the Date column as ISO text (sorts in time order), where the file has one
 
     def take(self, rows: np.ndarray) -> Ratings:
-        return Ratings(self.users[rows], self.wines[rows], self.ratings[rows], self.vintages[rows])
+        dates = self.dates[rows] if self.dates is not None else None
+        return Ratings(self.users[rows], self.wines[rows], self.ratings[rows], self.vintages[rows], dates)
 
     def __len__(self) -> int:
         return len(self.ratings)
@@ -64,8 +66,8 @@ def _open_text(path: str | Path) -> Iterator[IO[str]]:
 
 
 def read_ratings(path: str | Path) -> Ratings:
-    """X-Wines ratings CSV or CSV.gz (columns UserID, WineID, Vintage, Rating; others ignored)."""
-    users, wines, ratings, vintages = [], [], [], []
+    """X-Wines ratings CSV or CSV.gz (columns UserID, WineID, Vintage, Rating and, if there, Date)."""
+    users, wines, ratings, vintages, dates = [], [], [], [], []
     with _open_text(path) as handle:
         for row in csv.DictReader(handle):
             users.append(row["UserID"].strip())
@@ -73,7 +75,14 @@ def read_ratings(path: str | Path) -> Ratings:
             ratings.append(float(row["Rating"]))
             vintage = row.get("Vintage", "").strip()
             vintages.append(int(vintage) if vintage.isdigit() else 0)
-    return Ratings(np.array(users), np.array(wines), np.array(ratings, dtype=np.float64), np.array(vintages))
+            dates.append((row.get("Date") or "").strip())
+    return Ratings(
+        np.array(users),
+        np.array(wines),
+        np.array(ratings, dtype=np.float64),
+        np.array(vintages),
+        np.array(dates) if all(dates) and dates else None,
+    )
 
 
 def read_wines(path: str | Path) -> dict[str, dict[str, float]]:

@@ -60,6 +60,12 @@ def because_reason(table: WineTable, liked_row: int) -> Reason:
     return Reason("because_you_liked", f"because you liked {name}", [name])
 
 
+def looked_at_reason(table: WineTable, seen_row: int) -> Reason:
+    """A wine of the current visit (viewed, clicked or put in the cart) that led to this one."""
+    name = table.names[seen_row]
+    return Reason("because_you_looked_at", f"because you looked at {name}", [name])
+
+
 LOVED_MIN_RATERS = 20  # fewer raters and a share of 5-star ratings says little
 LOVED_MIN_LIFT = 1.5  # a 5-star share this many times the catalogue's before it is worth saying
 

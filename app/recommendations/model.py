@@ -348,15 +348,20 @@ class HybridRecommender(Recommender):
         norm = np.linalg.norm(vector)
         return self.features @ (vector / norm) if norm > 0 else np.zeros(len(self.item_keys))
 
-    def similar_items(self, item_key: str, n: int = 10) -> list[tuple[str, float]]:
-        """Items most like `item_key`: co-rating and content similarity blended, each scaled to [0, 1]."""
-        i = self._index[str(item_key)]
+    def similarity(self, i: int) -> np.ndarray:
+        """Likeness of every item to item column `i`: co-rating and content similarity blended, each
+        scaled to [0, 1]; `i` itself is -inf."""
         collaborative = self.b_rating[i] + self.b_rating[:, i]
         peak = collaborative.max()
         share = self.params.similar_content_share
         blended = (1 - share) * (collaborative / peak if peak > 0 else collaborative)
         blended = blended + share * self.content_sim[i]
         blended[i] = -np.inf
+        return blended  # type: ignore[no-any-return]
+
+    def similar_items(self, item_key: str, n: int = 10) -> list[tuple[str, float]]:
+        """Items most like `item_key` (see `similarity`), best first."""
+        blended = self.similarity(self._index[str(item_key)])
         top = np.argsort(-blended, kind="stable")[:n]
         return [(self.item_keys[j], float(blended[j])) for j in top]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,8 @@ from app.recommendations.snapshot import Snapshot
 
 CONTENT_WEIGHT_NEW = 0.7  # a user with no history: taste and preferences lead
 CONTENT_WEIGHT_MIN = 0.25  # a user with a long history: behaviour leads, taste still counts
+VISIT_SIMILAR_WEIGHT = 0.3  # how far the visit's other wines tilt "similar"; the wine on the page leads
+VISIT_SIMILAR_MAX = 5  # the visit's newest wines that tilt it
 
 
 @dataclass
@@ -42,9 +45,16 @@ def top_rows(scores: np.ndarray, mask: np.ndarray, n: int, skip: int = 0) -> np.
 
 
 def for_you(
-    snap: Snapshot, history: dict[str, float], intent: TasteIntent, filters: HardFilters, n: int, skip: int = 0
+    snap: Snapshot,
+    history: dict[str, float],
+    intent: TasteIntent,
+    filters: HardFilters,
+    n: int,
+    skip: int = 0,
+    looked_at: Sequence[int] = (),
 ) -> list[Candidate]:
-    """Collaborative signals (fold-in) blended with content match; popularity stands in without history."""
+    """Collaborative signals (fold-in) blended with content match; popularity stands in without history.
+    `looked_at`: table rows of the current visit, newest first, named in the reasons where they lead here."""
     table = snap.table
     mask = allowed_rows(table, filters)
     model = snap.model_scores(history) if history else None
@@ -55,9 +65,12 @@ def for_you(
     score = (1 - weight) * collab + (weight * content if content is not None else 0.0)
     score = score * price_factor(table, intent)
     rows = top_rows(score, mask, n, skip)
-    liked = [table.index[w] for w, s in history.items() if w in table.index and s >= 4.0]
+    visit = set(looked_at)  # named as "looked at", even when put in the cart
+    liked = [row for w, s in history.items() if (row := table.index.get(w)) is not None and s >= 4.0]
+    liked = [row for row in liked if row not in visit]
     return [
-        Candidate(int(r), float(score[r]), _for_you_reasons(snap, int(r), intent, liked, model is None)) for r in rows
+        Candidate(int(r), float(score[r]), _for_you_reasons(snap, int(r), intent, liked, looked_at, model is None))
+        for r in rows
     ]
 
 
@@ -70,13 +83,18 @@ def _collaborative_ranks(model: np.ndarray | None, popularity: np.ndarray) -> np
     return percentiles(np.where(finite, model, floor + popularity * 0.5))
 
 
-def _for_you_reasons(snap: Snapshot, row: int, intent: TasteIntent, liked: list[int], cold: bool) -> list[Reason]:
+def _for_you_reasons(
+    snap: Snapshot, row: int, intent: TasteIntent, liked: list[int], looked_at: Sequence[int], cold: bool
+) -> list[Reason]:
     table = snap.table
     reasons = explain.taste_reasons(table, row, intent)
     because = _closest_liked(snap, row, liked)
     if because is not None:
         reasons.insert(0, explain.because_reason(table, because))
-    elif cold:
+    seen = _closest_liked(snap, row, looked_at)
+    if seen is not None:
+        reasons.insert(0, explain.looked_at_reason(table, seen))
+    elif because is None and cold:
         reasons.append(explain.popular_reason())
     for extra in (rating_reason(snap, row), explain.price_reason(table, row, intent)):
         if extra is not None:
@@ -84,8 +102,8 @@ def _for_you_reasons(snap: Snapshot, row: int, intent: TasteIntent, liked: list[
     return reasons[:4]
 
 
-def _closest_liked(snap: Snapshot, row: int, liked: list[int]) -> int | None:
-    """Which liked wine points at this one most strongly in the model (for "because you liked X")."""
+def _closest_liked(snap: Snapshot, row: int, liked: Sequence[int]) -> int | None:
+    """Which liked (or looked-at) wine points at this one most strongly in the model ("because you liked X")."""
     model = snap.model
     col = int(snap.model_cols[row])
     if model is None or col < 0 or not liked:
@@ -124,28 +142,43 @@ def popular(snap: Snapshot, filters: HardFilters, month: int, n: int, skip: int 
     return out
 
 
-def similar(snap: Snapshot, seed: int, filters: HardFilters, n: int) -> list[Candidate]:
-    """Item-to-item: the model's co-rating and content neighbours, else structure and attributes alone."""
+def similar(snap: Snapshot, seed: int, filters: HardFilters, n: int, looked_at: Sequence[int] = ()) -> list[Candidate]:
+    """Item-to-item: the model's co-rating and content neighbours, else structure and attributes alone.
+    `looked_at` (the visit's other wines, newest first) tilts the list towards what is like them too; a
+    wine the tilt moved up says which of them it was."""
     table = snap.table
     mask = allowed_rows(table, filters)
     mask[seed] = False
-    col = int(snap.model_cols[seed])
-    if snap.model is not None and col >= 0:
-        # enough neighbours for the filters to leave n; the rest keep a zero score
-        neighbours = snap.model.similar_items(snap.model.item_keys[col], n=min(len(snap.model.item_keys), 8 * n + 50))
-        score = np.zeros(len(table))
-        for key, value in neighbours:
-            row = table.index.get(key)
-            if row is not None:
-                score[row] = value
-    else:
-        score = _content_similarity(snap, seed)
+    base = _likeness(snap, seed)
+    visit = [r for r in dict.fromkeys(looked_at) if r != seed][:VISIT_SIMILAR_MAX]
+    tilts = np.array([_likeness(snap, r) for r in visit]) if visit else np.zeros((0, len(table)))
+    score = base + VISIT_SIMILAR_WEIGHT * tilts.mean(axis=0) if visit else base
     rows = top_rows(score, mask, n)
+    moved: dict[int, int] = {}
+    if visit:
+        before = {int(r): pos for pos, r in enumerate(top_rows(base, mask, int(mask.sum())))}
+        moved = {int(r): visit[int(np.argmax(tilts[:, r]))] for pos, r in enumerate(rows) if pos < before[int(r)]}
     peak = float(score[rows[0]]) if len(rows) and score[rows[0]] > 0 else 1.0
-    return [
-        Candidate(int(r), float(max(score[r], 0.0)) / peak * 0.95, explain.similar_reasons(table, seed, int(r)))
-        for r in rows
-    ]
+    out = []
+    for r in rows:
+        reasons = explain.similar_reasons(table, seed, int(r))
+        if int(r) in moved:
+            reasons.insert(0, explain.looked_at_reason(table, moved[int(r)]))
+        out.append(Candidate(int(r), float(max(score[r], 0.0)) / peak * 0.95, reasons))
+    return out
+
+
+def _likeness(snap: Snapshot, row: int) -> np.ndarray:
+    """How like `row` every wine is, 0..1 (the model's blend where it knows the wine); `row` itself 0."""
+    col = int(snap.model_cols[row])
+    if snap.model is not None and col >= 0:
+        known = snap.model_cols >= 0
+        score = np.zeros(len(snap.table))
+        score[known] = snap.model.similarity(col)[snap.model_cols[known]]
+    else:
+        score = _content_similarity(snap, row)
+    score[row] = 0.0
+    return np.maximum(score, 0.0)
 
 
 def _content_similarity(snap: Snapshot, seed: int) -> np.ndarray:

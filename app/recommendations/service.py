@@ -8,7 +8,7 @@ against the hard filters once more before they are served, and every list is log
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from app.recommendations.explain import Reason, conflict_reasons, reorder_reason
 from app.recommendations.filters import MAX_DISMISSED, HardFilters
 from app.recommendations.ranking import Candidate
 from app.recommendations.segments import Segment
-from app.recommendations.signals import Bought, UserSignals
+from app.recommendations.signals import INTERACTION_KINDS, Bought, UserSignals, Visit
 from app.recommendations.snapshot import Snapshot
 from app.recommendations.tables import WineTable
 from app.recommendations.trainer import Trainer, TrainReport
@@ -52,6 +52,9 @@ LIVE_FIELDS = {
 }
 NO_CONSENT = "not personalised: you have not allowed personalisation; these are popular wines"
 ANONYMOUS = "not personalised: popular in season; sign in for recommendations for you"
+FROM_VISIT = "from what you looked at on this visit; sign in for recommendations that remember you"
+MAX_VISIT_EVENTS = 50  # the newest interactions since the last training that are folded in
+VisitEvents = Callable[..., Awaitable[list[tuple[str, str]]]]
 
 
 @dataclass
@@ -93,6 +96,7 @@ class RecommendationService:
         clock: Callable[[], datetime],
         *,
         live_purchases: bool,
+        visit_events: VisitEvents | None = None,
     ) -> None:
         self._catalog = catalog
         self._accounts = accounts
@@ -101,14 +105,16 @@ class RecommendationService:
         self.trainer = trainer
         self._clock = clock
         self._live_purchases = live_purchases  # a shared MongoDB: other processes place orders too
+        self._visit_events = visit_events  # ClickstreamService.visit: interactions since the last training
 
     # ------------------------------------------------------------ surfaces
     async def for_you(self, principal: Principal, surface: str, limit: int) -> RecList:
         """The hybrid list; without personalisation consent, the popular list (and it says so)."""
         user = await self._accounts.get_user(principal.user_id)
         snap = await self.trainer.current()
+        visit = await self._visit_of(snap, user, None)
         if not user.consent.personalisation:
-            filters = _filters(snap, user)
+            filters = _filters(snap, user, visit.dismissed)
             month = self._clock().month
             return await self._serve(
                 snap,
@@ -121,10 +127,13 @@ class RecommendationService:
                 lambda n, skip: ranking.popular(snap, filters, month, n, skip),
                 Focus(),
             )
-        signals = await self._signals(snap, user.id)
-        filters = _filters(snap, user, signals.any_bought | set(signals.ratings) | signals.dismissed)
+        # the visit's wines are left out: they are in "recently viewed" and the cart already
+        signals = (await self._signals(snap, user.id)).with_visit(visit)
+        exclude = signals.any_bought | set(signals.ratings) | signals.dismissed | set(visit.looked_at)
+        filters = _filters(snap, user, exclude)
         intent = TasteIntent.of(user.taste_profile, user.preferences)
         history = signals.strengths()
+        looked = _rows(snap, visit.looked_at)
         served = await self._serve(
             snap,
             surface,
@@ -133,11 +142,44 @@ class RecommendationService:
             limit,
             None,
             True,
-            lambda n, skip: ranking.for_you(snap, history, intent, filters, n, skip),
+            lambda n, skip: ranking.for_you(snap, history, intent, filters, n, skip, looked),
             _focus(snap, user, history),
         )
         served.taste = intent.axes
         return served
+
+    async def for_visitor(self, anonymous_id: str, surface: str, limit: int) -> RecList:
+        """ "For you" for a visitor who is not signed in, from what this anonymous id did on this visit
+        (views, clicks, cart adds, dismissals); the popular list until it did something."""
+        snap = await self.trainer.current()
+        visit = await self._visit(snap, anonymous_id=anonymous_id)
+        filters = HardFilters.of(None, visit.dismissed | set(visit.looked_at))
+        if not visit.looked_at:
+            month = self._clock().month
+            return await self._serve(
+                snap,
+                surface,
+                None,
+                filters,
+                limit,
+                ANONYMOUS,
+                False,
+                lambda n, skip: ranking.popular(snap, filters, month, n, skip),
+                anonymous_id=anonymous_id,
+            )
+        history = UserSignals().with_visit(visit).strengths()
+        intent, looked = TasteIntent(), _rows(snap, visit.looked_at)
+        return await self._serve(
+            snap,
+            surface,
+            None,
+            filters,
+            limit,
+            FROM_VISIT,
+            True,
+            lambda n, skip: ranking.for_you(snap, history, intent, filters, n, skip, looked),
+            anonymous_id=anonymous_id,
+        )
 
     async def popular(self, principal: Principal | None, limit: int) -> RecList:
         """Popular in season for anyone; a signed-in caller's dietary needs and dislikes still hold."""
@@ -157,13 +199,23 @@ class RecommendationService:
             _focus(snap, user),
         )
 
-    async def similar(self, wine_id: str, principal: Principal | None, limit: int) -> RecList:
-        """Neighbours of the wine, varied in winery, grapes and region but in the wine's own style."""
-        return await self._around(wine_id, principal, limit, "similar", ranking.similar, diverse=True)
+    async def similar(
+        self, wine_id: str, principal: Principal | None, limit: int, anonymous_id: str | None = None
+    ) -> RecList:
+        """Neighbours of the wine, varied in winery, grapes and region but in the wine's own style, tilted
+        towards the other wines of the caller's visit."""
+        return await self._around(wine_id, principal, limit, "similar", ranking.similar, anonymous_id, diverse=True)
 
     async def bought_together(self, wine_id: str, principal: Principal | None, limit: int) -> RecList:
         """Co-purchases in the order of how often: a fact about orders, never re-ranked."""
-        return await self._around(wine_id, principal, limit, "bought_together", ranking.bought_together)
+        return await self._around(
+            wine_id,
+            principal,
+            limit,
+            "bought_together",
+            lambda snap, seed, filters, n, _looked: ranking.bought_together(snap, seed, filters, n),
+            None,
+        )
 
     async def _around(
         self,
@@ -171,15 +223,17 @@ class RecommendationService:
         principal: Principal | None,
         limit: int,
         surface: str,
-        rank: Callable[[Snapshot, int, HardFilters, int], list[Candidate]],
+        rank: Callable[[Snapshot, int, HardFilters, int, list[int]], list[Candidate]],
+        anonymous_id: str | None,
         *,
         diverse: bool = False,
     ) -> RecList:
         await self._catalog.get_wine(wine_id)  # 404 for an unknown wine
         snap = await self.trainer.current()
         user = await self._find_user(principal)
-        filters = _filters(snap, user, {wine_id})
-        seed = snap.table.index.get(wine_id)
+        visit = await self._visit_of(snap, user, anonymous_id)
+        filters = _filters(snap, user, {wine_id} | visit.dismissed)
+        seed, looked = snap.table.index.get(wine_id), _rows(snap, visit.looked_at)
         focus = None
         if diverse:
             style = int(snap.attributes.style[seed]) if seed is not None else -1
@@ -192,8 +246,9 @@ class RecommendationService:
             limit,
             None,
             False,
-            lambda n, skip: rank(snap, seed, filters, n + skip)[skip:] if seed is not None else [],
+            lambda n, skip: rank(snap, seed, filters, n + skip, looked)[skip:] if seed is not None else [],
             focus,
+            anonymous_id=None if user else anonymous_id,
         )
 
     async def trending(self, segment: int | None, principal: Principal | None, limit: int) -> RecList:
@@ -267,6 +322,8 @@ class RecommendationService:
         personalised: bool,
         rank: Callable[[int, int], list[Candidate]],
         focus: Focus | None = None,
+        *,
+        anonymous_id: str | None = None,
     ) -> RecList:
         """Take candidates best first, re-check each against its fresh document, log what is served.
 
@@ -296,7 +353,7 @@ class RecommendationService:
             {
                 "_id": rec_id,
                 "user_id": user_id,
-                "anonymous_id": None,
+                "anonymous_id": anonymous_id,
                 "surface": surface,
                 "model_version": snap.version,
                 "served_at": self._clock(),
@@ -313,6 +370,27 @@ class RecommendationService:
             return await self._accounts.get_user(principal.user_id)
         except NotFound:  # a token outliving its account: serve as anonymous
             return None
+
+    async def _visit(self, snap: Snapshot, *, user_id: str | None = None, anonymous_id: str | None = None) -> Visit:
+        """The shopper's interactions recorded since the snapshot read its history (one indexed read)."""
+        if self._visit_events is None:
+            return Visit()
+        events = await self._visit_events(
+            tuple(INTERACTION_KINDS),
+            snap.history_until,
+            MAX_VISIT_EVENTS,
+            user_id=user_id,
+            anonymous_id=anonymous_id,
+        )
+        return Visit.of(events)
+
+    async def _visit_of(self, snap: Snapshot, user: User | None, anonymous_id: str | None) -> Visit:
+        """A signed-in caller's own visit (only its dismissals without personalisation consent); else the
+        anonymous id's, whose holder it is (an id the shop did not issue is refused)."""
+        if user is None:
+            return await self._visit(snap, anonymous_id=anonymous_id) if anonymous_id else Visit()
+        visit = await self._visit(snap, user_id=user.id)
+        return visit if user.consent.personalisation else Visit(dismissed=visit.dismissed)
 
     async def _signals(self, snap: Snapshot, user_id: str) -> UserSignals:
         """The user's history: from the snapshot, with purchases read live where they may be stale."""
@@ -480,6 +558,10 @@ def _focus(snap: Snapshot, user: User | None, history: dict[str, float] | None =
     liked = [snap.table.index[w] for w, s in history.items() if s >= diversity.LIKED and w in snap.table.index]
     stated = TasteIntent.of(None, user.preferences)
     return snap.attributes.focus(stated.styles, stated.wineries, liked)
+
+
+def _rows(snap: Snapshot, wine_ids: Sequence[str]) -> list[int]:
+    return [row for w in wine_ids if (row := snap.table.index.get(w)) is not None]
 
 
 def _served_to(user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ are a hard filter). Gift orders count as "already bought" but never as the buyer
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -92,3 +93,64 @@ class UserSignals:
     @property
     def empty(self) -> bool:
         return not (self.ratings or self.views or self.clicks or self.carts or self.own or self.any_bought)
+
+    def with_visit(self, visit: Visit) -> UserSignals:
+        """A copy with the visit's events added the way the next training will add them (so the fold-in
+        scores what a retrain would, with the serving model's weights); the snapshot's own stays as it is."""
+        views = dict(self.views)
+        for wine_id, n in visit.views.items():
+            views[wine_id] = views.get(wine_id, 0) + n
+        return UserSignals(
+            ratings=dict(self.ratings),
+            views=views,
+            clicks=self.clicks | visit.clicks,
+            carts=self.carts | visit.carts,
+            own=self.own,
+            any_bought=self.any_bought,
+            dismissed=self.dismissed | visit.dismissed,
+        )
+
+
+# interaction type -> what it is to the recommender (training and the within-visit fold-in alike)
+INTERACTION_KINDS = {
+    "wine_viewed": "view",
+    "recommendation_clicked": "click",
+    "cart_item_added": "cart",
+    "recommendation_dismissed": "dismiss",
+}
+
+
+@dataclass
+class Visit:
+    """What a shopper (or an anonymous visitor) did since the serving snapshot read its history: the part
+    a retrain has not learned yet, folded in at request time."""
+
+    views: dict[str, int] = field(default_factory=dict)
+    clicks: set[str] = field(default_factory=set)
+    carts: set[str] = field(default_factory=set)
+    dismissed: set[str] = field(default_factory=set)
+    looked_at: list[str] = field(default_factory=list)  # viewed, clicked or carted, newest first, not dismissed
+
+    @classmethod
+    def of(cls, events: Iterable[tuple[str, str]]) -> Visit:
+        """From (interaction type, wine id) pairs, newest first; other types are ignored."""
+        visit = cls()
+        seen: dict[str, None] = {}
+        for type_, wine_id in events:
+            kind = INTERACTION_KINDS.get(type_)
+            if kind == "view":
+                visit.views[wine_id] = visit.views.get(wine_id, 0) + 1
+            elif kind == "click":
+                visit.clicks.add(wine_id)
+            elif kind == "cart":
+                visit.carts.add(wine_id)
+            elif kind == "dismiss":
+                visit.dismissed.add(wine_id)
+            if kind in ("view", "click", "cart"):
+                seen.setdefault(wine_id)
+        visit.looked_at = [wine_id for wine_id in seen if wine_id not in visit.dismissed]
+        return visit
+
+    @property
+    def empty(self) -> bool:
+        return not (self.looked_at or self.dismissed)

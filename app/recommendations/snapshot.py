@@ -40,6 +40,7 @@ class TrainingData:
     taste_sources: dict[str, dict[str, str]] = field(default_factory=dict)  # user -> axis -> source
     personalisable: set[str] = field(default_factory=set)  # customers who allow personalisation
     counts: dict[str, int] = field(default_factory=dict)
+    read_at: datetime | None = None  # when reading began: later interactions are the within-visit part
 
     def triples(self) -> tuple[list[str], list[str], list[float]]:
         users, items, strengths = [], [], []
@@ -68,6 +69,8 @@ class Snapshot:
     version: str
     trained_at: datetime | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    # interactions recorded since are not in `signals`: serving folds them in per request (None: all are new)
+    history_until: datetime | None = None
     model_cols: np.ndarray = field(init=False)  # per table row, the model's column (-1: unknown to it)
     loved_counts: np.ndarray = field(init=False)  # per model column, its 5-star ratings (for explanations)
     loved_typical: float = field(init=False)  # the share of 5-star ratings over all the model's wines
@@ -157,6 +160,7 @@ def build(table: WineTable, data: TrainingData, now: datetime, previous: Segment
         version=model.version if model is not None else _content_version(table),
         trained_at=now,
         counts=dict(data.counts),
+        history_until=data.read_at or now,
     )
 
 

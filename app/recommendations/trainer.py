@@ -83,7 +83,9 @@ class Trainer:
             self._orders_while_training = []
             try:
                 table = await load_table()
+                read_at = self._clock()
                 data = await collect(self._commerce, table, demo_ratings=self.demo_ratings, progress=progress)
+                data.read_at = read_at
                 extra = extra_ratings_path(self.model_dir)
                 if extra.exists():
                     rows = await asyncio.to_thread(bundled_ratings, extra)

@@ -20,7 +20,7 @@ import numpy as np
 from app.commerce.orders import BOUGHT
 from app.commerce.service import CommerceService
 from app.recommendations.popularity import Event
-from app.recommendations.signals import UserSignals
+from app.recommendations.signals import INTERACTION_KINDS, UserSignals
 from app.recommendations.snapshot import TrainingData
 from app.recommendations.tables import WineTable
 from documents import Interaction, Order, User
@@ -31,7 +31,6 @@ DEMO_RATINGS = "xwines_dev_ratings.npz"
 DEMO_USER_PREFIX = "xwines:"
 MIN_TASTE_EVIDENCE = 3  # wines liked or bought before a learned axis replaces the quiz's guess
 _PAUSE_EVERY = 100
-INTERACTION_KINDS = {"wine_viewed": "view", "recommendation_clicked": "click", "cart_item_added": "cart"}
 
 
 def _aware(value: datetime) -> datetime:
@@ -102,12 +101,12 @@ async def _read_orders(data: TrainingData, progress: Progress | None) -> None:
 async def _read_interactions(data: TrainingData, progress: Progress | None) -> None:
     user = _signals_of(data)
     cursor = Interaction.get_pymongo_collection().find(
-        {"type": {"$in": [*INTERACTION_KINDS, "recommendation_dismissed"]}},
+        {"type": {"$in": list(INTERACTION_KINDS)}},
         {"type": 1, "user_id": 1, "wine_id": 1, "occurred_at": 1},
     )
     counts = dict.fromkeys(("view", "click", "cart", "dismiss"), 0)
     async for raw in _paced(cursor, progress):
-        kind = INTERACTION_KINDS.get(raw["type"], "dismiss")
+        kind = INTERACTION_KINDS[raw["type"]]
         counts[kind] += 1
         wine_id, user_id = raw.get("wine_id"), raw.get("user_id")
         if wine_id and user_id and kind == "dismiss":

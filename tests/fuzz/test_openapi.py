@@ -43,6 +43,9 @@ EXCLUDED = {
     "POST /v1/admin/price-rules": {ACCEPTANCE},
     # Only an id this shop signed can be linked (the signature is the check, 422 anonymous_id_not_issued).
     "POST /v1/me/anonymous-id": {ACCEPTANCE},
+    # The same signature check for the anonymous visitor's own lists (the stateful run follows an issued id).
+    "GET /v1/recommendations/visitor": {ACCEPTANCE},
+    "GET /v1/wines/{wine_id}/similar": {ACCEPTANCE},
     # The wine must be one of that list's (422 wine_not_in_list); the stateful run follows the real list.
     "POST /v1/me/recommendations/{rec_id}/dismiss": {ACCEPTANCE},
     # Names are checked after Unicode folding (a name of only marks or spaces is empty).

@@ -4,7 +4,16 @@ import { api, ApiError, getOptional, signedIn } from './api.js';
 import { carousel, wineCard } from './components.js';
 import { h, toast } from './dom.js';
 import { invalidateProfile, profile, rememberRecommendation } from './session.js';
-import { track } from './track.js';
+import { anonymousId, consent, track } from './track.js';
+
+/**
+ * For a visitor who is not signed in (and allowed analytics): their anonymous id, so that lists follow what
+ * they look at on this visit. Signed in, the server knows the visit from the account.
+ */
+export function visitQuery() {
+  const id = !signedIn() && consent() === 'granted' ? anonymousId() : null;
+  return id ? { anonymous_id: id } : {};
+}
 
 /** A reason ({code, text, values}) as the sentence shown to the shopper. */
 function reasonText(reason) {

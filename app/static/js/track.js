@@ -8,6 +8,7 @@ const ENDPOINT = '/v1/events';
 const FLUSH_EVERY_MS = 5000;
 const MAX_BATCH = 100; // the endpoint's limit per batch
 const MAX_BYTES = 60 * 1024; // under the endpoint's 64 KiB and the browser's beacon quota
+const VISIT_SIGNALS = new Set(['wine_viewed', 'recommendation_clicked', 'cart_item_added', 'recommendation_dismissed']);
 
 let queue = [];
 const consentListeners = new Set();
@@ -73,7 +74,8 @@ export function track(type, fields = {}) {
     if (value !== null && value !== undefined && value !== '') event[key] = value;
   }
   queue.push(event);
-  if (queue.length >= MAX_BATCH) flush();
+  // what the recommendations react to within the visit goes out at once, so the next page reflects it
+  if (queue.length >= MAX_BATCH || VISIT_SIGNALS.has(type)) flush();
 }
 
 const encoder = new TextEncoder();

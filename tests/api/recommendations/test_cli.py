@@ -155,3 +155,17 @@ def test_train_learns_from_mongodb_and_xwines_ratings_and_the_api_serves_that_mo
     version = result.output.split("model ", 1)[1].split()[0]
     assert version.startswith("hybrid-") and (settings.data_dir / "recommendations" / "model.npz").exists()
     assert asyncio.run(_served_version(settings)) == version
+
+
+def test_evaluate_replay_prints_the_batch_model_beside_updating_on_each_event(tmp_path: Path) -> None:
+    wines, ratings = write_xwines(tmp_path)
+    result = CliRunner().invoke(cli, ["evaluate", "--wines", str(wines), "--ratings", str(ratings), "--replay"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("time-ordered replay; relevance ≥ 5; k = 10")
+    rows = {line.split("  ")[0]: line.split() for line in result.output.splitlines()}
+    new = rows["new users"]
+    assert int(new[2]) > 0 and float(new[4]) > float(new[3])  # updated beats batch where the batch knows nothing
+    undated = tmp_path / "undated.csv"
+    undated.write_text("\n".join(line.rsplit(",", 1)[0] for line in ratings.read_text().splitlines()) + "\n")
+    refused = CliRunner().invoke(cli, ["evaluate", "--wines", str(wines), "--ratings", str(undated), "--replay"])
+    assert refused.exit_code == 2 and "Date" in refused.output

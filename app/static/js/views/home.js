@@ -1,9 +1,9 @@
 // Home: "for you", "time to reorder" and "trending" carousels, recently viewed, and ways in.
 
-import { get, signedIn } from '../api.js';
+import { get, getOptional, signedIn } from '../api.js';
 import { bottle, carousel, skeletonRow, wineCard } from '../components.js';
 import { h, mount } from '../dom.js';
-import { recCarousel } from '../recs.js';
+import { listCarousel, readList, recCarousel, visitQuery } from '../recs.js';
 import { profile } from '../session.js';
 
 const STYLES = [['red', 'Red'], ['white', 'White'], ['rosé', 'Rosé'], ['sparkling', 'Sparkling'], ['dessert', 'Dessert'], ['fortified', 'Fortified']];
@@ -48,6 +48,16 @@ function forYouSubtitle(list) {
   return list.note || 'Popular picks for now: switch on personalised recommendations in your account to get your own';
 }
 
+/** Not signed in: popular picks, or (with an anonymous id and analytics allowed) picks from this visit once it looked at something. */
+async function visitorCarousel(signal) {
+  const visit = visitQuery();
+  const path = visit.anonymous_id ? '/v1/recommendations/visitor' : '/v1/recommendations/popular';
+  const list = readList(await getOptional(path, { query: { ...visit, per_page: 12 }, signal }));
+  return list?.personalised
+    ? listCarousel(list, { title: 'Picked for this visit', subtitle: 'From what you looked at — sign in and they remember you', surface: 'home', id: 'popular' })
+    : listCarousel(list, { title: 'Popular this season', subtitle: 'Sign in and take the taste quiz to get picks of your own', surface: 'popular', id: 'popular' });
+}
+
 function rowsFor(me, signal) {
   const safe = (promise) => promise.catch(() => null);
   const rows = [];
@@ -59,9 +69,7 @@ function rowsFor(me, signal) {
       title: 'Time to reorder', subtitle: 'Bottles you come back to, the most due first', surface: 'reorder', signal, id: 'reorder',
     })));
   } else {
-    rows.push(safe(recCarousel('/v1/recommendations/popular', { per_page: 12 }, {
-      title: 'Popular this season', subtitle: 'Sign in and take the taste quiz to get picks of your own', surface: 'popular', signal, id: 'popular',
-    })));
+    rows.push(safe(visitorCarousel(signal)));
   }
   rows.push(safe(recCarousel('/v1/trending', { per_page: 12 }, {
     title: 'Trending', subtitle: 'What other wine lovers are opening right now', surface: 'trending', dismissable: true, signal, id: 'trending',

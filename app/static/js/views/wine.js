@@ -4,7 +4,7 @@
 import { api, ApiError, describe, get, getOptional, signedIn } from '../api.js';
 import { bottle, notice, price, stars, tasteBars, titleCase, TASTE_AXES } from '../components.js';
 import { h, mount, toast } from '../dom.js';
-import { listCarousel, readList } from '../recs.js';
+import { listCarousel, readList, visitQuery } from '../recs.js';
 import { navigate } from '../router.js';
 import { profile, recommendationFor, refreshCartBadge } from '../session.js';
 import { track } from '../track.js';
@@ -185,8 +185,11 @@ function notesSection(wine) {
 
 async function fillRows(rows, wine, signal) {
   const id = encodeURIComponent(wine.id);
-  const fetchList = (path) => getOptional(path, { query: { per_page: 12 }, signal }).then(readList, () => null);
-  const [similar, together] = await Promise.all([fetchList(`/v1/wines/${id}/similar`), fetchList(`/v1/wines/${id}/bought-together`)]);
+  const fetchList = (path, query = {}) => getOptional(path, { query: { per_page: 12, ...query }, signal }).then(readList, () => null);
+  const [similar, together] = await Promise.all([
+    fetchList(`/v1/wines/${id}/similar`, visitQuery()), // tilted towards the other wines of this visit
+    fetchList(`/v1/wines/${id}/bought-together`),
+  ]);
   if (signal.aborted) return;
   // Bought together holds real co-purchases only (empty until there are some, and then hidden); each
   // wine is shown once, in that rarer row rather than among the similar ones.
