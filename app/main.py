@@ -43,6 +43,7 @@ from app.recommendations.controller import (
     AdminRecommendationController,
     MyRecommendationsController,
     RecommendationController,
+    WineForMeController,
 )
 from app.security import PUBLIC, authorize
 from app.settings import Settings
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SegmentController,
             ClickstreamAdminController,
             MyRecommendationsController,
+            WineForMeController,
             RecommendationController,
             AdminRecommendationController,
             AdminPricingController,

@@ -110,6 +110,7 @@ LINKS: dict[str, dict[str, dict[str, Link | Reference]]] = {
             "putMyReview": _link("putMyReview", "Review the wine", wine_id="$response.body#/id"),
             "listReviews": _link("listReviews", "The wine's reviews", wine_id="$response.body#/id"),
             "similar": _link("similar", "Wines like it", wine_id="$response.body#/id"),
+            "wineForMe": _link("wineForMe", "How the wine suits you", wine_id="$response.body#/id"),
         }
     },
     "createWine": {"201": _WINE},

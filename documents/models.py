@@ -136,6 +136,7 @@ class Preferences(_Embedded):
     wineries: list[str] = Field(default_factory=list)
     price_range: PriceRange = Field(default_factory=PriceRange)
     dietary: list[Dietary] = Field(default_factory=list)
+    foods: list[str] = Field(default_factory=list)  # dishes the shopper likes, as they name them ("steak")
     dislikes: Dislikes = Field(default_factory=Dislikes)
     extra: dict[str, Any] = Field(default_factory=dict)  # bounded by the accounts service
 

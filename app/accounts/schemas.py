@@ -84,6 +84,7 @@ Grape = Annotated[str, BeforeValidator(lambda v: vocab.canonical_grape(_text(v))
 Region = Annotated[str, BeforeValidator(lambda v: vocab.canonical_region(_text(v)))]
 Country = Annotated[str, BeforeValidator(lambda v: vocab.canonical_country(_text(v)))]
 Winery = Annotated[str, BeforeValidator(lambda v: vocab.canonical_winery(_text(v)))]
+Food = Annotated[str, BeforeValidator(lambda v: vocab.canonical_food(_text(v)))]
 WineId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 StyleList = Annotated[list[StyleName], Field(max_length=6), AfterValidator(_deduped)]
 DietaryList = Annotated[list[DietaryName], Field(max_length=10), AfterValidator(_deduped)]
@@ -91,6 +92,7 @@ GrapeList = Annotated[list[Grape], Field(max_length=30), AfterValidator(_deduped
 RegionList = Annotated[list[Region], Field(max_length=30), AfterValidator(_deduped)]
 CountryList = Annotated[list[Country], Field(max_length=30), AfterValidator(_deduped)]
 WineryList = Annotated[list[Winery], Field(max_length=30), AfterValidator(_deduped)]
+FoodList = Annotated[list[Food], Field(max_length=30), AfterValidator(_deduped)]
 
 
 Price = Annotated[StrictAmount, Field(ge=0, le=MAX_PRICE, decimal_places=2)]
@@ -135,6 +137,10 @@ class PreferencesUpdate(Input):
     wineries: WineryList = Field(default_factory=list)
     price_range: PriceRangeInput | None = Field(default=None, description="null removes both bounds")
     dietary: DietaryList = Field(default_factory=list)
+    foods: FoodList = Field(
+        default_factory=list,
+        description='Dishes you like ("steak", "sushi", "goat cheese"): the wine page says which suit a wine',
+    )
     dislikes: DislikesInput = Field(default_factory=DislikesInput)
     extra: dict[str, Any] = Field(
         default_factory=dict,
@@ -186,6 +192,7 @@ class PreferencesRead(BaseModel):
     wineries: list[str]
     price_range: PriceRangeRead
     dietary: list[str]
+    foods: list[str]
     dislikes: DislikesRead
     extra: dict[str, Any]
 
@@ -201,6 +208,7 @@ class PreferencesRead(BaseModel):
             wineries=prefs.wineries,
             price_range=PriceRangeRead(min=Money.maybe(low, shop_currency()), max=Money.maybe(high, shop_currency())),
             dietary=[str(x) for x in prefs.dietary],
+            foods=prefs.foods,
             dislikes=DislikesRead(
                 styles=[str(s) for s in d.styles], grapes=d.grapes, wineries=d.wineries, wine_ids=d.wine_ids
             ),

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from documents import Dietary, Style
-from vocabulary import COUNTRIES, GRAPE_NAMES, REGIONS, STYLES, find_grape
+from vocabulary import COUNTRIES, GRAPE_NAMES, REGIONS, STYLES, find_food, find_grape
 from vocabulary import fold_key as fold
 
 T = TypeVar("T", bound=str)
@@ -100,6 +100,14 @@ def canonical_region(name: str) -> str:
 def canonical_winery(name: str) -> str:
     """Wineries are proper names: keep the user's spelling, only tidy spaces and an all-one-case entry."""
     return title_case(name)
+
+
+def canonical_food(name: str) -> str:
+    """A dish, cut, cheese or cuisine the pairing vocabulary knows ("Ribeye" → "ribeye"); others are refused,
+    since a food we cannot match to the wines' pairings could never be used."""
+    if not find_food(name):
+        raise ValueError(f"unknown food {name!r}; name a dish, meat, fish, cheese or cuisine, e.g. steak, sushi, brie")
+    return " ".join(name.lower().split())
 
 
 def _parse(value: str, aliases: dict[str, T], choices: Iterable[T], what: str) -> T:

@@ -14,6 +14,7 @@ from app.errors import problems
 from app.recommendations.schemas import (
     DismissInput,
     DismissRead,
+    ForMeRead,
     MySegmentRead,
     RecommendationReportRead,
     RecommendationsRead,
@@ -91,6 +92,25 @@ class MyRecommendationsController(Controller):
         (use it with GET /v1/trending?segment=), a short label, what marks it and how many are in it."""
         segment, trained_at = await recommendations.my_segment(principal)
         return MySegmentRead(segment=SegmentRead.of(segment) if segment else None, trained_at=trained_at)
+
+
+class WineForMeController(Controller):
+    """One wine as it concerns the signed-in caller."""
+
+    path = "/v1/wines"
+    tags = ["recommendations"]
+    opt = USER
+    dependencies = {**_SERVICE, "principal": Provide(provide_principal, sync_to_thread=False)}
+
+    @get("/{wine_id:str}/for-me", responses=problems("wine_not_found", "user_not_found"))
+    async def wine_for_me(
+        self, recommendations: RecommendationService, principal: Principal, wine_id: str
+    ) -> ForMeRead:
+        """How this wine compares with your palate (your taste profile and the mean taste of what you bought),
+        which of your foods (preferences.foods) its pairings suit, and where it crosses a dietary need or dislike
+        you stated. Made from the wine's taste structure and pairings and your own profile only. Without
+        personalisation consent: `personalised` false, only the warnings."""
+        return ForMeRead.of(await recommendations.for_me(principal, wine_id))
 
 
 class RecommendationController(Controller):

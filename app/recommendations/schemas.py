@@ -10,7 +10,7 @@ from app.catalog.schemas import WineCard
 from app.recommendations.analytics import SurfaceStats
 from app.recommendations.explain import Reason
 from app.recommendations.segments import Segment
-from app.recommendations.service import RecList, Served
+from app.recommendations.service import ForMe, RecList, Served
 from app.recommendations.trainer import TrainReport
 from app.schemas import Input, Money, Page, WineRef, shop_currency
 
@@ -101,6 +101,53 @@ class RecommendationsRead(Page[RecommendedWineRead]):
             taste={axis: TasteAxisUsed(value=v, source=s) for axis, (v, s) in rec.taste.items()},
             items=[RecommendedWineRead.of(s) for s in rec.items],
         )
+
+
+class FoodMatchRead(BaseModel):
+    food: str = Field(description="One of your foods (preferences.foods), as you named it")
+    pairings: list[str] = Field(description="This wine's pairings (from X-Wines) that the dish calls for")
+
+
+class BasedOnRead(BaseModel):
+    """What the tailored part was made from; nothing else about you was used."""
+
+    taste_profile: list[str] = Field(description="Axes of your taste profile compared")
+    purchases: int = Field(description="Wines you bought (not as gifts) whose mean taste was compared")
+    foods: list[str]
+    dietary: list[str]
+    dislikes: list[str] = Field(description="Kinds of dislikes you stated: styles, grapes, wineries, wine_ids")
+
+
+class ForMeRead(BaseModel):
+    wine: WineRef
+    personalised: bool = Field(description="false without personalisation consent: only warnings, nothing else")
+    note: str | None
+    palate: list[str] = Field(description="Sentences comparing the wine's taste with yours")
+    pairs_with_your_foods: list[FoodMatchRead]
+    warnings: list[ReasonRead] = Field(description="Where the wine crosses a dietary need or dislike you stated")
+    based_on: BasedOnRead
+
+    @classmethod
+    def of(cls, answer: ForMe) -> ForMeRead:
+        t, b = answer.tailored, answer.based_on
+        return cls(
+            wine=WineRef(id=answer.wine.id, name=answer.wine.name),
+            personalised=answer.personalised,
+            note=None if answer.personalised else NO_CONSENT_NOTE,
+            palate=t.palate,
+            pairs_with_your_foods=[FoodMatchRead(food=f.food, pairings=f.pairings) for f in t.foods],
+            warnings=[ReasonRead.of(w) for w in t.warnings],
+            based_on=BasedOnRead(
+                taste_profile=b.taste_profile,
+                purchases=b.purchases,
+                foods=b.foods,
+                dietary=b.dietary,
+                dislikes=b.dislikes,
+            ),
+        )
+
+
+NO_CONSENT_NOTE = "not personalised: allow personalisation to see how this wine compares with your taste and foods"
 
 
 class DismissInput(Input):

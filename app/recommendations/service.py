@@ -20,7 +20,7 @@ from app.accounts.service import AccountService
 from app.catalog.service import CatalogService
 from app.commerce.service import CommerceService
 from app.errors import Invalid, NotFound
-from app.recommendations import diversity, ranking
+from app.recommendations import diversity, ranking, tailored
 from app.recommendations.analytics import SurfaceStats, recommendation_report
 from app.recommendations.boost import personal_boost
 from app.recommendations.content import TasteIntent
@@ -32,10 +32,11 @@ from app.recommendations.segments import Segment
 from app.recommendations.signals import INTERACTION_KINDS, Bought, UserSignals, Visit
 from app.recommendations.snapshot import Snapshot
 from app.recommendations.tables import WineTable
+from app.recommendations.tailored import BasedOn, Tailored
 from app.recommendations.trainer import Trainer, TrainReport
 from app.security import Principal
-from documents import Order, OrderStatus, RecommendationAction, RecommendationLog, User, Wine
-from documents.models import new_id
+from documents import Order, OrderStatus, Preferences, RecommendationAction, RecommendationLog, User, Wine
+from documents.models import TASTE_AXES, new_id
 from search import Boost, SearchIndex, SearchQuery
 
 log = logging.getLogger("cuvee.recommendations")
@@ -71,6 +72,14 @@ class Served:
     @property
     def wine_id(self) -> str:
         return self.table.ids[self.row]
+
+
+@dataclass
+class ForMe:
+    wine: Wine
+    personalised: bool
+    tailored: Tailored
+    based_on: BasedOn
 
 
 @dataclass
@@ -250,6 +259,35 @@ class RecommendationService:
             focus,
             anonymous_id=None if user else anonymous_id,
         )
+
+    async def for_me(self, principal: Principal, wine_id: str) -> ForMe:
+        """The wine against the caller's palate, foods and stated needs. Without personalisation consent only
+        the warnings (stated needs and dislikes hold without it, as on every list); no palate, no foods."""
+        wine = await self._catalog.get_wine(wine_id)
+        user = await self._accounts.get_user(principal.user_id)
+        snap = await self.trainer.current()
+        filters = _filters(snap, user)
+        prefs = user.preferences
+        dietary, dislikes = [str(d) for d in prefs.dietary], _dislike_kinds(prefs)
+        if not user.consent.personalisation:
+            return ForMe(
+                wine,
+                False,
+                Tailored(warnings=tailored.warnings(wine, filters)),
+                BasedOn(dietary=dietary, dislikes=dislikes),
+            )
+        profile = {axis: value for axis, (value, _) in TasteIntent.of(user.taste_profile, None).axes.items()}
+        own = (await self._signals(snap, user.id)).own
+        bought = await self._catalog.find_wines([w for w in own if w != wine_id])
+        weights = {w: own[w].times for w in bought}
+        purchased = {
+            axis: sum(getattr(bought[w].taste, axis) * n for w, n in weights.items()) / sum(weights.values())
+            for axis in TASTE_AXES
+            if weights
+        }
+        result = tailored.tailor(wine, profile=profile, purchased=purchased, foods=prefs.foods, filters=filters)
+        based_on = BasedOn(list(profile), len(bought), list(prefs.foods), dietary, dislikes)
+        return ForMe(wine, True, result, based_on)
 
     async def trending(self, segment: int | None, principal: Principal | None, limit: int) -> RecList:
         """Time-decayed activity, in the whole shop or within one customer segment."""
@@ -536,6 +574,12 @@ class RecommendationService:
     async def segments(self) -> tuple[list[Segment], int, datetime | None]:
         snap = await self.trainer.current()
         return snap.segments.segments, len(snap.segments.members), snap.trained_at
+
+
+def _dislike_kinds(prefs: Preferences) -> list[str]:
+    d = prefs.dislikes
+    named = {"styles": d.styles, "grapes": d.grapes, "wineries": d.wineries, "wine_ids": d.wine_ids}
+    return [kind for kind, values in named.items() if values]
 
 
 def _filters(snap: Snapshot, user: User | None, exclude: set[str] | None = None) -> HardFilters:

@@ -172,6 +172,7 @@ MATRIX: list[Expect] = [
     # catalog and search
     Expect("GET", "/v1/wines", PUBLIC),
     Expect("GET", "/v1/wines/{wine_id:str}", PUBLIC, a_wine),
+    Expect("GET", "/v1/wines/{wine_id:str}/for-me", USER, a_wine),  # about the caller only
     Expect("POST", "/v1/admin/wines", ADMIN),
     Expect("PATCH", "/v1/admin/wines/{wine_id:str}", ADMIN, a_wine),
     Expect("DELETE", "/v1/admin/wines/{wine_id:str}", ADMIN, a_wine),

@@ -240,6 +240,36 @@ def test_the_taste_quiz_changes_the_home_carousels(live_server: Any, page: Any) 
     expect(reasons).to_contain_text("Matches your taste")
 
 
+def test_quiz_results_offer_the_consent_the_picks_need_and_then_show_personalised_picks(
+    live_server: Any, page: Any
+) -> None:
+    if not live_server.has_route("/v1/wines/{wine_id}/for-me"):
+        pytest.skip("the tailored notes API is not served yet")
+    page.goto("/")
+    answer_banner(page, allow=False)
+    token = sign_up(page, analytics=False, personalisation=False)
+    for question in page.locator(".quiz-question").all():
+        question.locator("input[type=radio]").first.check()
+    page.get_by_role("button", name="See my taste").click()
+
+    offer = page.locator("#personalisation-offer")
+    expect(offer).to_contain_text("not personalised yet")
+    expect(page.locator("#first-picks")).to_have_count(0)
+    offer.get_by_role("button", name="Personalise with my taste").click()
+
+    picks = page.locator("#first-picks .wine-card")
+    expect(picks.first).to_be_visible()
+    expect(offer).to_have_count(0)
+    expect(page.locator("#first-picks .match-score").first).to_be_visible()  # scores only on a personalised list
+    status, me = live_server.call("GET", "/v1/me/profile", token)
+    assert status == 200
+    consent = me["consent"]
+    assert consent["personalisation"] is True and consent["analytics"] is False
+
+    picks.first.locator("a").first.click()
+    expect(page.locator("#for-me .for-me-palate").first).to_contain_text("your taste profile")
+
+
 def test_not_for_me_removes_a_wine_from_every_later_list(live_server: Any, page: Any) -> None:
     if not live_server.has_route("/v1/me/recommendations"):
         pytest.skip("the recommendations API is not served yet")

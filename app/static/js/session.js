@@ -78,6 +78,31 @@ export async function changeConsent(changes) {
   return result;
 }
 
+export const PERSONALISATION_USES = 'your taste profile, preferences, ratings and purchases';
+
+/**
+ * Personalisation consent offered where it is needed: what it enables and one button that gives it (PUT
+ * /v1/me/consent) and then calls `onGranted`. Nothing personal is used until then (the API's rule).
+ */
+export function personalisationOffer(why, onGranted) {
+  const status = h('p', { class: 'form-error', role: 'alert' });
+  const button = h('button', { type: 'button', class: 'button button-primary', id: 'allow-personalisation' }, 'Personalise with my taste');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = '';
+    try {
+      await changeConsent({ personalisation: true });
+      await onGranted();
+    } catch (error) {
+      button.disabled = false;
+      status.textContent = error instanceof ApiError ? error.message : 'That could not be saved; try again.';
+    }
+  });
+  return h('div', { class: 'panel consent-offer', id: 'personalisation-offer' },
+    h('p', {}, why, ` Personalising uses ${PERSONALISATION_USES}; you can switch it off any time in your account.`),
+    button, status);
+}
+
 /** The banner's choice; for a signed-in user it is recorded on the account too. */
 export async function answerBanner(granted) {
   setConsent(granted);

@@ -81,7 +81,8 @@ export function preferencesSection(me) {
       text('pref-countries', 'Countries', prefs.countries, 'Separate with commas, e.g. France, Italy'),
       text('pref-regions', 'Regions', prefs.regions, 'e.g. Rioja, Napa Valley'),
       text('pref-grapes', 'Grapes', prefs.grapes, 'e.g. Pinot Noir, Riesling'),
-      text('pref-wineries', 'Wineries', prefs.wineries, 'Producers you trust')),
+      text('pref-wineries', 'Wineries', prefs.wineries, 'Producers you trust'),
+      text('pref-foods', 'Foods I love', prefs.foods || [], 'e.g. steak, sushi, goat cheese: wine pages say which suit a wine')),
     h('fieldset', {}, h('legend', {}, 'Price per bottle (€)'), h('div', { class: 'two-cols' },
       number('pref-min', 'From', prefs.price_range.min), number('pref-max', 'Up to', prefs.price_range.max))),
     h('fieldset', {}, h('legend', {}, 'Dietary needs'), boxes('dietary', DIETARY, prefs.dietary),
@@ -104,6 +105,7 @@ function readPreferences(form, prefs) {
     regions: splitList(value('pref-regions')),
     grapes: splitList(value('pref-grapes')),
     wineries: splitList(value('pref-wineries')),
+    foods: splitList(value('pref-foods')),
     dietary: checked('dietary'),
     price_range: { min: value('pref-min') || null, max: value('pref-max') || null },
     dislikes: {

@@ -126,6 +126,8 @@ function signUpForm(next) {
     field('signup-username', 'What should we call you? (optional)', username),
     h('fieldset', {}, h('legend', {}, 'Your choices'),
       choice('signup-personalisation', 'Personalise recommendations with my taste and purchases', false),
+      h('p', { class: 'hint', id: 'signup-personalisation-hint' }, 'Needed for picks from your taste quiz and for notes on each wine about how it suits you.'
+        + ' You can also allow it later, when you see your quiz results.'),
       choice('signup-analytics', 'Learn from the wines I view and the searches I make', consent() === 'granted'),
       choice('signup-marketing', 'Send me offers and news by email', false)),
     error,

@@ -3,8 +3,9 @@
 import { api, describe, get, signedIn } from '../api.js';
 import { tasteBars } from '../components.js';
 import { h, mount } from '../dom.js';
+import { listCarousel, readList } from '../recs.js';
 import { navigate } from '../router.js';
-import { invalidateProfile } from '../session.js';
+import { invalidateProfile, personalisationOffer } from '../session.js';
 
 export async function render({ main, signal }) {
   document.title = 'Taste quiz — Cuvée';
@@ -53,14 +54,32 @@ async function submit(event, form, main, error) {
   try {
     const result = await api('POST', '/v1/me/taste-quiz', { body: { answers } });
     invalidateProfile();
+    const picks = h('div', { class: 'quiz-picks', id: 'quiz-picks', 'aria-live': 'polite' });
     mount(main, h('section', { class: 'page narrow quiz-result' },
       h('h1', { tabindex: '-1' }, 'Here is your taste'),
       h('div', { class: 'panel' }, tasteBars(result.taste_profile)),
       result.kept_stated.length ? h('p', { class: 'muted' }, `We kept what you set yourself for ${result.kept_stated.join(', ')}.`) : null,
+      picks,
       h('div', { class: 'actions' }, h('a', { class: 'button button-primary', href: '#/', id: 'see-picks' }, 'See my picks'),
         h('a', { class: 'button button-quiet', href: '#/account' }, 'Fine-tune my preferences'))));
     main.querySelector('h1').focus();
+    await showPicks(picks);
   } catch (err) {
     error.textContent = describe(err);
   }
+}
+
+/**
+ * The first picks from the new profile. They need personalisation consent (off unless ticked at sign-up):
+ * without it the list is popular wines, so the page says what is missing and offers it in place.
+ */
+async function showPicks(box) {
+  const list = readList(await get('/v1/me/recommendations', { query: { per_page: 6, surface: 'quiz' } }).catch(() => null));
+  if (!list) return;
+  if (!list.personalised) {
+    mount(box, personalisationOffer('Your picks are not personalised yet: your answers are saved, but we only use them for your picks with your permission.',
+      () => showPicks(box)));
+    return;
+  }
+  mount(box, listCarousel(list, { title: 'Your first picks', subtitle: 'Matched to the taste you just described', surface: 'quiz', id: 'first-picks' }));
 }

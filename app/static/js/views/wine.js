@@ -6,7 +6,7 @@ import { bottle, notice, price, stars, tasteBars, titleCase, TASTE_AXES } from '
 import { h, mount, toast } from '../dom.js';
 import { listCarousel, readList, visitQuery } from '../recs.js';
 import { navigate } from '../router.js';
-import { profile, recommendationFor, refreshCartBadge } from '../session.js';
+import { invalidateProfile, personalisationOffer, profile, recommendationFor, refreshCartBadge } from '../session.js';
 import { track } from '../track.js';
 
 export async function render({ main, args, signal }) {
@@ -34,7 +34,7 @@ export async function render({ main, args, signal }) {
     breadcrumb(wine),
     h('div', { class: 'wine-hero' },
       h('div', { class: ['wine-art', `art-${wine.style}`] }, bottle(wine.style, 'lg')),
-      h('div', { class: 'wine-info' }, headline(wine), matchPanel(wine, served, me), buyBox(wine, served))),
+      h('div', { class: 'wine-info' }, headline(wine), matchPanel(wine, served, me, signal), buyBox(wine, served))),
     h('div', { class: 'wine-details' }, tasteSection(wine, me), notesSection(wine)),
     rows, reviews));
   fillRows(rows, wine, signal);
@@ -60,9 +60,40 @@ function headline(wine) {
 
 /**
  * The match score: the recommender's own (score and reasons) when the visitor came from one of its
- * lists; otherwise how close the wine sits to the user's taste profile, axis by axis.
+ * lists; otherwise how close the wine sits to the user's taste profile, axis by axis. Below it, for a
+ * signed-in shopper, the API's tailored notes (GET /v1/wines/{id}/for-me): palate, their foods, warnings.
  */
-function matchPanel(wine, served, me) {
+function matchPanel(wine, served, me, signal) {
+  const tailored = h('div', { class: 'for-me', id: 'for-me', 'aria-live': 'polite' });
+  if (signedIn()) fillForMe(tailored, wine, signal);
+  return [scorePanel(wine, served, me), tailored];
+}
+
+async function fillForMe(box, wine, signal) {
+  let answer;
+  try {
+    answer = await get(`/v1/wines/${encodeURIComponent(wine.id)}/for-me`, { signal });
+  } catch {
+    return; // the plain notes stand on their own
+  }
+  if (signal.aborted) return;
+  const foods = answer.pairs_with_your_foods.map(({ food, pairings }) => `${food} (${pairings.join(', ').toLowerCase()})`);
+  const lines = [
+    ...answer.palate.map((text) => h('li', { class: 'for-me-palate' }, text)),
+    foods.length ? h('li', { class: 'for-me-foods' }, `Goes with your ${foods.join(', ')}`) : null,
+    ...answer.warnings.map((w) => h('li', { class: 'for-me-warning' }, h('span', { class: 'badge badge-warn' }, 'Note'), ` ${capitalise(w.text)}`)),
+  ].filter(Boolean);
+  mount(box,
+    lines.length ? h('div', { class: 'match-panel' }, h('p', { class: 'match-big' }, 'For you'), h('ul', { class: 'match-why' }, lines)) : null,
+    answer.personalised ? null : personalisationOffer('To see how this wine compares with your taste and the foods you like, allow personalisation.',
+      () => { invalidateProfile(); return fillForMe(box, wine, signal); }));
+}
+
+function capitalise(text) {
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : '';
+}
+
+function scorePanel(wine, served, me) {
   let score = served?.score ?? null;
   let reasons = served?.reasons || [];
   let label = 'match for you';

@@ -1,0 +1,124 @@
+"""Tailored notes for one wine: how it sits against this shopper's palate, which of their foods it suits, and
+where it crosses a need or dislike they stated — in words, from the wine's taste structure and X-Wines
+pairings and the shopper's own profile only (nothing here is a fact about the wine we do not hold)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from app.recommendations.explain import Reason
+from app.recommendations.filters import HardFilters
+from documents import Wine
+from documents.models import TASTE_AXES
+from vocabulary import find_food
+
+NOTICEABLE = 0.15  # a difference on one axis smaller than this is "close" (the match's CLOSE)
+MARKED = 0.35  # from here on a difference is "much"
+
+# axis: (word when the wine has less of it, word when it has more)
+_COMPARATIVES = {
+    "body": ("lighter", "fuller-bodied"),
+    "tannin": ("less tannic", "more tannic"),
+    "sweetness": ("drier", "sweeter"),
+    "acidity": ("softer", "crisper"),
+    "fizz": ("less sparkling", "more sparkling"),
+}
+_NAMES = {"body": "body", "tannin": "tannin", "sweetness": "sweetness", "acidity": "acidity", "fizz": "bubbles"}
+
+
+@dataclass(frozen=True)
+class FoodMatch:
+    food: str  # as the shopper named it
+    pairings: list[str]  # the wine's X-Wines pairings that dish calls for
+
+
+@dataclass(frozen=True)
+class BasedOn:
+    """What the tailored part was made from, so the page can say so (and nothing else was used)."""
+
+    taste_profile: list[str] = field(default_factory=list)  # the profile's axes compared
+    purchases: int = 0  # own (non-gift) purchases whose mean taste was compared
+    foods: list[str] = field(default_factory=list)
+    dietary: list[str] = field(default_factory=list)
+    dislikes: list[str] = field(default_factory=list)  # kinds stated: styles, grapes, wineries, wine_ids
+
+
+@dataclass
+class Tailored:
+    palate: list[str] = field(default_factory=list)
+    foods: list[FoodMatch] = field(default_factory=list)
+    warnings: list[Reason] = field(default_factory=list)
+
+
+def compare(wine: Mapping[str, float], reference: Mapping[str, float], against: str) -> str | None:
+    """One sentence: "Lighter and much less tannic than what you usually buy; close on acidity." (None: no axes)."""
+    axes = [a for a in TASTE_AXES if a in reference and a in wine]
+    if not axes:
+        return None
+    differences = sorted(((wine[a] - reference[a], a) for a in axes), key=lambda d: -abs(d[0]))
+    words = []
+    for gap, axis in differences:
+        if abs(gap) >= NOTICEABLE:
+            word = _COMPARATIVES[axis][gap > 0]
+            words.append(f"much {word}" if abs(gap) >= MARKED else word)
+    close = [_NAMES[a] for gap, a in differences if abs(gap) < NOTICEABLE]
+    if not words:
+        return f"Close to {against} on {_join(close)}."
+    sentence = f"{_join(words[:3]).capitalize()} than {against}"
+    return f"{sentence}; close on {_join(close)}." if close else f"{sentence}."
+
+
+def food_matches(foods: Sequence[str], pairings: Sequence[str]) -> list[FoodMatch]:
+    """The shopper's foods this wine's pairings cover: "steak" → Beef (vocabulary/food.py)."""
+    offered = {p.casefold(): p for p in pairings}
+    out = []
+    for food in foods:
+        hits = [offered[c.casefold()] for c in find_food(food) if c.casefold() in offered]
+        if hits:
+            out.append(FoodMatch(food, list(dict.fromkeys(hits))))
+    return out
+
+
+_WARNINGS = {
+    "dietary": "not marked {} — one of your dietary needs",
+    "style": "a style you said you avoid: {}",
+    "grape": "made with {}, a grape you said you avoid",
+    "winery": "from {}, a winery you said you avoid",
+}
+
+
+def warnings(wine: Wine, filters: HardFilters) -> list[Reason]:
+    """Where this wine crosses a stated dietary need or dislike (the hard filters' own rule)."""
+    found = [
+        Reason(f"crosses_{kind}", _WARNINGS[kind].format(value), [value])
+        for kind, value in filters.conflicts(wine.model_dump(mode="json"))
+    ]
+    if wine.id in filters.wine_ids:
+        found.append(Reason("crosses_not_for_me", "you marked this wine “not for me”", []))
+    return found
+
+
+def _join(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def tailor(
+    wine: Wine,
+    *,
+    profile: Mapping[str, float],
+    purchased: Mapping[str, float],
+    foods: Sequence[str],
+    filters: HardFilters,
+) -> Tailored:
+    """Everything the wine page says to this shopper; `purchased` is the mean taste of their own purchases."""
+    taste = wine.taste.model_dump()
+    palate = [
+        sentence
+        for sentence in (
+            compare(taste, purchased, "what you usually buy"),
+            compare(taste, profile, "your taste profile"),
+        )
+        if sentence
+    ]
+    return Tailored(palate, food_matches(foods, wine.food_pairings), warnings(wine, filters))
