@@ -149,6 +149,7 @@ def DISMISS_BODY(params: dict[str, str]) -> dict[str, str]:
 MATRIX: list[Expect] = [
     # health, storefront page, static files, API docs
     Expect("GET", "/health/live", PUBLIC),
+    Expect("GET", "/v1/recommendations/visitor", PUBLIC),  # the issued anonymous id is the key (422 otherwise)
     Expect("GET", "/health/ready", PUBLIC),
     Expect("GET", "/", PUBLIC),
     Expect("GET", "/static/{file_path:path}", PUBLIC, a_static_file),

@@ -90,7 +90,7 @@ class LiveServer:
                 raise RuntimeError("the app did not start; see the log above")
             time.sleep(0.05)
         # The recommender builds its first model on the first list asked for: do it before any page waits.
-        self.call("GET", "/v1/trending?limit=1")
+        self.call("GET", "/v1/trending?per_page=1")
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -59,7 +59,7 @@ def test_the_storefront_runs_under_the_strict_policy(visit: Visit, live_server: 
     expect(page.locator(".wine-card").first).to_be_visible()
     expect(page.locator(".hero .eyebrow")).to_have_css("color", "rgb(243, 201, 139)")  # a class, not style=""
 
-    _, wines = live_server.call("GET", "/v1/wines?limit=1")
+    _, wines = live_server.call("GET", "/v1/wines?per_page=1")
     page.goto(f"/#/wine/{wines['items'][0]['id']}")
     expect(page.get_by_role("heading", level=1)).to_have_text(wines["items"][0]["name"])
     fill = page.locator(".taste-fill").first

@@ -135,11 +135,12 @@ def wait_for(condition: Any, page: Any, timeout_s: float = 10) -> Any:
     return result
 
 
-def test_viewing_a_wine_then_hiding_the_page_sends_a_beacon_the_worker_turns_into_recently_viewed(
+def test_a_view_goes_out_at_once_and_the_rest_when_the_page_is_hidden_and_the_worker_records_them(
     live_server: Any, context: Any, page: Any
 ) -> None:
     anonymous_id = with_anonymous_id(context)
-    # Timers stand still, so the periodic flush cannot send anything: only hiding the page can.
+    # Timers stand still, so the periodic flush cannot send anything: only a view (which the recommendations
+    # react to within the visit) and hiding the page can.
     start = datetime.now(UTC)
     context.clock.install(time=start)
     page.clock.pause_at(start + timedelta(seconds=1))
@@ -148,9 +149,6 @@ def test_viewing_a_wine_then_hiding_the_page_sends_a_beacon_the_worker_turns_int
     token = sign_up(page, analytics=True)
     page.goto("/#/wine/xw111987")
     expect(page.get_by_role("heading", level=1)).to_have_text("Margaux du Château Margaux")
-    assert live_server.beacons_from(anonymous_id) == []
-
-    page.goto("about:blank")  # pagehide: the queue goes out with sendBeacon while the page goes away
 
     beacons = wait_for(lambda: live_server.beacons_from(anonymous_id), page)
     assert len(beacons) == 1 and beacons[0].content_type.startswith("text/plain")
@@ -164,6 +162,16 @@ def test_viewing_a_wine_then_hiding_the_page_sends_a_beacon_the_worker_turns_int
 
     assert wait_for(recently_viewed, page)[:1] == ["xw111987"]
 
+    def searched(beacons: list[Any]) -> list[str]:
+        return [e["query"] for b in beacons for e in b.events if e["type"] == "search_performed"]
+
+    before = len(live_server.beacons)
+    search_for(page, "rioja xw111987-visit")  # a search waits in the queue for the next flush
+    expect(page.get_by_role("heading", level=1)).to_contain_text("rioja")
+    assert "rioja xw111987-visit" not in searched(live_server.beacons[before:])
+    page.goto("about:blank")  # pagehide: the queue goes out with sendBeacon while the page goes away
+    assert wait_for(lambda: "rioja xw111987-visit" in searched(live_server.beacons[before:]), page)
+
 
 def test_events_go_out_every_few_seconds_as_text_plain_batches_each_with_its_own_uuid(context: Any, page: Any) -> None:
     sent: list[Any] = []
@@ -173,9 +181,7 @@ def test_events_go_out_every_few_seconds_as_text_plain_batches_each_with_its_own
     answer_banner(page, allow=True)
     search_for(page, "rioja")
     expect(page.locator(".results .wine-card").first).to_be_visible()
-    page.locator(".results .wine-card-title a").first.click()
-    expect(page.locator(".wine-title")).to_be_visible()
-    assert sent == []
+    assert sent == []  # a search waits for the periodic flush
 
     page.clock.run_for(5_000)
     wait_for(lambda: sent, page, timeout_s=5)
@@ -189,7 +195,13 @@ def test_events_go_out_every_few_seconds_as_text_plain_batches_each_with_its_own
     assert all(re.fullmatch(r"[0-9a-f-]{36}", e["event_id"]) for e in events)
     searches = [e for e in events if e["type"] == "search_performed"]
     assert searches and searches[0]["query"] == "rioja" and searches[0]["results_count"] > 0
-    assert [e["type"] for e in events].count("wine_viewed") == 1
+
+    page.locator(".results .wine-card-title a").first.click()  # a view goes out at once, clock still
+    expect(page.locator(".wine-title")).to_be_visible()
+    wait_for(lambda: len(sent) > 1, page, timeout_s=5)
+    clicked = json.loads(sent[1].post_data)
+    assert [e["type"] for e in clicked].count("wine_viewed") == 1
+    assert [e["query"] for e in clicked if e["type"] == "search_result_clicked"] == ["rioja"]
 
 
 def test_with_analytics_consent_off_no_beacon_leaves_the_page(live_server: Any, context: Any, page: Any) -> None:
@@ -268,6 +280,25 @@ def test_quiz_results_offer_the_consent_the_picks_need_and_then_show_personalise
 
     picks.first.locator("a").first.click()
     expect(page.locator("#for-me .for-me-palate").first).to_contain_text("your taste profile")
+
+
+def test_a_visitor_who_looked_at_a_wine_gets_picks_for_this_visit_on_the_home_page(page: Any) -> None:
+    """Within the visit, without a retrain: the view goes out at once, the worker records it, the next home
+    page reads it (issue 19, item 4)."""
+    page.goto("/")
+    answer_banner(page, allow=True)
+    expect(page.get_by_role("heading", name="Popular this season")).to_be_visible()
+    page.goto("/#/wine/xw111987")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Margaux du Château Margaux")
+
+    def picked_for_this_visit() -> bool:
+        page.goto("/")
+        page.wait_for_selector(".carousel", timeout=10_000)
+        return page.get_by_role("heading", name="Picked for this visit").count() > 0
+
+    assert wait_for(picked_for_this_visit, page, timeout_s=30)
+    expect(page.locator("#popular .wine-card").first).to_be_visible()
+    expect(page.locator("#popular .wine-card[data-wine-id='xw111987']")).to_have_count(0)  # not the one she saw
 
 
 def test_not_for_me_removes_a_wine_from_every_later_list(live_server: Any, page: Any) -> None:
