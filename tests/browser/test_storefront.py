@@ -481,3 +481,13 @@ def test_the_account_page_lists_my_reviews_and_my_history(live_server: Any, page
     page.select_option("#history-kind", "search")
     expect(page.locator("#section-history")).to_contain_text("Nothing yet")
     assert page.errors == []
+
+
+def test_generated_demo_values_are_marked_where_they_are_shown(page: Any) -> None:
+    """Facts are never invented: the demo catalog's price, stock and notes are generated, and say so."""
+    page.goto("/#/wine/xw111987")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Margaux du Château Margaux")
+    for where in (".wine-price", ".stock", "#notes-title"):
+        expect(page.locator(f"{where} .demo-tag")).to_have_text("demo")
+    page.goto("/#/search?q=margaux")
+    expect(page.locator(".results .wine-card .wine-card-price .demo-tag").first).to_be_visible()

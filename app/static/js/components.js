@@ -20,6 +20,13 @@ export const TASTE_AXES = [
   ['fizz', 'Fizz', 'still', 'sparkling'],
 ];
 
+/** "demo" beside a value the shop has not set yet (the wine's `demo_fields`: generated, not a fact). */
+export function demoTag(wine, field) {
+  return (wine.demo_fields || []).includes(field)
+    ? h('span', { class: 'demo-tag', title: 'A generated demo value, not the shop’s own' }, 'demo')
+    : null;
+}
+
 /** A Money object of the API ({amount, amount_minor, currency}) as text; '' for none. */
 export function price(money) {
   if (!money) return '';
@@ -117,7 +124,7 @@ export function wineCard(wine, { match = null, onOpen = null, onDismiss = null, 
         `${titleCase(wine.style)}${place ? ` · ${place}` : ''}`),
       highlights?.tasting_notes ? h('p', { class: 'wine-card-notes' }, '“', highlighted(highlights.tasting_notes), '”') : null,
       h('div', { class: 'wine-card-foot' },
-        h('span', { class: 'wine-card-price' }, price(wine.price)),
+        h('span', { class: 'wine-card-price' }, price(wine.price), demoTag(wine, 'price_cents')),
         stars(wine.rating_mean, wine.rating_count)),
       wine.in_stock === false ? h('p', { class: 'badge badge-muted' }, 'Out of stock') : null,
       extra),

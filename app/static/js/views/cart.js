@@ -3,7 +3,7 @@
 // price_changed with both prices, and the cart is shown again at the new prices before anything is charged.
 
 import { api, ApiError, describe, get, signedIn } from '../api.js';
-import { bottle, notice, price } from '../components.js';
+import { bottle, demoTag, notice, price } from '../components.js';
 import { h, mount, toast } from '../dom.js';
 import { navigate } from '../router.js';
 import { updateCartBadge } from '../session.js';
@@ -72,7 +72,8 @@ function cartLine(line, redraw) {
     h('div', { class: 'cart-line-main' },
       h('h2', {}, h('a', { href: `#/wine/${id}` }, line.wine.name || line.wine.id)),
       h('p', { class: 'muted small' }, [line.wine.winery, `${price(line.unit_price)} a bottle`,
-        line.price_rule && line.list_price ? `${line.price_rule} (was ${price(line.list_price)})` : null].filter(Boolean).join(' · ')),
+        line.price_rule && line.list_price ? `${line.price_rule} (was ${price(line.list_price)})` : null].filter(Boolean).join(' · '),
+        demoTag(line.wine, 'price_cents')),
       !line.available ? h('p', { class: 'form-error small' }, 'No longer sold: remove it to check out.')
         : !line.in_stock ? h('p', { class: 'form-error small' }, 'Out of stock right now.') : null),
     h('div', { class: 'cart-line-controls' },

@@ -2,7 +2,7 @@
 // reviews, add to cart and to the wishlist.
 
 import { api, ApiError, describe, get, getOptional, signedIn } from '../api.js';
-import { bottle, notice, price, stars, tasteBars, titleCase, TASTE_AXES } from '../components.js';
+import { bottle, demoTag, notice, price, stars, tasteBars, titleCase, TASTE_AXES } from '../components.js';
 import { h, mount, toast } from '../dom.js';
 import { listCarousel, readList, visitQuery } from '../recs.js';
 import { navigate } from '../router.js';
@@ -127,7 +127,7 @@ function buyBox(wine, served) {
   const quantity = h('select', { id: 'quantity', name: 'quantity' },
     Array.from({ length: 12 }, (_, i) => h('option', { value: String(i + 1) }, String(i + 1))));
   const stock = wine.in_stock
-    ? h('p', { class: 'stock stock-in' }, wine.stock <= 10 ? `Only ${wine.stock} left` : 'In stock')
+    ? h('p', { class: 'stock stock-in' }, wine.stock <= 10 ? `Only ${wine.stock} left` : 'In stock', demoTag(wine, 'stock'))
     : h('p', { class: 'stock stock-out' }, 'Out of stock');
   const add = async (event) => {
     event.preventDefault();
@@ -139,7 +139,7 @@ function buyBox(wine, served) {
     await addToCart(wine, Number(quantity.value), served);
   };
   return h('div', { class: 'buy-box' },
-    h('p', { class: 'wine-price' }, price(wine.price),
+    h('p', { class: 'wine-price' }, price(wine.price), demoTag(wine, 'price_cents'),
       wine.price_rule && wine.list_price && wine.list_price.amount_minor !== wine.price?.amount_minor
         ? h('span', { class: 'muted small' }, ` ${wine.price_rule} · was ${price(wine.list_price)}`
           + (wine.price_until ? ` · until ${new Date(wine.price_until).toLocaleDateString()}` : '')) : null), stock,
@@ -209,7 +209,7 @@ function notesSection(wine) {
     ['Pairs with', wine.food_pairings.join(', ')],
   ].filter(([, value]) => value);
   return h('section', { class: 'panel', 'aria-labelledby': 'notes-title' },
-    h('h2', { id: 'notes-title' }, 'Tasting notes'),
+    h('h2', { id: 'notes-title' }, 'Tasting notes', demoTag(wine, 'tasting_notes')),
     h('p', { class: 'notes' }, wine.tasting_notes || 'No notes yet.'),
     h('dl', { class: 'facts' }, facts.map(([term, value]) => h('div', {}, h('dt', {}, term), h('dd', {}, value)))));
 }
