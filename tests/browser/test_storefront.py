@@ -491,3 +491,18 @@ def test_generated_demo_values_are_marked_where_they_are_shown(page: Any) -> Non
         expect(page.locator(f"{where} .demo-tag")).to_have_text("demo")
     page.goto("/#/search?q=margaux")
     expect(page.locator(".results .wine-card .wine-card-price .demo-tag").first).to_be_visible()
+
+
+def test_a_new_shopper_sees_where_the_shop_places_her_and_carousels_vary(page: Any) -> None:
+    """Issue 19: the segment is visible to its shopper (not placed before a training knows her); no carousel is
+    one winery."""
+    page.goto("/")
+    answer_banner(page, allow=False)
+    cards = page.locator("#popular .wine-card")
+    expect(cards.first).to_be_visible()
+    wineries = {w.split(" · ")[0] for w in page.locator("#popular .wine-card-winery").all_inner_texts()}
+    assert len(wineries) >= min(3, cards.count())
+    sign_up(page, analytics=False)
+    page.goto("/#/account")
+    expect(page.locator("#section-segment-title")).to_have_text("Shoppers like you")
+    expect(page.locator("#my-segment")).to_contain_text("Not placed yet")

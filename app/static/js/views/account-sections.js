@@ -143,6 +143,22 @@ function dislikedWines(prefs) {
   return h('div', { class: 'field' }, h('p', { class: 'hint' }, 'Wines you dismissed:'), list);
 }
 
+// ------------------------------------------------------------------ segment
+/** The shoppers with a taste like yours, as the last training grouped them (GET /v1/me/segment). */
+export function segmentSection(signal) {
+  const box = h('div', { id: 'my-segment' }, h('p', { class: 'muted' }, 'Loading…'));
+  get('/v1/me/segment', { signal }).then(({ segment }) => {
+    if (!segment) {
+      mount(box, h('p', {}, 'Not placed yet: the next training groups you once you have rated, bought or taken the taste quiz.'));
+      return;
+    }
+    mount(box,
+      h('p', {}, h('strong', {}, segment.label), ` — ${segment.summary}`),
+      h('p', { class: 'muted small' }, `${segment.size.toLocaleString('en')} shoppers · typical bottle ${price(segment.typical_price)}`));
+  }, (error) => { if (!signal.aborted) mount(box, h('p', { class: 'notice notice-error' }, describe(error))); });
+  return box;
+}
+
 // ------------------------------------------------------------------ orders
 export function ordersSection(signal) {
   const box = h('div', {}, h('p', { class: 'muted' }, 'Loading your orders…'));

@@ -7,7 +7,8 @@ import { navigate } from '../router.js';
 import { profile, signIn, signOut, signUp } from '../session.js';
 import { consent } from '../track.js';
 import {
-  consentSection, dataSection, historySection, ordersSection, preferencesSection, reviewsSection, tasteSection, wishlistSection,
+  consentSection, dataSection, historySection, ordersSection, preferencesSection, reviewsSection, segmentSection, tasteSection,
+  wishlistSection,
 } from './account-sections.js';
 
 export async function render({ main, params, signal }) {
@@ -30,6 +31,7 @@ export async function render({ main, params, signal }) {
   const sections = [
     ['taste', 'Taste profile', tasteSection(me)],
     ['preferences', 'Preferences', preferencesSection(me)],
+    ['segment', 'Shoppers like you', segmentSection(signal)],
     ['orders', 'Orders', ordersSection(signal)],
     ['wishlist', 'Wishlist', wishlistSection(signal)],
     ['reviews', 'My reviews', reviewsSection(signal)],
