@@ -35,13 +35,24 @@ Email = Annotated[str, Field(min_length=3, max_length=254, json_schema_extra={"f
 
 # Inputs are stripped of surrounding whitespace before they are checked, passwords too: the patterns say so.
 _PASSWORD = rf"^\s*\S[\s\S]{{{MIN_PASSWORD - 2},}}\S\s*$"
+MAX_PASSWORD = 256
+
+
+def _sent_within_bounds(value: Any) -> Any:
+    """The length bound holds for the password as sent, spaces around it included (as the document says)."""
+    if isinstance(value, str) and len(value) > MAX_PASSWORD:
+        raise ValueError(f"at most {MAX_PASSWORD} characters")
+    return value
+
+
+Password = Annotated[str, BeforeValidator(_sent_within_bounds)]
 
 
 class RegisterInput(Input):
     email: Email
-    password: str = Field(
+    password: Password = Field(
         min_length=MIN_PASSWORD,
-        max_length=256,
+        max_length=MAX_PASSWORD,
         pattern=_PASSWORD,
         description=f"At least {MIN_PASSWORD} characters, not counting spaces around them.",
     )
@@ -50,7 +61,7 @@ class RegisterInput(Input):
 
 class LoginInput(Input):
     email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=256, pattern=r"\S")
+    password: Password = Field(min_length=1, max_length=MAX_PASSWORD, pattern=r"\S")
 
 
 class TokenRead(BaseModel):

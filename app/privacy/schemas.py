@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.accounts.schemas import MAX_PASSWORD, Password
 from app.schemas import Input
 from documents import AuditEntry
 
@@ -14,7 +15,7 @@ EXPORT_FORMAT = "cuvee.export/1"
 
 
 class ErasureInput(Input):
-    password: str = Field(min_length=1, max_length=256, description="Your current password, to confirm.")
+    password: Password = Field(min_length=1, max_length=MAX_PASSWORD, description="Your current password, to confirm.")
 
 
 class AuditEntryRead(BaseModel):

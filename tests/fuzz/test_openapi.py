@@ -37,8 +37,9 @@ ACCEPTANCE = "positive_data_acceptance"
 EXCLUDED = {
     # One event that does not fit is rejected in the 202 verdict, so the rest of the batch still counts.
     "POST /v1/events": {"negative_data_rejection"},
-    # Any string fits `type: string`; only one with the X-Wines header row (or JSON Lines) is a file.
-    "POST /v1/admin/wines/import": {ACCEPTANCE},
+    # Any string fits `type: string`; only one with the X-Wines header row (or JSON Lines) is a file. And a
+    # text/csv body is any text: a "schema-violating" object sent as text/csv is text, read as rows and reported.
+    "POST /v1/admin/wines/import": {ACCEPTANCE, "negative_data_rejection"},
     # Which amounts a rule needs depends on its kind (a discount: percent_off or amount_off, not both).
     "POST /v1/admin/price-rules": {ACCEPTANCE},
     # Only an id this shop signed can be linked (the signature is the check, 422 anonymous_id_not_issued).
