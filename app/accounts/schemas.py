@@ -56,7 +56,7 @@ class RegisterInput(Input):
         pattern=_PASSWORD,
         description=f"At least {MIN_PASSWORD} characters, not counting spaces around them.",
     )
-    username: str | None = Field(default=None, min_length=1, max_length=60)
+    username: str | None = Field(default=None, min_length=1, max_length=60, pattern=r"\S")
 
 
 class LoginInput(Input):

@@ -70,7 +70,7 @@ class AdminAuditController(Controller):
         "principal": Provide(provide_principal, sync_to_thread=False),
     }
 
-    @get("/")
+    @get("/", responses=problems("time_zone_missing", "time_range_invalid"))
     async def list_audit(
         self,
         privacy: PrivacyService,

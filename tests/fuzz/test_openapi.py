@@ -54,6 +54,8 @@ EXCLUDED = {
     # Amounts: at most 2 decimals and 8 digits, not stated for JSON numbers (issue 17 item 1 reshapes money).
     "POST /v1/admin/wines": {ACCEPTANCE},
     "PATCH /v1/admin/wines/{wine_id}": {ACCEPTANCE},
+    # `since` must not be later than `until` (422 time_range_invalid): two parameters no schema can relate.
+    "GET /v1/admin/audit": {ACCEPTANCE},
     # Only the first 1000 hits are served (page * per_page), two parameters no schema can relate.
     "GET /v1/search": {ACCEPTANCE},
     # DELETE /v1/admin/wines/{id} delists: shoppers get 404, operators still read it (orders keep it).
