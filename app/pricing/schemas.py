@@ -36,7 +36,7 @@ class PriceRuleCreate(Input):
     selector: SelectorInput = Field(default_factory=SelectorInput)
     price: Price | None = None
     percent_off: Annotated[StrictNumber, Field(gt=0, le=90)] | None = None
-    amount_off: Price | None = None
+    amount_off: Annotated[Price, Field(gt=0)] | None = None  # at least a cent: 0 off is no rule
     days_unsold: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None

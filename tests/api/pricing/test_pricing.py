@@ -278,3 +278,12 @@ async def test_wishlist_alerts_and_the_export_use_the_price_history(
     wishlist = {w["wine_id"]: w for w in export["wishlist"]}  # the export is the data as stored
     assert [h["price_cents"] for h in wishlist[rioja.id]["price_history"]] == [1620]
     assert wishlist[other.id]["price_history"] == []
+
+
+async def test_a_discount_of_nothing_is_a_422_not_a_500(client: AppClient, admin: Shopper) -> None:
+    """Found by schemathesis: `amount_off: 0` passed the input and failed the stored rule's own bound."""
+    for kind in ("promotion", "slow_mover"):
+        response = await client.post(
+            "/v1/admin/price-rules", json={"kind": kind, "name": "Nothing off", "amount_off": 0}, headers=admin.headers
+        )
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "amount_off", response.text
