@@ -12,7 +12,7 @@ from litestar.params import Parameter
 
 from app.client_address import client_address
 from app.deps import provide_principal, provide_privacy
-from app.errors import problems
+from app.errors import Invalid, problems
 from app.privacy.schemas import AuditEntryRead, ErasureInput, ErasureRead, UserExport
 from app.privacy.service import PrivacyService
 from app.schemas import Page
@@ -61,6 +61,29 @@ class PrivacyController(Controller):
         return await privacy.erase_self(principal.user_id, data.password)
 
 
+# An ISO 8601 time as text: a bare number is not a time here (a lax parser would read it as a Unix timestamp).
+IsoTime = Annotated[
+    str | None,
+    Parameter(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$",
+        description="ISO 8601 with an offset, e.g. 2025-03-01T00:00:00Z",
+    ),
+]
+
+
+def _time(name: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(
+            f"{name} is not a time: {value[:40]!r}",
+            code="validation_failed",
+            errors=[{"field": name, "source": "query", "message": "not a valid ISO 8601 time"}],
+        ) from None
+
+
 class AdminAuditController(Controller):
     path = "/v1/admin/audit"
     tags = ["admin", "privacy"]
@@ -80,10 +103,10 @@ class AdminAuditController(Controller):
         action: Annotated[
             str | None, Parameter(max_length=100, description="Only this action, e.g. `wine.updated`.")
         ] = None,
-        since: Annotated[datetime | None, Parameter(description="From this time on (ISO 8601 with offset).")] = None,
-        until: Annotated[datetime | None, Parameter(description="Before this time (ISO 8601 with offset).")] = None,
+        since: IsoTime = None,
+        until: IsoTime = None,
         page: PageNo = 1,
-        per_page: PerPage = 50,
+        per_page: PerPage = 20,
     ) -> Page[AuditEntryRead]:
         """The audit trail, newest first: admin requests (and refused attempts), catalog and pricing changes,
         privacy erasures, reads of the trail. Filters combine; times need an offset (422 otherwise). Each read
@@ -92,8 +115,8 @@ class AdminAuditController(Controller):
             principal.user_id,
             actor_id=actor,
             action=action,
-            since=since,
-            until=until,
+            since=_time("since", since),
+            until=_time("until", until),
             page=page,
             per_page=per_page,
             client=client_address(request.scope),

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from documents import AuditEntry
-from tests.conftest import AppClient, Shopper
+from tests.conftest import AppClient, Shopper, make_admin
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -99,3 +99,11 @@ async def test_bad_filters_are_a_problem_and_read_nothing(
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] == code
     assert await AuditEntry.find({"action": "audit.read"}).count() == 0
+
+
+async def test_times_are_iso_8601_text_not_numbers_and_an_impossible_date_is_a_422(client: AppClient) -> None:
+    admin = await make_admin(client)
+    for value in ("-44111", "1700000000", "2025-13-45T00:00:00Z", "yesterday"):
+        response = await client.get("/v1/admin/audit", params={"until": value}, headers=admin.headers)
+        assert response.status_code == 422, (value, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
