@@ -17,6 +17,10 @@ from documents.database import Database, connect
 from documents.encryption import DataKeyError, DataKeys, key_id, new_key, parse_key
 from documents.journal import journal_files, journal_key_id
 from documents.memory import snapshot_key_id
+from tests.conftest import ON_SERVER
+
+# The embedded store's own files: with CUVEE_MONGODB_URL set the data lives in the server (its own encryption at rest).
+pytestmark = pytest.mark.skipif(ON_SERVER, reason="encrypts the embedded store's files; a MongoDB server has its own")
 
 KEY_A, KEY_B = new_key(), new_key()
 ID_A, ID_B = key_id(parse_key(KEY_A)), key_id(parse_key(KEY_B))
