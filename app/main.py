@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
@@ -78,6 +79,17 @@ async def stop_background(services: Services) -> None:
     await services.pricing.stop()
 
 
+SHUTDOWN_STEP_S = 30.0
+
+
+async def _bounded(step: Awaitable[None], what: str) -> None:
+    try:
+        async with asyncio.timeout(SHUTDOWN_STEP_S):
+            await step
+    except TimeoutError:
+        log.error("shutdown: %s did not finish within %g s; going on", what, SHUTDOWN_STEP_S)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings()
 
@@ -101,8 +113,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await start_background(services)
             yield
         finally:
-            await stop_background(services)
-            await backends.close()
+            # Shutdown is bounded: a backend that stopped answering must not keep the process from exiting
+            # (what was acknowledged is already durable; a stuck step is logged with its name).
+            await _bounded(stop_background(services), "stopping background tasks")
+            await _bounded(backends.close(), "closing the backends")
 
     app = Litestar(
         route_handlers=[
