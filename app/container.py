@@ -63,7 +63,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
     pricing = PricingService(clock, audit, sync_index=catalog.sync_to_index)
     catalog.reprice = pricing.reprice
     set_shop_currencies(settings.currencies)
-    search = SearchService(backends.search, currency=settings.currencies[0])
+    search = SearchService(backends.search)
     accounts = AccountService(
         tokens,
         passwords,

@@ -26,7 +26,7 @@ from app.catalog.schemas import (
 from app.catalog.search_service import SearchParams, SearchService
 from app.deps import provide_optional_principal, provide_search
 from app.errors import problems
-from app.schemas import Money, PageNo, PerPage, WineRef
+from app.schemas import Money, PageNo, PerPage, WineRef, shop_currency
 from app.security import ADMIN, PUBLIC, Principal
 from documents import Dietary, Style
 from search import SearchResult, Sort
@@ -131,7 +131,7 @@ class SearchController(Controller):
             ignore=[r.value for r in ignore or ()],
             include_all=include_all,
         )
-        return _response(*await search.search(params, principal), search.currency)
+        return _response(*await search.search(params, principal), shop_currency())
 
     @get("/suggest", responses=problems("search_unavailable"))
     async def suggest(

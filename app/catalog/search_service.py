@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from app.catalog.query_intent import DEFAULT_BANDS, apply, read, relaxations
 from app.catalog.search_analytics import SearchReport, search_report
 from app.errors import Invalid, Unavailable
-from app.schemas import money, to_cents
+from app.schemas import money, shop_currency, to_cents
 from search import (
     MAX_RESULT_WINDOW,
     Boost,
@@ -145,10 +145,8 @@ class SearchService:
         index: SearchIndex,
         boost_for: BoostProvider | None = None,
         clock: Callable[[], float] = time.monotonic,
-        currency: str = "EUR",
     ) -> None:
         self._index = index
-        self.currency = currency  # the shop's own: facet price ranges are in it
         self._clock = clock
         self._bands: tuple[float, Mapping[float, Decimal]] | None = None  # (read at, bands)
         self.boost_for = boost_for  # set by the composition root once recommendations exist
@@ -260,11 +258,11 @@ class SearchService:
         if (price := boost.price_range()) is not None:
             low, high = (None if c is None else self._amount(c) for c in price[:2])
             words.append(f"{low}-{high}" if low and high else f"from {low}" if low else f"up to {high}")
-            words[-1] += f" {self.currency}"
+            words[-1] += f" {shop_currency()}"
         return ", ".join(words)
 
     def _amount(self, cents: int) -> str:
-        amount = money(cents, self.currency)
+        amount = money(cents, shop_currency())
         return str(amount.to_integral_value()) if amount == amount.to_integral_value() else str(amount)
 
     async def report(self, since: datetime, limit: int) -> SearchReport:
