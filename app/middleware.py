@@ -12,7 +12,7 @@ from uuid import uuid4
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from app.errors import RequestTimeout
-from documents.memory import deferred_commits
+from documents.memory_journaling import deferred_commits
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from app.main import create_app  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from bench.checkout import one_run  # noqa: E402
-from documents import memory  # noqa: E402
+from documents import memory_journaling  # noqa: E402
 from documents.encryption import new_key  # noqa: E402
 from tests.conftest import PASSWORD, running  # noqa: E402
 
@@ -62,7 +62,7 @@ async def workload(
         async with running(app) as client:
             db = app.state.services.backends.db
             if not journal:
-                memory.attach_journal(db.client, db.name, None)
+                memory_journaling.attach_journal(db.client, db.name, None)
             flushes_before = db.journal.flushes
             appended_before = db.journal._appended
             if kind == "sign-ups":
@@ -87,7 +87,7 @@ async def workload(
             appended = db.journal._appended - appended_before
             flushes = db.journal.flushes - flushes_before
             if not journal:
-                memory.attach_journal(db.client, db.name, db.journal)
+                memory_journaling.attach_journal(db.client, db.name, db.journal)
     return rate, latencies, (appended / flushes if flushes else 0.0)
 
 

@@ -17,7 +17,7 @@ import pymongo
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
 
-from documents import memory
+from documents import memory, memory_journaling, memory_snapshot
 from documents.encryption import NO_KEYS, DataKeys
 from documents.journal import Journal, journal_files, journal_key_id
 from documents.models import ALL_DOCUMENTS
@@ -73,8 +73,8 @@ class Database:
             # Switch writers to a new journal and capture the engine in one synchronous step, so the snapshot
             # holds exactly what the older journals hold; their files go only once it is on disk.
             generation = self.journal.rotate()
-            data, written = memory.capture_snapshot(self.client, self.name, generation)
-            await asyncio.to_thread(memory.write_snapshot, data, self.snapshot_path, self.keys)
+            data, written = memory_snapshot.capture_snapshot(self.client, self.name, generation)
+            await asyncio.to_thread(memory_snapshot.write_snapshot, data, self.snapshot_path, self.keys)
             self.journal.remove_before(generation)
             return written
 
@@ -101,7 +101,7 @@ class Database:
         if self.journal is not None:
             n = await self.compact()
             self.journal.close()
-            memory.attach_journal(self.client, self.name, None)
+            memory_journaling.attach_journal(self.client, self.name, None)
             log.info("in-process MongoDB snapshot: %d documents written to %s", n, self.snapshot_path)
         if self._lock is not None:
             self._lock.release()
@@ -205,7 +205,7 @@ async def connect(
         await drop_retired_indexes(db)
         await init_beanie(database=db, document_models=ALL_DOCUMENTS)
     if journal is not None:
-        memory.attach_journal(client, db_name, journal)
+        memory_journaling.attach_journal(client, db_name, journal)
     database = Database(
         url=url,
         name=db_name,
@@ -226,7 +226,7 @@ async def connect(
 def check_data_keys(snapshot_path: Path, keys: DataKeys) -> None:
     """Raise the one-line DataKeyError if the snapshot or a journal is sealed with a key not in `keys` (the
     files' headers only: a fast check before start-up; tampering shows when they are read)."""
-    kid = memory.snapshot_key_id(snapshot_path)
+    kid = memory_snapshot.snapshot_key_id(snapshot_path)
     if kid is not None:
         keys.require(kid, f"the snapshot {snapshot_path}")
     for _, path in journal_files(snapshot_path.parent):
@@ -238,12 +238,12 @@ def check_data_keys(snapshot_path: Path, keys: DataKeys) -> None:
 def _recover(client: Any, db_name: str, snapshot_path: Path, keys: DataKeys) -> tuple[Journal, bool]:
     """Load the snapshot, replay the journals written after it, and open the next journal file; also says
     whether a file read was sealed with another key than the current one (or none), so must be rewritten."""
-    loaded, generation = memory.load_snapshot(client, db_name, snapshot_path, keys)
-    stale = snapshot_path.exists() and memory.snapshot_key_id(snapshot_path) != keys.current_id
+    loaded, generation = memory_snapshot.load_snapshot(client, db_name, snapshot_path, keys)
+    stale = snapshot_path.exists() and memory_snapshot.snapshot_key_id(snapshot_path) != keys.current_id
     replayed, newest = 0, generation
     for gen, path in journal_files(snapshot_path.parent):
         if gen >= generation:
-            replayed += memory.replay_journal(client, db_name, path, keys)
+            replayed += memory_journaling.replay_journal(client, db_name, path, keys)
             stale = stale or journal_key_id(path) != keys.current_id
         newest = max(newest, gen)
     if loaded or replayed:

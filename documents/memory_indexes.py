@@ -14,6 +14,7 @@ stores), so they serve any query on the field. Arrays are indexed per element, a
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,8 @@ import mongomock.collection
 import mongomock.store
 from mongomock import filtering, helpers
 from sentinels import NOTHING
+
+from documents.mending import replace_method
 
 _OTHER = object()  # the bucket of documents whose value the maps cannot key (sub-documents, exotic types)
 _KEYABLE = (str, int, float, type(None), datetime, bytes)
@@ -134,9 +137,9 @@ class StoreIndexes:
                     if sub is not None and (found is None or _size(sub) < _size(found)):
                         found = sub
             elif key == "$or" and isinstance(spec, list) and spec:
-                branches = [self.plan(part) for part in spec]
-                if all(branch is not None for branch in branches):
-                    found = [bucket for branch in branches for bucket in branch]  # type: ignore[union-attr]
+                branches = [branch for part in spec if (branch := self.plan(part)) is not None]
+                if len(branches) == len(spec):
+                    found = [bucket for branch in branches for bucket in branch]
             elif key in self.fields and (values := _equality_values(spec)) is not None:
                 found = self.fields[key].lookup(values)
             if found is not None and (best is None or _size(found) < _size(best)):
@@ -164,17 +167,19 @@ def _equality_values(spec: Any) -> list[Any] | None:
 
 
 def _indexes(store: Any) -> StoreIndexes:
-    indexes = store.__dict__.get("_cuvee_indexes")
+    indexes: StoreIndexes | None = store.__dict__.get("_cuvee_indexes")
     if indexes is None:
         indexes = store._cuvee_indexes = StoreIndexes()
         for doc_id, doc in store._documents.items():
             indexes.added(doc_id, doc, True)
-    return indexes  # type: ignore[no-any-return]
+    return indexes
 
 
 def _mend_store() -> None:
     store_class = mongomock.store.CollectionStore
-    setitem, delitem, drop = store_class.__setitem__, store_class.__delitem__, store_class.drop
+    setitem: Callable[..., Any] = store_class.__setitem__
+    delitem: Callable[..., Any] = store_class.__delitem__
+    drop: Callable[..., Any] = store_class.drop
 
     def __setitem__(self: Any, key: Any, val: Any) -> None:
         is_new = key not in self._documents
@@ -189,18 +194,16 @@ def _mend_store() -> None:
         drop(self)
         self._cuvee_indexes = StoreIndexes()
 
-    store_class.__setitem__ = __setitem__  # type: ignore[method-assign]
-    store_class.__delitem__ = __delitem__  # type: ignore[method-assign]
-    store_class.drop = _drop  # type: ignore[method-assign]
+    replace_method(store_class, "__setitem__", __setitem__)
+    replace_method(store_class, "__delitem__", __delitem__)
+    replace_method(store_class, "drop", _drop)
 
 
 def _mend_queries() -> None:
     collection_class = mongomock.collection.Collection
-    iter_documents, update, aggregate = (
-        collection_class._iter_documents,
-        collection_class._update,
-        collection_class.aggregate,
-    )
+    iter_documents: Callable[..., Any] = collection_class._iter_documents
+    update: Callable[..., Any] = collection_class._update
+    aggregate: Callable[..., Any] = collection_class.aggregate
 
     def _iter_documents(self: Any, filter: Any) -> Any:
         store = self._store
@@ -237,9 +240,9 @@ def _mend_queries() -> None:
             return mongomock.aggregate.process_pipeline(in_collection, self.database, pipeline, None)
         return aggregate(self, pipeline, *args, **kwargs)
 
-    collection_class._iter_documents = _iter_documents  # type: ignore[method-assign]
-    collection_class._update = _update  # type: ignore[method-assign]
-    collection_class.aggregate = _aggregate  # type: ignore[method-assign]
+    replace_method(collection_class, "_iter_documents", _iter_documents)
+    replace_method(collection_class, "_update", _update)
+    replace_method(collection_class, "aggregate", _aggregate)
 
 
 def _narrows(store: Any, filter: Any) -> bool:

@@ -16,7 +16,7 @@ from app.settings import Settings
 from documents.database import Database, connect
 from documents.encryption import DataKeyError, DataKeys, key_id, new_key, parse_key
 from documents.journal import journal_files, journal_key_id
-from documents.memory import snapshot_key_id
+from documents.memory_snapshot import snapshot_key_id
 from tests.conftest import ON_SERVER
 
 # The embedded store's own files: with CUVEE_MONGODB_URL set the data lives in the server (its own encryption at rest).

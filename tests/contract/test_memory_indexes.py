@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne
 
-from documents.memory import _mend_mongomock, load_snapshot, memory_client, save_snapshot
+from documents.memory import _mend_mongomock, memory_client
+from documents.memory_snapshot import load_snapshot, save_snapshot
 from documents.memory_indexes import _indexes
 
 INDEXES = [[("user_id", 1), ("at", -1)], [("type", 1)], [("tags", 1)], [("items.wine_id", 1)], [("n", 1)]]

@@ -58,7 +58,7 @@ def test_a_second_server_on_a_data_directory_in_use_refuses_in_one_line(tmp_path
 
 def test_an_encrypted_store_survives_kill_9_and_refuses_a_wrong_key_in_one_line(tmp_path: Path) -> None:
     from documents.encryption import key_id, new_key, parse_key
-    from documents.memory import snapshot_key_id
+    from documents.memory_snapshot import snapshot_key_id
 
     old, new = new_key(), new_key()
     server = Server(tmp_path, env={"CUVEE_DATA_KEY": old})
