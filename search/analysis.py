@@ -6,7 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from vocabulary import fold, grape_group, synonym_groups, words  # noqa: F401  (the engines import fold, grape_group from here)
+# fold, grape_group and words are re-exported: the engines take all their text analysis from here
+from vocabulary import fold as fold
+from vocabulary import grape_group as grape_group
+from vocabulary import synonym_groups
+from vocabulary import words as words
 
 # Grape names that mean the same vine (the vocabulary's): a query for any member finds all.
 GRAPE_SYNONYMS: tuple[tuple[str, ...], ...] = tuple(synonym_groups())

@@ -24,6 +24,7 @@ from search.base import (
     SearchResult,
     SearchUnavailable,
     Suggestion,
+    SuggestionKind,
     WineSearchDoc,
     chunks,
 )
@@ -255,7 +256,7 @@ class ElasticsearchIndex:
         candidates = _wine_candidates(response)
         for kind in ("winery", "grape", "region"):
             buckets = response["aggregations"][kind]["m"]["v"]["buckets"]
-            candidates += [Candidate(b["key"], kind, b["doc_count"]) for b in buckets]  # type: ignore[arg-type]
+            candidates += [Candidate(b["key"], kind, b["doc_count"]) for b in buckets]
         found = rank(prefix, candidates, limit)
         if len(found) < max(1, limit // 2) and any(fuzziness(w) for w in typed):
             candidates += await self._fuzzy_candidates(typed, limit)
@@ -266,14 +267,19 @@ class ElasticsearchIndex:
         wines_body, values_body = eq.fuzzy_suggest_bodies(typed, limit, FUZZY_SAMPLE)
         wines = await self._call(self._es.search(index=self.alias, body=wines_body))
         values = await self._call(self._es.search(index=self.alias, body=values_body))
-        counts: dict[tuple[str, str], int] = {}
+        counts: dict[tuple[SuggestionKind, str], int] = {}
         for hit in values["hits"]["hits"]:
             src = hit["_source"]
-            for kind, found in (("winery", [src["winery"]]), ("grape", src["grapes"]), ("region", [src["region"]])):
+            fields: tuple[tuple[SuggestionKind, list[str]], ...] = (
+                ("winery", [src["winery"]]),
+                ("grape", src["grapes"]),
+                ("region", [src["region"]]),
+            )
+            for kind, found in fields:
                 for value in found:
                     if value:
                         counts[kind, value] = counts.get((kind, value), 0) + 1
-        return _wine_candidates(wines) + [Candidate(v, k, n) for (k, v), n in counts.items()]  # type: ignore[arg-type]
+        return _wine_candidates(wines) + [Candidate(v, k, n) for (k, v), n in counts.items()]
 
 
 def _fuzzy_words(clauses: tuple[Clause, ...]) -> frozenset[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import time
@@ -14,6 +13,7 @@ from typing import Any
 
 import tantivy
 
+from search import tantivy_suggest
 from search.analysis import Clause, best_correction, correction_limit, fuzziness, parse, words
 from search.base import (
     DID_YOU_MEAN_BELOW,
@@ -27,13 +27,14 @@ from search.base import (
     SearchUnavailable,
     Sort,
     Suggestion,
+    SuggestionKind,
     WineSearchDoc,
     chunks,
 )
 from search.highlight import TermMatcher, highlight
 from search.suggest import Candidate, rank
 from search.tantivy_query import QueryBuilder
-from search.tantivy_schema import FACET_FIELDS, SUGGEST_FIELDS, SUGGEST_SEPARATOR, analyze, to_document
+from search.tantivy_schema import FACET_FIELDS, analyze, source, to_document
 from search.tantivy_store import Generations
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,6 @@ REBUILD_HEAP = 256_000_000
 REBUILD_BATCH = 2_000
 NOTES_FRAGMENT_CHARS = 200
 KNOWN_WORD_DOCS = 3  # a word in at least this many wines is taken as spelled right (no typo expansion)
-FUZZY_SAMPLE = 30  # wines whose values feed typo-tolerant suggestions
-VERIFY_BELOW = 20  # a suggested value carried by at most this many wines is checked for live ones
 FOLLOW_EVERY_S = 1.0  # how often a process checks whether another one swapped in a new generation
 MEMO_SIZE = 2_048  # typed prefixes whose suggestion candidates are remembered (see _memoised)
 _SORTS = {
@@ -261,7 +260,7 @@ class TantivyIndex:
         scored: bool,
         matchers: tuple[TermMatcher, TermMatcher] | None,
     ) -> SearchHit:
-        src = _source(searcher, address)
+        src = source(searcher, address)
         hit = SearchHit(
             id=src["id"],
             score=float(value) if scored else None,
@@ -332,7 +331,7 @@ class TantivyIndex:
         clauses = parse(corrected)
         tq = self._q.search(better, clauses, self._unknown_words(searcher, clauses))
         found = searcher.search(tq, limit=1, count=True)
-        return corrected if int(found.count or 0) > total else None  # type: ignore[attr-defined]  # stub lacks it
+        return corrected if int(found.count or 0) > total else None  # type: ignore[attr-defined]  # missing from its stub
 
     async def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
         typed = words(prefix)[:6]
@@ -341,14 +340,14 @@ class TantivyIndex:
         version = self._version  # before the searcher: see _memoised
         searcher = self._searcher()
         candidates = self._memoised(searcher, version, typed, limit, fuzzy=False)
-        counts: dict[tuple[str, str], int] = {
+        counts: dict[tuple[SuggestionKind, str], int] = {
             (c.kind, c.text): int(c.popularity) for c in candidates if c.distance == 0
         }
-        found = self._live(searcher, rank(prefix, candidates), limit, counts)
+        found = tantivy_suggest.live(searcher, self._q, rank(prefix, candidates), limit, counts)
         # Typo tolerance only when the prefix as typed finds little: it costs more and ranks below.
         if len(found) < max(1, limit // 2) and any(fuzziness(w) for w in typed):
             candidates = candidates + self._memoised(searcher, version, typed, limit, fuzzy=True)
-            found = self._live(searcher, rank(prefix, candidates), limit, counts)
+            found = tantivy_suggest.live(searcher, self._q, rank(prefix, candidates), limit, counts)
         return found
 
     def _memoised(
@@ -368,73 +367,15 @@ class TantivyIndex:
         key = (tuple(typed), limit, fuzzy)
         found = self._memo.get(key)
         if found is None:
-            found = self._candidates(searcher, typed, limit, fuzzy=fuzzy)
+            found = tantivy_suggest.candidates(searcher, self._q, typed, limit, fuzzy=fuzzy)
             if self._version == version == self._memo_of[0]:
                 self._memo[key] = found
         return found
-
-    def _live(
-        self, searcher: tantivy.Searcher, ranked: list[Suggestion], limit: int, counts: dict[tuple[str, str], int]
-    ) -> list[Suggestion]:
-        """The first `limit` suggestions. Term counts read from the dictionary (`counts`) include deleted
-        wines until segments merge, so a value that few wines carried is checked against the live listed
-        ones (cheap for a short posting list); one that many carried is taken as still there, and values
-        read from live wines (the typo path) need no check."""
-        out: list[Suggestion] = []
-        for s in ranked:
-            if s.kind != "wine" and counts.get((s.kind, s.text), VERIFY_BELOW + 1) <= VERIFY_BELOW:
-                term = " ".join(words(s.text)) + SUGGEST_SEPARATOR + s.text
-                q = tantivy.Query.boolean_query(
-                    [
-                        (tantivy.Occur.Must, tantivy.Query.term_query(self._schema, SUGGEST_FIELDS[s.kind], term)),
-                        (tantivy.Occur.MustNot, self._q.unlisted()),
-                    ]
-                )
-                if not searcher.search(q, 1, count=False).hits:
-                    continue
-            out.append(s)
-            if len(out) == limit:
-                break
-        return out
-
-    def _candidates(self, searcher: tantivy.Searcher, typed: list[str], limit: int, *, fuzzy: bool) -> list[Candidate]:
-        q = self._q.suggest(("name",), typed, fuzzy=fuzzy)
-        out = []
-        for _, address in searcher.search(q, limit=limit, order_by_field="rating_count").hits:
-            src = _source(searcher, address)
-            out.append(Candidate(src["name"], "wine", src["rating_count"], src["id"]))
-        if not fuzzy:
-            prefix = " ".join(typed)
-            for kind, field in SUGGEST_FIELDS.items():
-                top = searcher.terms_with_prefix(field, prefix, limit=2 * limit)  # the most frequent first
-                out += [
-                    Candidate(t.split(SUGGEST_SEPARATOR, 1)[1], kind, n, distance=0)  # type: ignore[arg-type]
-                    for t, n in top
-                ]
-            return out
-        # Typo path: the values of the most popular wines matching in any of the three fields (a sample
-        # is cheaper than aggregating every fuzzy match); rank() drops values that only came along.
-        q = self._q.suggest(("winery", "grapes", "region"), typed, fuzzy=True)
-        counts: dict[tuple[str, str], int] = {}
-        for _, address in searcher.search(q, limit=FUZZY_SAMPLE, order_by_field="rating_count").hits:
-            src = _source(searcher, address)
-            for kind, values in (("winery", [src["winery"]]), ("grape", src["grapes"]), ("region", [src["region"]])):
-                for value in values:
-                    counts[kind, value] = counts.get((kind, value), 0) + 1
-        out += [Candidate(value, kind, n) for (kind, value), n in counts.items()]  # type: ignore[arg-type]
-        return out
 
 
 def _add_all(writer: tantivy.IndexWriter, docs: list[tantivy.Document]) -> None:
     for doc in docs:
         writer.add_document(doc)
-
-
-def _source(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
-    raw = searcher.doc(address).get_first("src")
-    if raw is None:
-        raise SearchUnavailable("the search index holds a document without its source: rebuild it")
-    return dict(json.loads(raw))
 
 
 def _finite(value: Any) -> bool:

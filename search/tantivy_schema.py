@@ -10,7 +10,7 @@ import tantivy
 from tantivy import Filter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
 
 from search.analysis import grape_group, words
-from search.base import TASTE_AXES, WineSearchDoc
+from search.base import TASTE_AXES, SearchUnavailable, SuggestionKind, WineSearchDoc
 
 FOLDED = "cuvee_folded"  # words, lower-cased and accent-folded: names, wineries, grapes, regions
 ENGLISH = "cuvee_english"  # the same plus English stemming: tasting notes and food pairings
@@ -34,7 +34,7 @@ FILTER_FIELDS = {
 }
 # As-you-type values: one raw term per word position, "<folded words from here>\x1f<display value>", so a
 # prefix scan of the term dictionary yields distinct values with their live document counts.
-SUGGEST_FIELDS = {"winery": "sv_winery", "grape": "sv_grape", "region": "sv_region"}
+SUGGEST_FIELDS: dict[SuggestionKind, str] = {"winery": "sv_winery", "grape": "sv_grape", "region": "sv_region"}
 SUGGEST_SEPARATOR = "\x1f"
 SCHEMA_VERSION = "4"  # bump when the layout changes: an index of another version is rebuilt, not read
 
@@ -142,3 +142,11 @@ def suggest_terms(values: list[str]) -> list[str]:
         folded = words(value)
         out += [" ".join(folded[i:]) + SUGGEST_SEPARATOR + value for i in range(len(folded))]
     return out
+
+
+def source(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
+    """The wine as it was indexed (the `src` field), read back for a hit or a suggestion."""
+    raw = searcher.doc(address).get_first("src")
+    if raw is None:
+        raise SearchUnavailable("the search index holds a document without its source: rebuild it")
+    return dict(json.loads(raw))
