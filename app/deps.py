@@ -1,74 +1,54 @@
-"""Dependency providers: controllers declare these to receive one service each."""
+"""Dependency providers: controllers declare these to receive one service each, or the caller."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from litestar import Request
 from litestar.datastructures import State
 
-from app.accounts.profile import ProfileService
-from app.accounts.service import AccountService
-from app.catalog.search_service import SearchService
-from app.catalog.service import CatalogService
-from app.clickstream.segment import SegmentService
-from app.clickstream.service import ClickstreamService
-from app.commerce.service import CommerceService
 from app.container import Services
 from app.errors import Unauthorized
-from app.privacy.service import PrivacyService
-from app.recommendations.service import RecommendationService
 from app.security import Principal
+
+T = TypeVar("T")
 
 
 def services(state: State) -> Services:
-    return state.services  # type: ignore[no-any-return]
+    # create_app puts the container on the app's state, which Litestar types as a bag of Any
+    return cast(Services, state.services)
 
 
-def provide_catalog(state: State) -> CatalogService:
-    return services(state).catalog
+def service_provider(pick: Callable[[Services], T]) -> Callable[[State], T]:
+    """A Litestar provider of the service `pick` takes from the app's container."""
+
+    def provide(state: State) -> T:
+        return pick(services(state))
+
+    return provide
 
 
-def provide_search(state: State) -> SearchService:
-    return services(state).search
-
-
-def provide_accounts(state: State) -> AccountService:
-    return services(state).accounts
-
-
-def provide_profile(state: State) -> ProfileService:
-    return services(state).profile
-
-
-def provide_commerce(state: State) -> CommerceService:
-    return services(state).commerce
-
-
-def provide_clickstream(state: State) -> ClickstreamService:
-    return services(state).clickstream
-
-
-def provide_segment(state: State) -> SegmentService:
-    return services(state).segment
-
-
-def provide_recommendations(state: State) -> RecommendationService:
-    return services(state).recommendations
-
-
-def provide_privacy(state: State) -> PrivacyService:
-    return services(state).privacy
+provide_catalog = service_provider(lambda s: s.catalog)
+provide_search = service_provider(lambda s: s.search)
+provide_accounts = service_provider(lambda s: s.accounts)
+provide_profile = service_provider(lambda s: s.profile)
+provide_commerce = service_provider(lambda s: s.commerce)
+provide_clickstream = service_provider(lambda s: s.clickstream)
+provide_segment = service_provider(lambda s: s.segment)
+provide_recommendations = service_provider(lambda s: s.recommendations)
+provide_privacy = service_provider(lambda s: s.privacy)
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """The signed-in caller (routes with access "user" or "admin" always have one)."""
-    principal = request.scope.get("user")
+    principal = provide_optional_principal(request)
     if principal is None:
         raise Unauthorized()
-    return principal  # type: ignore[no-any-return]
+    return principal
 
 
 def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:
     """The caller on a public route: signed in or anonymous."""
-    return request.scope.get("user")  # type: ignore[no-any-return]
+    principal: Principal | None = request.scope.get("user")  # set by the app-wide guard, app.security.authorize
+    return principal
