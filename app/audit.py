@@ -129,7 +129,7 @@ class AuditLog:
 
 
 def _own_view(entry: AuditEntry, user_id: str) -> dict[str, Any]:
-    data = entry.model_dump(mode="json")
+    data: dict[str, Any] = entry.model_dump(mode="json")
     if entry.target_id != user_id:
         data["target_id"] = None
         data["details"] = {k: v for k, v in data["details"].items() if k in ("method", "path", "status")}

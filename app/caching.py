@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, cast
+from typing import Any
 
-from litestar.types import ASGIApp, HTTPResponseStartEvent, HTTPScope, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 # A price or stock figure a cache serves is at most this old. Dynamic pricing may change a price at any moment
 # (a rule boundary, an operator's edit); checkout always charges the catalog's current price and refuses one
@@ -52,11 +53,11 @@ def conditional_get_middleware(app: ASGIApp) -> ASGIApp:
     """Cache headers and 304s for GETs of routes declaring `CACHED`; every other answer keeps `no-store`."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         handler = scope.get("route_handler")
-        if cast("HTTPScope", scope)["method"] != "GET" or not (handler and handler.opt.get("http_cache")):
+        if scope["method"] != "GET" or not (handler and handler.opt.get("http_cache")):
             await app(scope, receive, send)
             return
         request_headers = dict(scope["headers"])

@@ -153,7 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         guards=[body_within_limit, known_query_only, authorize, account_still_exists],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             request_id_middleware,
             body_deadline(settings.body_timeout_s),

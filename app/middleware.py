@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from app.errors import RequestTimeout
@@ -45,7 +46,7 @@ def durable_answers_middleware(app: ASGIApp) -> ASGIApp:
     response starts: a 2xx is never sent for a write a crash could still lose."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         with deferred_commits() as pending:
@@ -69,7 +70,7 @@ def body_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
 
     def wrap(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
             deadline = asyncio.get_running_loop().time() + timeout_s
@@ -98,18 +99,18 @@ def body_deadline(timeout_s: float) -> Callable[[ASGIApp], ASGIApp]:
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id  # type: ignore[typeddict-item]
+        scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers: list[Any] = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+                message["headers"] = headers
             await send(message)
 
         await app(scope, receive, send_with_headers)
@@ -130,7 +131,7 @@ async def security_headers(message: Message, scope: Scope) -> None:
         headers.append(NO_STORE)
     if b"x-request-id" not in present:  # no route matched: the request id middleware never ran
         headers.append((b"x-request-id", uuid4().hex.encode()))
-    message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+    message["headers"] = headers
 
 
 def content_security_policy(path: str) -> bytes:

@@ -376,7 +376,7 @@ def document_api(app: Litestar) -> None:
     }
     _raw_body_schemas(components.schemas)
     # a card is not also a ref: where a field is `WineCard | WineRef` (oneOf), exactly one must match
-    if (ref := components.schemas.get("WineRef")) is not None and not isinstance(ref, dict):
+    if isinstance(ref := components.schemas.get("WineRef"), Schema):
         ref.additional_properties = False
     handlers = _handlers(app)
     _document_inputs(components.schemas, list(handlers.values()))

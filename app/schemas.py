@@ -136,7 +136,7 @@ class Money(BaseModel):
 def money(minor: int, currency: str = "EUR") -> Decimal:
     """Integer minor units → the amount with the currency's digits (exact, never a float)."""
     digits = _digits(currency)
-    return (Decimal(minor) / (10**digits)).quantize(Decimal(1).scaleb(-digits))
+    return Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))
 
 
 def to_cents(amount: Decimal | float | int, currency: str = "EUR") -> int:

@@ -48,7 +48,7 @@ class LocalSwaggerUI(SwaggerRenderPlugin):
         self.assets_url = f"{router.path.rstrip('/')}{ASSETS_PATH}"
         router.register(swagger_asset)
 
-    def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         title = escape(str(openapi_schema["info"]["title"]))
         spec_url = escape(self.get_openapi_json_route(request))
         assets = self.assets_url
