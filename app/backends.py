@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from redis.backoff import NoBackoff
@@ -50,17 +50,17 @@ class BackendUnavailable(RuntimeError):
 class Backends:
     db: Database
     search: SearchIndex
-    redis: Any  # redis.asyncio.Redis or fakeredis.FakeAsyncRedis
+    redis: aioredis.Redis  # a server's client, or in process fakeredis.FakeAsyncRedis (a subclass)
     redis_kind: str  # "server <url>" or "in-process"
-    worker_redis: Any = field(default=None)  # the clickstream worker's client; default: `redis`
-
-    def __post_init__(self) -> None:
-        if self.worker_redis is None:
-            self.worker_redis = self.redis
+    worker_redis: aioredis.Redis  # the clickstream worker's client (`redis` itself in process)
 
     async def readiness(self, deadline_s: float = PROBE_DEADLINE_S) -> dict[str, str]:
         """Each backend's state, "ok" or a short reason, probed at once: a hung one reads "down: timed out"."""
-        probes = {"mongodb": self.db.ping, "search": self.search.ping, "redis": self.redis.ping}
+        probes: dict[str, Callable[[], Awaitable[object]]] = {
+            "mongodb": self.db.ping,
+            "search": self.search.ping,
+            "redis": self.redis.ping,
+        }
         results = await asyncio.gather(*(_probe(ping(), deadline_s) for ping in probes.values()))
         return dict(zip(probes, results, strict=True))
 
@@ -72,7 +72,7 @@ class Backends:
         await self.db.close()
 
 
-async def _probe(ping: Any, deadline_s: float) -> str:
+async def _probe(ping: Awaitable[object], deadline_s: float) -> str:
     try:
         async with asyncio.timeout(deadline_s):
             await ping
@@ -83,7 +83,7 @@ async def _probe(ping: Any, deadline_s: float) -> str:
     return "ok"
 
 
-def redis_client(url: str, timeout_s: float, read_timeout_s: float | None = None) -> Any:
+def redis_client(url: str, timeout_s: float, read_timeout_s: float | None = None) -> aioredis.Redis:
     """A client whose every call gives up after `timeout_s` (connecting) and `read_timeout_s` (each reply),
     and never retries on its own: a hung server costs a request one timeout, not four."""
     return aioredis.from_url(
@@ -95,7 +95,7 @@ def redis_client(url: str, timeout_s: float, read_timeout_s: float | None = None
     )
 
 
-async def _try_redis(url: str, timeout_s: float) -> tuple[Any | None, str]:
+async def _try_redis(url: str, timeout_s: float) -> tuple[aioredis.Redis | None, str]:
     """A client that answered, or None and why not."""
     client = redis_client(url, timeout_s)
     try:
@@ -106,7 +106,7 @@ async def _try_redis(url: str, timeout_s: float) -> tuple[Any | None, str]:
     return client, "ok"
 
 
-async def open_redis(settings: Settings) -> tuple[Any, str]:
+async def open_redis(settings: Settings) -> tuple[aioredis.Redis, str]:
     """The configured Redis; with none configured, a local server if one answers, else in-process."""
     if settings.redis_url:
         client, reason = await _try_redis(settings.redis_url, settings.redis_timeout_s)

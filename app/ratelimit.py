@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app.errors import TooMany, Unavailable
 
 
 class RateLimiter:
-    def __init__(self, redis: Any, prefix: str) -> None:
+    def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
 

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlparse, urlsplit, urlunsplit
 import pymongo
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 
 from documents import memory, memory_journaling, memory_snapshot
 from documents.encryption import NO_KEYS, DataKeys
@@ -47,8 +48,9 @@ class Database:
 
     url: str
     name: str
-    client: Any
-    db: Any
+    # PyMongo's async API: a server's client, or the in-process engine that imitates it (documents/memory.py)
+    client: AsyncMongoClient[Any]
+    db: AsyncDatabase[Any]
     snapshot_path: Path | None = None
     journal: Journal | None = None
     keys: DataKeys = NO_KEYS  # the embedded files' data keys (docs/security.md)
@@ -180,7 +182,7 @@ async def connect(
     journal: Journal | None = None
     stale = False
     if url.startswith("memory://"):
-        client: Any = memory.memory_client()
+        client: AsyncMongoClient[Any] = memory.memory_client()
         if snapshot_path is not None:
             lock = DirectoryLock(snapshot_path.parent)
             try:
@@ -235,7 +237,7 @@ def check_data_keys(snapshot_path: Path, keys: DataKeys) -> None:
             keys.require(kid, f"journal {path}")
 
 
-def _recover(client: Any, db_name: str, snapshot_path: Path, keys: DataKeys) -> tuple[Journal, bool]:
+def _recover(client: AsyncMongoClient[Any], db_name: str, snapshot_path: Path, keys: DataKeys) -> tuple[Journal, bool]:
     """Load the snapshot, replay the journals written after it, and open the next journal file; also says
     whether a file read was sealed with another key than the current one (or none), so must be rewritten."""
     loaded, generation = memory_snapshot.load_snapshot(client, db_name, snapshot_path, keys)
@@ -258,7 +260,7 @@ def _recover(client: Any, db_name: str, snapshot_path: Path, keys: DataKeys) -> 
     return journal, stale
 
 
-async def drop_retired_indexes(db: Any) -> None:
+async def drop_retired_indexes(db: AsyncDatabase[Any]) -> None:
     for collection, names in RETIRED_INDEXES.items():
         present = {index["name"] async for index in await db[collection].list_indexes()}
         for name in present.intersection(names):

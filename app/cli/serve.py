@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +14,9 @@ from app import __version__
 from app.backends import probe_backends
 from app.cli.common import run, wait_for_backends
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 
 @click.command("serve")
@@ -86,7 +89,7 @@ def serve(
     ).serve()
 
 
-def served_app() -> Any:
+def served_app() -> Litestar:
     """The app as a granian worker process builds it. The worker dies with `cuvee serve` even on kill -9:
     an orphaned worker would keep the data directory's lock and its journal open with nobody to stop it."""
     from app.main import create_app
