@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, ReturnDocument, UpdateMany, UpdateOne
 
 from documents.memory import _mend_mongomock, memory_client
-from documents.memory_snapshot import load_snapshot, save_snapshot
 from documents.memory_indexes import _indexes
+from documents.memory_snapshot import load_snapshot, save_snapshot
 
 INDEXES = [[("user_id", 1), ("at", -1)], [("type", 1)], [("tags", 1)], [("items.wine_id", 1)], [("n", 1)]]
 T0 = datetime(2026, 1, 1)
