@@ -330,8 +330,9 @@ class TantivyIndex:
         better = replace(query, q=corrected, page=1, per_page=1, boost=None)
         clauses = parse(corrected)
         tq = self._q.search(better, clauses, self._unknown_words(searcher, clauses))
-        found = searcher.search(tq, limit=1, count=True)
-        return corrected if int(found.count or 0) > total else None  # type: ignore[attr-defined]  # missing from its stub
+        # more wines than the query as typed found: total + 1 hits say so without counting them all
+        found = searcher.search(tq, limit=total + 1, count=False)
+        return corrected if len(found.hits) > total else None
 
     async def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
         typed = words(prefix)[:6]
