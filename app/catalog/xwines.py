@@ -382,3 +382,24 @@ def convert_xwines_row(row: dict[str, str]) -> Converted:
 def wine_from_xwines_row(row: dict[str, str]) -> Wine:
     """The wine of `convert_xwines_row`, without the report."""
     return convert_xwines_row(row).wine
+
+
+def xwines_document(row: dict[str, str]) -> dict[str, Any]:
+    """The facts of one X-Wines row as a stored wine holds them (style, winery, origin, grapes, pairings and the
+    taste derived as above), without a database: the recommender's offline evaluation reads X-Wines this way, so
+    it learns from exactly the features the shop derives. Raises `RowError` for a row the catalog would refuse."""
+    wine_id = _text(row, "WineID", required=True)
+    name = _text(row, "WineName")
+    style = _style(row, name, _abv(row))
+    grapes = _strings(row, "Grapes")
+    return {
+        "_id": f"xw{wine_id}",
+        "name": name,
+        "winery": _text(row, "WineryName"),
+        "style": style.value,
+        "region": _text(row, "RegionName"),
+        "country": _text(row, "Country"),
+        "grapes": grapes,
+        "food_pairings": _strings(row, "Harmonize"),
+        "taste": _taste(row, wine_id, style, name, grapes).model_dump(),
+    }
