@@ -20,8 +20,8 @@ from app.commerce.service import CommerceService
 from app.pricing.service import PricingService
 from app.privacy.service import PrivacyService
 from app.ratelimit import RateLimiter
+from app.recommendations.refresh.trainer import Trainer
 from app.recommendations.service import RecommendationService, VisitEvents
-from app.recommendations.trainer import Trainer
 from app.schemas import set_shop_currencies
 from app.security import Passwords, TokenCodec
 from app.settings import Settings

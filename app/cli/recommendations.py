@@ -1,14 +1,20 @@
-"""The recommender's commands: `cuvee train` (from MongoDB, as the API retrains) and `evaluate` (offline)."""
+"""The recommender's commands: `cuvee train` (from MongoDB, as the API retrains) and `evaluate` (offline: one
+split, the within-visit replay, or the study over seeds and user halves)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from app.cli.common import open_services, progress_bar, run
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.recommendations.offline.xwines import Ratings
 
 
 @click.command("train")
@@ -21,8 +27,9 @@ from app.settings import Settings
 )
 def train(xwines_ratings: Path | None) -> None:
     """Train the recommenders from MongoDB now and save the model in the data dir (the API loads it at start)."""
-    from app.recommendations.trainer import extra_ratings_path
-    from app.recommendations.training import pack_ratings, read_xwines_ratings
+    from app.recommendations.offline.xwines import read_xwines_ratings
+    from app.recommendations.refresh.sources import pack_ratings
+    from app.recommendations.refresh.trainer import extra_ratings_path
 
     settings = Settings()
     if xwines_ratings is not None:
@@ -81,6 +88,15 @@ def train(xwines_ratings: Path | None) -> None:
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     help="With --replay: the earliest share of the ratings the batch model is fitted on",
 )
+@click.option(
+    "--seeds",
+    default=None,
+    help="The generalisation study instead: every model on each of these seeds' splits of --ratings (e.g. 1-10 "
+    "or 1,2,5), then the pseudo-other-half check (docs/recommendations.md)",
+)
+@click.option("--half-seed", default=2024, show_default=True, type=int, help="With --seeds: seed of the user halves")
+@click.option("--tune-seeds", default="1-4", show_default=True, help="With --seeds: splits of half A to tune on")
+@click.option("--other-half-only", is_flag=True, help="With --seeds: only the pseudo-other-half check")
 def evaluate(
     wines: str,
     ratings: str | None,
@@ -93,31 +109,27 @@ def evaluate(
     trade_off: float | None,
     replay: bool,
     train_share: float,
+    seeds: str | None,
+    half_seed: int,
+    tune_seeds: str,
+    other_half_only: bool,
 ) -> None:
     """Offline evaluation on X-Wines (Cornac RatioSplit protocol): most-popular, tuned EASE and ours, with
     ours re-ranked for diversity too; NDCG and the other ranking metrics beside list diversity and coverage.
-    With --replay, the time-ordered replay of within-visit updates instead (docs/recommendations.md)."""
-    from app.recommendations.evaluation import evaluate as run_evaluation
-    from app.recommendations.evaluation import format_report, read_ratings, read_wines
+    With --replay, the time-ordered replay of within-visit updates instead; with --seeds, the table over seeds
+    and the pseudo-other-half check (docs/recommendations.md)."""
+    from app.recommendations.offline.evaluation import evaluate as run_evaluation
+    from app.recommendations.offline.evaluation import format_report
+    from app.recommendations.offline.xwines import read_ratings, read_wines
 
-    if replay:
-        from app.recommendations.replay import format_replay
-        from app.recommendations.replay import replay as run_replay
-
+    if replay or seeds is not None:
         if ratings is None:
-            raise click.UsageError("--replay needs --ratings (with their Date column)")
-        try:
-            result = run_replay(
-                read_ratings(ratings),
-                read_wines(wines),
-                train_share=train_share,
-                relevance=relevance,
-                k=k,
-                progress=sys.stderr.isatty(),
-            )
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from exc
-        click.echo(format_replay(result))
+            raise click.UsageError("--replay and --seeds need --ratings")
+        if replay:
+            _replay(read_ratings(ratings), read_wines(wines), train_share, relevance, k)
+        else:
+            study = (seeds or "", tune_seeds, half_seed, other_half_only, test_size, relevance, k)
+            _generalisation(read_ratings(ratings), read_wines(wines), *study)
         return
     if (ratings is None) == (train_file is None or test_file is None):
         raise click.UsageError("give --ratings, or both --train and --test")
@@ -134,3 +146,49 @@ def evaluate(
         trade_off=trade_off,
     )
     click.echo(format_report(report))
+
+
+def _replay(
+    ratings: Ratings, features: Mapping[str, Mapping[str, float]], share: float, relevance: float, k: int
+) -> None:
+    """`cuvee evaluate --replay`: the time-ordered replay of within-visit updates."""
+    from app.recommendations.offline.replay import format_replay, replay
+
+    try:
+        result = replay(ratings, features, train_share=share, relevance=relevance, k=k, progress=sys.stderr.isatty())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(format_replay(result))
+
+
+def _generalisation(
+    ratings: Ratings,
+    features: Mapping[str, Mapping[str, float]],
+    seeds: str,
+    tune_seeds: str,
+    half_seed: int,
+    other_half_only: bool,
+    test_size: float,
+    relevance: float,
+    k: int,
+) -> None:
+    """`cuvee evaluate --seeds`: the table over seeds and the pseudo-other-half check, in markdown."""
+    from app.recommendations.offline.generalisation import parse_seeds, run
+
+    try:
+        chosen, tuning = parse_seeds(seeds), parse_seeds(tune_seeds)
+    except ValueError as exc:
+        raise click.UsageError(f"--seeds and --tune-seeds take 1-10 or 1,2,5 ({exc})") from exc
+    run(
+        ratings,
+        features,
+        chosen,
+        half_seed=half_seed,
+        tune_seeds=tuning,
+        other_half_only=other_half_only,
+        test_size=test_size,
+        relevance=relevance,
+        k=k,
+        echo=click.echo,
+        progress=(lambda line: click.echo(line, err=True)) if sys.stderr.isatty() else None,
+    )

@@ -1,1 +1,1 @@
-"""Recommendations: models, offline evaluation and (later) serving."""
+"""Recommendations: the facade (service), one module per surface, serving state, refresh, model and offline."""

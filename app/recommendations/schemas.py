@@ -8,10 +8,11 @@ from pydantic import BaseModel, Field
 
 from app.catalog.schemas import WineCard
 from app.recommendations.analytics import SurfaceStats
-from app.recommendations.explain import Reason
-from app.recommendations.segments import Segment
-from app.recommendations.service import ForMe, RecList, Served
-from app.recommendations.trainer import TrainReport
+from app.recommendations.refresh.trainer import TrainReport
+from app.recommendations.service import RecList, Served
+from app.recommendations.serving.segments import Segment
+from app.recommendations.surfaces.explain import Reason
+from app.recommendations.surfaces.tailored import ForMe
 from app.schemas import Input, Money, Page, WineRef, shop_currency
 
 Surface = Field(default="home", pattern=r"^[a-z][a-z0-9_-]{0,39}$")

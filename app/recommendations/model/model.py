@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 from scipy.special import log_expit
 
-from app.recommendations.components import (
+from app.recommendations.model.components import (
     ItemFeatures,
     content_matrix,
     ease_weights,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 VIEW = 2.5
 VIEWED_OFTEN = 3.5  # three or more views
@@ -93,6 +94,18 @@ class UserSignals:
     @property
     def empty(self) -> bool:
         return not (self.ratings or self.views or self.clicks or self.carts or self.own or self.any_bought)
+
+    def as_json(self) -> dict[str, Any]:
+        """Everything held here, JSON-ready (the privacy export's `signals`)."""
+        return {
+            "ratings": self.ratings,
+            "views": self.views,
+            "clicks": sorted(self.clicks),
+            "carts": sorted(self.carts),
+            "bought": sorted(self.any_bought),
+            "dismissed": sorted(self.dismissed),
+            "own_purchases": {wine_id: {"times": b.times, "bottles": b.bottles} for wine_id, b in self.own.items()},
+        }
 
     def with_visit(self, visit: Visit) -> UserSignals:
         """A copy with the visit's events added the way the next training will add them (so the fold-in

@@ -1,6 +1,6 @@
 """Does our lead over tuned EASE hold beyond one split? A table over seeds and a pseudo-other-half check.
 
-    python -m app.recommendations.generalisation --wines WINES.csv --ratings RATINGS.csv[.gz] \
+    python -m app.recommendations.offline.generalisation --wines WINES.csv --ratings RATINGS.csv[.gz] \
         [--seeds 1-10] [--half-seed 2024] [--tune-seeds 1-4] [--relevance 5 --k 10]
 
 - **Seeds**: one `evaluation.compare` run per seed, every model on the identical RatioSplit.
@@ -13,23 +13,15 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.recommendations.evaluation import (
-    Ratings,
-    build_split,
-    compare,
-    ratio_split,
-    read_ratings,
-    read_wines,
-    validation_ndcg,
-)
-from app.recommendations.model import HybridParams, HybridRecommender, combine_terms
+from app.recommendations.model.model import HybridParams, HybridRecommender, combine_terms
+from app.recommendations.offline.evaluation import compare
+from app.recommendations.offline.protocol import build_split, ratio_split, validation_ndcg
+from app.recommendations.offline.xwines import Ratings
 
 WEIGHTS = ("w_relative", "w_content", "w_loved", "w_popularity")
 STEPS = (-0.25, -0.1, 0.1, 0.25)
@@ -141,7 +133,7 @@ def _line(label: str, values: np.ndarray, n_scores: int) -> str:
     return "| " + " | ".join([label, *cells]) + " |"
 
 
-def _seeds(text: str) -> list[int]:
+def parse_seeds(text: str) -> list[int]:
     """'1-10' or '1,2,5'."""
     if "-" in text:
         first, last = (int(part) for part in text.split("-"))
@@ -149,46 +141,34 @@ def _seeds(text: str) -> list[int]:
     return [int(part) for part in text.split(",")]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wines", required=True, help="X-Wines wines CSV")
-    parser.add_argument("--ratings", required=True, help="X-Wines ratings CSV or CSV.gz")
-    parser.add_argument("--seeds", type=_seeds, default=_seeds("1-10"), help="e.g. 1-10 or 1,2,5")
-    parser.add_argument("--half-seed", type=int, default=2024, help="seed of the user halves")
-    parser.add_argument("--tune-seeds", type=_seeds, default=_seeds("1-4"), help="splits of half A to tune on")
-    parser.add_argument("--skip-seeds", action="store_true", help="only the pseudo-other-half check")
-    parser.add_argument("--test-size", type=float, default=0.2)
-    parser.add_argument("--relevance", type=float, default=5.0)
-    parser.add_argument("--k", type=int, default=10)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None, echo: Callable[[str], None] = print) -> int:
-    args = build_parser().parse_args(argv)
-    ratings, features = read_ratings(args.ratings), read_wines(args.wines)
-    options = {"test_size": args.test_size, "relevance": args.relevance, "k": args.k}
-    if not args.skip_seeds:
+def run(
+    ratings: Ratings,
+    features: Features,
+    seeds: Sequence[int],
+    *,
+    half_seed: int = 2024,
+    tune_seeds: Sequence[int] = (1, 2, 3, 4),
+    other_half_only: bool = False,
+    test_size: float = 0.2,
+    relevance: float = 5.0,
+    k: int = 10,
+    echo: Callable[[str], None] = print,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    """Both tables, in markdown, through `echo` (`cuvee evaluate --seeds`); `progress` gets a line per seed."""
+    if not other_half_only:
         echo(f"## Every seed: {len(ratings)} ratings\n")
-        echo(format_rows(seed_rows(ratings, features, args.seeds, echo=_progress, **options), args.k))
-    half_a, half_b = split_users(ratings, args.half_seed)
-    tuned, value = tune_weights(half_a, features, args.tune_seeds, **options)
-    echo(f"\n## Pseudo-other-half (user halves seed {args.half_seed}: A {len(half_a)}, B {len(half_b)} ratings)\n")
-    echo(f"tuned on A (seeds {args.tune_seeds}, mean NDCG@{args.k} {value:.4f}): " + _weights(tuned))
+        rows = seed_rows(ratings, features, seeds, test_size=test_size, relevance=relevance, k=k, echo=progress)
+        echo(format_rows(rows, k))
+    half_a, half_b = split_users(ratings, half_seed)
+    tuned, value = tune_weights(half_a, features, tune_seeds, test_size=test_size, relevance=relevance, k=k)
+    echo(f"\n## Pseudo-other-half (user halves seed {half_seed}: A {len(half_a)}, B {len(half_b)} ratings)\n")
+    echo(f"tuned on A (seeds {list(tune_seeds)}, mean NDCG@{k} {value:.4f}): " + _weights(tuned))
     echo(f"shipped defaults: {_weights(HybridParams())}\n")
     hybrids = {"ours (defaults)": HybridParams(), "ours (tuned on A)": tuned}
-    echo(format_rows(seed_rows(half_b, features, args.seeds, hybrids, echo=_progress, **options), args.k))
-    return 0
-
-
-def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    rows = seed_rows(half_b, features, seeds, hybrids, test_size=test_size, relevance=relevance, k=k, echo=progress)
+    echo(format_rows(rows, k))
 
 
 def _weights(params: HybridParams) -> str:
     return ", ".join(f"{name}={getattr(params, name):g}" for name in WEIGHTS)
-
-
-__all__ = ["SeedRow", "format_rows", "main", "seed_rows", "split_users", "tune_weights"]
-
-if __name__ == "__main__":
-    sys.exit(main())

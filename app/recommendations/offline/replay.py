@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from app.recommendations import metrics
-from app.recommendations.evaluation import Ratings
-from app.recommendations.model import HybridRecommender
+from app.recommendations.model.model import HybridRecommender
+from app.recommendations.offline import metrics
+from app.recommendations.offline.xwines import Ratings
 
 ARMS = ("batch", "updated")
 GROUPS = ("all", "known users", "new users")

@@ -1,43 +1,38 @@
-"""Training data from MongoDB: ratings, own purchases (gifts kept apart), views and recommendation feedback.
+"""What training reads: ratings, own purchases (gifts kept apart), views, feedback, tastes and the demo ratings.
 
-Reads go through the owning domain's service where one exists (reviews: `CommerceService`); orders,
-interactions and users are read here with narrow projections because their services have no bulk
-reader yet. Every reader pauses now and then: the in-process MongoDB never yields on its own, and
-serving must go on while a retraining reads.
+Every read goes through the owning domain: reviews through `CommerceService`, orders, interactions and users
+through their domains' read models (`app/commerce/read_model.py`, `app/clickstream/read_model.py`,
+`app/accounts/read_model.py`). Every reader pauses now and then: the in-process MongoDB never yields on its own,
+and serving must go on while a retraining reads.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
 
-from app.commerce.orders import BOUGHT
+from app.accounts.read_model import customer_tastes
+from app.clickstream.read_model import interactions
+from app.commerce.read_model import bought_orders
 from app.commerce.service import CommerceService
-from app.recommendations.popularity import Event
-from app.recommendations.signals import INTERACTION_KINDS, UserSignals
-from app.recommendations.snapshot import TrainingData
-from app.recommendations.tables import WineTable
-from documents import Interaction, Order, User
-from documents.models import TASTE_AXES
+from app.recommendations.model.signals import INTERACTION_KINDS, UserSignals
+from app.recommendations.refresh.build import TrainingData
+from app.recommendations.serving.popularity import Event
+from app.recommendations.serving.tables import WineTable
 
 Progress = Callable[[int], None]
 DEMO_RATINGS = "xwines_dev_ratings.npz"
 DEMO_USER_PREFIX = "xwines:"
-MIN_TASTE_EVIDENCE = 3  # wines liked or bought before a learned axis replaces the quiz's guess
 _PAUSE_EVERY = 100
+T = TypeVar("T")
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-async def _paced(source: AsyncIterator[Any], progress: Progress | None) -> AsyncIterator[Any]:
+async def _paced(source: AsyncIterator[T], progress: Progress | None) -> AsyncIterator[T]:
     n = 0
     async for item in source:
         yield item
@@ -81,39 +76,31 @@ def _signals_of(data: TrainingData) -> Callable[[str], UserSignals]:
 
 async def _read_orders(data: TrainingData, progress: Progress | None) -> None:
     user = _signals_of(data)
-    cursor = Order.get_pymongo_collection().find(
-        {"status": {"$in": BOUGHT}}, {"user_id": 1, "items.wine_id": 1, "items.quantity": 1, "gift": 1, "placed_at": 1}
-    )
     purchases = gifts = 0
-    async for order in _paced(cursor, progress):
-        at, gift = _aware(order["placed_at"]), order.get("gift") is not None
-        wines = [item["wine_id"] for item in order["items"]]
+    async for order in _paced(bought_orders(), progress):
+        wines = [wine_id for wine_id, _ in order.lines]
         data.baskets.append(wines)
-        for item in order["items"]:
-            user(order["user_id"]).add_purchase(order["_id"], item["wine_id"], int(item["quantity"]), at, gift)
-            data.events.append(Event(item["wine_id"], at, "purchase", order["user_id"]))
-        purchases += 0 if gift else len(wines)
-        gifts += len(wines) if gift else 0
+        for wine_id, quantity in order.lines:
+            user(order.user_id).add_purchase(order.order_id, wine_id, quantity, order.placed_at, order.gift)
+            data.events.append(Event(wine_id, order.placed_at, "purchase", order.user_id))
+        purchases += 0 if order.gift else len(wines)
+        gifts += len(wines) if order.gift else 0
     data.counts["purchases"] = purchases
     data.counts["gift_purchases_left_out_of_taste"] = gifts
 
 
 async def _read_interactions(data: TrainingData, progress: Progress | None) -> None:
     user = _signals_of(data)
-    cursor = Interaction.get_pymongo_collection().find(
-        {"type": {"$in": list(INTERACTION_KINDS)}},
-        {"type": 1, "user_id": 1, "wine_id": 1, "occurred_at": 1},
-    )
     counts = dict.fromkeys(("view", "click", "cart", "dismiss"), 0)
-    async for raw in _paced(cursor, progress):
-        kind = INTERACTION_KINDS[raw["type"]]
+    async for row in _paced(interactions(INTERACTION_KINDS), progress):
+        kind = INTERACTION_KINDS[row.type]
         counts[kind] += 1
-        wine_id, user_id = raw.get("wine_id"), raw.get("user_id")
+        wine_id, user_id = row.wine_id, row.user_id
         if wine_id and user_id and kind == "dismiss":
             user(user_id).dismissed.add(wine_id)
         if not wine_id or kind == "dismiss":
             continue
-        data.events.append(Event(wine_id, _aware(raw["occurred_at"]), kind, user_id))
+        data.events.append(Event(wine_id, row.occurred_at, kind, user_id))
         if user_id:
             signals = user(user_id)
             if kind == "view":
@@ -126,24 +113,12 @@ async def _read_interactions(data: TrainingData, progress: Progress | None) -> N
 
 async def _read_customers(data: TrainingData, progress: Progress | None) -> None:
     """Each customer's taste axes (for segments) and who allows personalisation (for learned taste)."""
-    cursor = User.get_pymongo_collection().find({}, {"taste_profile": 1, "consent.personalisation": 1})
-    async for raw in _paced(cursor, progress):
-        profile = raw.get("taste_profile") or {}
-        data.customers[raw["_id"]] = {a: float(profile[a]["value"]) for a in TASTE_AXES if profile.get(a)}
-        data.taste_sources[raw["_id"]] = {a: str(profile[a]["source"]) for a in TASTE_AXES if profile.get(a)}
-        if (raw.get("consent") or {}).get("personalisation"):
-            data.personalisable.add(raw["_id"])
+    async for customer in _paced(customer_tastes(), progress):
+        data.customers[customer.user_id] = {axis: value for axis, (value, _) in customer.axes.items()}
+        data.taste_sources[customer.user_id] = {axis: source for axis, (_, source) in customer.axes.items()}
+        if customer.personalisation:
+            data.personalisable.add(customer.user_id)
     data.counts["users"] = len(data.customers)
-
-
-def learned_axes(table: WineTable, evidence: dict[str, float]) -> tuple[dict[str, float], int] | None:
-    """The taste the user's liked and bought wines point at (weighted mean per axis), and on how many."""
-    rows = [table.index[w] for w in evidence if w in table.index]
-    if len(rows) < MIN_TASTE_EVIDENCE:
-        return None
-    weights = np.array([evidence[table.ids[r]] for r in rows])
-    mean = weights @ table.taste[rows] / weights.sum()
-    return {axis: round(float(min(max(mean[n], 0.0), 1.0)), 2) for n, axis in enumerate(TASTE_AXES)}, len(rows)
 
 
 def bundled_ratings(path: Path | None = None) -> list[tuple[str, str, float]]:
@@ -155,17 +130,6 @@ def bundled_ratings(path: Path | None = None) -> list[tuple[str, str, float]]:
     return [
         (f"{DEMO_USER_PREFIX}{u}", f"xw{w}", h / 2.0)
         for u, w, h in zip(users.tolist(), wines.tolist(), halves.tolist(), strict=True)
-    ]
-
-
-def read_xwines_ratings(path: Path) -> list[tuple[str, str, float]]:
-    """An X-Wines ratings CSV(.gz) as (user, wine id in our catalog, stars), for `cuvee train --xwines-ratings`."""
-    from app.recommendations.evaluation import read_ratings
-
-    ratings = read_ratings(path)
-    return [
-        (f"{DEMO_USER_PREFIX}{u}", f"xw{w}", float(r))
-        for u, w, r in zip(ratings.users.tolist(), ratings.wines.tolist(), ratings.ratings.tolist(), strict=True)
     ]
 
 

@@ -15,18 +15,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from app.accounts.service import AccountService
 from app.commerce.service import CommerceService
 from app.errors import AppError
-from app.recommendations import snapshot as snapshots
-from app.recommendations.signals import UserSignals
-from app.recommendations.snapshot import Snapshot, TrainingData
-from app.recommendations.tables import load_table
-from app.recommendations.training import Progress, bundled_ratings, collect, learned_axes
+from app.recommendations.model.signals import UserSignals
+from app.recommendations.refresh.build import TrainingData, build
+from app.recommendations.refresh.sources import Progress, bundled_ratings, collect
+from app.recommendations.serving import snapshot as snapshots
+from app.recommendations.serving.snapshot import Snapshot
+from app.recommendations.serving.tables import WineTable, load_table
 from documents import Order, Wine
+from documents.models import TASTE_AXES
 
 log = logging.getLogger("cuvee.recommendations")
 STOCK_REFRESH_S = 60.0
+MIN_TASTE_EVIDENCE = 3  # wines liked or bought before a learned axis replaces the quiz's guess
 EXTRA_RATINGS = "extra_ratings.npz"
 
 
@@ -96,7 +101,7 @@ class Trainer:
                     if self.snapshot is not None
                     else await asyncio.to_thread(snapshots.load_segments, self.model_dir)
                 )
-                fresh = await asyncio.to_thread(snapshots.build, table, data, self._clock(), previous)
+                fresh = await asyncio.to_thread(build, table, data, self._clock(), previous)
                 for order in self._orders_while_training:  # placed after the orders were read
                     record_order(fresh, order)
                 self.snapshot = fresh
@@ -193,3 +198,13 @@ def _changes(learned: dict[str, float], sources: dict[str, str], current: dict[s
         and (sources.get(axis) != "learned" or abs(current.get(axis, -1.0) - value) >= 0.01)
         for axis, value in learned.items()
     )
+
+
+def learned_axes(table: WineTable, evidence: dict[str, float]) -> tuple[dict[str, float], int] | None:
+    """The taste the user's liked and bought wines point at (weighted mean per axis), and on how many."""
+    rows = [table.index[w] for w in evidence if w in table.index]
+    if len(rows) < MIN_TASTE_EVIDENCE:
+        return None
+    weights = np.array([evidence[table.ids[r]] for r in rows])
+    mean = weights @ table.taste[rows] / weights.sum()
+    return {axis: round(float(min(max(mean[n], 0.0), 1.0)), 2) for n, axis in enumerate(TASTE_AXES)}, len(rows)

@@ -10,7 +10,7 @@ from datetime import datetime
 import numpy as np
 from scipy import sparse
 
-from app.recommendations.tables import WineTable
+from app.recommendations.serving.tables import STYLES, WineTable
 
 TRENDING_HALF_LIFE_DAYS = 14.0
 EVENT_WEIGHTS = {"view": 1.0, "click": 2.0, "cart": 3.0, "purchase": 5.0}
@@ -65,8 +65,6 @@ def trending_scores(
 
 def seasonal(table: WineTable, month: int) -> np.ndarray:
     """1 + SEASON_BOOST for the styles in season this month, else 1."""
-    from app.recommendations.tables import STYLES
-
     in_season = [STYLES.index(style) for style, months in SEASONAL_STYLES.items() if month in months]
     return 1.0 + SEASON_BOOST * np.isin(table.style, in_season)  # type: ignore[no-any-return]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from app.recommendations.tables import STYLES, WineTable
+from app.recommendations.serving.tables import STYLES, WineTable
 from documents.models import TASTE_AXES
 
 MAX_SEGMENTS = 5

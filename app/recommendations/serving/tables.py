@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from app.accounts.vocabulary import canonical_grape, fold
+from app.recommendations.model.features import wine_tokens
 from documents import Dietary, Style, Wine, weighted_mean
 from documents.models import TASTE_AXES
 
@@ -36,29 +37,6 @@ def grape_keys(name: str) -> frozenset[str]:
 
 def dietary_mask(flags: Iterable[str]) -> int:
     return sum(DIETARY_BITS.get(str(flag), 0) for flag in set(flags))
-
-
-def bucket(value: float) -> str:
-    """A taste axis in words, for model features (coarse on purpose: nearby wines share a token)."""
-    return "low" if value < 0.35 else "medium" if value < 0.65 else "high"
-
-
-def wine_tokens(doc: dict[str, Any]) -> dict[str, float]:
-    """Content features of one wine for the model: style, structure, origin, producer, grapes, food."""
-    taste = doc.get("taste") or {}
-    tokens = {
-        f"type={doc.get('style', '')}": 1.0,
-        f"country={fold(doc.get('country') or '')}": 1.0,
-        f"region={fold(doc.get('region') or '')}": 1.0,
-        f"winery={fold(doc.get('winery') or '')}": 1.0,
-    }
-    for axis in ("body", "acidity", "tannin", "sweetness"):
-        tokens[f"{axis}={bucket(float(taste.get(axis, 0.5)))}"] = 1.0
-    for grape in doc.get("grapes") or ():
-        tokens[f"grape={fold(canonical_grape(grape))}"] = 1.0
-    for food in doc.get("food_pairings") or ():
-        tokens[f"food={fold(food)}"] = 0.5
-    return tokens
 
 
 @dataclass

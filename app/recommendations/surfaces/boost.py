@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from app.accounts.vocabulary import fold
-from app.recommendations.snapshot import Snapshot
+from app.recommendations.serving.snapshot import Snapshot
 from documents import User
 from search import Boost, SearchIndex, SearchQuery
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.accounts.vocabulary import fold
-from app.recommendations.tables import STYLES, WineTable, grape_keys
+from app.recommendations.serving.tables import STYLES, WineTable, grape_keys
 from documents import Preferences, TasteProfile
 from documents.models import TASTE_AXES
 

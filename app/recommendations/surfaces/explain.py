@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.accounts.vocabulary import fold
-from app.recommendations.content import TasteIntent, close_axes
-from app.recommendations.segments import Segment
-from app.recommendations.tables import WineTable, grape_keys
+from app.recommendations.serving.segments import Segment
+from app.recommendations.serving.tables import WineTable, grape_keys
+from app.recommendations.surfaces.content import TasteIntent, close_axes
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from app.accounts.vocabulary import fold
-from app.recommendations.tables import STYLES, WineTable, dietary_mask, grape_keys
+from app.recommendations.serving.tables import STYLES, WineTable, dietary_mask, grape_keys
 from documents import Preferences
 
 MAX_DISMISSED = 500  # "not for me" ids kept per user; the oldest drop out first

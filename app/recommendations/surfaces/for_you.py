@@ -1,50 +1,82 @@
-"""Ranking on a snapshot, all in memory: each surface's candidates, best first, with score and reasons."""
+"""“For you”: the model's fold-in of the shopper's history blended with their taste, signed in or visiting.
+
+score = (1 - w) · collaborative percentile + w · content match, times the soft price factor (w falls from 0.7
+to 0.25 as the history grows).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import rankdata
 
-from app.recommendations import explain
-from app.recommendations.content import TasteIntent, content_scores, price_factor
-from app.recommendations.explain import Reason
-from app.recommendations.filters import HardFilters, allowed_rows
-from app.recommendations.popularity import bought_with, seasonal
-from app.recommendations.snapshot import Snapshot
+from app.recommendations.model.signals import UserSignals, Visit
+from app.recommendations.serving.snapshot import Snapshot
+from app.recommendations.surfaces import explain, popular
+from app.recommendations.surfaces.candidates import (
+    Candidate,
+    Plan,
+    percentiles,
+    rating_reason,
+    shopper_filters,
+    shopper_focus,
+    table_rows,
+    top_rows,
+)
+from app.recommendations.surfaces.content import TasteIntent, content_scores, price_factor
+from app.recommendations.surfaces.explain import Reason
+from app.recommendations.surfaces.filters import HardFilters, allowed_rows
+from documents import User
 
 CONTENT_WEIGHT_NEW = 0.7  # a user with no history: taste and preferences lead
 CONTENT_WEIGHT_MIN = 0.25  # a user with a long history: behaviour leads, taste still counts
-VISIT_SIMILAR_WEIGHT = 0.3  # how far the visit's other wines tilt "similar"; the wine on the page leads
-VISIT_SIMILAR_MAX = 5  # the visit's newest wines that tilt it
+NO_CONSENT = "not personalised: you have not allowed personalisation; these are popular wines"
+FROM_VISIT = "from what you looked at on this visit; sign in for recommendations that remember you"
 
 
-@dataclass
-class Candidate:
-    row: int
-    score: float  # 0..1, shown as the match
-    reasons: list[Reason] = field(default_factory=list)
+def plan(snap: Snapshot, user: User, visit: Visit, signals: UserSignals | None, surface: str, month: int) -> Plan:
+    """The shopper's list; without personalisation consent (`signals` None) the popular list, saying so.
+    The visit's wines are left out: they are in "recently viewed" and the cart already."""
+    if not user.consent.personalisation or signals is None:
+        filters = shopper_filters(snap, user, visit.dismissed)
+        return popular.instead(snap, surface, filters, month, NO_CONSENT, user_id=user.id)
+    signals = signals.with_visit(visit)
+    exclude = signals.any_bought | set(signals.ratings) | signals.dismissed | set(visit.looked_at)
+    filters = shopper_filters(snap, user, exclude)
+    intent = TasteIntent.of(user.taste_profile, user.preferences)
+    history = signals.strengths()
+    looked = table_rows(snap, visit.looked_at)
+    return Plan(
+        surface=surface,
+        filters=filters,
+        rank=lambda n, skip: rank(snap, history, intent, filters, n, skip, looked),
+        focus=shopper_focus(snap, user, history),
+        personalised=True,
+        user_id=user.id,
+        taste=intent.axes,
+    )
 
 
-def percentiles(values: np.ndarray) -> np.ndarray:
-    """Rank of each value among `values`, scaled to 0..1; ties share their mean rank, so equal scores
-    (no signal at all) never order wines by accident."""
-    if len(values) < 2:
-        return np.ones(len(values))
-    return (rankdata(values, method="average") - 1) / (len(values) - 1)  # type: ignore[no-any-return]
+def visitor_plan(snap: Snapshot, anonymous_id: str, visit: Visit, surface: str, month: int) -> Plan:
+    """ "For you" for a visitor who is not signed in, from this visit alone; the popular list until it did
+    something (views, clicks, cart adds)."""
+    filters = HardFilters.of(None, visit.dismissed | set(visit.looked_at))
+    if not visit.looked_at:
+        return popular.instead(snap, surface, filters, month, popular.ANONYMOUS, anonymous_id=anonymous_id)
+    history = UserSignals().with_visit(visit).strengths()
+    intent, looked = TasteIntent(), table_rows(snap, visit.looked_at)
+    return Plan(
+        surface=surface,
+        filters=filters,
+        rank=lambda n, skip: rank(snap, history, intent, filters, n, skip, looked),
+        focus=shopper_focus(snap, None),
+        personalised=True,
+        note=FROM_VISIT,
+        anonymous_id=anonymous_id,
+    )
 
 
-def top_rows(scores: np.ndarray, mask: np.ndarray, n: int, skip: int = 0) -> np.ndarray:
-    rows = np.flatnonzero(mask)
-    if len(rows) == 0:
-        return rows
-    order = np.argsort(-scores[rows], kind="stable")[skip : skip + n]
-    return rows[order]
-
-
-def for_you(
+def rank(
     snap: Snapshot,
     history: dict[str, float],
     intent: TasteIntent,
@@ -69,7 +101,7 @@ def for_you(
     liked = [row for w, s in history.items() if (row := table.index.get(w)) is not None and s >= 4.0]
     liked = [row for row in liked if row not in visit]
     return [
-        Candidate(int(r), float(score[r]), _for_you_reasons(snap, int(r), intent, liked, looked_at, model is None))
+        Candidate(int(r), float(score[r]), _reasons(snap, int(r), intent, liked, looked_at, model is None))
         for r in rows
     ]
 
@@ -83,7 +115,7 @@ def _collaborative_ranks(model: np.ndarray | None, popularity: np.ndarray) -> np
     return percentiles(np.where(finite, model, floor + popularity * 0.5))
 
 
-def _for_you_reasons(
+def _reasons(
     snap: Snapshot, row: int, intent: TasteIntent, liked: list[int], looked_at: Sequence[int], cold: bool
 ) -> list[Reason]:
     table = snap.table
@@ -115,111 +147,3 @@ def _closest_liked(snap: Snapshot, row: int, liked: Sequence[int]) -> int | None
     weights = model.b_rating[cols[known], col]
     best = int(np.argmax(weights))
     return int(np.array(liked)[known][best]) if weights[best] > 0 else None
-
-
-def rating_reason(snap: Snapshot, row: int) -> Reason | None:
-    col = int(snap.model_cols[row])
-    if snap.model is None or col < 0:
-        return explain.rating_reason(snap.table, row)
-    raters, loved = int(snap.model.counts[col]), int(snap.loved_counts[col])
-    return explain.rating_reason(snap.table, row, raters, loved, snap.loved_typical)
-
-
-def popular(snap: Snapshot, filters: HardFilters, month: int, n: int, skip: int = 0) -> list[Candidate]:
-    """Popular in season: all-time popularity and recent activity, nudged towards this month's styles."""
-    trend = snap.trending.get(None, np.zeros(len(snap.table)))
-    peak = float(trend.max(initial=0.0))
-    recent = trend / peak if peak > 0 else np.zeros(len(snap.table))
-    score = (0.7 * snap.popularity + 0.3 * recent) * seasonal(snap.table, month) / (1 + 0.15)
-    rows = top_rows(score, allowed_rows(snap.table, filters), n, skip)
-    out = []
-    for r in rows:
-        reasons = [explain.popular_reason()]
-        rating = rating_reason(snap, int(r))
-        if rating is not None:
-            reasons.append(rating)
-        out.append(Candidate(int(r), float(min(score[r], 1.0)), reasons))
-    return out
-
-
-def similar(snap: Snapshot, seed: int, filters: HardFilters, n: int, looked_at: Sequence[int] = ()) -> list[Candidate]:
-    """Item-to-item: the model's co-rating and content neighbours, else structure and attributes alone.
-    `looked_at` (the visit's other wines, newest first) tilts the list towards what is like them too; a
-    wine the tilt moved up says which of them it was."""
-    table = snap.table
-    mask = allowed_rows(table, filters)
-    mask[seed] = False
-    base = _likeness(snap, seed)
-    visit = [r for r in dict.fromkeys(looked_at) if r != seed][:VISIT_SIMILAR_MAX]
-    tilts = np.array([_likeness(snap, r) for r in visit]) if visit else np.zeros((0, len(table)))
-    score = base + VISIT_SIMILAR_WEIGHT * tilts.mean(axis=0) if visit else base
-    rows = top_rows(score, mask, n)
-    moved: dict[int, int] = {}
-    if visit:
-        before = {int(r): pos for pos, r in enumerate(top_rows(base, mask, int(mask.sum())))}
-        moved = {int(r): visit[int(np.argmax(tilts[:, r]))] for pos, r in enumerate(rows) if pos < before[int(r)]}
-    peak = float(score[rows[0]]) if len(rows) and score[rows[0]] > 0 else 1.0
-    out = []
-    for r in rows:
-        reasons = explain.similar_reasons(table, seed, int(r))
-        if int(r) in moved:
-            reasons.insert(0, explain.looked_at_reason(table, moved[int(r)]))
-        out.append(Candidate(int(r), float(max(score[r], 0.0)) / peak * 0.95, reasons))
-    return out
-
-
-def _likeness(snap: Snapshot, row: int) -> np.ndarray:
-    """How like `row` every wine is, 0..1 (the model's blend where it knows the wine); `row` itself 0."""
-    col = int(snap.model_cols[row])
-    if snap.model is not None and col >= 0:
-        known = snap.model_cols >= 0
-        score = np.zeros(len(snap.table))
-        score[known] = snap.model.similarity(col)[snap.model_cols[known]]
-    else:
-        score = _content_similarity(snap, row)
-    score[row] = 0.0
-    return np.maximum(score, 0.0)
-
-
-def _content_similarity(snap: Snapshot, seed: int) -> np.ndarray:
-    table = snap.table
-    structure = 1.0 - np.abs(table.taste - table.taste[seed]).mean(axis=1)
-    tokens = table.tokens[seed]
-    shared = np.array([sum(w for t, w in tokens.items() if t in other) for other in table.tokens])
-    return 0.5 * structure + 0.5 * shared / max(sum(tokens.values()), 1.0)  # type: ignore[no-any-return]
-
-
-def bought_together(snap: Snapshot, seed: int, filters: HardFilters, n: int) -> list[Candidate]:
-    """Wines in the same orders as the seed, and only those: a shop without co-purchases yet gets an empty
-    list rather than similar wines under the wrong title (similar has its own list)."""
-    mask = allowed_rows(snap.table, filters)
-    return [
-        Candidate(row, min(1.0, 0.5 + cosine / 2), [explain.bought_with_reason(snap.table, seed, together)])
-        for row, cosine, together in bought_with(snap.copurchase, seed)
-        if mask[row]
-    ][:n]
-
-
-def trending(
-    snap: Snapshot, segment: int | None, filters: HardFilters, n: int, skip: int = 0, *, yours: bool = False
-) -> list[Candidate]:
-    """Time-decayed activity in one segment (`yours`: the caller's own, signed in) or in the whole shop."""
-    activity = snap.trending.get(segment)
-    if activity is None or activity.max(initial=0.0) <= 0:
-        activity = snap.trending.get(None, np.zeros(len(snap.table)))
-        segment = None
-    described = next((s for s in snap.segments.segments if s.id == segment), None)
-    peak = float(activity.max(initial=0.0))
-    # a quiet shop (no recent activity) still shows something sensible: the popular wines
-    score = activity / peak + 0.05 * snap.popularity if peak > 0 else 0.9 * snap.popularity
-    rows = top_rows(score, allowed_rows(snap.table, filters), n, skip)
-    return [
-        Candidate(
-            int(r),
-            float(min(score[r], 1.0)),
-            [explain.trending_reason(float(activity[r]), described, yours=yours)]
-            if activity[r] > 0
-            else [explain.popular_reason()],
-        )
-        for r in rows
-    ]

@@ -4,12 +4,13 @@ pairings and the shopper's own profile only (nothing here is a fact about the wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from app.recommendations.explain import Reason
-from app.recommendations.filters import HardFilters
-from documents import Wine
+from app.recommendations.surfaces.content import TasteIntent
+from app.recommendations.surfaces.explain import Reason
+from app.recommendations.surfaces.filters import HardFilters
+from documents import Preferences, User, Wine
 from documents.models import TASTE_AXES
 from vocabulary import find_food
 
@@ -122,3 +123,42 @@ def tailor(
         if sentence
     ]
     return Tailored(palate, food_matches(foods, wine.food_pairings), warnings(wine, filters))
+
+
+@dataclass
+class ForMe:
+    wine: Wine
+    personalised: bool
+    tailored: Tailored
+    based_on: BasedOn
+
+
+def for_me(wine: Wine, user: User, filters: HardFilters, bought: Mapping[str, tuple[Wine, int]]) -> ForMe:
+    """The wine against the shopper's palate, foods and stated needs; `bought`: their own purchases but this
+    wine, with how often each was bought. Without personalisation consent only the warnings (stated needs and
+    dislikes hold without it, as on every list); no palate, no foods."""
+    prefs = user.preferences
+    dietary, dislikes = [str(d) for d in prefs.dietary], _dislike_kinds(prefs)
+    if not user.consent.personalisation:
+        return ForMe(
+            wine, False, Tailored(warnings=warnings(wine, filters)), BasedOn(dietary=dietary, dislikes=dislikes)
+        )
+    profile = {axis: value for axis, (value, _) in TasteIntent.of(user.taste_profile, None).axes.items()}
+    purchased = usual_taste(bought.values())
+    result = tailor(wine, profile=profile, purchased=purchased, foods=prefs.foods, filters=filters)
+    return ForMe(wine, True, result, BasedOn(list(profile), len(bought), list(prefs.foods), dietary, dislikes))
+
+
+def usual_taste(bought: Iterable[tuple[Wine, int]]) -> dict[str, float]:
+    """The mean taste of what the shopper bought, weighted by how often (empty without purchases)."""
+    pairs = list(bought)
+    total = sum(times for _, times in pairs)
+    if not total:
+        return {}
+    return {axis: sum(getattr(wine.taste, axis) * times for wine, times in pairs) / total for axis in TASTE_AXES}
+
+
+def _dislike_kinds(prefs: Preferences) -> list[str]:
+    d = prefs.dislikes
+    named = {"styles": d.styles, "grapes": d.grapes, "wineries": d.wineries, "wine_ids": d.wine_ids}
+    return [kind for kind, values in named.items() if values]

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from app.recommendations.trainer import TrainReport
+from app.recommendations.refresh.trainer import TrainReport
 from documents import Dietary, Style, TasteStructure, Wine
 from tests.conftest import AppClient, Shopper
 from tests.factories import insert_wines, make_wine

@@ -62,9 +62,9 @@ def write_xwines(directory: Path, wines: int = 30, users: int = 80, seed: int = 
                     "Code": "FR",
                     "Country": "France",
                     "RegionID": n % 4,
-                    "RegionName": "R",
+                    "RegionName": f"R{n % 4}",  # the shop keeps names, not X-Wines' ids
                     "WineryID": n % 5,
-                    "WineryName": "Y",
+                    "WineryName": f"Y{n % 5}",
                     "Website": "",
                     "Vintages": "[2020]",
                 }

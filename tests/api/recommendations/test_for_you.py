@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.recommendations.tables import STYLES
+from app.recommendations.serving.tables import STYLES
 from documents import RecommendationLog, Wine
 from tests.api.commerce.conftest import buy
 from tests.api.recommendations.conftest import allow, for_you, retrain

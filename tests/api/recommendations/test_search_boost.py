@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.recommendations.boost import is_vague
+from app.recommendations.surfaces.boost import is_vague
 from documents import Wine
 from tests.api.recommendations.conftest import allow, retrain
 from tests.conftest import AppClient, Shopper

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.recommendations.diversity import Attributes, Focus, diversify, intra_list_diversity, one_style, pool_size
-from app.recommendations.evaluation import list_metrics, mmr_rerank, user_metrics
-from app.recommendations.tables import table_from_docs
+from app.recommendations.model.diversity import Attributes, Focus, diversify, intra_list_diversity, one_style, pool_size
+from app.recommendations.offline.protocol import list_metrics, mmr_rerank, user_metrics
+from app.recommendations.serving.tables import table_from_docs
 
 
 def wine(n: int, winery: str, style: str = "red", grapes: tuple[str, ...] = ("Merlot",)) -> dict[str, object]:

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
-from app.recommendations import ranking, snapshot
-from app.recommendations.explain import conflict_reasons, rating_reason, trending_reason
-from app.recommendations.filters import HardFilters
-from app.recommendations.model import HybridRecommender
-from app.recommendations.segments import MIN_MEMBERS, build_segments, merge_small
-from app.recommendations.snapshot import TrainingData, build, load_segments, loved_counts
-from app.recommendations.tables import table_from_docs
+from app.recommendations.model.model import HybridRecommender
+from app.recommendations.refresh.build import TrainingData, build
+from app.recommendations.serving import snapshot
+from app.recommendations.serving.segments import MIN_MEMBERS, build_segments, merge_small
+from app.recommendations.serving.snapshot import load_segments, loved_counts
+from app.recommendations.serving.tables import table_from_docs
+from app.recommendations.surfaces import bought_together
+from app.recommendations.surfaces.explain import conflict_reasons, rating_reason, trending_reason
+from app.recommendations.surfaces.filters import HardFilters
 from documents import Dietary, Dislikes, Preferences
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -96,10 +98,10 @@ def test_conflicts_name_each_need_or_dislike_stated_since_in_words() -> None:
 # ------------------------------------------------------------ bought together
 def test_bought_together_lists_co_purchases_only_and_nothing_without_them() -> None:
     snap = build(TABLE, TrainingData(baskets=[["w0", "w3"], ["w0", "w3"], ["w0", "w4"]]), NOW)
-    together = ranking.bought_together(snap, TABLE.index["w0"], HardFilters(), 10)
+    together = bought_together.rank(snap, TABLE.index["w0"], HardFilters(), 10)
     assert [TABLE.ids[c.row] for c in together] == ["w3", "w4"]
     assert all([r.code for r in c.reasons] == ["bought_with"] for c in together)
-    assert ranking.bought_together(snap, TABLE.index["w1"], HardFilters(), 10) == []
+    assert bought_together.rank(snap, TABLE.index["w1"], HardFilters(), 10) == []
 
 
 # ------------------------------------------------------------ segments

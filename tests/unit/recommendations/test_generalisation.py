@@ -6,10 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
-from app.recommendations.evaluation import Ratings, build_split, compare, ratio_split, validation_ndcg
-from app.recommendations.generalisation import SeedRow, format_rows, main, split_users, tune_weights
-from app.recommendations.model import HybridParams, HybridRecommender
+from app.cli.recommendations import evaluate
+from app.recommendations.model.model import HybridParams, HybridRecommender
+from app.recommendations.offline.evaluation import compare
+from app.recommendations.offline.generalisation import SeedRow, format_rows, split_users, tune_weights
+from app.recommendations.offline.protocol import build_split, ratio_split, validation_ndcg
+from app.recommendations.offline.xwines import Ratings
 
 FEATURES = {str(100 + n): {"type=red" if n % 2 else "type=white": 1.0, f"grape={n % 3}": 1.0} for n in range(10)}
 
@@ -76,21 +80,21 @@ def test_the_table_has_a_row_per_seed_then_mean_and_min_of_each_ratio():
     assert lines[-1] == "| min | 0.1000 | 0.2000 | 0.3000 | 1.200x | 3.000x |"
 
 
-def test_the_command_prints_both_tables(tmp_path: Path):
+def test_cuvee_evaluate_with_seeds_prints_both_tables(tmp_path: Path):
     ratings = synthetic(users=200)
     with (tmp_path / "wines.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["WineID", "Type", "Body", "Acidity", "Code", "RegionID", "WineryID", "Elaborate"])
+        writer.writerow(["WineID", "WineName", "Type", "Body", "Acidity", "Country", "RegionName", "WineryName"])
         for n in range(10):
-            writer.writerow([100 + n, "Red" if n % 2 else "White", "Full", "High", "FR", 1, n, "Varietal"])
+            writer.writerow([100 + n, f"W{n}", "Red" if n % 2 else "White", "Full-bodied", "High", "France", "R", n])
     with (tmp_path / "ratings.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["UserID", "WineID", "Vintage", "Rating"])
         writer.writerows(zip(ratings.users, ratings.wines, ratings.vintages, ratings.ratings, strict=True))
-    printed: list[str] = []
     argv = ["--wines", str(tmp_path / "wines.csv"), "--ratings", str(tmp_path / "ratings.csv")]
-    assert main([*argv, "--seeds", "1,2", "--tune-seeds", "1", "--k", "3"], echo=printed.append) == 0
-    text = "\n".join(printed)
+    result = CliRunner().invoke(evaluate, [*argv, "--seeds", "1,2", "--tune-seeds", "1", "--k", "3"])
+    assert result.exit_code == 0, result.output
+    text = result.output
     assert "## Every seed" in text and "## Pseudo-other-half" in text
     assert "ours (tuned on A) / EASE (tuned)" in text
     assert text.count("| min |") == 2

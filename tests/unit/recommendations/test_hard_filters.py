@@ -9,12 +9,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.recommendations import ranking
-from app.recommendations.content import TasteIntent
-from app.recommendations.filters import HardFilters, allowed_rows
-from app.recommendations.signals import UserSignals
-from app.recommendations.snapshot import TrainingData, build
-from app.recommendations.tables import table_from_docs
+from app.recommendations.model.signals import UserSignals
+from app.recommendations.refresh.build import TrainingData, build
+from app.recommendations.serving.tables import table_from_docs
+from app.recommendations.surfaces import bought_together, for_you, popular, similar, trending
+from app.recommendations.surfaces.content import TasteIntent
+from app.recommendations.surfaces.filters import HardFilters, allowed_rows
 from documents import Dietary, Dislikes, Preferences, PriceRange, Style, TasteAxis, TasteProfile
 
 GRAPES = ["Merlot", "Syrah", "Shiraz", "Pinot Noir", "Riesling", "Chardonnay", "Glera"]
@@ -87,11 +87,11 @@ def test_no_surface_ever_serves_a_wine_that_breaks_a_hard_filter(data: st.DataOb
     general = HardFilters.of(prefs)
     seed = table.index[data.draw(st.sampled_from(ids))]
     surfaces = {
-        "for_you": (personal, ranking.for_you(snap, history, TasteIntent.of(taste, prefs), personal, 10)),
-        "popular": (general, ranking.popular(snap, general, 7, 10)),
-        "similar": (general, ranking.similar(snap, seed, general, 10)),
-        "bought_together": (general, ranking.bought_together(snap, seed, general, 10)),
-        "trending": (general, ranking.trending(snap, None, general, 10)),
+        "for_you": (personal, for_you.rank(snap, history, TasteIntent.of(taste, prefs), personal, 10)),
+        "popular": (general, popular.rank(snap, general, 7, 10)),
+        "similar": (general, similar.rank(snap, seed, general, 10)),
+        "bought_together": (general, bought_together.rank(snap, seed, general, 10)),
+        "trending": (general, trending.rank(snap, None, general, 10)),
     }
     by_id = {d["_id"]: d for d in docs}
     for name, (filters, candidates) in surfaces.items():

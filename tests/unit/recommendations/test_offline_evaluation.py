@@ -7,24 +7,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from scipy import sparse
 
-from app.recommendations import metrics
-from app.recommendations.evaluation import (
-    Ratings,
+from app.cli.recommendations import evaluate as evaluate_command
+from app.recommendations.model.model import EASE, MostPopular, ease_weights
+from app.recommendations.offline import metrics
+from app.recommendations.offline.evaluation import evaluate, format_report
+from app.recommendations.offline.protocol import (
     Split,
     build_split,
-    evaluate,
-    format_report,
-    main,
     ratio_split,
-    read_ratings,
-    read_wines,
     score_split,
     user_metrics,
     validation_ndcg,
 )
-from app.recommendations.model import EASE, MostPopular, ease_weights
+from app.recommendations.offline.xwines import Ratings, read_ratings, read_wines
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "xwines"
 SLIM_WINES = DATA / "XWines_Slim_1K_wines.csv"
@@ -79,10 +77,12 @@ def test_ratings_read_slim_vintage_zero_and_test_nv_alike(tmp_path):
     assert slim.ratings.tolist() == [4.5]
 
 
-def test_wines_become_lower_case_content_tokens(tmp_path):
+def test_wines_become_the_content_tokens_serving_derives(tmp_path):
     write_wines(tmp_path / "wines.csv", 2)
     tokens = read_wines(tmp_path / "wines.csv")["101"]
-    assert {"type=red", "grape=merlot", "grape=syrah", "food=beef", "body=full-bodied"} <= set(tokens)
+    assert {"type=red", "grape=merlot", "grape=syrah", "body=high", "acidity=high", "country=france"} <= set(tokens)
+    assert tokens["food=beef"] == 0.5  # serving's weights too
+    assert not any(token.startswith("elaborate=") for token in tokens)  # the shop does not keep that column
 
 
 def test_ratio_split_is_cornacs_permutation_with_a_ceiled_test_part():
@@ -169,14 +169,14 @@ def test_evaluate_on_a_given_split_reports_three_models_ours_diversified_and_rat
 def test_the_command_line_takes_the_cuvee_evaluate_flags(tmp_path):
     write_wines(tmp_path / "wines.csv")
     write_ratings(tmp_path / "ratings.csv.gz", synthetic_rows(seed=2))
-    printed: list[str] = []
     argv = ["--wines", str(tmp_path / "wines.csv"), "--ratings", str(tmp_path / "ratings.csv.gz")]
-    argv += ["--test-size", "0.25", "--seed", "7", "--relevance", "5", "--k", "5", "--no-progress"]
-    assert main(argv, echo=printed.append) == 0
-    assert "RatioSplit(test_size=0.25, seed=7)" in printed[0]
-    assert "NDCG@5" in printed[0]
-    with pytest.raises(SystemExit):
-        main(["--wines", str(tmp_path / "wines.csv"), "--train", "only-train.csv"])
+    argv += ["--test-size", "0.25", "--seed", "7", "--relevance", "5", "--k", "5"]
+    result = CliRunner().invoke(evaluate_command, argv)
+    assert result.exit_code == 0, result.output
+    assert "RatioSplit(test_size=0.25, seed=7)" in result.output
+    assert "NDCG@5" in result.output
+    refused = CliRunner().invoke(evaluate_command, ["--wines", str(tmp_path / "wines.csv"), "--ratings", "none.csv"])
+    assert refused.exit_code == 2
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from app.recommendations import metrics
+from app.recommendations.offline import metrics
 
 # five candidates; positives are items 1 and 2
 CANDIDATES = np.array([0, 1, 2, 3, 4])

@@ -5,7 +5,7 @@ import pytest
 from scipy import sparse
 from scipy.special import expit
 
-from app.recommendations.components import (
+from app.recommendations.model.components import (
     fit_loved_logit,
     one_propensity,
     relative,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from app.recommendations.model import (
+from app.recommendations.model.model import (
     EASE,
     TERMS,
     HybridRecommender,

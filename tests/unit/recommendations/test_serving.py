@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from app.recommendations.content import TasteIntent, content_scores, price_factor
-from app.recommendations.explain import human_interval, reorder_reasons
-from app.recommendations.popularity import Event, bought_with, co_purchases, trending_scores
-from app.recommendations.ranking import percentiles
-from app.recommendations.segments import build_segments, kmeans
-from app.recommendations.signals import UserSignals
-from app.recommendations.tables import table_from_docs
+from app.recommendations.model.signals import UserSignals
+from app.recommendations.serving.popularity import Event, bought_with, co_purchases, trending_scores
+from app.recommendations.serving.segments import build_segments, kmeans
+from app.recommendations.serving.tables import table_from_docs
+from app.recommendations.surfaces.candidates import percentiles
+from app.recommendations.surfaces.content import TasteIntent, content_scores, price_factor
+from app.recommendations.surfaces.explain import human_interval, reorder_reasons
 from documents import Preferences, PriceRange, Style, TasteAxis, TasteProfile
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.recommendations.tailored import compare, food_matches
+from app.recommendations.surfaces.tailored import compare, food_matches
 
 WINE = {"sweetness": 0.05, "acidity": 0.6, "tannin": 0.3, "body": 0.4, "fizz": 0.0}
 

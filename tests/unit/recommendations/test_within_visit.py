@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.recommendations import ranking
-from app.recommendations.content import TasteIntent
-from app.recommendations.evaluation import Ratings
-from app.recommendations.filters import HardFilters
-from app.recommendations.replay import replay
-from app.recommendations.signals import CART, VIEW, VIEWED_OFTEN, Bought, UserSignals, Visit
-from app.recommendations.snapshot import TrainingData, build
-from app.recommendations.tables import table_from_docs
+from app.recommendations.model.signals import CART, VIEW, VIEWED_OFTEN, Bought, UserSignals, Visit
+from app.recommendations.offline.replay import replay
+from app.recommendations.offline.xwines import Ratings
+from app.recommendations.refresh.build import TrainingData, build
+from app.recommendations.serving.tables import table_from_docs
+from app.recommendations.surfaces import for_you, similar
+from app.recommendations.surfaces.content import TasteIntent
+from app.recommendations.surfaces.filters import HardFilters
 from tests.unit.recommendations.test_serving import NOW, doc
 
 
@@ -64,10 +64,10 @@ def test_for_you_names_the_looked_at_wine_that_leads_to_each_pick() -> None:
     visit = Visit.of([("wine_viewed", "w0")])
     history = UserSignals().with_visit(visit).strengths()
     filters = HardFilters.of(None, {"w0"})
-    picks = ranking.for_you(snap, history, TasteIntent(), filters, 3, looked_at=[snap.table.index["w0"]])
+    picks = for_you.rank(snap, history, TasteIntent(), filters, 3, looked_at=[snap.table.index["w0"]])
     assert snap.table.ids[picks[0].row] == "w1"
     assert picks[0].reasons[0].code == "because_you_looked_at" and picks[0].reasons[0].values == ["W0"]
-    cold = ranking.for_you(snap, {}, TasteIntent(), filters, 3)
+    cold = for_you.rank(snap, {}, TasteIntent(), filters, 3)
     assert all(r.code != "because_you_looked_at" for c in cold for r in c.reasons)
 
 
@@ -75,8 +75,8 @@ def test_similar_tilts_towards_the_visit_and_says_so_only_where_it_moved_a_wine(
     snap = _snapshot()
     index = snap.table.index
     filters = HardFilters.of(None, {"w2"})
-    plain = ranking.similar(snap, index["w2"], filters, 5)
-    tilted = ranking.similar(snap, index["w2"], filters, 5, looked_at=[index["w0"], index["w2"]])
+    plain = similar.rank(snap, index["w2"], filters, 5)
+    tilted = similar.rank(snap, index["w2"], filters, 5, looked_at=[index["w0"], index["w2"]])
     plain_rows, tilted_rows = [c.row for c in plain], [c.row for c in tilted]
     assert plain_rows[0] == tilted_rows[0] == index["w3"]  # the wine on the page still leads
     assert tilted_rows.index(index["w1"]) < plain_rows.index(index["w1"])

@@ -1,0 +1,1 @@
+"""The recommender's model: scoring maths in plain numpy (no documents, no request state)."""

@@ -1,0 +1,1 @@
+"""Offline research on X-Wines, outside the serving path: the protocol, its metrics, seeds and replay."""

@@ -1,0 +1,1 @@
+"""Keeping the served state fresh: what training reads, fitting a snapshot, and the retraining schedule."""

@@ -1,0 +1,1 @@
+"""One module per list shown to shoppers, and the rules they share (filters, reasons, taste match)."""
