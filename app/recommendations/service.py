@@ -272,7 +272,10 @@ class RecommendationService:
 
     # ------------------------------------------------------------ feedback and attribution
     async def dismiss(self, user_id: str, rec_id: str, wine_id: str) -> list[str]:
-        """ "Not for me": the wine joins the user's dislikes (every list honours it) and the list's log."""
+        """ "Not for me": the wine joins the user's dislikes (every list honours it) and the list's log.
+
+        The dislike is one atomic change of the stored list (`AccountService.dislike_wine`), so two dismissals
+        at the same moment are both kept."""
         entry = await RecommendationLog.get(rec_id)
         if entry is None or entry.user_id != user_id:
             raise NotFound("recommendation list", rec_id)
@@ -282,11 +285,7 @@ class RecommendationService:
                 code="wine_not_in_list",
                 errors=[{"field": "wine_id", "source": "body", "message": "not in this list"}],
             )
-        user = await self._accounts.get_user(user_id)
-        dismissed = [w for w in user.preferences.dislikes.wine_ids if w != wine_id] + [wine_id]
-        preferences = await self._accounts.update_preferences(
-            user_id, {"dislikes": {"wine_ids": dismissed[-MAX_DISMISSED:]}}
-        )
+        preferences = await self._accounts.dislike_wine(user_id, wine_id, keep_last=MAX_DISMISSED)
         action = RecommendationAction(type="dismiss", wine_id=wine_id, at=self._clock(), ref=f"dismiss:{wine_id}")
         await RecommendationLog.get_pymongo_collection().update_one(
             {"_id": rec_id, "actions.ref": {"$ne": action.ref}}, {"$push": {"actions": action.model_dump()}}

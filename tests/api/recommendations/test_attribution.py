@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from documents import RecommendationLog, Wine
+import pytest
+
+from documents import RecommendationLog, User, Wine
 from tests.api.clickstream.conftest import _purge_stream_keys, event, post, redis, worker_for
 from tests.api.recommendations.conftest import allow, for_you, retrain
 from tests.conftest import AppClient, Shopper, make_admin
@@ -100,6 +103,27 @@ async def test_not_for_me_is_logged_and_honoured_by_every_list_afterwards(
     assert all(gone not in {i["wine"]["id"] for i in body["items"]} for body in lists)
     anonymous = await client.get("/v1/recommendations/popular", params={"per_page": 20})
     assert gone in {i["wine"]["id"] for i in anonymous.json()["items"]}  # only this shopper said "not for me"
+
+
+@pytest.mark.concurrency
+async def test_two_dismissals_at_the_same_moment_are_both_kept(
+    client: AppClient, shopper: Shopper, cellar: list[Wine]
+) -> None:
+    # the lost update of a read-then-patch shows on a MongoDB server (the conformance run), where the two
+    # requests interleave; the in-process store serves them one after the other
+    await allow(client, shopper)
+    await retrain(client)
+    served = await for_you(client, shopper, per_page=5)
+    gone = [item["wine"]["id"] for item in served["items"][:2]]
+    url = f"/v1/me/recommendations/{served['rec_id']}/dismiss"
+    answers = await asyncio.gather(
+        *(client.post(url, json={"wine_id": wine_id}, headers=shopper.headers) for wine_id in gone)
+    )
+    assert [answer.status_code for answer in answers] == [200, 200], [answer.text for answer in answers]
+    user = await User.get(shopper.id)
+    assert user is not None and set(gone) <= set(user.preferences.dislikes.wine_ids)
+    log = await RecommendationLog.get(served["rec_id"])
+    assert log is not None and sorted(a.wine_id for a in log.actions) == sorted(gone)
 
 
 async def test_dismissing_from_another_users_list_or_a_wine_not_in_it_changes_nothing(
