@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -48,6 +48,11 @@ class TasteIntent:
             price_min_cents=preferences.price_range.min_cents,
             price_max_cents=preferences.price_range.max_cents,
         )
+
+    def without_learned(self) -> TasteIntent:
+        """The intent less the axes learned from the shopper's history (what the model already scores)."""
+        axes = {axis: pair for axis, pair in self.axes.items() if pair[1] != "learned"}
+        return replace(self, axes=axes)
 
     @property
     def has_attributes(self) -> bool:

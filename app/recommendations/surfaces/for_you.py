@@ -1,7 +1,9 @@
 """“For you”: the model's fold-in of the shopper's history blended with their taste, signed in or visiting.
 
-score = (1 - w) · collaborative percentile + w · content match, times the soft price factor (w falls from 0.7
-to 0.25 as the history grows).
+score = (1 - w) · collaborative percentile + w · content match, times the soft price factor. The content match
+is the stated and quiz taste and liked attributes (w falls from 0.7 to 0.25 as the history grows). Content is
+blended once per source: the history's content is the model's own content term, so the axes *learned* from that
+history join the match only when no model scores the history (docs/recommendations-serving.md).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def rank(
     model = snap.model_scores(history) if history else None
     collab = np.zeros(len(table))
     collab[mask] = _collaborative_ranks(model[mask] if model is not None else None, snap.popularity[mask])
-    content = content_scores(table, intent)
+    content = content_scores(table, intent if model is None else intent.without_learned())
     weight = 0.0 if content is None else max(CONTENT_WEIGHT_MIN, CONTENT_WEIGHT_NEW - 0.045 * len(history))
     score = (1 - weight) * collab + (weight * content if content is not None else 0.0)
     score = score * price_factor(table, intent)
