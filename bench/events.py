@@ -4,6 +4,7 @@ of 20 offered at the target rate; then the worker's drain rate from the stream i
 
     python bench/events.py                    # 5 s per batch size, 16 connections, drain up to 100k events
     python bench/events.py --seconds 3 --connections 8 --drain 50000 --rate 20000 --rounds 3
+    python bench/events.py --drain-only --drain 50000   # the worker's drain alone, from a stream filled directly
 
 Two ways to load the API, both over the same keep-alive connections. Closed loop (the throughput table):
 every connection sends its next batch as soon as the last is answered, so the server runs flat out and the
@@ -53,17 +54,24 @@ class EventFactory:
         self._n = 0
         self._at = datetime.now(UTC).isoformat().encode()
 
-    def batch(self, size: int) -> bytes:
-        parts = []
+    def events(self, size: int) -> list[tuple[str, bytes]]:
+        """(event_id, JSON object) of `size` new view events."""
+        out = []
         for _ in range(size):
             self._n += 1
             n = self._n
-            parts.append(
-                b'{"event_id":"%s-%010d","type":"wine_viewed","occurred_at":"%s","anonymous_id":"%s",'
-                b'"wine_id":"%s"}'
-                % (self._run.encode(), n, self._at, ANONS[n % len(ANONS)].encode(), WINES[n % len(WINES)].encode())
+            event_id = f"{self._run}-{n:010d}"
+            out.append(
+                (
+                    event_id,
+                    b'{"event_id":"%s","type":"wine_viewed","occurred_at":"%s","anonymous_id":"%s","wine_id":"%s"}'
+                    % (event_id.encode(), self._at, ANONS[n % len(ANONS)].encode(), WINES[n % len(WINES)].encode()),
+                )
             )
-        return b"[" + b",".join(parts) + b"]"
+        return out
+
+    def batch(self, size: int) -> bytes:
+        return b"[" + b",".join(payload for _, payload in self.events(size)) + b"]"
 
 
 # ---------------------------------------------------------------- the API process
@@ -293,6 +301,19 @@ async def script_only(redis: Any, prefix: str, size: int, seconds: float, concur
 
 
 # ---------------------------------------------------------------- the worker's drain
+async def fill(redis: Any, prefix: str, count: int) -> None:
+    """Append `count` view events the way the beacon does (one payload per event), without the API process."""
+    from app.clickstream.stream import Limits, StreamAppender, StreamKeys
+
+    keys = StreamKeys(prefix)
+    appender = StreamAppender(redis, keys, Limits(5_000_000, 86_400, 100_000_000))
+    factory = EventFactory()
+    for start in range(0, count, 500):
+        size = min(500, count - start)
+        items = [(event_id, payload, None) for event_id, payload in factory.events(size)]
+        await appender.append(items, [keys.rate("events-ip", "bench")], size)
+
+
 async def drain(redis: Any, prefix: str, limit: int, batch: int) -> tuple[int, float, float]:
     """Events/s from the stream into MongoDB by one worker (the first `limit` entries of the HTTP runs)."""
     from app.clickstream.consent import ConsentGate
@@ -336,6 +357,15 @@ async def run(args: argparse.Namespace) -> None:
     redis = aioredis.from_url(REDIS_URL)
     rows: list[tuple[int, dict[str, float], float, float]] = []
     paced: list[dict[str, float]] = []
+    if args.drain_only:
+        try:
+            await fill(redis, prefix, args.drain)
+            drained, rate, per_cpu = await drain(redis, prefix, args.drain, args.worker_batch)
+        finally:
+            await redis.delete(*[k async for k in redis.scan_iter(f"{prefix}:*", count=10_000)])
+            await redis.aclose()
+        print_drain(drained, rate, per_cpu, args)
+        return
     with tempfile.TemporaryDirectory(prefix="cuvee-bench-") as tmp:
         port = free_port()
         server = start_server(Path(tmp), prefix, port)
@@ -396,6 +426,14 @@ def print_table(
             f"{statistics.median(r['p50'] for r in paced):>7.2f} {statistics.median(r['p99'] for r in paced):>7.2f} "
             f"{statistics.median(r['max'] for r in paced):>7.2f}"
         )
+    print_drain(drained, rate, per_cpu, args)
+    print(
+        f"one API process (granian), {args.connections} keep-alive connections, {args.seconds:g} s per batch "
+        f"size; targets: >= 20,000 events/s in batches of 20 with p99 <= 20 ms; drain >= 5,000 events/s"
+    )
+
+
+def print_drain(drained: int, rate: float, per_cpu: float, args: argparse.Namespace) -> None:
     mongo = "in-process MongoDB" if not os.environ.get("CUVEE_MONGODB_URL") else "MongoDB server"
     print(
         f"\nworker drain into {mongo}: {rate:,.0f} events/s wall, {per_cpu:,.0f} events per worker CPU-second "
@@ -404,10 +442,6 @@ def print_table(
     print(
         f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
         "(wall-clock rates need an otherwise idle machine; CPU-normalised ones do not)"
-    )
-    print(
-        f"one API process (granian), {args.connections} keep-alive connections, {args.seconds:g} s per batch "
-        f"size; targets: >= 20,000 events/s in batches of 20 with p99 <= 20 ms; drain >= 5,000 events/s"
     )
 
 
@@ -418,6 +452,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 20, 100])
     parser.add_argument("--drain", type=int, default=100_000, help="events the worker drains (at most)")
     parser.add_argument("--worker-batch", type=int, default=500)
+    parser.add_argument("--drain-only", action="store_true", help="fill the stream directly, measure the drain only")
     parser.add_argument(
         "--rate",
         type=float,
