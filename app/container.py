@@ -12,11 +12,22 @@ from app.accounts.service import AccountService
 from app.accounts.throttle import LoginThrottle
 from app.audit import AuditLog
 from app.backends import Backends
+from app.catalog.prices import WinePrices
 from app.catalog.search_service import SearchService
 from app.catalog.service import CatalogService
 from app.clickstream.segment import SegmentService
 from app.clickstream.service import ClickstreamService
 from app.commerce.service import CommerceService
+from app.events import (
+    ConsentChanged,
+    EventBus,
+    OnFailure,
+    OrderPlaced,
+    OrderStatusChanged,
+    Reaction,
+    Reactions,
+    WinesChanged,
+)
 from app.pricing.service import PricingService
 from app.privacy.service import PrivacyService
 from app.ratelimit import RateLimiter
@@ -48,22 +59,53 @@ class Services:
     recommendations: RecommendationService
     privacy: PrivacyService
     segment: SegmentService
+    events: EventBus
 
     async def readiness_extras(self) -> dict[str, Any]:
         """Informational checks for /health/ready beyond the backends (the clickstream's lag)."""
         return {"clickstream": await self.clickstream.readiness()}
 
 
+RAISE, LOG = OnFailure.RAISE, OnFailure.LOG
+
+
+def reactions(s: Services) -> Reactions:
+    """Who reacts to each domain event, in this order, and what a failure does: the one place that says what
+    happens after a checkout, an order change, a stock/rating/price change and a consent request. The
+    reactions run in the publishing request; docs/architecture.md shows this table (a test keeps it equal)."""
+    return {
+        OrderPlaced: [
+            Reaction(s.pricing.wines_sold, LOG, args=("wine_ids",), retries=1, repair="the next repricing of the wine"),
+            Reaction(
+                s.recommendations.order_placed,
+                LOG,
+                args=("order",),
+                retries=1,
+                repair="the next training reads the order; the list's purchase action is lost",
+            ),
+        ],
+        OrderStatusChanged: [
+            Reaction(s.commerce.reviews.verify_purchases, RAISE, args=("order",)),
+            Reaction(s.recommendations.order_changed, LOG, args=("order",), repair="the next training"),
+        ],
+        WinesChanged: [Reaction(s.catalog.wines_changed, LOG, args=("wine_ids",), repair="`cuvee reindex`")],
+        ConsentChanged: [
+            Reaction(s.clickstream.consent_changed, RAISE, args=("user_id",)),
+            # raised so the caller asks again: a withdrawal asked again re-runs the clean-up
+            Reaction(s.privacy.consent_changed, RAISE, args=("user_id", "requested")),
+        ],
+    }
+
+
 def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow) -> Services:
+    events = EventBus()  # the services publish to it; `reactions` is declared once they all exist
     tokens = TokenCodec(settings.resolved_secret(), settings.token_ttl_s)
     passwords = Passwords()
     limiter = RateLimiter(backends.redis, settings.stream_prefix)
     audit = AuditLog(clock)
-    catalog = CatalogService(backends.search, clock, audit)
-    pricing = PricingService(clock, audit, sync_index=catalog.sync_to_index)
-    catalog.reprice = pricing.reprice
+    pricing = PricingService(clock, audit, WinePrices(), events)
+    catalog = CatalogService(backends.search, clock, audit, repricer=pricing)
     set_shop_currencies(settings.currencies)
-    search = SearchService(backends.search)
     accounts = AccountService(
         tokens,
         passwords,
@@ -77,17 +119,16 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
             cap_s=settings.login_backoff_cap_s,
         ),
         clock,
+        events=events,
         registrations_per_hour=settings.registrations_per_hour,
     )
-    search.needs_for = accounts.dietary_needs
     commerce = CommerceService(
         catalog,
         accounts,
         clock,
+        events,
         abandoned_cart_hours=settings.abandoned_cart_hours,
         checkout_stale_after=timedelta(seconds=settings.checkout_stale_s),
-        on_wines_changed=catalog.sync_to_index,
-        on_wines_sold=pricing.wines_sold,
         price_alerts=pricing.alerts,
         price_history=pricing.history_since,
     )
@@ -104,8 +145,9 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         worker_redis=backends.worker_redis,
     )
     recommendations = build_recommendations(
-        settings, backends, catalog, accounts, commerce, search, clock, visit_events=clickstream.visit
+        settings, backends, catalog, accounts, commerce, clock, visit_events=clickstream.visit
     )
+    search = SearchService(backends.search, needs=accounts, boosts=recommendations)
     profile = ProfileService(
         accounts,
         purchase_history=commerce.purchase_history,
@@ -124,14 +166,13 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         persist=backends.db.compact,
         audit=audit,
     )
-    accounts.consent_listeners.append(privacy.consent_changed)
     segment = SegmentService(
         clickstream.ingest_events,
         {s: k.get_secret_value() for s, k in settings.segment_write_keys.items()},
         settings.segment_consent_categories,
         clock,
     )
-    return Services(
+    services = Services(
         settings=settings,
         backends=backends,
         clock=clock,
@@ -148,7 +189,10 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         recommendations=recommendations,
         privacy=privacy,
         segment=segment,
+        events=events,
     )
+    events.declare(reactions(services))
+    return services
 
 
 def build_recommendations(
@@ -157,12 +201,11 @@ def build_recommendations(
     catalog: CatalogService,
     accounts: AccountService,
     commerce: CommerceService,
-    search: SearchService,
     clock: Clock,
     *,
     visit_events: VisitEvents,
 ) -> RecommendationService:
-    """The recommender, hooked into checkout (attribution), order changes and search (personal boosts)."""
+    """The recommender and its trainer (it reacts to orders and ranks search: see `reactions`)."""
     trainer = Trainer(
         commerce,
         accounts,
@@ -171,7 +214,7 @@ def build_recommendations(
         interval_s=settings.retrain_interval_s,
         demo_ratings=settings.seed_demo,
     )
-    recommendations = RecommendationService(
+    return RecommendationService(
         catalog,
         accounts,
         commerce,
@@ -181,7 +224,3 @@ def build_recommendations(
         live_purchases=not settings.embedded,
         visit_events=visit_events,
     )
-    commerce.on_order_placed = recommendations.order_placed
-    commerce.orders.status_listeners.append(recommendations.order_changed)
-    search.boost_for = recommendations.boost_for
-    return recommendations

@@ -316,10 +316,16 @@ async def fill(redis: Any, prefix: str, count: int) -> None:
 
 async def drain(redis: Any, prefix: str, limit: int, batch: int) -> tuple[int, float, float]:
     """Events/s from the stream into MongoDB by one worker (the first `limit` entries of the HTTP runs)."""
+    from app.accounts.service import AccountService
+    from app.accounts.throttle import LoginThrottle
+    from app.catalog.counters import WineCounters
     from app.clickstream.consent import ConsentGate
     from app.clickstream.history import History
     from app.clickstream.stream import StreamKeys
     from app.clickstream.worker import ClickstreamWorker, WorkerConfig
+    from app.events import EventBus
+    from app.ratelimit import RateLimiter
+    from app.security import Passwords, TokenCodec
     from documents import Wine, utcnow
     from documents.database import connect
 
@@ -332,8 +338,17 @@ async def drain(redis: Any, prefix: str, limit: int, batch: int) -> tuple[int, f
         keys = StreamKeys(prefix)
         await redis.xtrim(keys.stream, maxlen=limit, approximate=False)
         total = await redis.xlen(keys.stream)
+        throttle = LoginThrottle(redis, prefix, utcnow, free_per_pair=5, free_per_address=50, cap_s=60)
+        accounts = AccountService(
+            TokenCodec("bench-secret", 3600), Passwords(), RateLimiter(redis, prefix), throttle, events=EventBus()
+        )
         worker = ClickstreamWorker(
-            redis, keys, History(utcnow), ConsentGate(accounts=None), WorkerConfig(batch_size=batch), consumer="bench"
+            redis,
+            keys,
+            History(utcnow, WineCounters()),
+            ConsentGate(accounts),
+            WorkerConfig(batch_size=batch),
+            consumer="bench",
         )
         await worker.ensure_group()
         started, cpu = time.perf_counter(), time.process_time()

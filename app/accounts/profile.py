@@ -6,8 +6,8 @@ reads their collections:
     async def purchase_history(user_id: str, limit: int) -> Sequence[Any]: ...
 
 Each provider returns at most `limit` items, newest first, as objects or mappings with the fields of the
-matching read model in app/accounts/profile_schemas.py (PurchaseRead also takes a `documents.Order`).
-A provider that is not wired yet contributes an empty list.
+matching read model in app/accounts/profile_schemas.py; purchases are `PlacedOrder`s (commerce's orders
+have that shape; accounts never imports them). A provider that is not wired yet contributes an empty list.
 """
 
 from __future__ import annotations
@@ -15,12 +15,46 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from app.accounts.service import AccountService
 from documents import User
 
 Provider = Callable[[str, int], Awaitable[Sequence[Any]]]
+
+
+class PlacedLine(Protocol):
+    @property
+    def wine_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def unit_price_cents(self) -> int: ...
+
+
+class PlacedOrder(Protocol):
+    """What the profile shows of an order (commerce's `Order` has these fields)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def placed_at(self) -> datetime: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def items(self) -> Sequence[PlacedLine]: ...
+    @property
+    def total_cents(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def gift(self) -> object | None: ...
+
+
+PurchaseProvider = Callable[[str, int], Awaitable[Sequence[PlacedOrder]]]
 
 PURCHASES_SHOWN = 20
 WISHLIST_SHOWN = 50
@@ -31,7 +65,7 @@ SEARCHES_SHOWN = 20
 @dataclass
 class Profile:
     user: User
-    purchase_history: Sequence[Any]
+    purchase_history: Sequence[PlacedOrder]
     wishlist: Sequence[Any]
     recently_viewed: Sequence[Any]
     search_history: Sequence[Any]
@@ -41,18 +75,22 @@ async def _nothing(user_id: str, limit: int) -> Sequence[Any]:
     return []
 
 
+async def _no_purchases(user_id: str, limit: int) -> Sequence[PlacedOrder]:
+    return []
+
+
 class ProfileService:
     def __init__(
         self,
         accounts: AccountService,
         *,
-        purchase_history: Provider | None = None,
+        purchase_history: PurchaseProvider | None = None,
         wishlist: Provider | None = None,
         recently_viewed: Provider | None = None,
         search_history: Provider | None = None,
     ) -> None:
         self._accounts = accounts
-        self._purchase_history = purchase_history or _nothing
+        self._purchase_history = purchase_history or _no_purchases
         self._wishlist = wishlist or _nothing
         self._recently_viewed = recently_viewed or _nothing
         self._search_history = search_history or _nothing

@@ -8,10 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.accounts.profile import Profile
+from app.accounts.profile import PlacedOrder, Profile
 from app.accounts.schemas import ConsentRead, PreferencesRead, TasteProfileRead
 from app.schemas import Money, WineRef
-from documents import Order
 
 
 class _FromAnything(BaseModel):
@@ -37,7 +36,7 @@ class OrderSummaryRead(BaseModel):
     is_gift: bool
 
     @classmethod
-    def of(cls, order: Order) -> OrderSummaryRead:
+    def of(cls, order: PlacedOrder) -> OrderSummaryRead:
         return cls(
             id=order.id,
             placed_at=order.placed_at,

@@ -6,7 +6,7 @@ import asyncio
 import random
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from app.accounts.taste import TasteChange, apply_axes
 from app.accounts.throttle import LoginThrottle
 from app.client_address import address_bucket
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.events import ConsentChanged, Publisher
 from app.ratelimit import RateLimiter
 from app.security import Passwords, TokenCodec
 from documents import ConsentChange, ConsentState, Preferences, TasteProfile, User, utcnow
@@ -31,8 +32,6 @@ CONSENT_KINDS = ("personalisation", "analytics", "marketing")
 MAX_CONSENT_LEDGER = 1000
 _SWAP_ATTEMPTS = 20  # writers of one unit (e.g. `extra`) each win once: room for a burst of them
 R = TypeVar("R")
-# Told of every consent request once it is stored: (user_id, the changes asked for, the resulting state).
-ConsentListener = Callable[[str, dict[str, bool], ConsentState], Awaitable[None]]
 
 
 def fold_email(raw: str) -> str:
@@ -93,6 +92,7 @@ class AccountService:
         throttle: LoginThrottle,
         clock: Callable[[], datetime] = utcnow,
         *,
+        events: Publisher,
         registrations_per_hour: int | None = None,
     ) -> None:
         self._tokens = tokens
@@ -101,7 +101,7 @@ class AccountService:
         self.throttle = throttle
         self._registration_limit = registrations_per_hour
         self._clock = clock
-        self.consent_listeners: list[ConsentListener] = []
+        self._events = events  # ConsentChanged: app/container.py says who applies a consent change
 
     # ------------------------------------------------------------ sign-up, login, roles
     async def register(
@@ -336,13 +336,33 @@ class AccountService:
 
         state = await self._swap(user_id, "consent", change)
         # Every request, changed or not: a withdrawal asked again re-runs its clean-up (which may have failed).
-        for listener in self.consent_listeners:
-            await listener(user_id, dict(changes), state)
+        await self._events.publish(ConsentChanged(user_id, dict(changes), state))
         return state
 
     async def get_consent(self, user_id: str) -> ConsentState:
         """For other domains: what the user has agreed to (personalisation, analytics, marketing) and when."""
         return (await self.get_user(user_id)).consent
+
+    # ------------------------------------------------------------ anonymous ids (linked by the clickstream)
+    async def link_anonymous_id(self, user_id: str, anonymous_id: str, *, keep: int) -> None:
+        """Add a browser's anonymous id to the account, as its newest (moved there if it was already
+        linked); only the newest `keep` stay."""
+        users = User.get_pymongo_collection()
+        await users.update_one({"_id": user_id}, {"$pull": {"anonymous_ids": anonymous_id}})
+        await users.update_one(
+            {"_id": user_id}, {"$push": {"anonymous_ids": {"$each": [anonymous_id], "$slice": -keep}}}
+        )
+
+    async def unlink_anonymous_ids(self, user_id: str) -> None:
+        """Forget every anonymous id of the account: later beacons from those browsers are nobody's."""
+        await User.get_pymongo_collection().update_one({"_id": user_id}, {"$set": {"anonymous_ids": []}})
+
+    async def owners_of_anonymous_ids(self, anonymous_ids: Iterable[str]) -> dict[str, str]:
+        """The account each anonymous id is linked to, in one query (ids linked to none are left out)."""
+        found = User.get_pymongo_collection().find(
+            {"anonymous_ids": {"$in": list(anonymous_ids)}}, {"_id": 1, "anonymous_ids": 1}
+        )
+        return {anon: doc["_id"] async for doc in found for anon in doc.get("anonymous_ids", ())}
 
     # ------------------------------------------------------------ privacy requests
     async def export_user(self, user_id: str) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from app.catalog.query_intent import DEFAULT_BANDS, apply, read, relaxations
 from app.catalog.search_analytics import SearchReport, search_report
@@ -37,9 +37,6 @@ MAX_PRICE = Decimal(1_000_000)
 BAND_PERCENTS = (25, 50, 75)  # the quantiles "cheap", "affordable" and "premium" are read against
 BANDS_FOLLOW_S = 300.0  # how long a reading of the catalog's price quantiles is kept
 
-# Given the caller and the query about to run, the soft preferences to rank by (or None). Supplied by the
-# recommendations domain; it decides when a query is vague enough to personalise, and must be fast.
-BoostProvider = Callable[["Principal", SearchQuery], Awaitable[Boost | None]]
 FAVOURITES = "favourites"  # ignore=favourites: the shopper's favourites do not order this search
 
 
@@ -137,20 +134,34 @@ def _engine_down(exc: SearchUnavailable) -> Unavailable:
     )
 
 
+class Boosts(Protocol):
+    """The recommendations domain: given the caller and the query about to run, the soft preferences to rank
+    by (or None). It decides when a query is vague enough to personalise, and must be fast."""
+
+    async def boost_for(self, principal: Principal, query: SearchQuery) -> Boost | None: ...
+
+
+class DietaryNeeds(Protocol):
+    """Accounts: the shopper's stated dietary needs (vegan, organic …), which search applies unless told not to."""
+
+    async def dietary_needs(self, user_id: str) -> list[str]: ...
+
+
 class SearchService:
     """Answers the search box straight from the engine: no database read on this path."""
 
     def __init__(
         self,
         index: SearchIndex,
-        boost_for: BoostProvider | None = None,
+        needs: DietaryNeeds,
+        boosts: Boosts,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._index = index
+        self._needs = needs
+        self._boosts = boosts
         self._clock = clock
         self._bands: tuple[float, Mapping[float, Decimal]] | None = None  # (read at, bands)
-        self.boost_for = boost_for  # set by the composition root once recommendations exist
-        self.needs_for: Callable[[str], Awaitable[list[str]]] | None = None  # a user's dietary needs
 
     async def search(
         self, params: SearchParams, principal: Principal | None = None
@@ -161,8 +172,8 @@ class SearchService:
         filter, so they can never empty a page."""
         _check(params)
         needs: list[str] = []
-        if principal is not None and self.needs_for is not None and not params.include_all:
-            needs = [d for d in await self.needs_for(principal.user_id) if d not in params.dietary]
+        if principal is not None and not params.include_all:
+            needs = [d for d in await self._needs.dietary_needs(principal.user_id) if d not in params.dietary]
             params = replace(params, dietary=[*params.dietary, *needs])
         result, understood, favourites = await self._understood(params, principal)
         if favourites is not None:
@@ -228,12 +239,7 @@ class SearchService:
     async def _run(self, params: SearchParams, principal: Principal | None) -> tuple[SearchResult, Boost | None]:
         """The page, and the favourites that ordered it (none when sorted by a field or removed)."""
         query = to_query(params)
-        if (
-            principal is not None
-            and self.boost_for is not None
-            and query.sort is Sort.relevance
-            and FAVOURITES not in params.ignore
-        ):
+        if principal is not None and query.sort is Sort.relevance and FAVOURITES not in params.ignore:
             query.boost = await self._boost(principal, query)
         try:
             return await self._index.search(query), query.boost
@@ -243,9 +249,8 @@ class SearchService:
             raise _invalid(_parameter_named(str(exc)), str(exc)) from None
 
     async def _boost(self, principal: Principal, query: SearchQuery) -> Boost | None:
-        assert self.boost_for is not None
         try:
-            boost = await self.boost_for(principal, query)
+            boost = await self._boosts.boost_for(principal, query)
         except Exception:  # personalisation is a bonus: it must never break search
             log.exception("boost provider failed; searching without personalisation")
             return None

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 from beanie import SortDirection
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.audit import AuditLog
+from app.catalog.coalesce import Coalesced
+from app.catalog.counters import WineCounters
 from app.catalog.importer import BATCH_SIZE, BatchWriter, ImportFormat, ImportReport, Row, parse
+from app.catalog.inventory import Inventory
 from app.catalog.schemas import WineCreate, WineUpdate
 from app.errors import Conflict, Invalid, NotFound, Unavailable
 from app.schemas import to_cents
@@ -35,19 +38,28 @@ def _field_error(name: str, message: str) -> Invalid:
     )
 
 
-class CatalogService:
-    """Wines in MongoDB and their copies in the search index: every write here reaches both."""
+class Repricer(Protocol):
+    """PricingService: works out and stores the effective price after a list price, stock or facts a rule
+    selects on changed; returns how many wines' prices changed."""
 
-    def __init__(self, index: SearchIndex, clock: Clock, audit: AuditLog) -> None:
+    async def reprice(self, wine_ids: Iterable[str], *, cause: str = ...) -> int: ...
+
+
+class CatalogService:
+    """Wines in MongoDB and their copies in the search index: every write here reaches both. Other domains
+    change stock and holds through `inventory`, views and ratings through `counters` (catalog owns `wines`)."""
+
+    def __init__(self, index: SearchIndex, clock: Clock, audit: AuditLog, repricer: Repricer) -> None:
         self._index = index
         self._clock = clock
         self._audit_log = audit
-        # PricingService.reprice, wired in build_services: works out the effective price after a list price,
-        # stock or facts a rule selects on changed (and puts the wines in the search index)
-        self.reprice: Callable[..., Awaitable[int]] | None = None
+        self._repricer = repricer
+        self.inventory = Inventory()
+        self.counters = WineCounters()
+        self._coalesced = Coalesced(self.sync_to_index)  # concurrent changes share one search commit
 
     async def _repriced(self, wine: Wine, cause: str) -> Wine:
-        if self.reprice is not None and await self.reprice([wine.id], cause=cause):
+        if await self._repricer.reprice([wine.id], cause=cause):
             return await self.get_wine(wine.id, include_drafts=True)
         return wine
 
@@ -139,6 +151,12 @@ class CatalogService:
                 ) from exc
             return False
         return True
+
+    async def wines_changed(self, wine_ids: list[str]) -> None:
+        """Reaction to WinesChanged: search shows these wines as they are now when this returns. Concurrent
+        calls share one sync; failures are logged, never raised (`cuvee reindex` repairs)."""
+        if wine_ids:
+            await self._coalesced(wine_ids)
 
     async def _indexed(self, wine: Wine) -> Wine:
         """Copy one freshly written wine into the search index before the admin call returns."""
@@ -272,8 +290,7 @@ class CatalogService:
         except SearchUnavailable:
             await self.sync_to_index([w.id for w in written.inserted], strict=True)
         await self.sync_to_index(written.updated, strict=True)  # re-read: ratings and stock are live
-        if self.reprice is not None:
-            await self.reprice([w.id for w in written.inserted] + written.updated, cause="import")
+        await self._repricer.reprice([w.id for w in written.inserted] + written.updated, cause="import")
         if progress is not None:
             progress(len(batch))
 

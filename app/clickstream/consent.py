@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from app.accounts.service import AccountService
 from app.errors import NotFound
-from documents import User
 
 CONSENT_TTL_S = 5.0
 _MAX_ENTRIES = 50_000
@@ -70,7 +70,7 @@ class AnonymousIds:
 class ConsentGate:
     """Answers "may this user's events be stored?" and "whose is this anonymous id?"."""
 
-    def __init__(self, accounts: Any, ttl_s: float = CONSENT_TTL_S) -> None:
+    def __init__(self, accounts: AccountService, ttl_s: float = CONSENT_TTL_S) -> None:
         self._accounts = accounts
         self._consent = _TtlCache(ttl_s)
         self._owners = _TtlCache(ttl_s)
@@ -102,11 +102,7 @@ class ConsentGate:
             else:
                 unknown.append(anonymous_id)
         if unknown:
-            # Read here rather than through AccountService, which has no lookup by anonymous id (yet).
-            found = User.get_pymongo_collection().find(
-                {"anonymous_ids": {"$in": unknown}}, {"_id": 1, "anonymous_ids": 1}
-            )
-            linked = {anon: doc["_id"] async for doc in found for anon in doc.get("anonymous_ids", ())}
+            linked = await self._accounts.owners_of_anonymous_ids(unknown)
             for anonymous_id in unknown:
                 owners[anonymous_id] = linked.get(anonymous_id)
                 self._owners.put(anonymous_id, owners[anonymous_id])

@@ -9,7 +9,7 @@ there. A view is counted exactly once across crashes, like a checkout's stock ho
 3. the ids are pulled from the wines.
 A redelivered view with a stored interaction got past step 1 before: it is not counted. One without got
 past step 1 or not: if it did, its id is still on the wine's list (step 3 comes after step 2), and the guard
-stops a second `$inc`.
+stops a second `$inc`. Steps 1 and 3 are updates of the wines, which catalog owns: app/catalog/counters.py.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
+from app.catalog.counters import WineCounters
 from app.clickstream.events import Event
-from documents import Interaction, RecommendationLog, Wine
+from documents import Interaction, RecommendationLog
 
 log = logging.getLogger("cuvee.clickstream")
 
@@ -87,8 +88,11 @@ def _by_wine(views: list[Event]) -> dict[str, list[str]]:
 class History:
     """Writes and reads the `interactions` collection (and the counters events feed elsewhere)."""
 
-    def __init__(self, clock: Callable[[], datetime], bounds: HistoryBounds | None = None) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime], counters: WineCounters, bounds: HistoryBounds | None = None
+    ) -> None:
         self._clock = clock
+        self._counters = counters  # the wines' view counts
         self.bounds = bounds or HistoryBounds()
         self._sizes: dict[str, int] = {}  # per user: interactions held, as far as this process knows
 
@@ -138,43 +142,11 @@ class History:
             doc["_id"]
             async for doc in self._interactions().find({"_id": {"$in": [ev.event_id for ev in events]}}, {"_id": 1})
         }
-        per_wine = _by_wine([ev for ev in events if ev.event_id not in stored])
-        if not per_wine:
-            return
-        # Written here because CatalogService has no counter API yet. One guarded update per wine; if any
-        # guard did not match (a wine gone, or an id pushed by an earlier try), once more per view: each
-        # guarded $inc can only happen once, so repeating them is safe.
-        wines = Wine.get_pymongo_collection()
-        result = await wines.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": wid, "counting": {"$nin": eids}},
-                    {"$inc": {"view_count": len(eids)}, "$push": {"counting": {"$each": eids}}},
-                )
-                for wid, eids in per_wine.items()
-            ],
-            ordered=False,
-        )
-        if result.matched_count < len(per_wine):
-            await wines.bulk_write(
-                [
-                    UpdateOne(
-                        {"_id": wid, "counting": {"$ne": eid}}, {"$inc": {"view_count": 1}, "$push": {"counting": eid}}
-                    )
-                    for wid, eids in per_wine.items()
-                    for eid in eids
-                ],
-                ordered=False,
-            )
+        await self._counters.count_views(_by_wine([ev for ev in events if ev.event_id not in stored]))
 
     async def _release_views(self, events: list[Event]) -> None:
         """Step 3: the views are stored, their ids leave the wines' lists."""
-        per_wine = _by_wine(events)
-        if per_wine:
-            await Wine.get_pymongo_collection().bulk_write(
-                [UpdateOne({"_id": wid}, {"$pull": {"counting": {"$in": eids}}}) for wid, eids in per_wine.items()],
-                ordered=False,
-            )
+        await self._counters.views_counted(_by_wine(events))
 
     async def _record_actions(self, items: list[Attributed]) -> None:
         """Feedback joins a recommendation log only when it comes from whom the list was served to: the user,

@@ -8,8 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import msgspec
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.accounts.service import AccountService
+from app.catalog.service import CatalogService
 from app.clickstream.consent import AnonymousIds, ConsentGate
 from app.clickstream.events import EventsReceipt, Rejection, Verdict, check_event, parse_batch
 from app.clickstream.history import History, HistoryBounds
@@ -36,7 +39,6 @@ from app.clickstream.worker import ClickstreamWorker, WorkerConfig
 from app.errors import Conflict, Invalid
 from app.schemas import WineRef
 from app.security import Principal
-from documents import User
 
 MAX_ANONYMOUS_IDS = 20  # per user: the browsers (cookies) a user signed in from, newest kept
 # What GET /v1/me/history calls each kind, and the interaction type behind it.
@@ -60,10 +62,10 @@ def _text(value: Any) -> str:
 class ClickstreamService:
     def __init__(
         self,
-        redis: Any,
+        redis: Redis,
         prefix: str,
-        accounts: Any,
-        catalog: Any,
+        accounts: AccountService,
+        catalog: CatalogService,
         clock: Callable[[], datetime],
         *,
         maxlen: int,
@@ -71,18 +73,19 @@ class ClickstreamService:
         events_per_minute: int,
         secret: str,
         bounds: HistoryBounds | None = None,
-        worker_redis: Any = None,
+        worker_redis: Redis | None = None,
     ) -> None:
         self._redis = redis
         self._worker_redis = worker_redis or redis  # its XREADGROUP blocks longer than a request may wait
         self._anonymous_ids = AnonymousIds(secret)
         self.keys = StreamKeys(prefix)
+        self._accounts = accounts
         self._catalog = catalog
         self._clock = clock
         self._max_age = timedelta(seconds=dedup_ttl_s)
         self._appender = StreamAppender(redis, self.keys, Limits(maxlen, dedup_ttl_s, events_per_minute))
         self.gate = ConsentGate(accounts)
-        self.history = History(clock, bounds)
+        self.history = History(clock, catalog.counters, bounds)
         self.privacy = ClickstreamPrivacy(redis, self.keys, self.gate)
         self._worker: ClickstreamWorker | None = None
 
@@ -181,17 +184,12 @@ class ClickstreamService:
             raise Conflict(
                 "this anonymous id belongs to another account; start a new one at sign-out", code="anonymous_id_taken"
             )
-        # Written here because AccountService has no anonymous-id API yet; bounded to the newest few.
-        users = User.get_pymongo_collection()
-        await users.update_one({"_id": user_id}, {"$pull": {"anonymous_ids": anonymous_id}})
-        await users.update_one(
-            {"_id": user_id}, {"$push": {"anonymous_ids": {"$each": [anonymous_id], "$slice": -MAX_ANONYMOUS_IDS}}}
-        )
+        await self._accounts.link_anonymous_id(user_id, anonymous_id, keep=MAX_ANONYMOUS_IDS)
         self.gate.forget(anonymous_id=anonymous_id)
         return LinkRead(linked=True, interactions=await self.history.link(user_id, anonymous_id))
 
     def consent_changed(self, user_id: str) -> None:
-        """Call after a user's consent changes: this process applies it at once (others within seconds)."""
+        """Reaction to ConsentChanged: this process applies it at once (others within seconds)."""
         self.gate.forget(user_id=user_id)
 
     # ------------------------------------------------------------ privacy requests
@@ -205,7 +203,7 @@ class ClickstreamService:
         the anonymous ids: later anonymous beacons from those browsers are nobody's. Safe to run again."""
         forgotten = await self.privacy.erase(user_id, anonymous_ids)
         self.history.forget_user(user_id)
-        await User.get_pymongo_collection().update_one({"_id": user_id}, {"$set": {"anonymous_ids": []}})
+        await self._accounts.unlink_anonymous_ids(user_id)
         return forgotten
 
     # ------------------------------------------------------------ the current visit

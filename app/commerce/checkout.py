@@ -10,7 +10,8 @@ MongoDB here has no multi-document transactions (DESIGN §3), so correctness res
 Each reservation also leaves a hold (order id, bottles) on the wine, in the same update as the decrement;
 placing the order drops the holds. A checkout that dies half-way (a crash, a kill) leaves its claim and
 holds behind: `release_stale` gives back exactly the bottles held by claims older than `stale_after` and
-drops the claims, so the stock comes back and the idempotency key works again.
+drops the claims, so the stock comes back and the idempotency key works again. The stock and hold updates
+are the catalog's (it owns `wines`): app/catalog/inventory.py.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from datetime import timedelta
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from app.catalog.service import CatalogService
 from app.commerce.cart import CartService
-from app.commerce.views import CartView, Clock, OrderListener, WinesListener, tell
+from app.commerce.views import CartView, Clock
 from app.errors import AppError, Conflict, Invalid
+from app.events import OrderPlaced, Publisher, WinesChanged
 from app.schemas import Money
-from documents import GiftInfo, Order, OrderItem, OrderStatus, Wine, new_id
+from documents import GiftInfo, Order, OrderItem, OrderStatus, new_id
 
 log = logging.getLogger("cuvee.commerce")
 
@@ -110,19 +113,18 @@ class CheckoutService:
     def __init__(
         self,
         carts: CartService,
+        catalog: CatalogService,
         clock: Clock,
+        events: Publisher,
         *,
-        on_order_placed: OrderListener | None = None,
-        on_wines_changed: WinesListener | None = None,
         claim_wait_s: float = 2.0,
         stale_after: timedelta = timedelta(minutes=5),
-        on_wines_sold: WinesListener | None = None,
     ) -> None:
         self._carts = carts
+        self._catalog = catalog
+        self._inventory = catalog.inventory
         self._clock = clock
-        self.on_order_placed = on_order_placed  # attribution of purchases to rec_ids (recommendations)
-        self._on_wines_changed = on_wines_changed
-        self._on_wines_sold = on_wines_sold  # PricingService.wines_sold: a sale ends a slow-mover markdown
+        self._events = events  # OrderPlaced, WinesChanged (sold out, back in stock): app/container.py reacts
         self._claim_wait_s = claim_wait_s
         self.stale_after = stale_after  # far above any live checkout (they take milliseconds)
         self._sweeper: asyncio.Task[None] | None = None
@@ -226,39 +228,27 @@ class CheckoutService:
                 code="checkout_expired",
             )
         order = Order.model_validate(raw)
-        await _drop_holds(order)
+        await self._inventory.drop_holds(order.id, [i.wine_id for i in order.items])
         await self._carts.remove_lines(claim.user_id, [i.wine_id for i in order.items])
         if sold_out:
-            await tell(self._on_wines_changed, sold_out)
-        await tell(self._on_wines_sold, [i.wine_id for i in order.items])
-        await tell(self.on_order_placed, order)
+            await self._events.publish(WinesChanged(sold_out))
+        await self._events.publish(OrderPlaced(order))
         return order
 
     async def _reserve(self, claim: Order) -> list[str]:
         """Reserve every line or none: on any failure give back what was taken and release the claim.
 
         Returns the wines this checkout sold out (search shows in-stock, not counts: only they change)."""
-        wines = Wine.get_pymongo_collection()
         sold_out = []
         try:
             for item in claim.items:
-                now = self._clock()
-                hold = {"order_id": claim.id, "quantity": item.quantity, "at": now}
                 # only at the price the order snapshotted: a price changed meanwhile is never charged unseen
-                left = await wines.find_one_and_update(
-                    {
-                        "_id": item.wine_id,
-                        "stock": {"$gte": item.quantity},
-                        "listed": True,
-                        "price_cents": item.unit_price_cents,
-                    },
-                    {"$inc": {"stock": -item.quantity}, "$push": {"holds": hold}, "$set": {"last_sold_at": now}},
-                    projection={"stock": 1},
-                    return_document=ReturnDocument.AFTER,
+                left = await self._inventory.reserve(
+                    claim.id, item.wine_id, item.quantity, item.unit_price_cents, self._clock()
                 )
                 if left is None:
                     raise await self._shortage(item)
-                if left["stock"] == 0:
+                if left == 0:
                     sold_out.append(item.wine_id)
         except BaseException:
             await self._release(claim)
@@ -268,20 +258,10 @@ class CheckoutService:
     async def _release(self, claim: Order) -> None:
         """Give back the bottles `claim` holds (each line's give-back is one atomic update, done at most
         once), then drop the claim. Safe to repeat, and to race with another release of the same claim."""
-        wines = Wine.get_pymongo_collection()
-        back = []
-        for item in claim.items:
-            after = await wines.find_one_and_update(
-                {"_id": item.wine_id, "holds.order_id": claim.id},
-                {"$inc": {"stock": item.quantity}, "$pull": {"holds": {"order_id": claim.id}}},
-                projection={"stock": 1},
-                return_document=ReturnDocument.AFTER,
-            )
-            if after is not None and after["stock"] == item.quantity:
-                back.append(item.wine_id)
+        back = [i.wine_id for i in claim.items if await self._inventory.give_back(claim.id, i.wine_id, i.quantity)]
         await Order.get_pymongo_collection().delete_one({"_id": claim.id, "status": OrderStatus.reserving.value})
         if back:
-            await tell(self._on_wines_changed, back)
+            await self._events.publish(WinesChanged(back))
 
     async def release_stale(self) -> int:
         """Repair what dead checkouts left: claims older than `stale_after` give back their bottles and go;
@@ -294,18 +274,13 @@ class CheckoutService:
                 "checkout claim %s of user %s died mid-checkout: giving back its stock", claim.id, claim.user_id
             )
             await self._release(claim)
-        async for raw in Wine.get_pymongo_collection().find({"holds.at": {"$lt": cutoff}}, {"holds": 1}):
-            for hold in raw["holds"]:
-                if hold["at"] >= cutoff:  # a young hold belongs to a checkout still running
-                    continue
-                order = await Order.get(hold["order_id"])
-                if order is not None and order.status != OrderStatus.reserving:
-                    await _drop_holds(order)
-                elif order is None:  # its claim went without it (a release raced a late reservation)
-                    await Wine.get_pymongo_collection().update_one(
-                        {"_id": raw["_id"], "holds.order_id": hold["order_id"]},
-                        {"$inc": {"stock": hold["quantity"]}, "$pull": {"holds": {"order_id": hold["order_id"]}}},
-                    )
+        async for hold in self._inventory.holds_older_than(cutoff):
+            order = await Order.get(hold.order_id)
+            if order is not None and order.status != OrderStatus.reserving:
+                await self._inventory.drop_holds(order.id, [i.wine_id for i in order.items])
+            elif order is None and await self._inventory.give_back(hold.order_id, hold.wine_id, hold.quantity):
+                # its claim went without it (a release raced a late reservation)
+                await self._events.publish(WinesChanged([hold.wine_id]))
         return len(claims)
 
     def start_sweeper(self, every_s: float = 60.0) -> None:
@@ -330,9 +305,8 @@ class CheckoutService:
                 log.exception("could not release stale checkout claims; retrying in %.0f s", every_s)
             await asyncio.sleep(every_s)
 
-    @staticmethod
-    async def _shortage(item: OrderItem) -> Exception:
-        wine = await Wine.get(item.wine_id)
+    async def _shortage(self, item: OrderItem) -> Exception:
+        wine = (await self._catalog.find_wines([item.wine_id])).get(item.wine_id)
         if (
             wine is not None
             and wine.listed
@@ -350,11 +324,3 @@ class CheckoutService:
                 "nothing was charged or reserved"
             )
         return Conflict(detail, code="insufficient_stock", errors=[_line_error(item.wine_id, message)])
-
-
-async def _drop_holds(order: Order) -> None:
-    """The order is placed: its bottles are sold, nothing is held for it any more."""
-    await Wine.get_pymongo_collection().update_many(
-        {"_id": {"$in": [i.wine_id for i in order.items]}, "holds.order_id": order.id},
-        {"$pull": {"holds": {"order_id": order.id}}},
-    )

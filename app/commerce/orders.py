@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ReturnDocument
 
-from app.commerce.views import ASC, DESC, Clock, Purchase, PurchaseCount, WinesListener, tell
+from app.catalog.inventory import Inventory
+from app.commerce.views import ASC, DESC, Clock, Purchase, PurchaseCount
 from app.errors import Conflict, NotFound
-from documents import Order, OrderItem, OrderStatus, Wine
+from app.events import OrderStatusChanged, Publisher, WinesChanged
+from documents import Order, OrderStatus
 
 S = OrderStatus
 # Where each status may go next. Stock returns only where the bottles never left the cellar.
@@ -26,32 +27,12 @@ BOUGHT = [S.pending.value, S.paid.value, S.shipped.value, S.delivered.value]  # 
 VERIFYING = [S.paid.value, S.shipped.value, S.delivered.value]  # the buyer has (or will) receive it
 UNVERIFYING = [S.cancelled.value, S.refunded.value]  # undone: may take a review's verified mark away
 
-OrderHook = Callable[[Order], Awaitable[None]]
-
-
-async def restock(items: list[OrderItem]) -> list[str]:
-    """Give back the bottles of `items` (one atomic $inc per line; no upper bound to check).
-
-    Returns the wines that were sold out and are back in stock: only those change what search shows."""
-    wines = Wine.get_pymongo_collection()
-    back = []
-    for item in items:
-        after = await wines.find_one_and_update(
-            {"_id": item.wine_id},
-            {"$inc": {"stock": item.quantity}},
-            projection={"stock": 1},
-            return_document=ReturnDocument.AFTER,
-        )
-        if after is not None and after["stock"] == item.quantity:
-            back.append(item.wine_id)
-    return back
-
 
 class OrderService:
-    def __init__(self, clock: Clock, on_wines_changed: WinesListener | None = None) -> None:
+    def __init__(self, clock: Clock, inventory: Inventory, events: Publisher) -> None:
         self._clock = clock
-        self._on_wines_changed = on_wines_changed
-        self.status_listeners: list[OrderHook] = []  # e.g. reviews become verified when an order is paid
+        self._inventory = inventory
+        self._events = events  # OrderStatusChanged (reviews, recommendations), WinesChanged (back in stock)
 
     async def list_orders(self, user_id: str, *, page: int, per_page: int) -> tuple[list[Order], int]:
         """The user's orders, newest first."""
@@ -120,11 +101,12 @@ class OrderService:
         )
         if raw is None:
             raise Conflict("the order changed meanwhile; reload it and try again", code="order_changed")
-        if (order.status, status) in RESTOCKING and (back := await restock(order.items)):
-            await tell(self._on_wines_changed, back)
+        if (order.status, status) in RESTOCKING:
+            back = await self._inventory.restock((i.wine_id, i.quantity) for i in order.items)
+            if back:
+                await self._events.publish(WinesChanged(back))
         moved = Order.model_validate(raw)
-        for listener in self.status_listeners:
-            await listener(moved)
+        await self._events.publish(OrderStatusChanged(moved, previous=order.status))
         return moved
 
     async def has_bought(self, user_id: str, wine_id: str) -> bool:

@@ -15,35 +15,17 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from app.accounts.service import AccountService
+from app.catalog.counters import RatingShare
 from app.catalog.service import CatalogService
 from app.commerce.orders import UNVERIFYING, VERIFYING, OrderService
-from app.commerce.views import ASC, DESC, Clock, ReviewView, WinesListener, tell
+from app.commerce.views import ASC, DESC, Clock, ReviewView
 from app.errors import NotFound
+from app.events import Publisher, WinesChanged
 from documents import Order, Review, Wine
 
 
-def _share(rating: float, verified: bool, sign: int = 1) -> dict[str, float]:
-    """What one review adds to its wine's aggregate (sign -1: what removing it takes away)."""
-    return {
-        "rating.count": sign,
-        "rating.total": sign * rating,
-        "rating.verified_count": sign * int(verified),
-        "rating.verified_total": sign * rating * int(verified),
-    }
-
-
-def _stored_share(raw: dict[str, Any], sign: int = 1) -> dict[str, float]:
-    return _share(float(raw["rating"]), bool(raw.get("verified", False)), sign)
-
-
-async def _bump(wine_id: str, *shares: dict[str, float]) -> None:
-    change: dict[str, float] = {}
-    for share in shares:
-        for key, value in share.items():
-            change[key] = change.get(key, 0) + value
-    change = {k: v for k, v in change.items() if v}
-    if change:
-        await Wine.get_pymongo_collection().update_one({"_id": wine_id}, {"$inc": change})
+def _stored_share(raw: dict[str, Any], sign: int = 1) -> RatingShare:
+    return RatingShare.of(float(raw["rating"]), bool(raw.get("verified", False)), sign)
 
 
 class ReviewService:
@@ -53,10 +35,11 @@ class ReviewService:
         orders: OrderService,
         accounts: AccountService,
         clock: Clock,
-        on_wines_changed: WinesListener | None = None,
+        events: Publisher,
     ) -> None:
         self._catalog = catalog
-        self._on_wines_changed = on_wines_changed  # the rating shows in search results
+        self._counters = catalog.counters  # the rating aggregate is on the wine: catalog writes it
+        self._events = events  # WinesChanged: the rating shows in search results
         self._orders = orders
         self._accounts = accounts
         self._clock = clock
@@ -78,16 +61,16 @@ class ReviewService:
             )
             replaced = await self._replace(review)
             if replaced is not None:
-                await tell(self._on_wines_changed, [wine_id])
+                await self._events.publish(WinesChanged([wine_id]))
                 return await self._view(replaced), False
             # count first, insert second: a concurrent delete can then never take the aggregate below zero
-            await _bump(wine_id, _share(rating, verified))
+            await self._counters.add_to_rating(wine_id, RatingShare.of(rating, verified))
             try:
                 await review.insert()
             except DuplicateKeyError:
-                await _bump(wine_id, _share(rating, verified, -1))
+                await self._counters.add_to_rating(wine_id, RatingShare.of(rating, verified, -1))
                 continue
-            await tell(self._on_wines_changed, [wine_id])
+            await self._events.publish(WinesChanged([wine_id]))
             return await self._view(review), True
 
     async def _replace(self, review: Review) -> Review | None:
@@ -106,15 +89,17 @@ class ReviewService:
         )
         if before is None:
             return None
-        await _bump(review.wine_id, _share(review.rating, review.verified), _stored_share(before, -1))
+        await self._counters.add_to_rating(
+            review.wine_id, RatingShare.of(review.rating, review.verified), _stored_share(before, -1)
+        )
         return review.model_copy(update={"id": before["_id"], "created_at": Review.model_validate(before).created_at})
 
     async def delete(self, user_id: str, wine_id: str) -> None:
         """Remove the user's review; the aggregate loses exactly what the removed review held."""
         gone = await Review.get_pymongo_collection().find_one_and_delete({"user_id": user_id, "wine_id": wine_id})
         if gone is not None:
-            await _bump(wine_id, _stored_share(gone, -1))
-            await tell(self._on_wines_changed, [wine_id])
+            await self._counters.add_to_rating(wine_id, _stored_share(gone, -1))
+            await self._events.publish(WinesChanged([wine_id]))
 
     async def find_mine(self, user_id: str, wine_id: str) -> tuple[Wine, ReviewView | None]:
         """The wine and the user's review of it, None when they have not written one; NotFound only when there
@@ -167,7 +152,7 @@ class ReviewService:
         verified = order.status.value in VERIFYING
         changed = [w for w in dict.fromkeys(wine_ids) if await self._mark(order.user_id, w, verified=verified)]
         if changed:
-            await tell(self._on_wines_changed, changed)
+            await self._events.publish(WinesChanged(changed))
 
     async def _mark(self, user_id: str, wine_id: str, *, verified: bool) -> bool:
         """Set the review's mark and move its weight in the aggregate; False when there was nothing to change."""
@@ -179,7 +164,9 @@ class ReviewService:
         if before is None:
             return False
         rating = float(before["rating"])
-        await _bump(wine_id, _share(rating, verified), _share(rating, not verified, -1))
+        await self._counters.add_to_rating(
+            wine_id, RatingShare.of(rating, verified), RatingShare.of(rating, not verified, -1)
+        )
         return True
 
     async def ratings_for_training(self) -> AsyncIterator[tuple[str, str, float]]:
@@ -191,20 +178,16 @@ class ReviewService:
     async def recount(self, wine_id: str) -> None:
         """Rebuild a wine's aggregate from its reviews (repair after a crash between two writes, or fill in the
         verified counts of an aggregate written before they existed)."""
-        totals = {"rating.count": 0.0, "rating.total": 0.0, "rating.verified_count": 0.0, "rating.verified_total": 0.0}
+        totals = RatingShare(0, 0.0, 0, 0.0)
         async for raw in Review.get_pymongo_collection().find({"wine_id": wine_id}, {"rating": 1, "verified": 1}):
-            for key, value in _stored_share(raw).items():
-                totals[key] += value
-        totals["rating.count"] = int(totals["rating.count"])
-        totals["rating.verified_count"] = int(totals["rating.verified_count"])
-        await Wine.get_pymongo_collection().update_one({"_id": wine_id}, {"$set": totals})
+            totals += _stored_share(raw)
+        await self._counters.set_rating(wine_id, totals)
 
     async def recount_all(self) -> int:
         """Recount every wine that has or had reviews; returns how many. The search index is not told: run
         `cuvee reindex` after (the CLI's `recount-ratings` does both)."""
         wine_ids = set(await Review.get_pymongo_collection().distinct("wine_id"))
-        async for raw in Wine.get_pymongo_collection().find({"rating.count": {"$gt": 0}}, {"_id": 1}):
-            wine_ids.add(raw["_id"])
+        wine_ids.update(await self._counters.rated_wine_ids())
         for wine_id in sorted(wine_ids):
             await self.recount(wine_id)
         return len(wine_ids)

@@ -10,12 +10,12 @@ from app.accounts.service import AccountService
 from app.catalog.service import CatalogService
 from app.commerce.cart import CartService
 from app.commerce.checkout import CheckoutService
-from app.commerce.coalesce import Coalesced
 from app.commerce.orders import OrderService
 from app.commerce.privacy import CommercePrivacy, PriceHistory
 from app.commerce.reviews import ReviewService
-from app.commerce.views import Clock, OrderListener, PriceAlerts, Purchase, PurchaseCount, WinesListener
+from app.commerce.views import Clock, PriceAlerts, Purchase, PurchaseCount
 from app.commerce.wishlist import WishlistService
+from app.events import Publisher
 from app.schemas import money
 from documents import Order
 
@@ -24,47 +24,28 @@ PROFILE_WISHLIST = 50
 
 
 class CommerceService:
-    """Carts, checkouts, orders, wishlists and reviews, plus what other domains read from commerce."""
+    """Carts, checkouts, orders, wishlists and reviews, plus what other domains read from commerce.
+
+    Publishes OrderPlaced, OrderStatusChanged and WinesChanged; app/container.py says who reacts."""
 
     def __init__(
         self,
         catalog: CatalogService,
         accounts: AccountService,
         clock: Clock,
+        events: Publisher,
         *,
         abandoned_cart_hours: float,
         checkout_stale_after: timedelta = timedelta(minutes=5),
-        on_order_placed: OrderListener | None = None,
-        on_wines_changed: WinesListener | None = None,
-        on_wines_sold: WinesListener | None = None,
         price_alerts: PriceAlerts | None = None,
         price_history: PriceHistory | None = None,
     ) -> None:
-        if on_wines_changed is not None:  # concurrent changes share one search sync
-            on_wines_changed = Coalesced(on_wines_changed)
         self.carts = CartService(catalog, accounts, clock, abandoned_cart_hours)
-        self.orders = OrderService(clock, on_wines_changed)
-        self.checkouts = CheckoutService(
-            self.carts,
-            clock,
-            on_order_placed=on_order_placed,
-            on_wines_changed=on_wines_changed,
-            stale_after=checkout_stale_after,
-            on_wines_sold=on_wines_sold,
-        )
+        self.orders = OrderService(clock, catalog.inventory, events)
+        self.checkouts = CheckoutService(self.carts, catalog, clock, events, stale_after=checkout_stale_after)
         self.wishlists = WishlistService(catalog, clock, price_alerts)
-        self.reviews = ReviewService(catalog, self.orders, accounts, clock, on_wines_changed)
-        self.orders.status_listeners.append(self.reviews.verify_purchases)
+        self.reviews = ReviewService(catalog, self.orders, accounts, clock, events)
         self.privacy = CommercePrivacy(self.reviews, price_history)
-
-    @property
-    def on_order_placed(self) -> OrderListener | None:
-        return self.checkouts.on_order_placed
-
-    @on_order_placed.setter
-    def on_order_placed(self, listener: OrderListener | None) -> None:
-        """Called with each newly placed order (its items carry their rec_id); failures never undo it."""
-        self.checkouts.on_order_placed = listener
 
     # ------------------------------------------------------------ for recommendations
     async def purchases_for_taste(self, user_id: str) -> list[Purchase]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,27 +9,12 @@ from typing import Any
 
 from beanie.odm.enums import SortDirection
 
-from documents import Cart, CartItem, Order, Review, Wine, WishlistEntry
+from documents import Cart, CartItem, Review, Wine, WishlistEntry
 
 Clock = Callable[[], datetime]
 ASC, DESC = SortDirection.ASCENDING, SortDirection.DESCENDING
-OrderListener = Callable[[Order], Awaitable[None]]
 # a wishlist line's price alerts: (wine_id, current, price when added, added_at) -> PricingService.alerts
 PriceAlerts = Callable[[str, int | None, int | None, datetime], Awaitable[dict[str, Any]]]
-# told which wines changed stock or rating, e.g. CatalogService.sync_to_index to keep search in step
-WinesListener = Callable[[list[str]], Awaitable[object]]
-
-log = logging.getLogger("cuvee.commerce")
-
-
-async def tell(listener: Callable[[Any], Awaitable[object]] | None, payload: Any) -> None:
-    """Listeners are best effort: what commerce wrote stands whatever they do."""
-    if listener is None:
-        return
-    try:
-        await listener(payload)
-    except Exception:
-        log.exception("a commerce listener failed; the change it was told about stands")
 
 
 @dataclass(frozen=True, slots=True)

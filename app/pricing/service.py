@@ -2,31 +2,32 @@
 
 The effective price is stored on the wine (`price_cents`, with `list_price_cents`, `price_rule` and
 `price_until`), so the wine page, the cart, recommendations, checkout and the search index all read the
-same number at the same moment. It changes only here: when a rule is added or removed, when a list price
-or a sale changes what a rule gives, and at rule boundaries (`tick`, run by the scheduler with the
-injected clock). Each write is conditional on the price it replaces, and every change is recorded in
-`price_history` with its cause."""
+same number at the same moment. It is worked out only here: when a rule is added or removed, when a list
+price or a sale changes what a rule gives, and at rule boundaries (`tick`, run by the scheduler with the
+injected clock). Catalog, which owns the wines, stores it (app/catalog/prices.py), each write conditional
+on the price it replaces; every change is recorded in `price_history` with its cause."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from beanie import SortDirection
 
 from app.audit import AuditLog
+from app.catalog.prices import StoredPrice, WinePrices
 from app.errors import Invalid, NotFound
+from app.events import Publisher, WinesChanged
 from app.pricing.rules import Effective, effective_price, selector_query
 from documents.models import PriceChange, PriceRule, Wine
 
 log = logging.getLogger("cuvee.pricing")
 
 Clock = Callable[[], datetime]
-IndexSync = Callable[[list[str]], Awaitable[object]]
 ASC, DESC = SortDirection.ASCENDING, SortDirection.DESCENDING
 LOWEST_WINDOW = timedelta(days=90)
 MAX_SLEEP_S = 30.0  # the scheduler looks again at least this often (rules added by another process)
@@ -37,10 +38,11 @@ def _ms(now: datetime) -> datetime:
 
 
 class PricingService:
-    def __init__(self, clock: Clock, audit: AuditLog, sync_index: IndexSync | None = None) -> None:
+    def __init__(self, clock: Clock, audit: AuditLog, prices: WinePrices, events: Publisher) -> None:
         self.clock = clock
         self._audit = audit
-        self.sync_index = sync_index  # CatalogService.sync_to_index: price changes reach search at once
+        self._prices = prices
+        self._events = events  # WinesChanged: price changes reach search before this returns
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
@@ -101,8 +103,8 @@ class PricingService:
             for wine in wines:
                 if await self._store(wine, rules, now, cause):
                     changed.append(wine.id)
-        if changed and self.sync_index is not None:
-            await self.sync_index(changed)
+        if changed:
+            await self._events.publish(WinesChanged(changed))
         return len(changed)
 
     async def _store(self, wine: Wine, rules: list[PriceRule], now: datetime, cause: str) -> bool:
@@ -115,24 +117,8 @@ class PricingService:
             current = (wine.price_cents, wine.list_price_cents, stored_rule, wine.price_until)
             if current == (eff.price_cents, eff.list_price_cents, rule, eff.until):
                 return False
-            result = await Wine.get_pymongo_collection().update_one(
-                {
-                    "_id": wine.id,
-                    "price_cents": wine.price_cents,
-                    "list_price_cents": wine.list_price_cents,
-                    "last_sold_at": wine.last_sold_at,
-                },
-                {
-                    "$set": {
-                        "price_cents": eff.price_cents,
-                        "list_price_cents": eff.list_price_cents,
-                        "price_rule": rule,
-                        "price_until": eff.until,
-                        "updated_at": now,
-                    }
-                },
-            )
-            if result.modified_count:
+            stored = StoredPrice(eff.price_cents, eff.list_price_cents, rule, eff.until)
+            if await self._prices.store(wine, stored, now):
                 if eff.price_cents != wine.price_cents:
                     await PriceChange(
                         wine_id=wine.id,

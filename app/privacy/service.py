@@ -33,7 +33,7 @@ from app.privacy.schemas import (
 )
 from app.ratelimit import RateLimiter
 from app.recommendations.service import RecommendationService
-from documents import ConsentState, PrivacyRequest, User
+from documents import PrivacyRequest, User
 from documents.models import new_id
 
 log = logging.getLogger("cuvee.privacy")
@@ -171,10 +171,9 @@ class PrivacyService:
         return removed
 
     # ------------------------------------------------------------ consent
-    async def consent_changed(self, user_id: str, requested: dict[str, bool], state: ConsentState) -> None:
-        """AccountService listener: apply a consent change at once; a withdrawn analytics consent (even asked
-        again) deletes the behaviour already stored — interactions, stream entries, recommendation logs."""
-        self._clickstream.consent_changed(user_id)
+    async def consent_changed(self, user_id: str, requested: dict[str, bool]) -> None:
+        """Reaction to ConsentChanged: a withdrawn analytics consent (even asked again) deletes the behaviour
+        already stored — interactions, stream entries, recommendation logs."""
         if requested.get("analytics") is False and user_id not in self._erasing:
             await self.forget_behaviour(user_id)
 

@@ -8,6 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.catalog.search_service import Boosts, SearchService
 from documents import Dietary, Style
 from search import Boost, SearchQuery
 from tests.conftest import SEARCH_URL, Shopper
@@ -235,25 +236,40 @@ async def test_suggestions_complete_prefixes_with_their_kind(client: Client) -> 
 
 
 @pytest.mark.usefixtures("cellar")
-async def test_a_boost_provider_reorders_vague_searches_for_signed_in_callers(client: Client, shopper: Shopper) -> None:
-    seen: list[tuple[str, str]] = []
+class LikesWhite:
+    """A recommender that favours white wines, and remembers whom it was asked about."""
 
-    async def likes_white(principal: Any, query: SearchQuery) -> Boost | None:
-        seen.append((principal.user_id, query.q))
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    async def boost_for(self, principal: Any, query: SearchQuery) -> Boost | None:
+        self.seen.append((principal.user_id, query.q))
         return Boost(styles={"white": 5.0})
 
-    client.app.state.services.search.boost_for = likes_white
+
+class Broken:
+    async def boost_for(self, principal: Any, query: SearchQuery) -> Boost | None:
+        raise RuntimeError("model not loaded")
+
+
+def use_boosts(client: Client, boosts: Boosts) -> None:
+    """Serve search with another personalisation provider (the composition root passes the recommender)."""
+    services = client.app.state.services
+    services.search = SearchService(services.backends.search, needs=services.accounts, boosts=boosts)
+
+
+@pytest.mark.usefixtures("cellar")
+async def test_a_boost_provider_reorders_vague_searches_for_signed_in_callers(client: Client, shopper: Shopper) -> None:
+    likes_white = LikesWhite()
+    use_boosts(client, likes_white)
     anonymous = await search(client, q="crisp")
     response = await client.get("/v1/search", params={"q": "pear"}, headers=shopper.headers)
     assert response.status_code == 200
-    assert seen == [(shopper.id, "pear")] and anonymous["total"] >= 1
+    assert likes_white.seen == [(shopper.id, "pear")] and anonymous["total"] >= 1
     browse = (await client.get("/v1/search", headers=shopper.headers)).json()
     assert {h["wine"]["style"] for h in browse["items"][:3]} == {"white"}
 
-    async def broken(principal: Any, query: SearchQuery) -> Boost | None:
-        raise RuntimeError("model not loaded")
-
-    client.app.state.services.search.boost_for = broken
+    use_boosts(client, Broken())
     assert (await client.get("/v1/search", headers=shopper.headers)).json()["total"] == 7
 
 

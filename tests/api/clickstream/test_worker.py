@@ -175,7 +175,7 @@ async def test_feedback_on_someone_elses_list_is_not_recorded(client: AppClient,
 
 
 async def test_each_users_history_stays_bounded_keeping_the_newest(client: AppClient, shopper: Shopper) -> None:
-    history = History(utcnow, HistoryBounds(per_user=10, slack=3))
+    history = History(utcnow, client.app.state.services.catalog.counters, HistoryBounds(per_user=10, slack=3))
     start_at = datetime.now(UTC) - timedelta(hours=1)
     events = [
         decode_event(

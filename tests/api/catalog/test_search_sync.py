@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.commerce.coalesce import Coalesced
+from app.catalog.coalesce import Coalesced
 
 
 async def test_concurrent_calls_share_flushes_and_each_returns_after_its_ids_are_flushed() -> None:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-log = logging.getLogger("cuvee.commerce")
+log = logging.getLogger("cuvee.catalog")
 
 
 class Coalesced:
