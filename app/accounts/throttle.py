@@ -14,8 +14,8 @@ import hashlib
 import math
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
+from redis.asyncio import Redis
 from redis.exceptions import RedisError, WatchError
 
 from app.client_address import address_bucket
@@ -42,7 +42,7 @@ class Backoff:
 class LoginThrottle:
     def __init__(
         self,
-        redis: Any,
+        redis: Redis,
         prefix: str,
         clock: Callable[[], datetime],
         *,

@@ -129,9 +129,9 @@ class CatalogService:
     async def sync_to_index(self, wine_ids: Iterable[str], *, strict: bool = False) -> bool:
         """Re-read these wines and put them in the search index as they are now (gone ones are removed).
 
-        Call it after anything that changes what search shows: stock (checkout, cancellation), the rating
-        (reviews), price or listing. Returns False, having logged why, when the engine is down; with
-        `strict` it raises Unavailable instead. `cuvee reindex` repairs anything missed."""
+        The catalog's own writes call it; other domains publish WinesChanged (see `wines_changed`). Returns
+        False, having logged why, when the engine is down; with `strict` it raises Unavailable instead.
+        `cuvee reindex` repairs anything missed."""
         ids = list(dict.fromkeys(wine_ids))
         if not ids:
             return True
