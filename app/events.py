@@ -60,8 +60,8 @@ EVENTS: tuple[type[Event], ...] = (OrderPlaced, OrderStatusChanged, WinesChanged
 class OnFailure(StrEnum):
     """What a reaction's exception does."""
 
-    RAISE = "part of the request: the error reaches the caller, the reactions after it do not run"
-    LOG = "logged; the change stands and the next reaction runs"
+    RAISE = "raise"  # part of the request: the error reaches the caller, the reactions after it do not run
+    LOG = "log"  # the change stands: the failure is logged and the next reaction runs
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,8 @@ Reactions = Mapping[type[Event], Sequence[Reaction]]
 
 
 class Publisher(Protocol):
+    """What a service publishes to (the EventBus the composition root builds)."""
+
     async def publish(self, event: Event) -> None: ...
 
 
@@ -147,7 +149,7 @@ def describe(reactions: Reactions) -> list[tuple[str, str, str]]:
     rows = []
     for event_type in EVENTS:
         for reaction in reactions[event_type]:
-            failure = "raise" if reaction.on_failure is OnFailure.RAISE else "log"
+            failure = str(reaction.on_failure)
             if reaction.retries:
                 failure += f" after {reaction.retries} retr{'y' if reaction.retries == 1 else 'ies'}"
             if reaction.repair:

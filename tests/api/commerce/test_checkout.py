@@ -193,14 +193,13 @@ async def test_a_placed_order_joins_the_recommendation_log_its_rec_id_names(
     (wine,) = await insert_wines(make_wine())
     served = RecommendationLog(user_id=shopper.id, surface="home", model_version="v1")
     await served.insert()
-    await client.put(
-        f"/v1/me/cart/items/{wine.id}", json={"quantity": 1, "rec_id": served.id}, headers=shopper.headers
-    )
+    await client.put(f"/v1/me/cart/items/{wine.id}", json={"quantity": 1, "rec_id": served.id}, headers=shopper.headers)
     order = (await client.post(CHECKOUT, json={}, headers=shopper.headers)).json()
     assert order["items"][0]["rec_id"] == served.id
     log = await RecommendationLog.get(served.id)
     assert log is not None
-    assert [(a.type, a.wine_id, a.ref) for a in log.actions] == [("purchase", wine.id, f"order:{order['id']}:{wine.id}")]
+    purchase = ("purchase", wine.id, f"order:{order['id']}:{wine.id}")
+    assert [(a.type, a.wine_id, a.ref) for a in log.actions] == [purchase]
 
 
 @pytest.mark.skipif(ON_SERVER, reason="injects a failure into the in-process MongoDB")
