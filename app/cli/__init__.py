@@ -9,7 +9,7 @@ import click
 from app import __version__
 from app.cli import accounts, catalog, clickstream, data_key, privacy, recommendations, serve
 from app.cli.common import open_services, progress_bar, run, wait_for_backends
-from app.pricing.cli import price_rules
+from app.cli.pricing import price_rules
 from app.settings import Settings
 
 

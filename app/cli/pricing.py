@@ -9,6 +9,7 @@ from decimal import Decimal
 import click
 from pydantic import ValidationError
 
+from app.cli.common import open_services, run
 from app.pricing.schemas import PriceRuleCreate, PriceRuleRead
 
 
@@ -25,7 +26,6 @@ def price_rules() -> None:
 @click.option("--all", "include_ended", is_flag=True, help="Also the rules that are over.")
 def list_rules(include_ended: bool) -> None:
     """Print the rules running or to come, one JSON object a line."""
-    from app.cli import open_services, run
 
     async def main() -> None:
         async with open_services() as services:
@@ -62,7 +62,6 @@ def add_rule(
     **selector: tuple[str, ...],
 ) -> None:
     """Add a rule; the wines it selects are repriced (and in search) when this returns."""
-    from app.cli import open_services, run
 
     try:
         data = PriceRuleCreate.model_validate(
@@ -93,7 +92,6 @@ def add_rule(
 @click.argument("rule_id")
 def delete_rule(rule_id: str) -> None:
     """Remove a rule now; its wines go back to what the other rules give."""
-    from app.cli import open_services, run
 
     async def main() -> None:
         async with open_services() as services:
@@ -106,7 +104,6 @@ def delete_rule(rule_id: str) -> None:
 @price_rules.command("tick")
 def tick() -> None:
     """Reprice the wines whose rule started or ended (the API's scheduler does this by itself)."""
-    from app.cli import open_services, run
 
     async def main() -> None:
         async with open_services() as services:
