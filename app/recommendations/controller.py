@@ -121,12 +121,17 @@ class RecommendationController(Controller):
     opt = PUBLIC
     dependencies = {**_SERVICE, "principal": Provide(provide_optional_principal, sync_to_thread=False)}
 
-    @get("/recommendations/popular")
+    @get("/recommendations/popular", responses=problems("anonymous_id_not_issued"))
     async def popular(
-        self, recommendations: RecommendationService, principal: Principal | None, per_page: PerPage = 10
+        self,
+        recommendations: RecommendationService,
+        principal: Principal | None,
+        anonymous_id: AnonymousIdParam | None = None,
+        per_page: PerPage = 10,
     ) -> RecommendationsRead:
-        """Popular in season: for visitors who are not signed in (or not personalised)."""
-        return RecommendationsRead.of(await recommendations.popular(principal, per_page), per_page)
+        """Popular in season: for visitors who are not signed in (or not personalised). A wine dismissed as
+        "not for me" on this visit is left out at once (yours when signed in; else the `anonymous_id`'s)."""
+        return RecommendationsRead.of(await recommendations.popular(principal, per_page, anonymous_id), per_page)
 
     @get("/recommendations/visitor", responses=problems("anonymous_id_not_issued"))
     async def for_visitor(
@@ -165,7 +170,7 @@ class RecommendationController(Controller):
         wines merely like it are GET /v1/wines/{wine_id}/similar)."""
         return RecommendationsRead.of(await recommendations.bought_together(wine_id, principal, per_page), per_page)
 
-    @get("/trending", responses=problems("segment_not_found"))
+    @get("/trending", responses=problems("segment_not_found", "anonymous_id_not_issued"))
     async def trending(
         self,
         recommendations: RecommendationService,
@@ -174,11 +179,14 @@ class RecommendationController(Controller):
             int | None,
             Parameter(ge=0, description="A customer segment id (GET /v1/me/segment, GET /v1/admin/analytics/segments)"),
         ] = None,
+        anonymous_id: AnonymousIdParam | None = None,
         per_page: PerPage = 10,
     ) -> RecommendationsRead:
         """What is trending now (time-decayed activity), in the whole shop or within one customer segment
-        ("among customers like you" only when you are signed in and in that segment)."""
-        return RecommendationsRead.of(await recommendations.trending(segment, principal, per_page), per_page)
+        ("among customers like you" only when you are signed in and in that segment). A wine dismissed as
+        "not for me" on this visit is left out at once (yours when signed in; else the `anonymous_id`'s)."""
+        listed = await recommendations.trending(segment, principal, per_page, anonymous_id)
+        return RecommendationsRead.of(listed, per_page)
 
 
 class AdminRecommendationController(Controller):

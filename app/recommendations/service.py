@@ -112,11 +112,14 @@ class RecommendationService:
         month = self._clock().month
         return await self._serve(snap, for_you.visitor_plan(snap, anonymous_id, visit, surface, month), limit)
 
-    async def popular(self, principal: Principal | None, limit: int) -> RecList:
-        """Popular in season for anyone; a signed-in caller's dietary needs and dislikes still hold."""
+    async def popular(self, principal: Principal | None, limit: int, anonymous_id: str | None = None) -> RecList:
+        """Popular in season for anyone; a signed-in caller's dietary needs and dislikes still hold, and the
+        visit's "not for me" (the caller's, or the anonymous id's) at once."""
         snap = await self.trainer.current()
         user = await self._find_user(principal)
-        return await self._serve(snap, popular.plan(snap, user, self._clock().month), limit)
+        visit = await self._visit_of(snap, user, anonymous_id)
+        plan = popular.plan(snap, user, self._clock().month, visit.dismissed, None if user else anonymous_id)
+        return await self._serve(snap, plan, limit)
 
     async def similar(
         self, wine_id: str, principal: Principal | None, limit: int, anonymous_id: str | None = None
@@ -136,11 +139,16 @@ class RecommendationService:
         visit = await self._visit_of(snap, user, None)
         return await self._serve(snap, bought_together.plan(snap, wine_id, user, visit), limit)
 
-    async def trending(self, segment: int | None, principal: Principal | None, limit: int) -> RecList:
-        """Time-decayed activity, in the whole shop or within one customer segment."""
+    async def trending(
+        self, segment: int | None, principal: Principal | None, limit: int, anonymous_id: str | None = None
+    ) -> RecList:
+        """Time-decayed activity, in the whole shop or within one customer segment; the visit's "not for me"
+        drops a wine at once, as on every list."""
         snap = await self.trainer.current()
         user = await self._find_user(principal)
-        return await self._serve(snap, trending.plan(snap, segment, user), limit)
+        visit = await self._visit_of(snap, user, anonymous_id)
+        plan = trending.plan(snap, segment, user, visit.dismissed, None if user else anonymous_id)
+        return await self._serve(snap, plan, limit)
 
     async def reorder(self, principal: Principal, limit: int) -> RecList:
         """Wines bought at least twice, most due first, from the user's own interval between purchases."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,7 +71,7 @@ def rating_reason(snap: Snapshot, row: int) -> Reason | None:
     return explain.rating_reason(snap.table, row, raters, loved, snap.loved_typical)
 
 
-def shopper_filters(snap: Snapshot, user: User | None, exclude: set[str] | None = None) -> HardFilters:
+def shopper_filters(snap: Snapshot, user: User | None, exclude: Set[str] | None = None) -> HardFilters:
     """The user's hard filters; wines dismissed through a beacon event (not the dismiss route) count too."""
     if user is None:
         return HardFilters.of(None, exclude or ())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 import numpy as np
 
 from app.recommendations.model.diversity import Focus
@@ -22,9 +24,16 @@ from documents import User
 ANONYMOUS = "not personalised: popular in season; sign in for recommendations for you"
 
 
-def plan(snap: Snapshot, user: User | None, month: int) -> Plan:
-    """Popular in season for anyone; a signed-in caller's dietary needs and dislikes still hold."""
-    filters = shopper_filters(snap, user)
+def plan(
+    snap: Snapshot,
+    user: User | None,
+    month: int,
+    dismissed: Set[str] = frozenset(),
+    anonymous_id: str | None = None,
+) -> Plan:
+    """Popular in season for anyone; a signed-in caller's dietary needs and dislikes still hold, and the
+    visit's "not for me" (`dismissed`: the caller's, or the anonymous visitor's) drops a wine at once."""
+    filters = shopper_filters(snap, user, dismissed)
     return Plan(
         surface="popular",
         filters=filters,
@@ -32,6 +41,7 @@ def plan(snap: Snapshot, user: User | None, month: int) -> Plan:
         focus=shopper_focus(snap, user),
         note=ANONYMOUS,
         user_id=user.id if user else None,
+        anonymous_id=anonymous_id,
     )
 
 

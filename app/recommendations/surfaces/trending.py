@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 import numpy as np
 
 from app.errors import NotFound
@@ -12,12 +14,19 @@ from app.recommendations.surfaces.filters import HardFilters, allowed_rows
 from documents import User
 
 
-def plan(snap: Snapshot, segment: int | None, user: User | None) -> Plan:
+def plan(
+    snap: Snapshot,
+    segment: int | None,
+    user: User | None,
+    dismissed: Set[str] = frozenset(),
+    anonymous_id: str | None = None,
+) -> Plan:
     """In one segment (404 for a segment the last training did not make) or the whole shop; "customers like
-    you" only for a signed-in member of that segment, anyone else hears its name."""
+    you" only for a signed-in member of that segment, anyone else hears its name. The visit's "not for me"
+    (`dismissed`) drops a wine at once, as on every list."""
     if segment is not None and segment not in {s.id for s in snap.segments.segments}:
         raise NotFound("segment", str(segment))
-    filters = shopper_filters(snap, user)
+    filters = shopper_filters(snap, user, dismissed)
     yours = user is not None and segment is not None and snap.segments.members.get(user.id) == segment
     return Plan(
         surface="trending",
@@ -25,6 +34,7 @@ def plan(snap: Snapshot, segment: int | None, user: User | None) -> Plan:
         rank=lambda n, skip: rank(snap, segment, filters, n, skip, yours=yours),
         focus=shopper_focus(snap, user),
         user_id=user.id if user else None,
+        anonymous_id=anonymous_id,
         segment=segment,
     )
 

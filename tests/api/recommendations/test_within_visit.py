@@ -160,3 +160,36 @@ async def test_an_anonymous_id_must_be_issued_and_once_linked_its_visit_is_the_a
     # the holder of the id now reads it signed in; the id alone no longer opens the account's history
     assert (await get(client, "/v1/recommendations/visitor", anonymous_id=anonymous_id))["personalised"] is False
     assert looked_at(await for_you(client, shopper, per_page=6))[cellar[15].id] == [cellar[14].name]
+
+
+async def test_a_beacon_dismissal_drops_the_wine_from_the_next_trending_and_popular_lists(
+    client: AppClient, shopper: Shopper, cellar: list[Wine], redis: Any
+) -> None:
+    await taught(client, cellar)
+    await allow(client, shopper)
+    visitor = await issued_anonymous_id(client)
+    lists = ("/v1/trending", "/v1/recommendations/popular")
+    for url in lists:
+        first = await get(client, url, per_page=19)
+        theirs, mine = ids(first)[0], ids(first)[1]
+        await beacon(
+            client,
+            redis,
+            [event("recommendation_dismissed", rec_id=first["rec_id"], wine_id=theirs, anonymous_id=visitor)],
+        )
+        await beacon(
+            client, redis, [event("recommendation_dismissed", rec_id=first["rec_id"], wine_id=mine)], shopper.headers
+        )
+
+        as_visitor = await get(client, url, anonymous_id=visitor, per_page=19)
+        signed_in = await get(client, url, shopper.headers, per_page=19)
+
+        assert theirs not in ids(as_visitor) and mine in ids(as_visitor), url
+        assert mine not in ids(signed_in) and theirs in ids(signed_in), url
+        assert {theirs, mine} <= set(ids(await get(client, url, per_page=19))), url  # nobody else's list
+        log = await RecommendationLog.get(as_visitor["rec_id"])
+        assert log is not None and log.anonymous_id == visitor and log.user_id is None
+    forged = "A" * 22 + ".forgedsignature0000"
+    for url in lists:
+        response = await client.get(url, params={"anonymous_id": forged})
+        assert response.status_code == 422 and response.json()["code"] == "anonymous_id_not_issued"

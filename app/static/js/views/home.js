@@ -71,7 +71,7 @@ function rowsFor(me, signal) {
   } else {
     rows.push(safe(visitorCarousel(signal)));
   }
-  rows.push(safe(recCarousel('/v1/trending', { per_page: 12 }, {
+  rows.push(safe(recCarousel('/v1/trending', { ...visitQuery(), per_page: 12 }, { // the visit's dismissals hold here too
     title: 'Trending', subtitle: 'What other wine lovers are opening right now', surface: 'trending', dismissable: true, signal, id: 'trending',
   })));
   if (me?.recently_viewed?.length) rows.push(safe(recentlyViewed(me.recently_viewed, signal)));
