@@ -14,6 +14,7 @@ from app.errors import problems
 from app.recommendations.schemas import (
     DismissInput,
     DismissRead,
+    ForMeCardsRead,
     ForMeRead,
     MySegmentRead,
     RecommendationReportRead,
@@ -42,6 +43,7 @@ AnonymousIdParam = Annotated[
         description="This browser's anonymous id, as issued by POST /v1/anonymous-ids",
     ),
 ]
+MAX_CARDS = 100  # the page cap of every list: a results page or a carousel is one call
 _SERVICE = {"recommendations": Provide(provide_recommendations, sync_to_thread=False)}
 
 
@@ -111,6 +113,25 @@ class WineForMeController(Controller):
         you stated. Made from the wine's taste structure and pairings and your own profile only. Without
         personalisation consent: `personalised` false, only the warnings."""
         return ForMeRead.of(await recommendations.for_me(principal, wine_id))
+
+    @get("/for-me", responses=problems("wine_not_found", "user_not_found"))
+    async def wines_for_me(
+        self,
+        recommendations: RecommendationService,
+        principal: Principal,
+        wine_id: Annotated[
+            list[str],
+            Parameter(
+                min_items=1, max_items=MAX_CARDS, description=f"A wine shown on a card; repeat for each (≤ {MAX_CARDS})"
+            ),
+        ],
+    ) -> ForMeCardsRead:
+        """One short tailored line per wine card (a list or a page of results), in the order asked: the notes
+        of GET /v1/wines/{wine_id}/for-me cut short — a need or dislike the wine crosses first (`warning`
+        true), then its palate against yours, then which of your foods it suits. One call for the cards shown,
+        not one a card. Without personalisation consent: `personalised` false, the lines only warn."""
+        personalised, cards = await recommendations.for_me_cards(principal, wine_id)
+        return ForMeCardsRead.of(personalised, cards)
 
 
 class RecommendationController(Controller):

@@ -12,8 +12,9 @@ from app.recommendations.refresh.trainer import TrainReport
 from app.recommendations.service import RecList, Served
 from app.recommendations.serving.segments import Segment
 from app.recommendations.surfaces.explain import Reason
-from app.recommendations.surfaces.tailored import ForMe
+from app.recommendations.surfaces.tailored import Brief, ForMe
 from app.schemas import Input, Money, Page, WineRef, shop_currency
+from documents import Wine
 
 Surface = Field(default="home", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
 
@@ -149,6 +150,32 @@ class ForMeRead(BaseModel):
 
 
 NO_CONSENT_NOTE = "not personalised: allow personalisation to see how this wine compares with your taste and foods"
+
+
+class ForMeCardRead(BaseModel):
+    wine: WineRef
+    line: str | None = Field(
+        description="One short line for the wine's card: where it crosses a need or dislike you stated, how it "
+        'sits against your palate, which of your foods it suits (e.g. "lighter than what you usually buy · suits '
+        'your roast chicken"); null when there is nothing to say'
+    )
+    warning: bool = Field(description="true when the line names a dietary need or dislike the wine crosses")
+
+
+class ForMeCardsRead(BaseModel):
+    """The short form of GET /v1/wines/{wine_id}/for-me, one item per wine asked, in that order."""
+
+    items: list[ForMeCardRead]
+    personalised: bool = Field(description="false without personalisation consent: the lines only warn")
+    note: str | None
+
+    @classmethod
+    def of(cls, personalised: bool, cards: list[tuple[Wine, Brief]]) -> ForMeCardsRead:
+        return cls(
+            items=[ForMeCardRead(wine=WineRef(id=w.id, name=w.name), line=b.line, warning=b.warning) for w, b in cards],
+            personalised=personalised,
+            note=None if personalised else NO_CONSENT_NOTE,
+        )
 
 
 class DismissInput(Input):

@@ -8,18 +8,18 @@ picked wines, serves only those that still pass the hard filters and logs the li
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from beanie.odm.enums import SortDirection
 from pymongo import UpdateOne
 
 from app.accounts.service import AccountService
 from app.catalog.service import CatalogService
 from app.commerce.service import CommerceService
 from app.errors import Invalid, NotFound
+from app.recommendations import logs
 from app.recommendations.analytics import SurfaceStats, recommendation_report
 from app.recommendations.model import diversity
 from app.recommendations.model.signals import INTERACTION_KINDS, Bought, UserSignals, Visit
@@ -32,7 +32,7 @@ from app.recommendations.surfaces.boost import personal_boost
 from app.recommendations.surfaces.candidates import Plan, shopper_filters
 from app.recommendations.surfaces.explain import Reason, conflict_reasons
 from app.recommendations.surfaces.filters import MAX_DISMISSED
-from app.recommendations.surfaces.tailored import ForMe
+from app.recommendations.surfaces.tailored import Brief, ForMe
 from app.security import Principal
 from documents import Order, OrderStatus, RecommendationAction, RecommendationLog, User, Wine
 from documents.models import new_id
@@ -162,12 +162,23 @@ class RecommendationService:
         wine = await self._catalog.get_wine(wine_id)
         user = await self._accounts.get_user(principal.user_id)
         snap = await self.trainer.current()
-        bought: dict[str, tuple[Wine, int]] = {}
-        if user.consent.personalisation:
-            own = (await self._signals(snap, user.id)).own
-            found = await self._catalog.find_wines([w for w in own if w != wine_id])
-            bought = {w: (found[w], own[w].times) for w in found}
+        bought = {w: pair for w, pair in (await self._bought(snap, user)).items() if w != wine_id}
         return tailored.for_me(wine, user, shopper_filters(snap, user), bought)
+
+    async def for_me_cards(
+        self, principal: Principal, wine_ids: Sequence[str]
+    ) -> tuple[bool, list[tuple[Wine, Brief]]]:
+        """The short form of `for_me` for the cards of a list or results page, in the order asked (each wine
+        once): the same sources and consent rule (without consent, only the warnings)."""
+        wanted = list(dict.fromkeys(wine_ids))
+        wines = await self._catalog.find_wines(wanted)
+        if (unknown := next((w for w in wanted if w not in wines or wines[w].missing), None)) is not None:
+            raise NotFound("wine", unknown)  # as GET /v1/wines/{id}: a draft is no wine to a shopper
+        user = await self._accounts.get_user(principal.user_id)
+        snap = await self.trainer.current()
+        bought = await self._bought(snap, user)
+        cards = tailored.cards([wines[w] for w in wanted], user, shopper_filters(snap, user), bought)
+        return user.consent.personalisation, cards
 
     async def my_segment(self, principal: Principal) -> tuple[Segment | None, datetime | None]:
         """The caller's segment at the last training (None until a training places them) and when that was."""
@@ -278,6 +289,14 @@ class RecommendationService:
         }
         return live
 
+    async def _bought(self, snap: Snapshot, user: User) -> dict[str, tuple[Wine, int]]:
+        """The shopper's own purchases, each wine with how often it was bought (none without consent)."""
+        if not user.consent.personalisation:
+            return {}
+        own = (await self._signals(snap, user.id)).own
+        found = await self._catalog.find_wines(list(own))
+        return {w: (found[w], own[w].times) for w in found}
+
     # ------------------------------------------------------------ feedback and attribution
     async def dismiss(self, user_id: str, rec_id: str, wine_id: str) -> list[str]:
         """ "Not for me": the wine joins the user's dislikes (every list honours it) and the list's log.
@@ -336,49 +355,16 @@ class RecommendationService:
             if signals is not None:
                 signals.remove_order(order.id)
 
-    # ------------------------------------------------------------ privacy requests
+    # ------------------------------------------------------------ privacy requests (logs.py)
     async def export_user(self, user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:
-        """{logs, segment, signals}: every list served to the user and what followed, their customer segment,
-        and the history the serving snapshot holds for them in memory; JSON-ready."""
-        logs = (
-            await RecommendationLog.find(_served_to(user_id, anonymous_ids))
-            .sort([("served_at", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)])
-            .to_list()
-        )
-        snap = self.trainer.snapshot
-        signals = snap.signals.get(user_id) if snap is not None else None
-        return {
-            "logs": [entry.model_dump(mode="json") for entry in logs],
-            "segment": snap.segments.members.get(user_id) if snap is not None else None,
-            "signals": signals.as_json() if signals is not None else None,
-        }
+        return await logs.export_user(self.trainer.snapshot, user_id, anonymous_ids)
 
     async def forget_user(
         self, user_id: str, anonymous_ids: list[str], event_ids: set[str], *, behaviour_only: bool
     ) -> dict[str, int]:
-        """Delete the logs of lists served to the user and the actions their events left on any list; drop
-        them from the snapshot in memory — only their views, clicks and carts when `behaviour_only` (analytics
-        consent withdrawn), everything on erasure. The saved model keeps no per-user state."""
-        collection = RecommendationLog.get_pymongo_collection()
-        deleted = await collection.delete_many(_served_to(user_id, anonymous_ids))
-        refs = sorted(event_ids)
-        pulled = (
-            await collection.update_many({"actions.ref": {"$in": refs}}, {"$pull": {"actions": {"ref": {"$in": refs}}}})
-            if refs
-            else None
+        return await logs.forget_user(
+            self.trainer.snapshot, user_id, anonymous_ids, event_ids, behaviour_only=behaviour_only
         )
-        snap = self.trainer.snapshot
-        if snap is not None:
-            if behaviour_only:
-                if (signals := snap.signals.get(user_id)) is not None:
-                    signals.views, signals.clicks, signals.carts = {}, set(), set()
-            else:
-                snap.signals.pop(user_id, None)
-                snap.segments.members.pop(user_id, None)
-        return {
-            "recommendation_logs": int(deleted.deleted_count),
-            "actions_on_other_lists": int(pulled.modified_count) if pulled else 0,
-        }
 
     # ------------------------------------------------------------ search, analytics, retraining
     async def boost_for(self, principal: Principal, query: SearchQuery) -> Boost | None:
@@ -394,10 +380,6 @@ class RecommendationService:
 
     async def report(self, days: int) -> list[SurfaceStats]:
         return await recommendation_report(self._clock() - timedelta(days=days))
-
-
-def _served_to(user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:
-    return {"$or": [{"user_id": user_id}, {"anonymous_id": {"$in": anonymous_ids}}]}
 
 
 async def _live_fields(wine_ids: list[str]) -> dict[str, dict[str, Any]]:

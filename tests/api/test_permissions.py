@@ -174,6 +174,7 @@ MATRIX: list[Expect] = [
     Expect("GET", "/v1/wines", PUBLIC),
     Expect("GET", "/v1/wines/{wine_id:str}", PUBLIC, a_wine),
     Expect("GET", "/v1/wines/{wine_id:str}/for-me", USER, a_wine),  # about the caller only
+    Expect("GET", "/v1/wines/for-me", USER),  # the cards' short form: about the caller only
     Expect("POST", "/v1/admin/wines", ADMIN),
     Expect("PATCH", "/v1/admin/wines/{wine_id:str}", ADMIN, a_wine),
     Expect("DELETE", "/v1/admin/wines/{wine_id:str}", ADMIN, a_wine),

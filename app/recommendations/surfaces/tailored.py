@@ -45,6 +45,14 @@ class BasedOn:
     dislikes: list[str] = field(default_factory=list)  # kinds stated: styles, grapes, wineries, wine_ids
 
 
+@dataclass(frozen=True)
+class Brief:
+    """The short form for a wine's card: one line, and whether it warns (a stated need or dislike crossed)."""
+
+    line: str | None
+    warning: bool
+
+
 @dataclass
 class Tailored:
     palate: list[str] = field(default_factory=list)
@@ -57,17 +65,32 @@ def compare(wine: Mapping[str, float], reference: Mapping[str, float], against: 
     axes = [a for a in TASTE_AXES if a in reference and a in wine]
     if not axes:
         return None
-    differences = sorted(((wine[a] - reference[a], a) for a in axes), key=lambda d: -abs(d[0]))
-    words = []
-    for gap, axis in differences:
-        if abs(gap) >= NOTICEABLE:
-            word = _COMPARATIVES[axis][gap > 0]
-            words.append(f"much {word}" if abs(gap) >= MARKED else word)
+    differences = _gaps(wine, reference, axes)
+    words = [_word(gap, axis) for gap, axis in differences if abs(gap) >= NOTICEABLE]
     close = [_NAMES[a] for gap, a in differences if abs(gap) < NOTICEABLE]
     if not words:
         return f"Close to {against} on {_join(close)}."
     sentence = f"{_join(words[:3]).capitalize()} than {against}"
     return f"{sentence}; close on {_join(close)}." if close else f"{sentence}."
+
+
+def briefly(wine: Mapping[str, float], reference: Mapping[str, float], against: str) -> str | None:
+    """A card's few words: the two largest gaps ("lighter and less tannic than what you usually buy"), or
+    "close to …" when none is noticeable (None: no axes to compare)."""
+    axes = [a for a in TASTE_AXES if a in reference and a in wine]
+    if not axes:
+        return None
+    words = [_word(gap, axis) for gap, axis in _gaps(wine, reference, axes) if abs(gap) >= NOTICEABLE]
+    return f"{_join(words[:2])} than {against}" if words else f"close to {against}"
+
+
+def _gaps(wine: Mapping[str, float], reference: Mapping[str, float], axes: Sequence[str]) -> list[tuple[float, str]]:
+    return sorted(((wine[a] - reference[a], a) for a in axes), key=lambda d: -abs(d[0]))
+
+
+def _word(gap: float, axis: str) -> str:
+    word = _COMPARATIVES[axis][gap > 0]
+    return f"much {word}" if abs(gap) >= MARKED else word
 
 
 def food_matches(foods: Sequence[str], pairings: Sequence[str]) -> list[FoodMatch]:
@@ -162,3 +185,51 @@ def _dislike_kinds(prefs: Preferences) -> list[str]:
     d = prefs.dislikes
     named = {"styles": d.styles, "grapes": d.grapes, "wineries": d.wineries, "wine_ids": d.wine_ids}
     return [kind for kind, values in named.items() if values]
+
+
+def brief(
+    wine: Wine,
+    *,
+    profile: Mapping[str, float],
+    purchased: Mapping[str, float],
+    foods: Sequence[str],
+    filters: HardFilters,
+) -> Brief:
+    """A card's line, the wine page's notes cut short: the warnings first, then the palate against what the
+    shopper usually buys (else their taste profile), then up to two of their foods it suits —
+    "lighter than what you usually buy · suits your roast chicken". Empty references and foods (no
+    personalisation consent) leave only the warnings."""
+    crossed = warnings(wine, filters)
+    taste = wine.taste.model_dump()
+    palate = briefly(taste, purchased, "what you usually buy") or briefly(taste, profile, "your taste profile")
+    suited = [match.food for match in food_matches(foods, wine.food_pairings)][:2]
+    parts = [w.text for w in crossed]
+    if palate:
+        parts.append(palate)
+    if suited:
+        parts.append(f"suits your {_join(suited)}")
+    return Brief(" · ".join(parts) or None, bool(crossed))
+
+
+def cards(
+    wines: Sequence[Wine], user: User, filters: HardFilters, bought: Mapping[str, tuple[Wine, int]]
+) -> list[tuple[Wine, Brief]]:
+    """Each wine's card line (`brief`), from the same sources and under the same consent rule as `for_me`;
+    each wine is compared with the shopper's purchases but itself."""
+    if not user.consent.personalisation:
+        return [(wine, brief(wine, profile={}, purchased={}, foods=[], filters=filters)) for wine in wines]
+    profile = {axis: value for axis, (value, _) in TasteIntent.of(user.taste_profile, None).axes.items()}
+    foods = user.preferences.foods
+    return [
+        (
+            wine,
+            brief(
+                wine,
+                profile=profile,
+                purchased=usual_taste(pair for w, pair in bought.items() if w != wine.id),
+                foods=foods,
+                filters=filters,
+            ),
+        )
+        for wine in wines
+    ]

@@ -1,6 +1,6 @@
 // Recommendation lists: read a list response, draw its cards, and report clicks and "not for me".
 
-import { api, ApiError, getOptional, signedIn } from './api.js';
+import { api, ApiError, get, getOptional, signedIn } from './api.js';
 import { carousel, wineCard } from './components.js';
 import { h, toast } from './dom.js';
 import { invalidateProfile, profile, rememberRecommendation } from './session.js';
@@ -66,7 +66,36 @@ export async function recCarousel(path, query, { signal, ...options }) {
 export function listCarousel(list, { title, subtitle, surface, dismissable = false, id }) {
   if (!list || !list.items.length) return null;
   const sub = typeof subtitle === 'function' ? subtitle(list) : subtitle;
-  return carousel(title, sub, recCards(list, surface, { dismissable: dismissable && signedIn() }), { id });
+  return tailorCards(carousel(title, sub, recCards(list, surface, { dismissable: dismissable && signedIn() }), { id }));
+}
+
+const FOR_ME_CAP = 100; // wines per call of GET /v1/wines/for-me
+
+/**
+ * For a signed-in shopper, one short tailored line on each card inside `scope` ("Lighter than what you
+ * usually buy · suits your roast chicken", or a note where it crosses a stated need or dislike): one call
+ * for all of them, filled in when it answers. Visitors see the plain cards, and so does anyone when the
+ * call fails. A reorder card marked with a conflict already says what matters. Returns `scope`.
+ */
+export function tailorCards(scope) {
+  if (!signedIn() || !scope) return scope;
+  const cards = [...scope.querySelectorAll('.wine-card[data-wine-id]')]
+    .filter((card) => !card.querySelector('.wine-card-for-me, .wine-card-conflict'));
+  const ids = [...new Set(cards.map((card) => card.dataset.wineId))].slice(0, FOR_ME_CAP);
+  if (!ids.length) return scope;
+  get('/v1/wines/for-me', { query: { wine_id: ids } }).then((answer) => {
+    const byId = new Map(answer.items.map((item) => [item.wine.id, item]));
+    for (const card of cards) {
+      const item = byId.get(card.dataset.wineId);
+      if (item?.line && !card.querySelector('.wine-card-for-me')) card.querySelector('.wine-card-foot')?.before(forMeLine(item));
+    }
+  }, () => {}); // the plain card stands on its own
+  return scope;
+}
+
+function forMeLine({ line, warning }) {
+  return h('p', { class: ['wine-card-for-me', warning ? 'wine-card-for-me-warn' : null] },
+    h('span', { class: 'wine-card-for-me-label' }, warning ? 'Note' : 'For you'), ` ${line.charAt(0).toUpperCase()}${line.slice(1)}`);
 }
 
 /**

@@ -142,3 +142,88 @@ async def test_anonymous_callers_are_refused_and_no_one_reads_another_shoppers_n
     assert other.status_code == 422 and other.json()["code"] == "unknown_parameter"
     missing = await client.get("/v1/wines/nope/for-me", headers=shopper.headers)
     assert missing.status_code == 404 and missing.json()["code"] == "wine_not_found"
+
+
+async def cards(client: AppClient, shopper: Shopper, *wines: Wine) -> dict[str, Any]:
+    response = await client.get("/v1/wines/for-me", params={"wine_id": [w.id for w in wines]}, headers=shopper.headers)
+    assert response.status_code == 200, response.text
+    assert "no-store" in response.headers["cache-control"]
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_cards_get_one_short_line_each_from_palate_foods_and_warnings(
+    client: AppClient, shopper: Shopper
+) -> None:
+    wine = await light_red()
+    chardonnay = await light_red(style=Style.white, grapes=["Chardonnay"], food_pairings=["Pork"], dietary=[])
+    (usual,) = await insert_wines(
+        make_wine(taste=TasteStructure(sweetness=0.05, acidity=0.45, tannin=0.85, body=0.9, fizz=0.0))
+    )
+    await allow(client, shopper)
+    await buy(client, shopper.headers, (usual, 2))
+    response = await client.patch(
+        "/v1/me/preferences",
+        json={"foods": ["roast chicken"], "dislikes": {"grapes": ["Chardonnay"]}},
+        headers=shopper.headers,
+    )
+    assert response.status_code == 200, response.text
+
+    body = await cards(client, shopper, wine, chardonnay, wine)
+
+    assert body["personalised"] is True and body["note"] is None
+    assert body["items"] == [
+        {
+            "wine": {"id": wine.id, "name": wine.name},
+            "line": "much less tannic and much lighter than what you usually buy · suits your roast chicken",
+            "warning": False,
+        },
+        {
+            "wine": {"id": chardonnay.id, "name": chardonnay.name},
+            "line": "made with Chardonnay, a grape you said you avoid · much less tannic and much lighter than "
+            "what you usually buy",
+            "warning": True,
+        },
+    ]
+    # the card's line says nothing the wine page's notes do not
+    page = await for_me(client, shopper, wine)
+    assert page["palate"][0].startswith("Much less tannic and much lighter than what you usually buy")
+    assert page["pairs_with_your_foods"] == [{"food": "roast chicken", "pairings": ["Poultry"]}]
+
+
+async def test_cards_without_consent_only_warn_and_without_a_profile_say_nothing(
+    client: AppClient, shopper: Shopper
+) -> None:
+    wine, vegan = await light_red(), await light_red(dietary=[Dietary.vegan])
+    await quiz(client, shopper, BIG_RED_ANSWERS)
+    await client.patch(
+        "/v1/me/preferences", json={"foods": ["roast chicken"], "dietary": ["vegan"]}, headers=shopper.headers
+    )
+
+    body = await cards(client, shopper, wine, vegan)
+
+    assert body["personalised"] is False and "allow personalisation" in body["note"]
+    assert [(i["line"], i["warning"]) for i in body["items"]] == [
+        ("not marked vegan — one of your dietary needs", True),
+        (None, False),
+    ]
+    newcomer = await sign_up(client)
+    await allow(client, newcomer)
+    assert [i["line"] for i in (await cards(client, newcomer, wine))["items"]] == [None]
+
+
+async def test_cards_are_for_the_caller_only_and_refuse_unknown_wines_and_too_many(
+    client: AppClient, shopper: Shopper
+) -> None:
+    wine = await light_red()
+    assert (await client.get("/v1/wines/for-me", params={"wine_id": wine.id})).status_code == 401
+    other = await client.get(
+        "/v1/wines/for-me", params={"wine_id": wine.id, "user_id": shopper.id}, headers=shopper.headers
+    )
+    assert other.status_code == 422 and other.json()["code"] == "unknown_parameter"
+    missing = await client.get("/v1/wines/for-me", params={"wine_id": [wine.id, "nope"]}, headers=shopper.headers)
+    assert missing.status_code == 404 and missing.json()["code"] == "wine_not_found" and "nope" in missing.text
+    for params in ({}, {"wine_id": [wine.id] * 101}):
+        refused = await client.get("/v1/wines/for-me", params=params, headers=shopper.headers)
+        assert refused.status_code == 422 and refused.json()["code"] == "validation_failed", params
+    # the wine's own page still answers under /v1/wines/{wine_id}
+    assert (await client.get(f"/v1/wines/{wine.id}")).json()["id"] == wine.id

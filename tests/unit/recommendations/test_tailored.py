@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.recommendations.surfaces.tailored import compare, food_matches
+from app.recommendations.surfaces.tailored import briefly, compare, food_matches
 
 WINE = {"sweetness": 0.05, "acidity": 0.6, "tannin": 0.3, "body": 0.4, "fizz": 0.0}
 
@@ -34,3 +34,12 @@ def test_a_food_counts_only_when_the_wine_lists_a_pairing_it_calls_for() -> None
         ("aged cheddar", ["Maturated Cheese"]),
         ("moussaka", ["Lamb"]),
     ]
+
+
+def test_a_card_names_at_most_the_two_largest_gaps_and_no_close_axes() -> None:
+    usual = {"sweetness": 0.5, "acidity": 0.5, "tannin": 0.85, "body": 0.6, "fizz": 0.0}
+    assert (
+        briefly(WINE, usual, "what you usually buy") == "much less tannic and much drier than what you usually buy"
+    )  # not "lighter"
+    assert briefly(WINE, {"acidity": 0.62}, "your taste profile") == "close to your taste profile"
+    assert briefly(WINE, {}, "your taste profile") is None

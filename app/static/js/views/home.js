@@ -3,7 +3,7 @@
 import { get, getOptional, signedIn } from '../api.js';
 import { bottle, carousel, skeletonRow, wineCard } from '../components.js';
 import { h, mount } from '../dom.js';
-import { listCarousel, readList, recCarousel, visitQuery } from '../recs.js';
+import { listCarousel, readList, recCarousel, tailorCards, visitQuery } from '../recs.js';
 import { profile } from '../session.js';
 
 const STYLES = [['red', 'Red'], ['white', 'White'], ['rosé', 'Rosé'], ['sparkling', 'Sparkling'], ['dessert', 'Dessert'], ['fortified', 'Fortified']];
@@ -81,14 +81,14 @@ function rowsFor(me, signal) {
 async function recentlyViewed(viewed, signal) {
   const wines = await Promise.all(viewed.slice(0, 8).map((v) => get(`/v1/wines/${encodeURIComponent(v.wine.id)}`, { signal }).catch(() => null)));
   const cards = wines.filter(Boolean).map((wine) => wineCard(wine));
-  return cards.length ? carousel('Recently viewed', 'Pick up where you left off', cards, { id: 'recently-viewed' }) : null;
+  return cards.length ? tailorCards(carousel('Recently viewed', 'Pick up where you left off', cards, { id: 'recently-viewed' })) : null;
 }
 
 /** When no recommendation list is available, the best-rated wines in stock keep the page useful. */
 async function topRated(signal) {
   const answer = await get('/v1/search', { query: { sort: 'rating', in_stock: true, per_page: 12 }, signal }).catch(() => null);
   if (!answer?.items.length) return null;
-  return carousel('Top rated in the cellar', 'Our customers’ favourites, in stock now', answer.items.map((hit) => wineCard(hit.wine)), { id: 'top-rated' });
+  return tailorCards(carousel('Top rated in the cellar', 'Our customers’ favourites, in stock now', answer.items.map((hit) => wineCard(hit.wine)), { id: 'top-rated' }));
 }
 
 function quizNudge(me) {

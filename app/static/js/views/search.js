@@ -4,6 +4,7 @@ import { describe, get } from '../api.js';
 import { wineCard, notice, titleCase } from '../components.js';
 import { h, mount } from '../dom.js';
 import { navigate } from '../router.js';
+import { tailorCards } from '../recs.js';
 import { favouritesOff, setFavouritesOff } from '../session.js';
 import { track } from '../track.js';
 
@@ -87,13 +88,13 @@ function hitList(answer, q) {
     return h('div', { class: 'empty' }, h('p', {}, 'No wine matches all of that.'),
       h('p', {}, 'Try fewer filters, or ', h('a', { href: '#/search' }, 'browse every wine'), '.'));
   }
-  return h('ul', { class: 'card-grid', role: 'list' },
+  return tailorCards(h('ul', { class: 'card-grid', role: 'list' },
     answer.items.map((hit, i) => {
       const position = (answer.page - 1) * answer.per_page + i;
       // what shoppers click for a query: the merchant's search report (GET /v1/admin/analytics/search)
       const onOpen = q ? () => track('search_result_clicked', { query: q.slice(0, 200), wine_id: hit.wine.id, position }) : null;
       return h('li', {}, wineCard(hit.wine, { highlights: hit.highlights, onOpen }));
-    }));
+    })));
 }
 
 function pager(params, answer) {
