@@ -3,20 +3,22 @@ Debian's Chromium driven by Playwright. Skipped cleanly when /usr/bin/chromium o
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from uuid import uuid4
 
 import pytest
 
 from app.main import create_app
-from tests.conftest import make_settings
+from tests.conftest import PASSWORD, make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,6 +31,7 @@ CHROMIUM_ARGS = [
 ]
 START_TIMEOUT_S = 60
 EXPECT_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 @dataclass
@@ -76,11 +79,32 @@ class LiveServer:
         self.socket.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
         self.beacons: list[Beacon] = []
-        config = uvicorn.Config(
-            recording_beacons(create_app(settings), self.beacons), log_level="warning", lifespan="on"
-        )
+        self.app = create_app(settings)
+        self._recorded = recording_beacons(self.app, self.beacons)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        config = uvicorn.Config(self._asgi, interface="asgi3", log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+
+    async def _asgi(self, scope: Any, receive: Any, send: Any) -> None:
+        self.loop = asyncio.get_running_loop()  # the server's own: its database clients belong to it
+        await self._recorded(scope, receive, send)
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the server's loop: set-up that no shopper can do through the page."""
+        assert self.loop is not None, "the server has not started"
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=START_TIMEOUT_S)
+
+    def admin_token(self) -> str:
+        """A bearer token of a new administrator (as `cuvee create-admin` makes one)."""
+        accounts = self.app.state.services.accounts
+
+        async def make() -> str:
+            email = f"admin-{uuid4().hex[:8]}@example.com"
+            user = await accounts.register(email, PASSWORD, "admin", roles=["customer", "admin"])
+            return str(accounts.issue_token(user))
+
+        return self.run(make())
 
     def start(self) -> None:
         self.thread.start()

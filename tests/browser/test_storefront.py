@@ -294,7 +294,7 @@ def test_a_visitor_who_looked_at_a_wine_gets_picks_for_this_visit_on_the_home_pa
 
     def picked_for_this_visit() -> bool:
         page.goto("/")
-        page.wait_for_selector(".carousel", timeout=10_000)
+        page.wait_for_selector(".carousel:not(.carousel-loading)", timeout=10_000)  # drawn, not the skeleton
         return page.get_by_role("heading", name="Picked for this visit").count() > 0
 
     assert wait_for(picked_for_this_visit, page, timeout_s=30)
@@ -507,3 +507,97 @@ def test_a_new_shopper_sees_where_the_shop_places_her_and_carousels_vary(page: A
     page.goto("/#/account")
     expect(page.locator("#section-segment-title")).to_have_text("Shoppers like you")
     expect(page.locator("#my-segment")).to_contain_text("Not placed yet")
+
+
+def buy_via_api(live_server: Any, token: str, *wine_ids: str) -> None:
+    """One order of a bottle of each wine, as the cart page would place it."""
+    for wine_id in wine_ids:
+        status, _ = live_server.call("PUT", f"/v1/me/cart/items/{wine_id}", token, {"quantity": 1})
+        assert status == 200
+    status, order = live_server.call("POST", "/v1/me/checkout", token, {})
+    assert status == 201, order
+
+
+def test_a_repeat_buy_that_now_crosses_a_dietary_need_stays_in_reorder_marked(live_server: Any, page: Any) -> None:
+    """Issue 19: reorder keeps the shopper's own repeat buys, and says where one now conflicts."""
+    page.goto("/")
+    answer_banner(page, allow=False)
+    token = sign_up(page, analytics=False)
+    amarone = "xw138069"  # not marked vegan
+    buy_via_api(live_server, token, amarone)
+    buy_via_api(live_server, token, amarone)
+    status, _ = live_server.call("PATCH", "/v1/me/preferences", token, {"dietary": ["vegan"]})
+    assert status == 200
+
+    page.goto("/")
+    card = page.locator(f"#reorder .wine-card[data-wine-id='{amarone}']")
+    expect(card).to_be_visible()
+    expect(card.locator(".wine-card-conflict")).to_have_text("No longer matches your 'vegan' need")
+    expect(page.locator(f"#for-you .wine-card[data-wine-id='{amarone}']")).to_have_count(0)
+    assert page.errors == []
+
+
+def test_often_bought_together_shows_co_purchases_only_and_otherwise_only_similar_wines(
+    live_server: Any, page: Any
+) -> None:
+    """Issue 19: the row is titled for what it is; a wine without shared orders has no such row."""
+    cabernet_merlot, nebbiolo, lonely = "xw100005", "xw100019", "xw100008"
+    for _ in range(2):
+        status, buyer = live_server.call(
+            "POST", "/v1/auth/register", body={"email": f"{uuid4().hex[:10]}@example.com", "password": PASSWORD}
+        )
+        assert status == 201
+        buy_via_api(live_server, buyer["access_token"], cabernet_merlot, nebbiolo)
+    status, _ = live_server.call("POST", "/v1/admin/recommendations/retrain", live_server.admin_token())
+    assert status == 200
+
+    page.goto(f"/#/wine/{cabernet_merlot}")
+    together = page.locator("#bought-together")
+    expect(together.get_by_role("heading", name="Often bought together")).to_be_visible()
+    expect(together.locator(".wine-card")).to_have_count(1)
+    expect(together.locator(f".wine-card[data-wine-id='{nebbiolo}'] .match-reasons")).to_contain_text(
+        "Bought with Maison de Ville Cabernet-Merlot in 2 orders"
+    )
+    expect(page.locator("#similar .wine-card").first).to_be_visible()
+    expect(page.locator(f"#similar .wine-card[data-wine-id='{nebbiolo}']")).to_have_count(0)  # shown once
+
+    page.goto(f"/#/wine/{lonely}")
+    expect(page.locator("#similar").get_by_role("heading", name="Similar wines")).to_be_visible()
+    expect(page.locator("#bought-together")).to_have_count(0)
+    assert page.errors == []
+
+
+def test_cards_carry_a_short_line_tailored_to_the_signed_in_shopper(live_server: Any, browser: Any, page: Any) -> None:
+    """Issue 19: cards say how a wine concerns this shopper (from the wine's pairings and their profile only),
+    and warn where it crosses a dislike; visitors see plain cards and no call is made for them."""
+    page.goto("/")
+    answer_banner(page, allow=False)
+    token = sign_up(page, analytics=False)
+    body = {"foods": ["steak"], "dislikes": {"grapes": ["Corvina"]}}
+    assert live_server.call("PATCH", "/v1/me/preferences", token, body)[0] == 200
+
+    page.goto("/#/search?q=margaux")
+    line = page.locator(".results .wine-card[data-wine-id='xw111987'] .wine-card-for-me")
+    expect(line).to_have_text("For you Suits your steak")  # Margaux lists Beef among its pairings
+    status, answer = live_server.call("GET", "/v1/wines/for-me?wine_id=xw111987", token)
+    assert status == 200 and answer["items"][0]["line"] == "suits your steak"
+
+    page.goto("/#/search?q=amarone")
+    warned = page.locator(".results .wine-card[data-wine-id='xw138069'] .wine-card-for-me")
+    expect(warned).to_have_text("Note Made with Corvina, a grape you said you avoid · suits your steak")
+    expect(warned).to_have_class(re.compile("wine-card-for-me-warn"))
+    page.goto("/")
+    expect(page.locator("#for-you .wine-card-for-me").first).to_be_visible()
+    assert page.errors == []
+
+    visitor = browser.new_context(base_url=live_server.url)
+    try:
+        anonymous = visitor.new_page()
+        asked: list[str] = []
+        anonymous.on("request", lambda r: asked.append(r.url) if "/v1/wines/for-me" in r.url else None)
+        anonymous.goto("/#/search?q=margaux")
+        expect(anonymous.locator(".results .wine-card").first).to_be_visible()
+        anonymous.wait_for_load_state("networkidle")
+        assert asked == [] and anonymous.locator(".wine-card-for-me").count() == 0
+    finally:
+        visitor.close()
