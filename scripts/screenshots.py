@@ -3,7 +3,7 @@
 Starts `cuvee serve` on a free port with a throw-away data dir (demo catalog), plays a shopper through the
 page (sign-up, taste quiz, browsing, wishlist, an order, a cart) and saves one PNG per page.
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--port 18001]
 """
 
 from __future__ import annotations
@@ -175,9 +175,10 @@ def buy(page: Page, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--port", type=int, default=0, help="for the server (default: a free one)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = args.port or free_port()
     with tempfile.TemporaryDirectory(prefix="cuvee-shots-") as tmp:
         server = start_server(Path(tmp), port)
         try:
@@ -202,6 +203,8 @@ def take_all(browser: Any, base_url: str, out: Path) -> None:
     page = context.new_page()
     sign_up_and_take_quiz(page)
     answer_quiz(page, out)
+    # dishes she likes: the cards' tailored lines say which wines suit them
+    call_api(page, "PATCH", "/v1/me/preferences", {"foods": ["steak", "roast chicken"]})
     browse(page, out)
     wine_page(page, out)
     buy(page, out)
