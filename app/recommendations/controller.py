@@ -34,15 +34,15 @@ SurfaceName = Annotated[
         pattern=r"^[a-z][a-z0-9_-]{0,39}$", max_length=40, description="Where the list is shown, e.g. home, cart, email"
     ),
 ]
-AnonymousIdParam = Annotated[
-    str,
-    Parameter(
-        pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
-        min_length=8,
-        max_length=64,
-        description="This browser's anonymous id, as issued by POST /v1/anonymous-ids",
-    ),
-]
+_ANONYMOUS_ID = Parameter(
+    pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+    min_length=8,
+    max_length=64,
+    description="This browser's anonymous id, as issued by POST /v1/anonymous-ids",
+)
+AnonymousIdParam = Annotated[str, _ANONYMOUS_ID]
+# Optional with the bounds outside the union: `AnonymousIdParam | None` loses them (Litestar checks none)
+OptionalAnonymousId = Annotated[str | None, _ANONYMOUS_ID]
 MAX_CARDS = 100  # the page cap of every list: a results page or a carousel is one call
 _SERVICE = {"recommendations": Provide(provide_recommendations, sync_to_thread=False)}
 
@@ -147,7 +147,7 @@ class RecommendationController(Controller):
         self,
         recommendations: RecommendationService,
         principal: Principal | None,
-        anonymous_id: AnonymousIdParam | None = None,
+        anonymous_id: OptionalAnonymousId = None,
         per_page: PerPage = 10,
     ) -> RecommendationsRead:
         """Popular in season: for visitors who are not signed in (or not personalised). A wine dismissed as
@@ -174,7 +174,7 @@ class RecommendationController(Controller):
         recommendations: RecommendationService,
         principal: Principal | None,
         wine_id: str,
-        anonymous_id: AnonymousIdParam | None = None,
+        anonymous_id: OptionalAnonymousId = None,
         per_page: PerPage = 10,
     ) -> RecommendationsRead:
         """Wines like this one: rated alike by the same people, and close in structure and attributes;
@@ -200,7 +200,7 @@ class RecommendationController(Controller):
             int | None,
             Parameter(ge=0, description="A customer segment id (GET /v1/me/segment, GET /v1/admin/analytics/segments)"),
         ] = None,
-        anonymous_id: AnonymousIdParam | None = None,
+        anonymous_id: OptionalAnonymousId = None,
         per_page: PerPage = 10,
     ) -> RecommendationsRead:
         """What is trending now (time-decayed activity), in the whole shop or within one customer segment

@@ -190,6 +190,9 @@ async def test_a_beacon_dismissal_drops_the_wine_from_the_next_trending_and_popu
         log = await RecommendationLog.get(as_visitor["rec_id"])
         assert log is not None and log.anonymous_id == visitor and log.user_id is None
     forged = "A" * 22 + ".forgedsignature0000"
-    for url in lists:
+    for url in (*lists, f"/v1/wines/{cellar[0].id}/similar"):
         response = await client.get(url, params={"anonymous_id": forged})
         assert response.status_code == 422 and response.json()["code"] == "anonymous_id_not_issued"
+        # not an id at all: refused by its bounds, even signed in (where a real id is ignored)
+        response = await client.get(url, params={"anonymous_id": "false"}, headers=shopper.headers)
+        assert response.status_code == 422 and response.json()["code"] == "validation_failed", url
