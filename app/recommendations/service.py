@@ -246,12 +246,13 @@ class RecommendationService:
             return None
 
     async def _visit(self, snap: Snapshot, *, user_id: str | None = None, anonymous_id: str | None = None) -> Visit:
-        """The shopper's interactions recorded since the snapshot read its history (one indexed read)."""
+        """A member's interactions recorded since the snapshot read its history (the older ones are in it); a
+        visitor's newest ones whenever recorded, since no training ever learns an anonymous id (one indexed read)."""
         if self._visit_events is None:
             return Visit()
         events = await self._visit_events(
             tuple(INTERACTION_KINDS),
-            snap.history_until,
+            snap.history_until if user_id is not None else None,
             MAX_VISIT_EVENTS,
             user_id=user_id,
             anonymous_id=anonymous_id,

@@ -140,6 +140,24 @@ async def test_an_anonymous_visitor_gets_a_list_from_their_own_visit_and_nobody_
     assert not looked_at(await get(client, f"/v1/wines/{cellar[16].id}/similar", per_page=19))
 
 
+async def test_a_retraining_keeps_an_anonymous_visit_the_model_never_learns(
+    client: AppClient, cellar: list[Wine], redis: Any
+) -> None:
+    """A member's earlier interactions pass into the next training; a visitor's never do, so the visit must
+    not be cut at the training's read of the history."""
+    await taught(client, cellar)
+    mine = await issued_anonymous_id(client)
+    champagne, prosecco = cellar[14], cellar[15]
+    await beacon(client, redis, [event("wine_viewed", wine_id=champagne.id, anonymous_id=mine)])
+    before = await get(client, "/v1/recommendations/visitor", anonymous_id=mine, per_page=6)
+
+    await retrain(client)
+    after = await get(client, "/v1/recommendations/visitor", anonymous_id=mine, per_page=6)
+
+    assert before["personalised"] is True
+    assert after["personalised"] is True and looked_at(after)[prosecco.id] == [champagne.name]
+
+
 async def test_an_anonymous_id_must_be_issued_and_once_linked_its_visit_is_the_accounts(
     client: AppClient, cellar: list[Wine], redis: Any
 ) -> None:
