@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Controller, Request, get, patch, post, put
 from litestar.di import Provide
 
@@ -43,7 +45,9 @@ class AuthController(Controller):
         status_code=201,
         responses=problems("email_invalid", "email_taken", "too_many_requests", "redis_unavailable"),
     )
-    async def register(self, accounts: AccountService, data: RegisterInput, request: Request) -> RegisteredRead:
+    async def register(
+        self, accounts: AccountService, data: RegisterInput, request: Request[Any, Any, Any]
+    ) -> RegisteredRead:
         """Create a customer account and sign it in. Emails are case-insensitive and unique (409 on reuse).
         Successful sign-ups from one client address are limited per hour (429 with Retry-After)."""
         client = client_address(request.scope)
@@ -51,7 +55,7 @@ class AuthController(Controller):
         return RegisteredRead(user_id=user.id, access_token=accounts.issue_token(user), expires_in=accounts.token_ttl_s)
 
     @post("/login", status_code=200, responses=problems("login_failed", "too_many_requests", "redis_unavailable"))
-    async def login(self, accounts: AccountService, data: LoginInput, request: Request) -> TokenRead:
+    async def login(self, accounts: AccountService, data: LoginInput, request: Request[Any, Any, Any]) -> TokenRead:
         """Exchange email and password for a short-lived bearer token. After repeated wrong passwords from one
         client address, its next attempts must wait, growing from 1 s to 15 min by default (429 with Retry-After); a
         correct password clears the wait. Attempts from other addresses are not slowed down."""

@@ -369,7 +369,8 @@ class AccountService:
         """The account as stored, JSON-ready: everything but the password hash (a credential, not data about
         the person, and useless to them)."""
         user = await self.get_user(user_id)
-        return user.model_dump(mode="json", exclude={"password_hash"})
+        account: dict[str, Any] = user.model_dump(mode="json", exclude={"password_hash"})
+        return account
 
     async def erase_user(self, user_id: str) -> bool:
         """Delete the account and its login throttle records; False when there was no such account."""

@@ -111,7 +111,7 @@ class LoginThrottle:
                     await pipe.watch(key)
                     failures, last_at = await pipe.hmget(key, "n", "last")
                     _refuse(self.pair.wait_s(int(failures or 0), float(last_at or 0), now))
-                    pipe.multi()
+                    pipe.multi()  # type: ignore[no-untyped-call]  # redis-py leaves Pipeline.multi unannotated
                     pipe.hincrby(key, "n", 1)
                     pipe.hset(key, "last", now)
                     pipe.expire(key, self.pair.forget_s)

@@ -140,7 +140,8 @@ def demo_wine_from_xwines(row: dict[str, str], rating_means: dict[str, float]) -
 
 def dump_wine(wine: Wine) -> dict[str, Any]:
     """A wine as one line of the shipped file: its catalog facts and starting shelf data."""
-    return wine.model_dump(mode="json", include=set(SHIPPED_FIELDS))
+    line: dict[str, Any] = wine.model_dump(mode="json", include=set(SHIPPED_FIELDS))
+    return line
 
 
 def read_demo_rows() -> list[dict[str, Any]]:

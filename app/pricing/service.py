@@ -195,7 +195,7 @@ class PricingService:
         )
         if raw is None:
             return MAX_SLEEP_S
-        until = raw["price_until"]
+        until: datetime = raw["price_until"]
         until = until if until.tzinfo else until.replace(tzinfo=self.clock().tzinfo)
         return min(MAX_SLEEP_S, max(0.05, (until - self.clock()).total_seconds()))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.client_address import client_address
@@ -20,7 +21,7 @@ log = logging.getLogger("cuvee.audit")
 def admin_audit_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         handler = scope.get("route_handler")
-        if scope["type"] != "http" or handler is None or handler.opt.get("access") != "admin":
+        if scope["type"] != ScopeType.HTTP or handler is None or handler.opt.get("access") != "admin":
             await app(scope, receive, send)
             return
         status = 500  # what the client gets when the app raises past every handler
