@@ -62,7 +62,7 @@ async def start_background(services: Services) -> None:
     if settings.seed_demo:
         from app.catalog.seeding import ensure_demo_catalog
 
-        await ensure_demo_catalog(services)
+        await ensure_demo_catalog(services.backends.search)
     services.backends.db.start_compaction(settings.snapshot_interval_s)
     if settings.worker_in_process:
         services.clickstream.start_worker()

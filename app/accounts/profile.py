@@ -3,25 +3,23 @@
 Other domains plug in as providers when the composition root builds ProfileService, so accounts never
 reads their collections:
 
-    async def purchase_history(user_id: str, limit: int) -> Sequence[Any]: ...
+    async def purchase_history(user_id: str, limit: int) -> Sequence[PlacedOrder]: ...
 
-Each provider returns at most `limit` items, newest first, as objects or mappings with the fields of the
-matching read model in app/accounts/profile_schemas.py; purchases are `PlacedOrder`s (commerce's orders
-have that shape; accounts never imports them). A provider that is not wired yet contributes an empty list.
+Each provider returns at most `limit` items, newest first, shaped as the Protocols below say (commerce's
+orders are `PlacedOrder`s; accounts never imports them); wishlist, views and searches may also come as
+mappings with those fields. A provider that is not wired yet contributes an empty list.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Never, Protocol, TypeVar
 
 from app.accounts.service import AccountService
 from documents import User
-
-Provider = Callable[[str, int], Awaitable[Sequence[Any]]]
 
 
 class PlacedLine(Protocol):
@@ -54,7 +52,37 @@ class PlacedOrder(Protocol):
     def gift(self) -> object | None: ...
 
 
-PurchaseProvider = Callable[[str, int], Awaitable[Sequence[PlacedOrder]]]
+class WishedWine(Protocol):
+    @property
+    def wine_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def added_at(self) -> datetime: ...
+
+
+class ViewedWine(Protocol):
+    @property
+    def wine_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def viewed_at(self) -> datetime: ...
+
+
+class PastSearch(Protocol):
+    @property
+    def query(self) -> str: ...
+    @property
+    def results_count(self) -> int | None: ...
+    @property
+    def searched_at(self) -> datetime: ...
+
+
+T = TypeVar("T")
+# (user_id, limit) -> at most `limit` items, newest first
+Provider = Callable[[str, int], Awaitable[Sequence[T]]]
+Row = Mapping[str, Any]  # a provider's item as a mapping with the Protocol's fields
 
 PURCHASES_SHOWN = 20
 WISHLIST_SHOWN = 50
@@ -66,16 +94,12 @@ SEARCHES_SHOWN = 20
 class Profile:
     user: User
     purchase_history: Sequence[PlacedOrder]
-    wishlist: Sequence[Any]
-    recently_viewed: Sequence[Any]
-    search_history: Sequence[Any]
+    wishlist: Sequence[WishedWine | Row]
+    recently_viewed: Sequence[ViewedWine | Row]
+    search_history: Sequence[PastSearch | Row]
 
 
-async def _nothing(user_id: str, limit: int) -> Sequence[Any]:
-    return []
-
-
-async def _no_purchases(user_id: str, limit: int) -> Sequence[PlacedOrder]:
+async def _nothing(user_id: str, limit: int) -> Sequence[Never]:
     return []
 
 
@@ -84,13 +108,13 @@ class ProfileService:
         self,
         accounts: AccountService,
         *,
-        purchase_history: PurchaseProvider | None = None,
-        wishlist: Provider | None = None,
-        recently_viewed: Provider | None = None,
-        search_history: Provider | None = None,
+        purchase_history: Provider[PlacedOrder] | None = None,
+        wishlist: Provider[WishedWine | Row] | None = None,
+        recently_viewed: Provider[ViewedWine | Row] | None = None,
+        search_history: Provider[PastSearch | Row] | None = None,
     ) -> None:
         self._accounts = accounts
-        self._purchase_history = purchase_history or _no_purchases
+        self._purchase_history = purchase_history or _nothing
         self._wishlist = wishlist or _nothing
         self._recently_viewed = recently_viewed or _nothing
         self._search_history = search_history or _nothing

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.accounts.profile import PlacedOrder, Profile
+from app.accounts.profile import PlacedOrder, Profile, Row, ViewedWine, WishedWine
 from app.accounts.schemas import ConsentRead, PreferencesRead, TasteProfileRead
 from app.schemas import Money, WineRef
 
@@ -59,8 +58,10 @@ class WishlistItemRead(BaseModel):
     added_at: datetime
 
     @classmethod
-    def of(cls, item: Any) -> WishlistItemRead:
-        return cls(wine=WineRef(id=_get(item, "wine_id"), name=_get(item, "name")), added_at=_get(item, "added_at"))
+    def of(cls, item: WishedWine | Row) -> WishlistItemRead:
+        if isinstance(item, Mapping):
+            return cls(wine=WineRef(id=item["wine_id"], name=item["name"]), added_at=item["added_at"])
+        return cls(wine=WineRef(id=item.wine_id, name=item.name), added_at=item.added_at)
 
 
 class RecentlyViewedRead(BaseModel):
@@ -68,13 +69,10 @@ class RecentlyViewedRead(BaseModel):
     viewed_at: datetime
 
     @classmethod
-    def of(cls, item: Any) -> RecentlyViewedRead:
-        return cls(wine=WineRef(id=_get(item, "wine_id"), name=_get(item, "name")), viewed_at=_get(item, "viewed_at"))
-
-
-def _get(item: Any, name: str) -> Any:
-    """Providers hand back objects or mappings."""
-    return item[name] if isinstance(item, dict) else getattr(item, name)
+    def of(cls, item: ViewedWine | Row) -> RecentlyViewedRead:
+        if isinstance(item, Mapping):
+            return cls(wine=WineRef(id=item["wine_id"], name=item["name"]), viewed_at=item["viewed_at"])
+        return cls(wine=WineRef(id=item.wine_id, name=item.name), viewed_at=item.viewed_at)
 
 
 class SearchRead(_FromAnything):
@@ -112,9 +110,5 @@ class ProfileRead(BaseModel):
             purchase_history=[OrderSummaryRead.of(p) for p in profile.purchase_history],
             wishlist=[WishlistItemRead.of(w) for w in profile.wishlist],
             recently_viewed=[RecentlyViewedRead.of(v) for v in profile.recently_viewed],
-            search_history=_each(SearchRead, profile.search_history),
+            search_history=[SearchRead.model_validate(s) for s in profile.search_history],
         )
-
-
-def _each(model: type[_FromAnything], items: Sequence[Any]) -> list[Any]:
-    return [model.model_validate(item) for item in items]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from vocabulary import (
     FOOD_WORDS,
@@ -159,6 +159,21 @@ def read(q: str, bands: Mapping[float, Decimal] = DEFAULT_BANDS) -> Intent:
     return intent
 
 
+class _Filters(TypedDict, total=False):
+    """The SearchParams fields an intent may fill in."""
+
+    q: str
+    style: str | None
+    country: str | None
+    grape: str | None
+    regions: list[str]
+    pairings: list[str]
+    taste: dict[str, tuple[float, float]]
+    dietary: list[str]
+    price_min: Decimal | None
+    price_max: Decimal | None
+
+
 def apply(params: SearchParams, intent: Intent, dropped: frozenset[str] = frozenset()) -> SearchParams:
     """The search with the intent's readings (except `dropped`) as filters the shopper did not set."""
     text = list(intent.text) if "text" not in dropped else []
@@ -166,10 +181,13 @@ def apply(params: SearchParams, intent: Intent, dropped: frozenset[str] = frozen
         text += intent.pairing_words  # a removed pairing chip searches the dish as typed
     if "region" in dropped and intent.region and "text" not in dropped:
         text.append(intent.region[0])  # a place that is no wine's region may still be in a name ("… Rioja")
-    changes: dict[str, object] = {"q": " ".join(text)}
-    for name in ("style", "country", "grape"):
-        if getattr(intent, name) and getattr(params, name) is None and name not in dropped:
-            changes[name] = getattr(intent, name)
+    changes: _Filters = {"q": " ".join(text)}
+    if intent.style and params.style is None and "style" not in dropped:
+        changes["style"] = intent.style
+    if intent.country and params.country is None and "country" not in dropped:
+        changes["country"] = intent.country
+    if intent.grape and params.grape is None and "grape" not in dropped:
+        changes["grape"] = intent.grape
     if intent.region and params.region is None and "region" not in dropped:
         changes["regions"] = list(intent.region[1])
     if intent.pairings and "pairing" not in dropped:
@@ -183,7 +201,7 @@ def apply(params: SearchParams, intent: Intent, dropped: frozenset[str] = frozen
             changes["price_min"] = intent.price_min
         if intent.price_max is not None and params.price_max is None:
             changes["price_max"] = intent.price_max
-    return replace(params, **changes)  # type: ignore[arg-type]
+    return replace(params, **changes)
 
 
 # What to let go of first when nothing fits: free text, then taste words, then the finer readings.

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from app.catalog.search_analytics import QueryStats
 from app.schemas import (
     RATING_MEAN_RULE,
     Currency,
@@ -362,7 +363,7 @@ class QueryStatsRead(BaseModel):
     )
 
     @classmethod
-    def of(cls, s: Any) -> QueryStatsRead:
+    def of(cls, s: QueryStats) -> QueryStatsRead:
         return cls(
             query=s.query,
             searches=s.searches,

@@ -24,11 +24,10 @@ async def reindex(index: SearchIndex, progress: Callable[[int], None] | None = N
     return await index.rebuild(_all_docs(), total=total, progress=progress)
 
 
-async def ensure_demo_catalog(services: object) -> None:
+async def ensure_demo_catalog(index: SearchIndex) -> None:
     """Load the demo catalog when the catalog is empty, and rebuild the index when it is behind MongoDB."""
     from app.catalog.demo import seed_demo_catalog
 
-    index: SearchIndex = services.backends.search  # type: ignore[attr-defined]
     if await Wine.find({}).count() == 0:
         report = await seed_demo_catalog(progress=False)
         log.info("demo catalog loaded: %s", report)

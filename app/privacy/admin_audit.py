@@ -13,7 +13,9 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.audit import AuditLog
 from app.client_address import client_address
+from app.security import Principal
 
 log = logging.getLogger("cuvee.audit")
 
@@ -41,14 +43,15 @@ def admin_audit_middleware(app: ASGIApp) -> ASGIApp:
 
 
 async def _record(scope: Scope, status: int) -> None:
-    principal = scope.get("user")
+    principal: Principal | None = scope.get("user")
     if principal is None:  # anonymous calls never reach the route: nothing was done by anyone
         return
     params: dict[str, Any] = {k: str(v) for k, v in (scope.get("path_params") or {}).items()}
     method = str(scope.get("method", "?"))
     action = "admin.request" if principal.is_admin else "admin.denied"
     try:
-        await scope["app"].state.services.privacy.audit.record(
+        audit: AuditLog = scope["app"].state.services.privacy.audit
+        await audit.record(
             principal.user_id,
             action,
             "route",

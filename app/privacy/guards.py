@@ -19,7 +19,9 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.handlers.http_handlers import HTTPRouteHandler
 
+from app.accounts.service import AccountService
 from app.errors import BadRequest, Invalid, PayloadTooLarge, Unauthorized
+from app.security import Principal
 
 DEFAULT_MAX_BODY = 1_048_576  # the app-wide request_max_body_size, unless a route sets its own
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -76,12 +78,13 @@ async def known_query_only(connection: ASGIConnection[Any, Any, Any, Any], handl
 
 async def account_still_exists(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Runs after `authorize`: a signed-in write needs the caller's account to exist."""
-    principal = connection.scope.get("user")
+    principal: Principal | None = connection.scope.get("user")
     if (
         principal is None
         or connection.scope.get("method") in SAFE_METHODS
         or handler.opt.get("access") not in ("user", "admin")
     ):
         return
-    if not await connection.app.state.services.accounts.account_exists(principal.user_id):
+    accounts: AccountService = connection.app.state.services.accounts
+    if not await accounts.account_exists(principal.user_id):
         raise Unauthorized("this account no longer exists", code="account_gone")
