@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from app.catalog.notes import grape_profile, stable_fraction
+from app.catalog.grape_profiles import grape_profile
+from app.catalog.notes import stable_fraction
 from app.schemas import accepted_currencies, shop_currency
 from documents.models import Style, TasteStructure, Wine
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.catalog.demo import load_demo_wines
-from app.catalog.notes import GRAPES, grape_profile, tasting_notes
+from app.catalog.grape_profiles import GRAPES, grape_profile
+from app.catalog.notes import tasting_notes
 from documents.models import Style, TasteStructure, Wine
 
 pytestmark = pytest.mark.usefixtures("db")
