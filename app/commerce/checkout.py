@@ -227,7 +227,7 @@ class CheckoutService:
                 "please check out again",
                 code="checkout_expired",
             )
-        order = Order.model_validate(raw)
+        order: Order = Order.model_validate(raw)  # Beanie types model_validate as Any
         await self._inventory.drop_holds(order.id, [i.wine_id for i in order.items])
         await self._carts.remove_lines(claim.user_id, [i.wine_id for i in order.items])
         if sold_out:

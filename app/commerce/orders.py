@@ -105,7 +105,7 @@ class OrderService:
             back = await self._inventory.restock((i.wine_id, i.quantity) for i in order.items)
             if back:
                 await self._events.publish(WinesChanged(back))
-        moved = Order.model_validate(raw)
+        moved: Order = Order.model_validate(raw)  # Beanie types model_validate as Any
         await self._events.publish(OrderStatusChanged(moved, previous=order.status))
         return moved
 

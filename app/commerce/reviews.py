@@ -92,7 +92,10 @@ class ReviewService:
         await self._counters.add_to_rating(
             review.wine_id, RatingShare.of(review.rating, review.verified), _stored_share(before, -1)
         )
-        return review.model_copy(update={"id": before["_id"], "created_at": Review.model_validate(before).created_at})
+        kept: Review = review.model_copy(  # Beanie types model_copy as Any
+            update={"id": before["_id"], "created_at": Review.model_validate(before).created_at}
+        )
+        return kept
 
     async def delete(self, user_id: str, wine_id: str) -> None:
         """Remove the user's review; the aggregate loses exactly what the removed review held."""

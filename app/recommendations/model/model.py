@@ -106,7 +106,7 @@ class Recommender:
 
     def score_user(self, history: Mapping[str, float]) -> np.ndarray:
         """Scores of every item in `item_keys` for one user given that user's history."""
-        return self.score_matrix(self.history_matrix([history]))[0]
+        return np.asarray(self.score_matrix(self.history_matrix([history]))[0])  # a row: numpy types it Any
 
     def _history_arrays(self, history: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
         """(item columns, strengths) of the known items of one history."""
@@ -193,7 +193,7 @@ class EASE(Recommender):
 
     def score_user(self, history: Mapping[str, float]) -> np.ndarray:
         cols, values = self._history_arrays(history)
-        return values @ self.weights[cols]
+        return np.asarray(values @ self.weights[cols])  # numpy types `@` of ndarrays as Any
 
     def _arrays(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights, "lam": np.array([self.lam_scale, self.lam])}
@@ -357,7 +357,7 @@ class HybridRecommender(Recommender):
         blended = (1 - share) * (collaborative / peak if peak > 0 else collaborative)
         blended = blended + share * self.content_sim[i]
         blended[i] = -np.inf
-        return blended  # type: ignore[no-any-return]
+        return np.asarray(blended)  # numpy types the row sums above as Any
 
     def similar_items(self, item_key: str, n: int = 10) -> list[tuple[str, float]]:
         """Items most like `item_key` (see `similarity`), best first."""
@@ -380,7 +380,7 @@ class HybridRecommender(Recommender):
             "params": np.array(json.dumps(asdict(self.params))),
         }
 
-    def _load_arrays(self, arrays: Mapping[str, Any]) -> None:
+    def _load_arrays(self, arrays: Mapping[str, np.ndarray]) -> None:
         missing = {"b_walk", "loved_bias", "loved_offset"} - set(arrays)
         if missing:
             raise ValueError(f"model file from an older version (no {', '.join(sorted(missing))}): retrain it")

@@ -41,7 +41,7 @@ def popularity(table: WineTable, counts: np.ndarray | None, loved_share: np.ndar
         quality = np.asarray(loved_share) if loved_share is not None else np.ones(len(table))
     raw = np.log1p(np.asarray(counts, dtype=np.float64)) * (0.5 + quality)
     peak = raw.max() if len(raw) else 0.0
-    return raw / peak if peak > 0 else raw  # type: ignore[no-any-return]
+    return raw / peak if peak > 0 else raw
 
 
 def trending_scores(
@@ -66,7 +66,7 @@ def trending_scores(
 def seasonal(table: WineTable, month: int) -> np.ndarray:
     """1 + SEASON_BOOST for the styles in season this month, else 1."""
     in_season = [STYLES.index(style) for style, months in SEASONAL_STYLES.items() if month in months]
-    return 1.0 + SEASON_BOOST * np.isin(table.style, in_season)  # type: ignore[no-any-return]
+    return 1.0 + SEASON_BOOST * np.isin(table.style, in_season)
 
 
 def co_purchases(table: WineTable, baskets: Sequence[Sequence[str]]) -> sparse.csr_matrix:

@@ -52,7 +52,7 @@ def percentiles(values: np.ndarray) -> np.ndarray:
     (no signal at all) never order wines by accident."""
     if len(values) < 2:
         return np.ones(len(values))
-    return (rankdata(values, method="average") - 1) / (len(values) - 1)  # type: ignore[no-any-return]
+    return np.asarray((rankdata(values, method="average") - 1) / (len(values) - 1))  # scipy is untyped: Any
 
 
 def top_rows(scores: np.ndarray, mask: np.ndarray, n: int, skip: int = 0) -> np.ndarray:

@@ -70,7 +70,7 @@ def taste_similarity(table: WineTable, intent: TasteIntent) -> np.ndarray | None
     cols = [TASTE_AXES.index(axis) for axis in intent.axes]
     target = np.array([value for value, _ in intent.axes.values()])
     distance = np.abs(table.taste[:, cols] - target)
-    return np.clip(1.0 - distance / TASTE_TOLERANCE, 0.0, 1.0).mean(axis=1)  # type: ignore[no-any-return]
+    return np.asarray(np.clip(1.0 - distance / TASTE_TOLERANCE, 0.0, 1.0).mean(axis=1))  # numpy: mean is Any
 
 
 def attribute_match(table: WineTable, intent: TasteIntent) -> np.ndarray | None:
@@ -103,7 +103,7 @@ def content_scores(table: WineTable, intent: TasteIntent) -> np.ndarray | None:
         return attributes
     if attributes is None:
         return taste
-    return 0.6 * taste + 0.4 * attributes  # type: ignore[no-any-return]
+    return 0.6 * taste + 0.4 * attributes
 
 
 def price_factor(table: WineTable, intent: TasteIntent) -> np.ndarray:
@@ -116,7 +116,7 @@ def price_factor(table: WineTable, intent: TasteIntent) -> np.ndarray:
     if intent.price_min_cents is not None and intent.price_min_cents > 0:
         under = np.maximum(intent.price_min_cents - price, 0) / intent.price_min_cents
         factor *= np.exp(-1.0 * under)
-    return np.clip(factor, 0.4, 1.0)  # type: ignore[no-any-return]
+    return np.clip(factor, 0.4, 1.0)
 
 
 def close_axes(table: WineTable, row: int, intent: TasteIntent, limit: int = 3) -> list[str]:

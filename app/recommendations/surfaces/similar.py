@@ -85,4 +85,4 @@ def _content_similarity(snap: Snapshot, seed: int) -> np.ndarray:
     structure = 1.0 - np.abs(table.taste - table.taste[seed]).mean(axis=1)
     tokens = table.tokens[seed]
     shared = np.array([sum(w for t, w in tokens.items() if t in other) for other in table.tokens])
-    return 0.5 * structure + 0.5 * shared / max(sum(tokens.values()), 1.0)  # type: ignore[no-any-return]
+    return np.asarray(0.5 * structure + 0.5 * shared / max(sum(tokens.values()), 1.0))  # numpy: mean is Any
