@@ -13,29 +13,30 @@ import hmac
 import secrets
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Generic, TypeVar
 
 from app.accounts.service import AccountService
 from app.errors import NotFound
 
 CONSENT_TTL_S = 5.0
 _MAX_ENTRIES = 50_000
+V = TypeVar("V")
 
 
-class _TtlCache:
+class _TtlCache(Generic[V]):
     """A small expiring map; cleared wholesale when it grows past its bound (simple, and rare)."""
 
     def __init__(self, ttl_s: float) -> None:
         self._ttl_s = ttl_s
-        self._entries: dict[str, tuple[float, Any]] = {}
+        self._entries: dict[str, tuple[float, V]] = {}
 
-    def get(self, key: str) -> tuple[bool, Any]:
+    def get(self, key: str) -> tuple[bool, V | None]:
         hit = self._entries.get(key)
         if hit is None or hit[0] < time.monotonic():
             return False, None
         return True, hit[1]
 
-    def put(self, key: str, value: Any) -> None:
+    def put(self, key: str, value: V) -> None:
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
         self._entries[key] = (time.monotonic() + self._ttl_s, value)
@@ -72,8 +73,8 @@ class ConsentGate:
 
     def __init__(self, accounts: AccountService, ttl_s: float = CONSENT_TTL_S) -> None:
         self._accounts = accounts
-        self._consent = _TtlCache(ttl_s)
-        self._owners = _TtlCache(ttl_s)
+        self._consent = _TtlCache[bool](ttl_s)
+        self._owners = _TtlCache[str | None](ttl_s)
 
     async def allows_analytics(self, user_id: str) -> bool:
         """True when the user exists and has granted analytics consent (erased users have not)."""

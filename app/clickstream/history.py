@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from app.catalog.counters import WineCounters
@@ -81,7 +82,8 @@ def _served_to(item: Attributed) -> dict[str, Any]:
 def _by_wine(views: list[Event]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for ev in views:
-        out.setdefault(ev.wine_id, []).append(ev.event_id)  # type: ignore[arg-type]
+        if ev.wine_id is not None:  # always: a view names its wine (events.py)
+            out.setdefault(ev.wine_id, []).append(ev.event_id)
     return out
 
 
@@ -97,7 +99,7 @@ class History:
         self._sizes: dict[str, int] = {}  # per user: interactions held, as far as this process knows
 
     @staticmethod
-    def _interactions() -> Any:
+    def _interactions() -> AsyncCollection[dict[str, Any]]:
         return Interaction.get_pymongo_collection()
 
     async def apply(self, items: Sequence[Attributed]) -> dict[str, str]:
@@ -230,7 +232,7 @@ class History:
             .skip(skip)
             .limit(limit)
         )
-        return await cursor.to_list(limit)  # type: ignore[no-any-return]
+        return await cursor.to_list(limit)
 
     async def since(
         self,

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app.clickstream.consent import ConsentGate
-from app.clickstream.stream import StreamKeys
+from app.clickstream.stream import Fields, StreamKeys, stream_entries
 from app.errors import Unavailable
 from documents import Interaction
 
@@ -54,14 +55,14 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def _event(payload: bytes) -> Any:
+def _event(payload: bytes) -> object:
     try:
         return msgspec.json.decode(payload)
     except msgspec.DecodeError:
         return _text(payload)  # a poison entry: shown as the text it is
 
 
-def _belongs(fields: dict[bytes, bytes], user_id: bytes, anonymous_ids: set[str]) -> bool:
+def _belongs(fields: Fields, user_id: bytes, anonymous_ids: set[str]) -> bool:
     if fields.get(b"u") == user_id:
         return True
     payload = fields.get(b"e", b"")
@@ -80,7 +81,7 @@ def _unavailable(exc: BaseException) -> Unavailable:
 
 
 class ClickstreamPrivacy:
-    def __init__(self, redis: Any, keys: StreamKeys, gate: ConsentGate) -> None:
+    def __init__(self, redis: Redis, keys: StreamKeys, gate: ConsentGate) -> None:
         self._redis = redis
         self._keys = keys
         self._gate = gate
@@ -151,7 +152,7 @@ class ClickstreamPrivacy:
         uid, anons = user_id.encode(), set(anonymous_ids)
         low: bytes | str = "-"
         while True:
-            chunk = await self._redis.xrange(stream, low, "+", count=SCAN_CHUNK)
+            chunk = stream_entries(await self._redis.xrange(stream, low, "+", count=SCAN_CHUNK))
             for entry_id, fields in chunk:
                 if fields and _belongs(fields, uid, anons):
                     found.ids.append(entry_id)

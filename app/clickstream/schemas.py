@@ -44,10 +44,13 @@ class SearchEntry(BaseModel):
     searched_at: datetime
 
 
+HistoryKind = Literal["view", "search"]
+
+
 class HistoryEntryRead(BaseModel):
     """One wine you looked at (`view`) or one search you ran (`search`)."""
 
-    kind: Literal["view", "search"]
+    kind: HistoryKind
     at: datetime
     wine: WineRef | None = Field(default=None, description="The wine viewed (null on a search)")
     query: str | None = None  # searches

@@ -16,14 +16,14 @@ import hashlib
 import hmac
 import re
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
-from app.clickstream.events import Verdict
+from app.clickstream.events import EventsReceipt, Verdict
 from app.errors import AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType
 from app.security import Principal
 
@@ -60,6 +60,8 @@ class InvalidWriteKey(AppError):
 class Message(msgspec.Struct, rename="camel"):
     """The fields of a Segment call we read; every other field (traits, context.ip, …) is never kept."""
 
+    # Any JSON value, checked where it is read (the helpers below take `object`). `Any`, not `object`: the
+    # OpenAPI document is msgspec's schema of this struct, and msgspec has none for `object`.
     type: Any = None
     event: Any = None
     name: Any = None
@@ -136,7 +138,7 @@ class WriteKeys:
     def __init__(self, keys: dict[str, str]) -> None:
         self._keys = [(source, key.encode()) for source, key in keys.items()]
 
-    def source_of(self, authorization: str | None, body_key: Any) -> str:
+    def source_of(self, authorization: str | None, body_key: object) -> str:
         key = _basic_user(authorization) if authorization else None
         if key is None and isinstance(body_key, str):
             key = body_key
@@ -161,7 +163,7 @@ def _basic_user(authorization: str) -> str | None:
     return decoded.partition(":")[0]
 
 
-def parse_time(value: Any) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     """An ISO 8601 time as Segment libraries send it; a time without offset is UTC (as Segment reads it)."""
     if value is None:
         return None
@@ -181,7 +183,7 @@ def corrected_time(timestamp: datetime | None, sent_at: datetime | None, receive
     return received_at - (sent_at - timestamp)
 
 
-def event_id_for(message_id: Any, raw: bytes) -> str:
+def event_id_for(message_id: object, raw: bytes) -> str:
     """Our event id: the messageId itself when it has our id's shape (Segment's libraries send UUIDs), else a
     digest of it (or of the call, without one) — stable, so a retried call is a duplicate."""
     if isinstance(message_id, str) and _IDENT.match(message_id):
@@ -190,19 +192,19 @@ def event_id_for(message_id: Any, raw: bytes) -> str:
     return "sg-" + hashlib.sha256(basis).hexdigest()[:40]
 
 
-def _surface(value: Any) -> str | None:
+def _surface(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     slug = _NOT_SURFACE.sub("-", value.strip().lower()).strip("-")[:40]
     return slug or None
 
 
-def _number(value: Any) -> Any:
+def _number(value: object) -> object:
     """Segment's numbers arrive as JSON numbers, sometimes 3.0: an integral float is the integer."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _text(value: Any) -> Any:
+def _text(value: object) -> object:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
@@ -219,7 +221,7 @@ def translate(
     message: Message,
     kind: str | None,
     received_at: datetime,
-    batch_sent_at: Any,
+    batch_sent_at: object,
     raw: bytes,
     consent_categories: Iterable[str],
 ) -> dict[str, Any] | Ignored | Refused:
@@ -272,7 +274,7 @@ def translate(
     return {k: v for k, v in event.items() if v is not None}
 
 
-def _refused_by(context: Any, categories: Iterable[str]) -> bool:
+def _refused_by(context: object, categories: Iterable[str]) -> bool:
     """True when the call carries Segment's consent object and it grants none of our analytics categories.
     Without a consent object the storefront's banner decides, as for our own beacon."""
     consent = context.get("consent") if isinstance(context, dict) else None
@@ -283,7 +285,7 @@ def _refused_by(context: Any, categories: Iterable[str]) -> bool:
     return not any(c.casefold() in granted for c in categories)
 
 
-Ingest = Callable[[list[msgspec.Raw], Principal | None, str], Any]
+Ingest = Callable[[list[msgspec.Raw], Principal | None, str], Awaitable[EventsReceipt]]
 
 
 class SegmentService:
@@ -324,7 +326,7 @@ class SegmentService:
         return await self._ingest_calls(source, [(kind, raw)], None, request)
 
     async def _ingest_calls(
-        self, source: str, calls: list[tuple[str | None, msgspec.Raw]], batch_sent_at: Any, request: SegmentRequest
+        self, source: str, calls: list[tuple[str | None, msgspec.Raw]], batch_sent_at: object, request: SegmentRequest
     ) -> SegmentReceipt:
         received_at = self._clock()
         verdicts: list[Verdict] = []
@@ -348,7 +350,7 @@ class SegmentService:
         return _receipt(source, verdicts)
 
     def _translate(
-        self, kind: str | None, raw: msgspec.Raw, received_at: datetime, batch_sent_at: Any
+        self, kind: str | None, raw: msgspec.Raw, received_at: datetime, batch_sent_at: object
     ) -> dict[str, Any] | Ignored | Refused:
         if len(raw) > MAX_CALL_BYTES:
             return Refused("call_too_large", f"a call must not exceed {MAX_CALL_BYTES} bytes")
@@ -359,7 +361,7 @@ class SegmentService:
         return translate(message, kind, received_at, batch_sent_at, bytes(raw), self._categories)
 
 
-def _first_write_key(batch: list[msgspec.Raw]) -> Any:
+def _first_write_key(batch: list[msgspec.Raw]) -> object:
     """analytics-next puts the write key on each call of a batch as well; the first call's will do."""
     try:
         return _MESSAGE.decode(batch[0]).write_key if batch else None

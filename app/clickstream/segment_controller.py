@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from litestar import Controller, Request, post
@@ -40,7 +41,7 @@ _SEGMENT_PROBLEMS = problems(
 )
 
 
-def _segment_operation_id(handler: Any, method: Any, path: list[Any]) -> str:
+def _segment_operation_id(handler: object, method: object, path: Sequence[object]) -> str:
     """One handler serves several paths: `segmentTrack`, `segmentT`, `segmentBatch`, …"""
     return f"segment{str(path[-1]).title()}"
 

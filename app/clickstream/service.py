@@ -22,6 +22,7 @@ from app.clickstream.schemas import (
     ClickstreamStats,
     ConsumerRead,
     HistoryEntryRead,
+    HistoryKind,
     LinkRead,
     SearchEntry,
     ViewedWine,
@@ -42,7 +43,7 @@ from app.security import Principal
 
 MAX_ANONYMOUS_IDS = 20  # per user: the browsers (cookies) a user signed in from, newest kept
 # What GET /v1/me/history calls each kind, and the interaction type behind it.
-HISTORY_KINDS = {"view": "wine_viewed", "search": "search_performed"}
+HISTORY_KINDS: dict[HistoryKind, str] = {"view": "wine_viewed", "search": "search_performed"}
 _KIND_OF = {t: k for k, t in HISTORY_KINDS.items()}
 
 
@@ -55,7 +56,7 @@ class _Candidate(NamedTuple):
     anonymous_id: str | None
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
@@ -260,7 +261,7 @@ class ClickstreamService:
         return out
 
     async def list_history(
-        self, user_id: str, kind: str | None, *, page: int, per_page: int
+        self, user_id: str, kind: HistoryKind | None, *, page: int, per_page: int
     ) -> tuple[list[HistoryEntryRead], int]:
         """Every view and search the user made (or only one kind), newest first, as stored: at most the newest
         HistoryBounds.per_user interactions, and only those recorded with analytics consent."""
@@ -270,7 +271,7 @@ class ClickstreamService:
         wines = await self._catalog.find_wines([d["wine_id"] for d in docs if d.get("wine_id")])
         return [
             HistoryEntryRead(
-                kind=_KIND_OF[d["type"]],  # type: ignore[arg-type]
+                kind=_KIND_OF[d["type"]],
                 at=d["occurred_at"],
                 wine=WineRef(id=d["wine_id"], name=w.name if (w := wines.get(d["wine_id"])) else None)
                 if d.get("wine_id")

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
+from redis.typing import EncodableT, FieldT, StreamRangeResponse, XReadGroupResponse
 
 from app.errors import TooMany, Unavailable
 
@@ -23,6 +25,22 @@ log = logging.getLogger("cuvee.clickstream")
 REDIS_DEADLINE_S = 1.0
 
 ACCEPTED, DUPLICATE, NOT_STORED = 1, 0, 2
+
+# A stream entry as our clients read it: no client decodes responses (app/backends.py), so ids and fields are
+# bytes, and redis-py gives RESP2's shapes under RESP3 too. Its annotations are the union over every
+# decode_responses and protocol setting (str or bytes, list or map), so the readers below narrow a reply once.
+Fields = dict[bytes, bytes]
+Entry = tuple[bytes, Fields | None]  # no fields: trimmed while pending (Redis < 7 still names the id)
+
+
+def stream_entries(reply: StreamRangeResponse | list[Any] | None) -> list[Entry]:
+    """The entries of an XRANGE reply, or of an XAUTOCLAIM reply's second element."""
+    return cast(list[Entry], reply or [])
+
+
+def group_entries(reply: XReadGroupResponse) -> list[Entry]:
+    """The entries of an XREADGROUP reply on one stream: [[stream, entries]], or nothing."""
+    return stream_entries(cast(list[list[Any]], reply)[0][1]) if reply else []
 
 
 @dataclass(frozen=True)
@@ -118,7 +136,7 @@ def unavailable(exc: BaseException) -> Unavailable:
 class StreamAppender:
     """Appends checked events: counts them against the rate limits, drops duplicates, XADDs the rest."""
 
-    def __init__(self, redis: Any, keys: StreamKeys, limits: Limits) -> None:
+    def __init__(self, redis: Redis, keys: StreamKeys, limits: Limits) -> None:
         self._redis = redis
         self._keys = keys
         self._limits = limits
@@ -196,7 +214,7 @@ class StreamAppender:
             async with self._redis.pipeline(transaction=True) as pipe:
                 for (_, payload, user_id), new in zip(items, fresh, strict=True):
                     if new:
-                        fields = {"e": payload, "u": user_id} if user_id else {"e": payload}
+                        fields: dict[FieldT, EncodableT] = {"e": payload, "u": user_id} if user_id else {"e": payload}
                         pipe.xadd(self._keys.stream, fields, maxlen=lim.maxlen, approximate=True)
                 await pipe.execute()
         except (RedisError, OSError):

@@ -21,21 +21,22 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from uuid import uuid4
 
 import msgspec
 from pymongo.errors import PyMongoError
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError, ResponseError
+from redis.typing import EncodableT, FieldT
 
 from app.clickstream.consent import ConsentGate
 from app.clickstream.events import decode_event
 from app.clickstream.history import Attributed, History
-from app.clickstream.stream import StreamKeys
+from app.clickstream.stream import Entry, Fields, StreamKeys, group_entries, stream_entries
 
 log = logging.getLogger("cuvee.clickstream.worker")
 
-Entry = tuple[bytes, dict[bytes, bytes] | None]
 DEAD_LETTER_MAXLEN = 100_000
 # KEYS: stream. ARGV: group, consumer. Removes the consumer only if it holds nothing pending, atomically:
 # XGROUP DELCONSUMER drops a consumer's pending entries, which nobody could then claim.
@@ -67,7 +68,7 @@ def _text(value: bytes | str) -> str:
 class ClickstreamWorker:
     def __init__(
         self,
-        redis: Any,
+        redis: Redis,
         keys: StreamKeys,
         history: History,
         gate: ConsentGate,
@@ -88,7 +89,7 @@ class ClickstreamWorker:
         self._task: asyncio.Task[None] | None = None
         self._last_reclaim = float("-inf")
         self._last_prune = float("-inf")
-        self._delete_if_idle: Any = None  # the script object, registered on first use
+        self._delete_if_idle: AsyncScript | None = None  # registered on first use
         self._last_sweep = clock()
 
     async def ensure_group(self) -> None:
@@ -105,7 +106,7 @@ class ClickstreamWorker:
         reply = await self._redis.xreadgroup(
             self._keys.group, self.consumer, {self._keys.stream: ">"}, count=self.config.batch_size, block=block_ms
         )
-        return list(reply[0][1]) if reply else []
+        return group_entries(reply)
 
     async def reclaim(self) -> int:
         """Take over entries idle past `claim_idle_ms` (a dead consumer's, or our own failures) and handle them."""
@@ -119,13 +120,13 @@ class ClickstreamWorker:
                 cursor,
                 count=self.config.batch_size,
             )
-            cursor, entries = reply[0], reply[1]
+            cursor, claimed = reply[0], stream_entries(reply[1])
             deleted = reply[2] if len(reply) > 2 else []
             if deleted:  # trimmed by MAXLEN before anyone processed them; Redis already dropped them
                 self.counters["lost_to_trimming"] += len(deleted)
-            if entries:
-                self.counters["reclaimed"] += len(entries)
-                handled += await self.handle(entries)
+            if claimed:
+                self.counters["reclaimed"] += len(claimed)
+                handled += await self.handle(claimed)
             if _text(cursor) == "0-0":
                 return handled
 
@@ -230,7 +231,7 @@ class ClickstreamWorker:
             kept.append((entry_id, Attributed(item.event, user_id)))
         return kept
 
-    async def _retry_or_bury(self, errors: dict[bytes, str], fields: dict[bytes, Any]) -> None:
+    async def _retry_or_bury(self, errors: dict[bytes, str], fields: dict[bytes, Fields | None]) -> None:
         """Leave a failed entry pending for a later attempt, or dead-letter it after `max_attempts`."""
         for entry_id, error in errors.items():
             info = await self._redis.xpending_range(self._keys.stream, self._keys.group, entry_id, entry_id, 1)
@@ -238,8 +239,13 @@ class ClickstreamWorker:
             if attempts < self.config.max_attempts:
                 self.counters["failed_attempts"] += 1
                 continue
-            dead = {"entry_id": entry_id, "error": error[:1000], "attempts": attempts, "consumer": self.consumer}
-            dead.update(fields.get(entry_id) or {})
+            dead: dict[FieldT, EncodableT] = {
+                "entry_id": entry_id,
+                "error": error[:1000],
+                "attempts": attempts,
+                "consumer": self.consumer,
+            }
+            dead.update((fields.get(entry_id) or {}).items())
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.xadd(self._keys.dead, dead, maxlen=DEAD_LETTER_MAXLEN, approximate=True)
                 pipe.xack(self._keys.stream, self._keys.group, entry_id)
