@@ -31,6 +31,7 @@ from app.events import (
 from app.pricing.service import PricingService
 from app.privacy.service import PrivacyService
 from app.ratelimit import RateLimiter
+from app.recommendations import logs as recommendation_logs
 from app.recommendations.refresh.trainer import Trainer
 from app.recommendations.service import RecommendationService, VisitEvents
 from app.schemas import set_shop_currencies
@@ -138,6 +139,7 @@ def build_services(settings: Settings, backends: Backends, clock: Clock = utcnow
         accounts,
         catalog,
         clock,
+        feedback=recommendation_logs.record_actions,
         maxlen=settings.events_maxlen,
         dedup_ttl_s=settings.event_dedup_ttl_s,
         events_per_minute=settings.events_per_minute,

@@ -325,6 +325,7 @@ async def drain(redis: Any, prefix: str, limit: int, batch: int) -> tuple[int, f
     from app.clickstream.worker import ClickstreamWorker, WorkerConfig
     from app.events import EventBus
     from app.ratelimit import RateLimiter
+    from app.recommendations.logs import record_actions
     from app.security import Passwords, TokenCodec
     from documents import Wine, utcnow
     from documents.database import connect
@@ -345,7 +346,7 @@ async def drain(redis: Any, prefix: str, limit: int, batch: int) -> tuple[int, f
         worker = ClickstreamWorker(
             redis,
             keys,
-            History(utcnow, WineCounters()),
+            History(utcnow, WineCounters(), record_actions),
             ConsentGate(accounts),
             WorkerConfig(batch_size=batch),
             consumer="bench",

@@ -1,8 +1,9 @@
 """Interactions in MongoDB: events applied idempotently (keyed by event_id), bounded per user, read back.
 
 Idempotency without transactions: the interaction's `_id` is the client's event_id, so a redelivered event
-is a duplicate-key no-op, and a recommendation action is pushed only if no action with the same `ref` is
-there. A view is counted exactly once across crashes, like a checkout's stock holds, in three steps:
+is a duplicate-key no-op, and feedback on a served list carries the event id as its `ref`, which the
+recommendations' log applies once (app/recommendations/logs.py). A view is counted exactly once across
+crashes, like a checkout's stock holds, in three steps:
 1. views whose interaction is not stored yet get `$inc view_count` on their wine, in the same update as
    pushing their event ids onto the wine's `counting` list, guarded by the ids' absence;
 2. the interactions are inserted;
@@ -16,18 +17,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from app.catalog.counters import WineCounters
 from app.clickstream.events import Event
-from documents import Interaction, RecommendationLog
+from documents import Interaction
 
 log = logging.getLogger("cuvee.clickstream")
 
@@ -43,6 +43,24 @@ class Attributed:
 
     event: Event
     user_id: str | None
+
+
+@dataclass(frozen=True)
+class ListAction:
+    """What a shopper did with a wine of a served list (rec_id), and who did it (the event's owner)."""
+
+    rec_id: str
+    kind: str  # click, dismiss, cart
+    wine_id: str | None
+    at: datetime
+    ref: str  # the event id: the log applies an action once
+    user_id: str | None
+    anonymous_id: str | None
+
+
+# The recommendations' log of served lists (app/recommendations/logs.py, filled in by build_services): one bulk
+# write per batch; raises when MongoDB fails, so the batch is not acknowledged and comes back.
+ListFeedback = Callable[[Sequence[ListAction]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -73,12 +91,6 @@ def _document(item: Attributed, now: datetime) -> dict[str, Any]:
     return doc
 
 
-def _served_to(item: Attributed) -> dict[str, Any]:
-    if item.user_id is not None:
-        return {"user_id": item.user_id}
-    return {"user_id": None, "anonymous_id": {"$in": [None, item.event.anonymous_id]}}
-
-
 def _by_wine(views: list[Event]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for ev in views:
@@ -91,10 +103,15 @@ class History:
     """Writes and reads the `interactions` collection (and the counters events feed elsewhere)."""
 
     def __init__(
-        self, clock: Callable[[], datetime], counters: WineCounters, bounds: HistoryBounds | None = None
+        self,
+        clock: Callable[[], datetime],
+        counters: WineCounters,
+        feedback: ListFeedback,
+        bounds: HistoryBounds | None = None,
     ) -> None:
         self._clock = clock
         self._counters = counters  # the wines' view counts
+        self._feedback = feedback  # the served lists' log
         self.bounds = bounds or HistoryBounds()
         self._sizes: dict[str, int] = {}  # per user: interactions held, as far as this process knows
 
@@ -115,7 +132,7 @@ class History:
         inserted, failed = await self._insert(docs)
         # Failed inserts will be retried: their ids stay on the wines' lists to guard their next count.
         await self._release_views([ev for ev in views if ev.event_id not in failed])
-        await self._record_actions([i for i in items if i.event.event_id not in failed])
+        await self._feed_back([i for i in items if i.event.event_id not in failed])
         await self._bound(Counter(i.user_id for i in items if i.user_id is not None and i.event.event_id in inserted))
         return failed
 
@@ -150,28 +167,23 @@ class History:
         """Step 3: the views are stored, their ids leave the wines' lists."""
         await self._counters.views_counted(_by_wine(events))
 
-    async def _record_actions(self, items: list[Attributed]) -> None:
-        """Feedback joins a recommendation log only when it comes from whom the list was served to: the user,
-        or for a list served anonymously an anonymous event (of that anonymous id when the log names one)."""
-        updates = [
-            UpdateOne(
-                {"_id": item.event.rec_id, **_served_to(item), "actions.ref": {"$ne": item.event.event_id}},
-                {
-                    "$push": {
-                        "actions": {
-                            "type": REC_ACTIONS[item.event.type],
-                            "wine_id": item.event.wine_id,
-                            "at": _aware(item.event.occurred_at),
-                            "ref": item.event.event_id,
-                        }
-                    }
-                },
+    async def _feed_back(self, items: list[Attributed]) -> None:
+        """Clicks, dismissals and carts on a served list go to its log (which checks whom it was served to)."""
+        actions = [
+            ListAction(
+                rec_id=item.event.rec_id,
+                kind=REC_ACTIONS[item.event.type],
+                wine_id=item.event.wine_id,
+                at=_aware(item.event.occurred_at),
+                ref=item.event.event_id,
+                user_id=item.user_id,
+                anonymous_id=item.event.anonymous_id,
             )
             for item in items
             if item.event.rec_id and item.event.type in REC_ACTIONS
         ]
-        if updates:
-            await RecommendationLog.get_pymongo_collection().bulk_write(updates, ordered=False)
+        if actions:
+            await self._feedback(actions)
 
     async def _bound(self, added: Counter[str]) -> None:
         """Keep each user's history near `per_user`, counting in memory and trimming now and then."""

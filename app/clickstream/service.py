@@ -15,7 +15,7 @@ from app.accounts.service import AccountService
 from app.catalog.service import CatalogService
 from app.clickstream.consent import AnonymousIds, ConsentGate
 from app.clickstream.events import EventsReceipt, Rejection, Verdict, check_event, parse_batch
-from app.clickstream.history import History, HistoryBounds
+from app.clickstream.history import History, HistoryBounds, ListFeedback
 from app.clickstream.privacy import ClickstreamPrivacy, Forgotten
 from app.clickstream.schemas import (
     AnonymousIdRead,
@@ -69,6 +69,7 @@ class ClickstreamService:
         catalog: CatalogService,
         clock: Callable[[], datetime],
         *,
+        feedback: ListFeedback,
         maxlen: int,
         dedup_ttl_s: int,
         events_per_minute: int,
@@ -86,7 +87,7 @@ class ClickstreamService:
         self._max_age = timedelta(seconds=dedup_ttl_s)
         self._appender = StreamAppender(redis, self.keys, Limits(maxlen, dedup_ttl_s, events_per_minute))
         self.gate = ConsentGate(accounts)
-        self.history = History(clock, catalog.counters, bounds)
+        self.history = History(clock, catalog.counters, feedback, bounds)
         self.privacy = ClickstreamPrivacy(redis, self.keys, self.gate)
         self._worker: ClickstreamWorker | None = None
 

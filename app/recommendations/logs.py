@@ -1,14 +1,43 @@
-"""The log of served lists for privacy requests: a user's lists and what followed, exported or forgotten (with
-what the serving snapshot holds for them in memory)."""
+"""The log of served lists beyond serving: the clickstream's feedback joining a list, and a user's lists
+exported or forgotten (with what the serving snapshot holds for them in memory)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from beanie.odm.enums import SortDirection
+from pymongo import UpdateOne
 
+from app.clickstream.history import ListAction
 from app.recommendations.serving.snapshot import Snapshot
 from documents import RecommendationLog
+
+
+async def record_actions(actions: Sequence[ListAction]) -> None:
+    """The clickstream worker's feedback (its `ListFeedback`), one bulk write per batch. An action joins its
+    list once (no action with its `ref` there yet), and only when it comes from whom the list was served to:
+    the user, or for a list served anonymously an anonymous event (of that anonymous id when the log names
+    one). Raises when MongoDB fails; the worker then delivers the batch again."""
+    updates = [
+        UpdateOne(
+            {"_id": action.rec_id, **_served_to_actor(action), "actions.ref": {"$ne": action.ref}},
+            {
+                "$push": {
+                    "actions": {"type": action.kind, "wine_id": action.wine_id, "at": action.at, "ref": action.ref}
+                }
+            },
+        )
+        for action in actions
+    ]
+    if updates:
+        await RecommendationLog.get_pymongo_collection().bulk_write(updates, ordered=False)
+
+
+def _served_to_actor(action: ListAction) -> dict[str, Any]:
+    if action.user_id is not None:
+        return {"user_id": action.user_id}
+    return {"user_id": None, "anonymous_id": {"$in": [None, action.anonymous_id]}}
 
 
 async def export_user(snap: Snapshot | None, user_id: str, anonymous_ids: list[str]) -> dict[str, Any]:

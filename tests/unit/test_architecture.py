@@ -48,13 +48,6 @@ READS: dict[tuple[str, str], str] = {
     ("app.recommendations", "Order"): "its reactions to OrderPlaced / OrderStatusChanged take the order",
     ("app.recommendations", "User"): "the surfaces take the shopper AccountService returns (consent, taste)",
 }
-# (module, document class) -> why it still writes another domain's collection. To be emptied.
-FOREIGN_WRITES: dict[tuple[str, str], str] = {
-    ("app.clickstream.history", "RecommendationLog"): (
-        "the worker pushes click/cart/dismiss feedback onto the list that was served; to move behind a "
-        "RecommendationService method the worker calls"
-    ),
-}
 # Modules past MAX_LINES, being split (remove each line when its module is back under the limit).
 TOO_LONG: dict[str, str] = {}
 
@@ -283,11 +276,7 @@ def test_a_domain_imports_only_the_documents_it_owns_or_a_documented_read() -> N
             continue
         for cls, line in module.documents.items():
             owner = OWNER_OF[cls]
-            if (
-                owner_of(module.name) == owner
-                or module.name.startswith(owner + ".")
-                or (module.name, cls) in FOREIGN_WRITES
-            ):
+            if owner_of(module.name) == owner or module.name.startswith(owner + "."):
                 continue
             key = (owner_of(module.name), cls)
             if key in READS:
@@ -363,21 +352,15 @@ def _root(
 
 
 def test_each_collection_is_written_only_by_its_owner() -> None:
-    used: set[tuple[str, str]] = set()
     wrong = []
     for module in modules().values():
         if not module.name.startswith("app."):
             continue
         for cls, line in written_documents(module):
             owner = OWNER_OF[cls]
-            if owner_of(module.name) == owner or module.name.startswith(owner + "."):
-                continue
-            if (module.name, cls) in FOREIGN_WRITES:
-                used.add((module.name, cls))
-            else:
+            if owner_of(module.name) != owner and not module.name.startswith(owner + "."):
                 wrong.append(f"{module.rel}:{line} writes {cls}, owned by {owner}")
     assert wrong == []
-    assert sorted(set(FOREIGN_WRITES) - used) == [], "a foreign write is gone: remove it from FOREIGN_WRITES"
 
 
 def test_the_write_check_sees_writes_through_names_and_helpers() -> None:

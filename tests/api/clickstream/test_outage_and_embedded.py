@@ -23,6 +23,7 @@ from app.clickstream.service import ClickstreamService
 from app.clickstream.worker import WorkerConfig
 from app.errors import TooMany
 from app.main import create_app
+from app.recommendations.logs import record_actions
 from documents import Interaction, Wine, utcnow
 from tests.api.clickstream.conftest import event
 from tests.conftest import make_settings, running
@@ -144,6 +145,7 @@ async def test_the_in_process_redis_takes_beacons_without_lua(client: AppClient)
         client.app.state.services.accounts,
         client.app.state.services.catalog,
         utcnow,
+        feedback=record_actions,
         maxlen=1000,
         dedup_ttl_s=86_400,
         events_per_minute=5,
@@ -173,6 +175,7 @@ async def test_the_in_process_redis_wakes_a_worker_waiting_in_xreadgroup(client:
         client.app.state.services.accounts,
         client.app.state.services.catalog,
         utcnow,
+        feedback=record_actions,
         maxlen=1000,
         dedup_ttl_s=86_400,
         events_per_minute=100,

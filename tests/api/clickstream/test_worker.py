@@ -18,6 +18,7 @@ from litestar.testing import AsyncTestClient
 from app.clickstream.events import decode_event
 from app.clickstream.history import Attributed, History, HistoryBounds
 from app.clickstream.worker import ClickstreamWorker, WorkerConfig, run_until_signalled
+from app.recommendations.logs import record_actions
 from documents import Interaction, RecommendationLog, User, Wine, utcnow
 from tests.api.clickstream.conftest import ago, event, post, signed_in_with_consent, worker_for
 from tests.conftest import Shopper
@@ -175,7 +176,8 @@ async def test_feedback_on_someone_elses_list_is_not_recorded(client: AppClient,
 
 
 async def test_each_users_history_stays_bounded_keeping_the_newest(client: AppClient, shopper: Shopper) -> None:
-    history = History(utcnow, client.app.state.services.catalog.counters, HistoryBounds(per_user=10, slack=3))
+    services = client.app.state.services
+    history = History(utcnow, services.catalog.counters, record_actions, HistoryBounds(per_user=10, slack=3))
     start_at = datetime.now(UTC) - timedelta(hours=1)
     events = [
         decode_event(
