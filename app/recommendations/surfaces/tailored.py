@@ -166,7 +166,7 @@ def for_me(wine: Wine, user: User, filters: HardFilters, bought: Mapping[str, tu
         return ForMe(
             wine, False, Tailored(warnings=warnings(wine, filters)), BasedOn(dietary=dietary, dislikes=dislikes)
         )
-    profile = {axis: value for axis, (value, _) in TasteIntent.of(user.taste_profile, None).axes.items()}
+    profile = _taste_profile(user)
     purchased = usual_taste(bought.values())
     result = tailor(wine, profile=profile, purchased=purchased, foods=prefs.foods, filters=filters)
     return ForMe(wine, True, result, BasedOn(list(profile), len(bought), list(prefs.foods), dietary, dislikes))
@@ -179,6 +179,11 @@ def usual_taste(bought: Iterable[tuple[Wine, int]]) -> dict[str, float]:
     if not total:
         return {}
     return {axis: sum(getattr(wine.taste, axis) * times for wine, times in pairs) / total for axis in TASTE_AXES}
+
+
+def _taste_profile(user: User) -> dict[str, float]:
+    """The axes the shopper's taste profile knows (quiz, stated, learned), each its value."""
+    return {axis: value for axis, (value, _) in TasteIntent.of(user.taste_profile, None).axes.items()}
 
 
 def _dislike_kinds(prefs: Preferences) -> list[str]:
@@ -218,7 +223,7 @@ def cards(
     each wine is compared with the shopper's purchases but itself."""
     if not user.consent.personalisation:
         return [(wine, brief(wine, profile={}, purchased={}, foods=[], filters=filters)) for wine in wines]
-    profile = {axis: value for axis, (value, _) in TasteIntent.of(user.taste_profile, None).axes.items()}
+    profile = _taste_profile(user)
     foods = user.preferences.foods
     return [
         (
